@@ -1,0 +1,205 @@
+// msgpack-cxx on the boundary: unpack with limits, convert to value, pack values back.
+#include "codec.h"
+
+#include <msgpack.hpp>
+
+namespace baton {
+
+namespace {
+
+struct string_buffer {
+    std::string& out;
+    void write(const char* data, std::size_t size) { out.append(data, size); }
+};
+
+bool convert(const msgpack::object& o, value& out, std::string& error) {
+    switch (o.type) {
+        case msgpack::type::NIL: out = value(); return true;
+        case msgpack::type::BOOLEAN: out = value(o.via.boolean); return true;
+        case msgpack::type::POSITIVE_INTEGER:
+            out = value(static_cast<unsigned long long>(o.via.u64));
+            return true;
+        case msgpack::type::NEGATIVE_INTEGER:
+            out = value(static_cast<long long>(o.via.i64));
+            return true;
+        case msgpack::type::FLOAT32:
+        case msgpack::type::FLOAT64: out = value(o.via.f64); return true;
+        case msgpack::type::STR: {
+            std::string_view s(o.via.str.ptr, o.via.str.size);
+            if (!is_utf8(s)) {
+                error = "decode: string is not valid UTF-8";
+                return false;
+            }
+            out = value(std::string(s));
+            return true;
+        }
+        case msgpack::type::ARRAY: {
+            value_list list;
+            list.resize(o.via.array.size);
+            for (std::uint32_t i = 0; i < o.via.array.size; ++i)
+                if (!convert(o.via.array.ptr[i], list[i], error)) return false;
+            out = value(std::move(list));
+            return true;
+        }
+        case msgpack::type::MAP: {
+            value_map map;
+            map.resize(o.via.map.size);
+            for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+                const auto& kv = o.via.map.ptr[i];
+                if (kv.key.type != msgpack::type::STR) {
+                    error = "decode: map keys must be strings";
+                    return false;
+                }
+                std::string_view key(kv.key.via.str.ptr, kv.key.via.str.size);
+                if (!is_utf8(key)) {
+                    error = "decode: map key is not valid UTF-8";
+                    return false;
+                }
+                for (std::uint32_t j = 0; j < i; ++j)
+                    if (map[j].key == key) {
+                        error = "decode: duplicate map key '" + std::string(key) + "'";
+                        return false;
+                    }
+                map[i].key.assign(key);
+                if (!convert(kv.val, map[i].val, error)) return false;
+            }
+            out = value(std::move(map));
+            return true;
+        }
+        case msgpack::type::BIN: error = "decode: bin values are not accepted"; return false;
+        case msgpack::type::EXT: error = "decode: ext values are not accepted"; return false;
+    }
+    error = "decode: unknown MessagePack type";
+    return false;
+}
+
+template <typename Packer>
+void pack_value(Packer& pk, const value& v) {
+    switch (v.v.index()) {
+        case 0: pk.pack_nil(); break;
+        case 1: v.as_bool() ? pk.pack_true() : pk.pack_false(); break;
+        case 2: pk.pack_int64(std::get<std::int64_t>(v.v)); break;
+        case 3: pk.pack_uint64(std::get<std::uint64_t>(v.v)); break;
+        case 4: pk.pack_double(std::get<double>(v.v)); break;
+        case 5: {
+            const auto& s = v.as_string();
+            pk.pack_str(static_cast<std::uint32_t>(s.size()));
+            pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+            break;
+        }
+        case 6: {
+            const auto& l = v.as_list();
+            pk.pack_array(static_cast<std::uint32_t>(l.size()));
+            for (const auto& e : l) pack_value(pk, e);
+            break;
+        }
+        case 7: {
+            const auto& m = v.as_map();
+            pk.pack_map(static_cast<std::uint32_t>(m.size()));
+            for (const auto& e : m) {
+                pk.pack_str(static_cast<std::uint32_t>(e.key.size()));
+                pk.pack_str_body(e.key.data(), static_cast<std::uint32_t>(e.key.size()));
+                pack_value(pk, e.val);
+            }
+            break;
+        }
+    }
+}
+
+}  // namespace
+
+bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,
+                    std::string& error) {
+    if (bytes.empty()) {
+        error = "decode: empty frame";
+        return false;
+    }
+    msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_string,
+                                limits.max_string, 0, limits.max_depth);
+    std::size_t offset = 0;
+    msgpack::object_handle handle;
+    try {
+        handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
+    } catch (const msgpack::array_size_overflow&) {
+        error = "limit: array longer than " + std::to_string(limits.max_array) + " elements";
+        return false;
+    } catch (const msgpack::map_size_overflow&) {
+        error = "limit: map larger than " + std::to_string(limits.max_map) + " pairs";
+        return false;
+    } catch (const msgpack::str_size_overflow&) {
+        error = "limit: string longer than " + std::to_string(limits.max_string) + " bytes";
+        return false;
+    } catch (const msgpack::bin_size_overflow&) {
+        error = "limit: bin longer than " + std::to_string(limits.max_string) + " bytes";
+        return false;
+    } catch (const msgpack::ext_size_overflow&) {
+        error = "decode: ext values are not accepted";
+        return false;
+    } catch (const msgpack::depth_size_overflow&) {
+        error = "limit: nesting deeper than " + std::to_string(limits.max_depth) + " levels";
+        return false;
+    } catch (const msgpack::insufficient_bytes&) {
+        error = "decode: truncated MessagePack (" + std::to_string(bytes.size()) + " bytes)";
+        return false;
+    } catch (const std::exception& e) {
+        error = std::string("decode: not valid MessagePack (") + e.what() + ")";
+        return false;
+    }
+    if (offset != bytes.size()) {
+        error = "decode: " + std::to_string(bytes.size() - offset) +
+                " trailing bytes after the MessagePack object";
+        return false;
+    }
+    return convert(handle.get(), out, error);
+}
+
+void encode_msgpack(const value& v, std::string& out) {
+    string_buffer buffer{out};
+    msgpack::packer<string_buffer> pk(buffer);
+    pack_value(pk, v);
+}
+
+std::string encode_msgpack(const value& v) {
+    std::string out;
+    encode_msgpack(v, out);
+    return out;
+}
+
+bool is_utf8(std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    std::size_t n = s.size(), i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len;
+        std::uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+}  // namespace baton

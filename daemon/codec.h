@@ -1,0 +1,34 @@
+// MessagePack <-> value: the only place that includes msgpack. Decoding is bounded by explicit
+// limits so a hostile frame cannot make the daemon allocate for sizes it merely claims.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "value.h"
+
+namespace baton {
+
+struct decode_limits {
+    std::size_t max_array = 1024;   // elements in one array
+    std::size_t max_map = 128;      // pairs in one map
+    std::size_t max_string = 16384; // bytes in one string
+    std::size_t max_depth = 8;      // nesting of arrays and maps
+};
+
+// Decodes exactly one MessagePack object filling the whole of `bytes`. On failure returns false
+// and sets `error` to a one-line reason that starts with its code: "decode: ..." for bytes that
+// are not valid MessagePack (or not the subset we accept: string map keys, UTF-8 strings, no
+// bin/ext), "limit: ..." for sizes above the limits.
+bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,
+                    std::string& error);
+
+// Appends the MessagePack encoding of `v` to `out`.
+void encode_msgpack(const value& v, std::string& out);
+std::string encode_msgpack(const value& v);
+
+// True when `s` is well-formed UTF-8.
+bool is_utf8(std::string_view s);
+
+}  // namespace baton

@@ -1,0 +1,146 @@
+// Parsing and cross-checking baton.yaml.
+#include "config.h"
+
+#include <filesystem>
+
+#include "yaml_util.h"
+
+namespace baton {
+
+namespace fs = std::filesystem;
+
+std::string resolve_path(const std::string& base_dir, const std::string& path) {
+    fs::path p(path);
+    if (p.is_relative()) p = fs::path(base_dir) / p;
+    return p.lexically_normal().string();
+}
+
+namespace {
+
+bool valid_endpoint(const std::string& e) {
+    for (const char* scheme : {"tcp://", "ipc://", "inproc://"})
+        if (e.rfind(scheme, 0) == 0 && e.size() > std::char_traits<char>::length(scheme))
+            return true;
+    return false;
+}
+
+std::string endpoint(const yaml::node& bus, const char* key, const std::string& fallback) {
+    std::string e = bus.get_string(key, fallback);
+    if (!valid_endpoint(e))
+        bus.child(key).fail("'" + e + "' is not a ZeroMQ endpoint (tcp://host:port or ipc://path)");
+    return e;
+}
+
+std::size_t positive(const yaml::node& n, const char* key, std::size_t fallback) {
+    std::int64_t v = n.get_int(key, static_cast<std::int64_t>(fallback));
+    if (v <= 0) n.child(key).fail("must be a positive integer");
+    return static_cast<std::size_t>(v);
+}
+
+}  // namespace
+
+config load_config(const std::string& path) {
+    config c;
+    c.file = fs::absolute(path).lexically_normal().string();
+    const std::string base = fs::path(c.file).parent_path().string();
+    yaml::node root(yaml::load_file(path), path, "");
+    if (!root.is_map()) root.fail("expected a map of settings");
+    root.expect_keys({"data_dir", "schemas", "flow", "customers", "bus", "feed", "log", "batch",
+                      "dedup", "limits"});
+
+    c.data_dir = resolve_path(base, root.require_string("data_dir"));
+    c.schemas_dir = resolve_path(base, root.require_string("schemas"));
+    c.flow_file = resolve_path(base, root.require_string("flow"));
+    c.customers_file = resolve_path(base, root.require_string("customers"));
+
+    if (root.has("bus")) {
+        auto bus = root.child("bus");
+        bus.expect_keys({"ingest", "relay", "control", "subscribe"});
+        c.bus.ingest = endpoint(bus, "ingest", c.bus.ingest);
+        c.bus.relay = endpoint(bus, "relay", c.bus.relay);
+        c.bus.control = endpoint(bus, "control", c.bus.control);
+        if (bus.has("subscribe")) {
+            auto list = bus.child("subscribe");
+            list.expect_list();
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                auto s = list.item(i);
+                s.expect_keys({"endpoint", "mode", "topics"});
+                subscribe_config sc;
+                sc.endpoint = s.require_string("endpoint");
+                if (!valid_endpoint(sc.endpoint))
+                    s.child("endpoint").fail("'" + sc.endpoint + "' is not a ZeroMQ endpoint");
+                std::string mode = s.get_string("mode", "connect");
+                if (mode != "connect" && mode != "bind")
+                    s.child("mode").fail("expected connect or bind, got '" + mode + "'");
+                sc.bind = mode == "bind";
+                if (s.has("topics")) {
+                    auto topics = s.child("topics");
+                    topics.expect_list();
+                    for (std::size_t t = 0; t < topics.size(); ++t)
+                        sc.topics.push_back(topics.item(t).as_string());
+                }
+                c.bus.subscribe.push_back(std::move(sc));
+            }
+        }
+    }
+
+    if (root.has("feed")) {
+        auto feed = root.child("feed");
+        feed.expect_keys({"path"});
+        c.feed_path = resolve_path(base, feed.require_string("path"));
+    } else {
+        c.feed_path = resolve_path(c.data_dir, "exceptions.jsonl");
+    }
+
+    if (root.has("log")) {
+        auto log = root.child("log");
+        log.expect_keys({"level"});
+        c.log_level = log.get_string("level", c.log_level);
+        bool known = false;
+        for (const char* l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
+            known = known || c.log_level == l;
+        if (!known)
+            log.child("level").fail("expected trace, debug, info, warn, error, critical or off, "
+                                    "got '" + c.log_level + "'");
+    }
+
+    if (root.has("batch")) {
+        auto batch = root.child("batch");
+        batch.expect_keys({"max_events", "max_wait_us"});
+        c.batch.max_events = positive(batch, "max_events", c.batch.max_events);
+        c.batch.max_wait_us = static_cast<std::int64_t>(
+            positive(batch, "max_wait_us", static_cast<std::size_t>(c.batch.max_wait_us)));
+    }
+
+    if (root.has("dedup")) {
+        auto dedup = root.child("dedup");
+        dedup.expect_keys({"window", "max_entries"});
+        c.dedup.window_us = dedup.get_duration_us("window", c.dedup.window_us);
+        if (c.dedup.window_us <= 0) dedup.child("window").fail("must be longer than 0");
+        c.dedup.max_entries = positive(dedup, "max_entries", c.dedup.max_entries);
+    }
+
+    if (root.has("limits")) {
+        auto l = root.child("limits");
+        l.expect_keys({"max_message_bytes", "max_envelope_bytes", "max_array", "max_map",
+                       "max_string", "max_depth"});
+        c.limits.max_message_bytes = positive(l, "max_message_bytes", c.limits.max_message_bytes);
+        c.limits.max_envelope_bytes =
+            positive(l, "max_envelope_bytes", c.limits.max_envelope_bytes);
+        c.limits.decode.max_array = positive(l, "max_array", c.limits.decode.max_array);
+        c.limits.decode.max_map = positive(l, "max_map", c.limits.decode.max_map);
+        c.limits.decode.max_string = positive(l, "max_string", c.limits.decode.max_string);
+        c.limits.decode.max_depth = positive(l, "max_depth", c.limits.decode.max_depth);
+        if (c.limits.max_envelope_bytes > c.limits.max_message_bytes)
+            l.child("max_envelope_bytes").fail("must not exceed limits.max_message_bytes (" +
+                                               std::to_string(c.limits.max_message_bytes) + ")");
+    }
+
+    // Cross-field checks.
+    if (c.bus.ingest == c.bus.relay || c.bus.ingest == c.bus.control ||
+        c.bus.relay == c.bus.control)
+        root.child("bus").fail("ingest, relay and control need three different endpoints");
+    return c;
+}
+
+}  // namespace baton

@@ -1,0 +1,64 @@
+// batond's configuration (baton.yaml), parsed once into plain structs with defaults. Unknown
+// keys are errors; relative paths are resolved against the config file's folder.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codec.h"
+#include "config_error.h"
+
+namespace baton {
+
+struct subscribe_config {
+    std::string endpoint;             // e.g. tcp://10.0.0.5:5556
+    bool bind = false;                // connect (default) or bind
+    std::vector<std::string> topics;  // topic prefixes; empty means every topic
+};
+
+struct bus_config {
+    std::string ingest = "tcp://127.0.0.1:7710";
+    std::string relay = "tcp://127.0.0.1:7711";
+    std::string control = "tcp://127.0.0.1:7712";
+    std::vector<subscribe_config> subscribe;
+};
+
+struct batch_config {
+    std::size_t max_events = 1000;   // a batch closes at this many events...
+    std::int64_t max_wait_us = 2000; // ...or this long after its first event, whichever first
+};
+
+struct dedup_config {
+    std::int64_t window_us = 24LL * 3600 * 1000000;  // how long a (source, id) is remembered
+    std::size_t max_entries = 10000000;              // and at most this many of them
+};
+
+struct limits_config {
+    std::size_t max_message_bytes = 1 << 20;  // ZMQ_MAXMSGSIZE: larger frames drop the peer
+    std::size_t max_envelope_bytes = 65536;   // larger envelopes get "limit:"
+    decode_limits decode;
+};
+
+struct config {
+    std::string file;            // absolute path of the config file itself
+    std::string data_dir;        // absolute
+    std::string schemas_dir;     // absolute
+    std::string flow_file;       // absolute
+    std::string customers_file;  // absolute
+    std::string feed_path;       // absolute
+    std::string log_level = "info";
+    bus_config bus;
+    batch_config batch;
+    dedup_config dedup;
+    limits_config limits;
+};
+
+// Reads and checks a config file; throws config_error naming file, key path and reason.
+config load_config(const std::string& path);
+
+// `path` made absolute against `base_dir` when relative; lexically normalised.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
+
+}  // namespace baton

@@ -1,0 +1,67 @@
+// Dispatch and argument checks of control commands.
+#include "control.h"
+
+namespace baton {
+
+value control_error(const std::string& error) {
+    value reply;
+    reply.set("ok", false);
+    reply.set("error", error);
+    return reply;
+}
+
+namespace {
+
+value ok_with(value result) {
+    value reply;
+    reply.set("ok", true);
+    if (result.is_map())
+        for (auto& m : result.as_map()) reply.set(m.key, std::move(m.val));
+    return reply;
+}
+
+// Fails unless every key of the request is `cmd` or one of `allowed`.
+bool check_args(const value& request, std::initializer_list<const char*> allowed,
+                std::string& error) {
+    for (const auto& m : request.as_map()) {
+        if (m.key == "cmd") continue;
+        bool ok = false;
+        for (const char* a : allowed) ok = ok || m.key == a;
+        if (!ok) {
+            error = "unknown argument '" + m.key + "'";
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+value handle_control(const value& request, control_context& ctx) {
+    if (!request.is_map())
+        return control_error(std::string("request must be a map, got ") + type_name(request));
+    const value* cmd = request.find("cmd");
+    if (!cmd) return control_error("missing 'cmd'");
+    if (!cmd->is_string()) return control_error("'cmd' must be a string");
+    const std::string& name = cmd->as_string();
+    std::string error;
+
+    if (name == "status") {
+        if (!check_args(request, {}, error)) return control_error(error);
+        return ok_with(ctx.status());
+    }
+    if (name == "order") {
+        if (!check_args(request, {"id"}, error)) return control_error(error);
+        const value* id = request.find("id");
+        if (!id || !id->is_string() || id->as_string().empty())
+            return control_error("order: 'id' (string) is required");
+        auto o = ctx.order(id->as_string());
+        if (!o) return control_error("order '" + id->as_string() + "' is not known");
+        value result;
+        result.set("order", std::move(*o));
+        return ok_with(std::move(result));
+    }
+    return control_error("unknown command '" + name + "'");
+}
+
+}  // namespace baton

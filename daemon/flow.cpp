@@ -1,0 +1,65 @@
+// Parsing and consistency checks of flow.yaml.
+#include "flow.h"
+
+#include <set>
+
+#include "yaml_util.h"
+
+namespace baton {
+
+bool is_department(const std::string& name) {
+    for (const char* d : departments)
+        if (name == d) return true;
+    return false;
+}
+
+flow_def load_flow(const std::string& path) {
+    flow_def f;
+    yaml::node root(yaml::load_file(path), path, "");
+    if (!root.is_map()) root.fail("expected a map with a 'stages' list");
+    root.expect_keys({"auto_credit", "stages"});
+    f.auto_credit = root.get_bool("auto_credit", false);
+    if (!root.has("stages")) root.child("stages").fail("required key is missing");
+    auto stages = root.child("stages");
+    stages.expect_list();
+    if (stages.size() == 0) stages.fail("a flow needs at least one stage");
+
+    std::set<std::string> names, exits;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+        auto s = stages.item(i);
+        s.expect_keys({"name", "holder", "sla", "sla_from", "exit", "relay", "when"});
+        stage_def st;
+        st.name = s.require_string("name");
+        if (!names.insert(st.name).second)
+            s.child("name").fail("stage '" + st.name + "' is defined twice");
+        st.holder = s.require_string("holder");
+        if (!is_department(st.holder))
+            s.child("holder").fail("'" + st.holder +
+                                   "' is not a department (sales, finance, production, logistics)");
+        if (!s.has("sla")) s.child("sla").fail("required key is missing");
+        st.sla_us = s.child("sla").as_duration_us();
+        if (st.sla_us <= 0) s.child("sla").fail("must be longer than 0");
+        st.sla_from = s.get_string("sla_from", "");
+        if (!st.sla_from.empty() && st.sla_from != "planned_finish")
+            s.child("sla_from").fail("expected planned_finish, got '" + st.sla_from + "'");
+        st.exit = s.require_string("exit");
+        if (!exits.insert(st.exit).second)
+            s.child("exit").fail("milestone '" + st.exit + "' already ends another stage");
+        st.relay = s.get_string("relay", "");
+        if (!st.relay.empty()) {
+            auto dot = st.relay.find('.');
+            if (dot == std::string::npos || st.relay.find('.', dot + 1) != std::string::npos ||
+                st.relay.substr(0, dot) != st.holder)
+                s.child("relay").fail("expected '" + st.holder +
+                                      ".<request>' (a topic to the holder), got '" + st.relay +
+                                      "'");
+        }
+        st.when = s.get_string("when", "");
+        if (!st.when.empty() && st.when != "new_die" && st.when != "prepay")
+            s.child("when").fail("expected new_die or prepay, got '" + st.when + "'");
+        f.stages.push_back(std::move(st));
+    }
+    return f;
+}
+
+}  // namespace baton

@@ -1,0 +1,35 @@
+// The flow definition (flow.yaml): the stages an order passes through, who holds the baton in
+// each, how long they may hold it, which milestone ends the stage and what is relayed on entry.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config_error.h"
+
+namespace baton {
+
+// Departments that can hold the baton or receive relay messages.
+inline constexpr const char* departments[] = {"sales", "finance", "production", "logistics"};
+bool is_department(const std::string& name);
+
+struct stage_def {
+    std::string name;        // e.g. credit_review
+    std::string holder;      // department holding the baton in this stage
+    std::int64_t sla_us = 0; // how long the holder may hold it
+    std::string sla_from;    // "" (stage entry) or a date field the SLA counts from: planned_finish
+    std::string exit;        // milestone that ends the stage, e.g. credit_approved
+    std::string relay;       // topic relayed to the holder on entry, e.g. finance.credit_check
+    std::string when;        // "" (always), "new_die" or "prepay": condition for the stage
+};
+
+struct flow_def {
+    bool auto_credit = false;  // approve within-limit orders of credit-terms customers
+    std::vector<stage_def> stages;
+};
+
+// Reads and checks a flow file; throws config_error naming file, key path and reason.
+flow_def load_flow(const std::string& path);
+
+}  // namespace baton

@@ -1,0 +1,82 @@
+// Admission of inbound events.
+#include "ingest.h"
+
+#include <cassert>
+
+#include "schema.h"
+
+namespace baton {
+
+const char* refusal_name(refusal r) {
+    switch (r) {
+        case refusal::none: return "none";
+        case refusal::decode: return "decode";
+        case refusal::envelope: return "envelope";
+        case refusal::schema: return "schema";
+        case refusal::topic: return "topic";
+        case refusal::forbidden: return "forbidden";
+        case refusal::limit: return "limit";
+    }
+    return "none";
+}
+
+refusal refusal_of(std::string_view reason) {
+    auto colon = reason.find(':');
+    if (colon == std::string_view::npos) return refusal::none;
+    auto code = reason.substr(0, colon);
+    for (auto r : {refusal::decode, refusal::envelope, refusal::schema, refusal::topic,
+                   refusal::forbidden, refusal::limit})
+        if (code == refusal_name(r)) return r;
+    return refusal::none;
+}
+
+bool is_relay_topic(std::string_view topic) {
+    auto dot = topic.find('.');
+    auto head = topic.substr(0, dot);
+    if (head == "task" || head == "exception") return true;
+    // Inbound topics have three parts (<department>.<object>.<verb>); what batond relays to a
+    // department has two (finance.credit_check, sales.status, logistics.cancel).
+    if (dot == std::string_view::npos) return false;
+    return topic.find('.', dot + 1) == std::string_view::npos;
+}
+
+refusal admit_event(const ingest_rules& rules, std::string_view topic_frame,
+                    std::string_view envelope_bytes, envelope& out, std::string& reason) {
+    assert(rules.schemas);
+    if (envelope_bytes.size() > rules.max_envelope_bytes) {
+        reason = "limit: envelope is " + std::to_string(envelope_bytes.size()) +
+                 " bytes, the maximum is " + std::to_string(rules.max_envelope_bytes);
+        return refusal::limit;
+    }
+    if (!decode_inbound(topic_frame, envelope_bytes, rules.limits, out, reason))
+        return refusal_of(reason);
+    if (is_relay_topic(out.topic)) {
+        reason = "forbidden: topic '" + out.topic + "' is published by batond only";
+        return refusal::forbidden;
+    }
+    if (out.source == "baton") {
+        reason = "forbidden: source 'baton' is reserved for batond";
+        return refusal::forbidden;
+    }
+    const auto* info = rules.schemas->find(out.topic);
+    if (!info) {
+        reason = "topic: unknown topic '" + out.topic + "'";
+        return refusal::topic;
+    }
+    if (info->order_required && !out.order) {
+        reason = "envelope: order: required for topic " + out.topic;
+        return refusal::envelope;
+    }
+    if (!info->order_required && out.order) {
+        reason = "envelope: order: not allowed for topic " + out.topic;
+        return refusal::envelope;
+    }
+    std::string error = rules.schemas->validate(out.topic, out.data);
+    if (!error.empty()) {
+        reason = "schema: " + error;
+        return refusal::schema;
+    }
+    return refusal::none;
+}
+
+}  // namespace baton

@@ -1,0 +1,73 @@
+// The journal: batond's durable store, one SQLite file in WAL mode with synchronous=FULL.
+// Every accepted event is appended in arrival order (rowid = seq) and nothing on the per-event
+// path touches a B-tree at a random key; lookups that need speed go through memory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace baton {
+
+inline constexpr int journal_schema_version = 1;
+
+struct journal_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+enum class origin : int { ingest = 0, subscribe = 1 };
+
+struct journal_entry {
+    std::int64_t seq = 0;          // journal sequence (rowid), assigned by the caller
+    std::int64_t received_ms = 0;  // when batond received it, ms since epoch
+    std::int64_t ts_ms = 0;        // the envelope's ts
+    std::string topic;
+    std::string source;
+    std::string id;                // event id
+    std::string order;             // empty for events without an order
+    baton::origin origin = origin::ingest;
+    std::string envelope;          // the MessagePack bytes as received
+};
+
+class journal {
+public:
+    // Opens (creating if needed) `<data_dir>/baton.db`; throws journal_error.
+    explicit journal(const std::string& data_dir);
+    ~journal();
+    journal(const journal&) = delete;
+    journal& operator=(const journal&) = delete;
+
+    const std::string& path() const { return path_; }
+    std::int64_t last_seq() const { return last_seq_; }
+
+    // Appends the entries in one transaction; durable when this returns. Their seq must follow
+    // last_seq() contiguously. Throws journal_error (and rolls back) on failure.
+    void append(const std::vector<journal_entry>& entries);
+
+    // Calls `fn` for every entry with seq > after, in order. With `with_envelope` false the
+    // envelope bytes are not read (faster).
+    void scan(std::int64_t after, bool with_envelope,
+              const std::function<void(const journal_entry&)>& fn) const;
+
+    // One entry by seq, or nullopt.
+    std::optional<journal_entry> read(std::int64_t seq, bool with_envelope) const;
+
+private:
+    void exec(const char* sql) const;
+    [[noreturn]] void fail(const std::string& what) const;
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* insert_ = nullptr;
+    sqlite3_stmt* read_ = nullptr;
+    sqlite3_stmt* read_meta_ = nullptr;
+    std::int64_t last_seq_ = 0;
+};
+
+}  // namespace baton

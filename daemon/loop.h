@@ -1,0 +1,46 @@
+// batond's event loop: one thread owns the sockets, the journal and the in-memory state. It
+// admits events, groups them into batches, commits each batch in one transaction and only then
+// acks; it answers control requests between batches.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config.h"
+
+namespace zmq {
+class context_t;
+}
+
+namespace baton {
+
+class schema_set;
+class clock_source;
+
+class loop {
+public:
+    // Opens the journal, rebuilds the in-memory state from it and binds every socket. Throws
+    // journal_error or zmq::error_t (e.g. address in use) when that fails.
+    loop(const config& cfg, schema_set schemas, zmq::context_t& context,
+         const clock_source* clock = nullptr);
+    ~loop();
+    loop(const loop&) = delete;
+    loop& operator=(const loop&) = delete;
+
+    // Runs until stop(); on stop it stops reading, commits and acks the open batch and returns.
+    void run();
+    // Asks run() to finish. Thread-safe and async-signal-safe.
+    void stop();
+
+    // The endpoints actually bound (a "tcp://127.0.0.1:*" config gets its real port here).
+    std::string ingest_endpoint() const;
+    std::string relay_endpoint() const;
+    std::string control_endpoint() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace baton

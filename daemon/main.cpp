@@ -1,0 +1,91 @@
+// batond: parse the command line, load and check the configuration, run the loop, exit code.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <zmq.hpp>
+
+#include "config.h"
+#include "customers.h"
+#include "flow.h"
+#include "journal.h"
+#include "loop.h"
+#include "schema.h"
+#include "version.h"
+
+namespace {
+
+baton::loop* running = nullptr;  // for the signal handler only
+
+extern "C" void on_signal(int) {
+    if (running) running->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"batond: the order-relay daemon of baton.\n"
+                 "Takes department events on the ingest socket, stores them durably in SQLite and "
+                 "acknowledges them; answers batonctl on the control socket.",
+                 "batond"};
+    std::string config_path;
+    bool check_only = false;
+    app.add_option("-c,--config", config_path, "Path of baton.yaml (relative paths inside it are "
+                                               "relative to its folder)")
+        ->required();
+    app.add_flag("--check-config", check_only,
+                 "Validate the config, schemas, flow and customers files, then exit (0 when all "
+                 "are valid)");
+    app.set_version_flag("-V,--version", std::string("batond ") + baton::version);
+    CLI11_PARSE(app, argc, argv);
+
+    auto logger = spdlog::stderr_color_mt("batond");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    baton::config cfg;
+    std::optional<baton::schema_set> schemas;
+    try {
+        cfg = baton::load_config(config_path);
+        schemas = baton::schema_set::load(cfg.schemas_dir);
+        auto flow = baton::load_flow(cfg.flow_file);
+        auto customers = baton::load_customers(cfg.customers_file);
+        if (check_only) {
+            std::printf("%s: ok (%zu topics in %s, %zu stages in %s, %zu customers in %s)\n",
+                        cfg.file.c_str(), schemas->topics().size(), cfg.schemas_dir.c_str(),
+                        flow.stages.size(), cfg.flow_file.c_str(), customers.size(),
+                        cfg.customers_file.c_str());
+            return 0;
+        }
+    } catch (const baton::config_error& e) {
+        std::fprintf(stderr, "batond: invalid configuration: %s\n", e.what());
+        return 2;
+    }
+
+    spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+    // Signals are handled by the loop; the handler only wakes it.
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    try {
+        zmq::context_t context(1);
+        baton::loop loop(cfg, std::move(*schemas), context);
+        running = &loop;
+        loop.run();
+        running = nullptr;
+    } catch (const baton::journal_error& e) {
+        spdlog::critical("storage: {}", e.what());
+        return 1;
+    } catch (const zmq::error_t& e) {
+        spdlog::critical("sockets: {}", e.what());
+        return 1;
+    }
+    return 0;
+}
