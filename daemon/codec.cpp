@@ -3,6 +3,9 @@
 
 #include <msgpack.hpp>
 
+#include <cstdint>
+#include <cstring>
+
 namespace baton {
 
 namespace {
@@ -73,14 +76,25 @@ bool convert(const msgpack::object& o, value& out, std::string& error) {
     return false;
 }
 
+// msgpack-cxx's pack_double writes a double with an integral value as an int (1.0 -> 1, and
+// -0.0 -> 0), so a value would change type on the wire; float64 is written here instead.
+void pack_float64(string_buffer& out, double d) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &d, sizeof bits);
+    char buf[9];
+    buf[0] = static_cast<char>(0xcb);
+    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>((bits >> (56 - 8 * i)) & 0xff);
+    out.write(buf, sizeof buf);
+}
+
 template <typename Packer>
-void pack_value(Packer& pk, const value& v) {
+void pack_value(Packer& pk, string_buffer& raw, const value& v) {
     switch (v.v.index()) {
         case 0: pk.pack_nil(); break;
         case 1: v.as_bool() ? pk.pack_true() : pk.pack_false(); break;
         case 2: pk.pack_int64(std::get<std::int64_t>(v.v)); break;
         case 3: pk.pack_uint64(std::get<std::uint64_t>(v.v)); break;
-        case 4: pk.pack_double(std::get<double>(v.v)); break;
+        case 4: pack_float64(raw, std::get<double>(v.v)); break;
         case 5: {
             const auto& s = v.as_string();
             pk.pack_str(static_cast<std::uint32_t>(s.size()));
@@ -90,7 +104,7 @@ void pack_value(Packer& pk, const value& v) {
         case 6: {
             const auto& l = v.as_list();
             pk.pack_array(static_cast<std::uint32_t>(l.size()));
-            for (const auto& e : l) pack_value(pk, e);
+            for (const auto& e : l) pack_value(pk, raw, e);
             break;
         }
         case 7: {
@@ -99,7 +113,7 @@ void pack_value(Packer& pk, const value& v) {
             for (const auto& e : m) {
                 pk.pack_str(static_cast<std::uint32_t>(e.key.size()));
                 pk.pack_str_body(e.key.data(), static_cast<std::uint32_t>(e.key.size()));
-                pack_value(pk, e.val);
+                pack_value(pk, raw, e.val);
             }
             break;
         }
@@ -156,7 +170,7 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
 void encode_msgpack(const value& v, std::string& out) {
     string_buffer buffer{out};
     msgpack::packer<string_buffer> pk(buffer);
-    pack_value(pk, v);
+    pack_value(pk, buffer, v);
 }
 
 std::string encode_msgpack(const value& v) {
