@@ -67,9 +67,12 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
     if (!read_name(*root.find("id"), "id", out.id, reason)) return false;
     if (!read_name(*root.find("source"), "source", out.source, reason)) return false;
     const value& topic = *root.find("topic");
-    if (!topic.is_string() || topic.as_string().empty()) {
-        reason = std::string("envelope: topic: expected a non-empty string, got ") +
-                 type_name(topic);
+    if (!topic.is_string()) {
+        reason = std::string("envelope: topic: expected string, got ") + type_name(topic);
+        return false;
+    }
+    if (topic.as_string().empty()) {
+        reason = "envelope: topic: must not be empty";
         return false;
     }
     out.topic = topic.as_string();

@@ -1,0 +1,195 @@
+// Tests of daemon/control: handle_control against a fake control_context. Good requests pass
+// the context's answers through with ok=true; every malformed request gets ok=false and one
+// precise error, and never reaches the context.
+#include "control.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace baton {
+namespace {
+
+// Answers from fixed data and remembers what it was asked.
+class fake_context : public control_context {
+public:
+    value status() override {
+        ++status_calls;
+        value s;
+        s.set("version", value("0.1.0"));
+        s.set("uptime_s", value(12ULL));
+        s.set("events", value(345ULL));
+        s.set("relay_seq", value(99ULL));
+        return s;
+    }
+    std::optional<value> order(const std::string& id) override {
+        asked_orders.push_back(id);
+        auto it = orders.find(id);
+        if (it == orders.end()) return std::nullopt;
+        return it->second;
+    }
+
+    std::map<std::string, value> orders;
+    std::vector<std::string> asked_orders;
+    int status_calls = 0;
+};
+
+value request(const char* cmd) {
+    value r;
+    r.set("cmd", value(cmd));
+    return r;
+}
+
+value request(const char* cmd, const char* key, value arg) {
+    value r = request(cmd);
+    r.set(key, std::move(arg));
+    return r;
+}
+
+bool ok_of(const value& reply) {
+    const value* ok = reply.find("ok");
+    EXPECT_NE(ok, nullptr);
+    EXPECT_TRUE(ok && ok->is_bool());
+    return ok && ok->is_bool() && ok->as_bool();
+}
+
+// The error of a refused request; checks the reply has exactly ok=false and error.
+std::string error_of(const value& reply) {
+    EXPECT_FALSE(ok_of(reply));
+    const value* error = reply.find("error");
+    EXPECT_NE(error, nullptr);
+    if (!error || !error->is_string()) return "<no error string>";
+    EXPECT_TRUE(reply.is_map() && reply.as_map().size() == 2u);
+    return error->as_string();
+}
+
+value an_order() {
+    value o;
+    o.set("id", value("SO-1"));
+    o.set("customer", value("C-1001"));
+    o.set("stage", value("credit_review"));
+    o.set("holder", value("finance"));
+    return o;
+}
+
+TEST(control, status_passes_the_context_answer_through_with_ok) {
+    fake_context ctx;
+    value reply = handle_control(request("status"), ctx);
+    EXPECT_TRUE(ok_of(reply));
+    EXPECT_EQ(ctx.status_calls, 1);
+    ASSERT_NE(reply.find("version"), nullptr);
+    EXPECT_EQ(reply.find("version")->as_string(), "0.1.0");
+    std::uint64_t seq = 0;
+    ASSERT_NE(reply.find("relay_seq"), nullptr);
+    EXPECT_TRUE(reply.find("relay_seq")->to_uint64(seq));
+    EXPECT_EQ(seq, 99u);
+    EXPECT_EQ(reply.find("error"), nullptr);
+    EXPECT_EQ(reply.as_map().size(), 5u);  // ok + the four status keys
+    EXPECT_EQ(reply.as_map()[0].key, "ok");
+}
+
+TEST(control, status_with_an_argument_is_refused) {
+    fake_context ctx;
+    value reply = handle_control(request("status", "verbose", value(true)), ctx);
+    EXPECT_EQ(error_of(reply), "unknown argument 'verbose'");
+    EXPECT_EQ(ctx.status_calls, 0);
+}
+
+TEST(control, order_with_a_known_id_returns_the_order_map) {
+    fake_context ctx;
+    ctx.orders["SO-1"] = an_order();
+    value reply = handle_control(request("order", "id", value("SO-1")), ctx);
+    EXPECT_TRUE(ok_of(reply));
+    EXPECT_EQ(ctx.asked_orders, std::vector<std::string>{"SO-1"});
+    const value* order = reply.find("order");
+    ASSERT_NE(order, nullptr);
+    ASSERT_TRUE(order->is_map());
+    EXPECT_EQ(order->find("id")->as_string(), "SO-1");
+    EXPECT_EQ(order->find("stage")->as_string(), "credit_review");
+    EXPECT_EQ(order->find("holder")->as_string(), "finance");
+    EXPECT_EQ(reply.as_map().size(), 2u);  // ok, order
+}
+
+TEST(control, order_without_id_is_refused) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(request("order"), ctx)), "order: 'id' (string) is required");
+    EXPECT_TRUE(ctx.asked_orders.empty());
+}
+
+TEST(control, order_with_non_string_id_is_refused) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(request("order", "id", value(1001ULL)), ctx)),
+              "order: 'id' (string) is required");
+    EXPECT_EQ(error_of(handle_control(request("order", "id", value()), ctx)),
+              "order: 'id' (string) is required");
+    EXPECT_TRUE(ctx.asked_orders.empty());
+}
+
+TEST(control, order_with_empty_id_is_refused) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(request("order", "id", value("")), ctx)),
+              "order: 'id' (string) is required");
+    EXPECT_TRUE(ctx.asked_orders.empty());
+}
+
+TEST(control, order_with_unknown_id_is_refused_and_named) {
+    fake_context ctx;
+    ctx.orders["SO-1"] = an_order();
+    EXPECT_EQ(error_of(handle_control(request("order", "id", value("SO-2")), ctx)),
+              "order 'SO-2' is not known");
+    EXPECT_EQ(ctx.asked_orders, std::vector<std::string>{"SO-2"});
+}
+
+TEST(control, order_with_an_unknown_argument_is_refused) {
+    fake_context ctx;
+    ctx.orders["SO-1"] = an_order();
+    value r = request("order", "id", value("SO-1"));
+    r.set("verbose", value(true));
+    EXPECT_EQ(error_of(handle_control(r, ctx)), "unknown argument 'verbose'");
+    EXPECT_TRUE(ctx.asked_orders.empty());
+}
+
+TEST(control, unknown_command_is_refused_and_named) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(request("x"), ctx)), "unknown command 'x'");
+    EXPECT_EQ(error_of(handle_control(request("STATUS"), ctx)), "unknown command 'STATUS'");
+    EXPECT_EQ(ctx.status_calls, 0);
+}
+
+TEST(control, request_that_is_not_a_map_is_refused) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(value(value_list{value("status")}), ctx)),
+              "request must be a map, got array");
+    EXPECT_EQ(error_of(handle_control(value("status"), ctx)), "request must be a map, got string");
+    EXPECT_EQ(error_of(handle_control(value(), ctx)), "request must be a map, got nil");
+}
+
+TEST(control, request_without_cmd_is_refused) {
+    fake_context ctx;
+    value r;
+    r.set("id", value("SO-1"));
+    EXPECT_EQ(error_of(handle_control(r, ctx)), "missing 'cmd'");
+    EXPECT_EQ(error_of(handle_control(value(value_map{}), ctx)), "missing 'cmd'");
+}
+
+TEST(control, non_string_cmd_is_refused) {
+    fake_context ctx;
+    value r;
+    r.set("cmd", value(1ULL));
+    EXPECT_EQ(error_of(handle_control(r, ctx)), "'cmd' must be a string");
+    r.set("cmd", value(value_list{value("status")}));
+    EXPECT_EQ(error_of(handle_control(r, ctx)), "'cmd' must be a string");
+    EXPECT_EQ(ctx.status_calls, 0);
+}
+
+TEST(control, control_error_builds_a_refusal_reply) {
+    value reply = control_error("decode: empty frame");
+    EXPECT_EQ(error_of(reply), "decode: empty frame");
+    EXPECT_EQ(reply.as_map()[0].key, "ok");
+}
+
+}  // namespace
+}  // namespace baton

@@ -1,0 +1,262 @@
+// Tests of daemon/journal: appended entries read back field for field, scans from a seq with
+// and without envelopes, last_seq and data survive a reopen, and a journal written by a newer
+// batond (higher PRAGMA user_version) is refused rather than downgraded.
+#include "journal.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "temp_dir.h"
+
+namespace baton {
+namespace {
+
+using baton::testing::temp_dir;
+
+journal_entry entry(std::int64_t seq, const std::string& order = "SO-1") {
+    journal_entry e;
+    e.seq = seq;
+    e.received_ms = 1700000000000LL + seq;
+    e.ts_ms = 1690000000000LL + seq * 10;
+    e.topic = "sales.order.placed";
+    e.source = "sales-erp";
+    e.id = "evt-" + std::to_string(seq);
+    e.order = order;
+    e.origin = origin::ingest;
+    e.envelope = std::string("\x85\xa1v\x01\x00\xff", 6) + std::to_string(seq);  // any bytes
+    return e;
+}
+
+void expect_same(const journal_entry& got, const journal_entry& want, bool with_envelope) {
+    EXPECT_EQ(got.seq, want.seq);
+    EXPECT_EQ(got.received_ms, want.received_ms);
+    EXPECT_EQ(got.ts_ms, want.ts_ms);
+    EXPECT_EQ(got.topic, want.topic);
+    EXPECT_EQ(got.source, want.source);
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.order, want.order);
+    EXPECT_EQ(got.origin, want.origin);
+    EXPECT_EQ(got.envelope, with_envelope ? want.envelope : std::string());
+}
+
+std::vector<journal_entry> scan_all(const journal& j, std::int64_t after, bool with_envelope) {
+    std::vector<journal_entry> out;
+    j.scan(after, with_envelope, [&](const journal_entry& e) { out.push_back(e); });
+    return out;
+}
+
+TEST(journal, new_journal_is_empty_and_creates_its_folder) {
+    temp_dir dir;
+    journal j(dir / "var/state");
+    EXPECT_EQ(j.last_seq(), 0);
+    EXPECT_EQ(j.path(), dir / "var/state/baton.db");
+    EXPECT_TRUE(std::filesystem::exists(j.path()));
+    EXPECT_TRUE(scan_all(j, 0, true).empty());
+    EXPECT_FALSE(j.read(1, true).has_value());
+}
+
+TEST(journal, appended_entry_reads_back_every_field) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    journal_entry e = entry(1);
+    e.origin = origin::subscribe;
+    j.append({e});
+    EXPECT_EQ(j.last_seq(), 1);
+    auto got = j.read(1, true);
+    ASSERT_TRUE(got.has_value());
+    expect_same(*got, e, true);
+}
+
+TEST(journal, read_without_envelope_leaves_it_empty) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1)});
+    auto got = j.read(1, false);
+    ASSERT_TRUE(got.has_value());
+    expect_same(*got, entry(1), false);
+}
+
+TEST(journal, entry_without_order_reads_back_empty_order) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    journal_entry e = entry(1, "");
+    e.topic = "finance.receivable.updated";
+    j.append({e});
+    auto got = j.read(1, true);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->order, "");
+    EXPECT_EQ(got->topic, "finance.receivable.updated");
+}
+
+TEST(journal, envelope_bytes_with_nul_are_kept_exactly) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    journal_entry e = entry(1);
+    e.envelope = std::string("\x00\x01\x00\xc1\xff", 5);
+    j.append({e});
+    EXPECT_EQ(j.read(1, true)->envelope, e.envelope);
+}
+
+TEST(journal, read_of_an_absent_seq_is_nullopt) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1), entry(2)});
+    EXPECT_FALSE(j.read(0, true).has_value());
+    EXPECT_FALSE(j.read(3, false).has_value());
+    EXPECT_TRUE(j.read(2, false).has_value());
+}
+
+TEST(journal, batch_append_advances_last_seq_to_its_end) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1), entry(2), entry(3)});
+    EXPECT_EQ(j.last_seq(), 3);
+    j.append({entry(4)});
+    EXPECT_EQ(j.last_seq(), 4);
+    j.append({});
+    EXPECT_EQ(j.last_seq(), 4);
+}
+
+TEST(journal, scan_from_a_seq_returns_later_entries_in_order_with_envelopes) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1), entry(2), entry(3), entry(4), entry(5)});
+    auto got = scan_all(j, 2, true);
+    ASSERT_EQ(got.size(), 3u);
+    for (std::size_t i = 0; i < got.size(); ++i)
+        expect_same(got[i], entry(static_cast<std::int64_t>(i) + 3), true);
+}
+
+TEST(journal, scan_without_envelopes_returns_metadata_only) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1), entry(2), entry(3)});
+    auto got = scan_all(j, 0, false);
+    ASSERT_EQ(got.size(), 3u);
+    for (std::size_t i = 0; i < got.size(); ++i)
+        expect_same(got[i], entry(static_cast<std::int64_t>(i) + 1), false);
+}
+
+TEST(journal, scan_from_the_last_seq_returns_nothing) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1), entry(2)});
+    EXPECT_TRUE(scan_all(j, 2, true).empty());
+    EXPECT_TRUE(scan_all(j, 100, false).empty());
+}
+
+TEST(journal, exception_from_the_scan_callback_propagates_and_the_journal_still_works) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1), entry(2)});
+    EXPECT_THROW(j.scan(0, true, [](const journal_entry&) { throw std::runtime_error("stop"); }),
+                 std::runtime_error);
+    EXPECT_EQ(scan_all(j, 0, true).size(), 2u);
+    j.append({entry(3)});
+    EXPECT_EQ(j.last_seq(), 3);
+}
+
+TEST(journal, duplicate_seq_is_refused_and_rolled_back) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    j.append({entry(1)});
+    // seq 2 then seq 2 again: the primary key refuses the second, and the first must not stay.
+    EXPECT_THROW(j.append({entry(2), entry(2)}), journal_error);
+    EXPECT_EQ(j.last_seq(), 1);
+    EXPECT_FALSE(j.read(2, false).has_value());
+    j.append({entry(2)});
+    EXPECT_EQ(j.last_seq(), 2);
+}
+
+TEST(journal, last_seq_survives_reopen) {
+    temp_dir dir;
+    {
+        journal j(dir.path().string());
+        j.append({entry(1), entry(2)});
+        j.append({entry(3)});
+    }
+    journal j(dir.path().string());
+    EXPECT_EQ(j.last_seq(), 3);
+    j.append({entry(4)});
+    EXPECT_EQ(j.last_seq(), 4);
+}
+
+TEST(journal, data_survives_reopen) {
+    temp_dir dir;
+    {
+        journal j(dir.path().string());
+        j.append({entry(1), entry(2, "")});
+    }
+    journal j(dir.path().string());
+    auto got = scan_all(j, 0, true);
+    ASSERT_EQ(got.size(), 2u);
+    expect_same(got[0], entry(1), true);
+    expect_same(got[1], entry(2, ""), true);
+}
+
+// Sets PRAGMA user_version of an existing database file.
+void set_user_version(const std::string& path, int version) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const std::string sql = "PRAGMA user_version=" + std::to_string(version);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+int user_version(const std::string& path) {
+    sqlite3* db = nullptr;
+    int version = -1;
+    if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            version = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return version;
+}
+
+TEST(journal, new_journal_records_its_schema_version) {
+    temp_dir dir;
+    std::string path;
+    {
+        journal j(dir.path().string());
+        path = j.path();
+    }
+    EXPECT_EQ(user_version(path), journal_schema_version);
+}
+
+TEST(journal, journal_of_a_newer_version_is_refused) {
+    temp_dir dir;
+    std::string path;
+    {
+        journal j(dir.path().string());
+        j.append({entry(1)});
+        path = j.path();
+    }
+    set_user_version(path, 99);
+    try {
+        journal j(dir.path().string());
+        FAIL() << "a journal of schema version 99 was opened";
+    } catch (const journal_error& e) {
+        EXPECT_EQ(std::string(e.what()), path +
+                                             " has schema version 99; this batond knows up to 1 "
+                                             "(downgrade refused)");
+    }
+    // Refusing must not touch the file: its version is still 99.
+    EXPECT_EQ(user_version(path), 99);
+}
+
+TEST(journal, unopenable_data_dir_is_a_journal_error) {
+    temp_dir dir;
+    std::string file = dir.write("not_a_dir", "x");
+    EXPECT_THROW(journal j(file + "/sub"), journal_error);
+}
+
+}  // namespace
+}  // namespace baton
