@@ -46,7 +46,7 @@ config load_config(const std::string& path) {
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map of settings");
     root.expect_keys({"data_dir", "schemas", "flow", "customers", "bus", "feed", "log", "batch",
-                      "dedup", "limits"});
+                      "dedup", "limits", "snapshot"});
 
     c.data_dir = resolve_path(base, root.require_string("data_dir"));
     c.schemas_dir = resolve_path(base, root.require_string("schemas"));
@@ -134,6 +134,13 @@ config load_config(const std::string& path) {
         if (c.limits.max_envelope_bytes > c.limits.max_message_bytes)
             l.child("max_envelope_bytes").fail("must not exceed limits.max_message_bytes (" +
                                                std::to_string(c.limits.max_message_bytes) + ")");
+    }
+
+    if (root.has("snapshot")) {
+        auto snap = root.child("snapshot");
+        snap.expect_keys({"interval"});
+        c.snapshot.interval_us = snap.get_duration_us("interval", c.snapshot.interval_us);
+        if (c.snapshot.interval_us <= 0) snap.child("interval").fail("must be longer than 0");
     }
 
     // Cross-field checks.

@@ -41,6 +41,10 @@ struct limits_config {
     decode_limits decode;
 };
 
+struct snapshot_config {
+    std::int64_t interval_us = 60LL * 1000000;  // how often changed orders are stored
+};
+
 struct config {
     std::string file;            // absolute path of the config file itself
     std::string data_dir;        // absolute
@@ -53,6 +57,7 @@ struct config {
     batch_config batch;
     dedup_config dedup;
     limits_config limits;
+    snapshot_config snapshot;
 };
 
 // Reads and checks a config file; throws config_error naming file, key path and reason.

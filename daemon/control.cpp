@@ -1,6 +1,9 @@
 // Dispatch and argument checks of control commands.
 #include "control.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace baton {
 
 value control_error(const std::string& error) {
@@ -60,6 +63,42 @@ value handle_control(const value& request, control_context& ctx) {
         value result;
         result.set("order", std::move(*o));
         return ok_with(std::move(result));
+    }
+    if (name == "orders") {
+        if (!check_args(request, {"stage", "holder", "customer", "limit"}, error))
+            return control_error(error);
+        orders_query q;
+        for (auto [key, field] : {std::pair{"stage", &q.stage}, std::pair{"holder", &q.holder},
+                                  std::pair{"customer", &q.customer}}) {
+            if (const value* v = request.find(key)) {
+                if (!v->is_string()) return control_error(std::string("orders: '") + key +
+                                                          "' must be a string");
+                *field = v->as_string();
+            }
+        }
+        if (const value* v = request.find("limit")) {
+            std::uint64_t n = 0;
+            if (!v->to_uint64(n) || n == 0)
+                return control_error("orders: 'limit' must be a positive integer");
+            q.limit = static_cast<std::size_t>(n);
+        }
+        return ok_with(ctx.orders(q));
+    }
+    if (name == "replay") {
+        if (!check_args(request, {"since", "limit"}, error)) return control_error(error);
+        const value* since = request.find("since");
+        std::uint64_t from = 0;
+        if (!since || !since->to_uint64(from))
+            return control_error("replay: 'since' (the last seq you processed, 0 for all) is "
+                                 "required");
+        std::size_t limit = 1000;
+        if (const value* v = request.find("limit")) {
+            std::uint64_t n = 0;
+            if (!v->to_uint64(n) || n == 0)
+                return control_error("replay: 'limit' must be a positive integer");
+            limit = static_cast<std::size_t>(std::min<std::uint64_t>(n, max_replay));
+        }
+        return ok_with(ctx.replay(from, limit));
     }
     return control_error("unknown command '" + name + "'");
 }

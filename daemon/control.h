@@ -2,6 +2,8 @@
 // The handler is pure; the loop supplies the answers through control_context.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -9,11 +11,22 @@
 
 namespace baton {
 
+struct orders_query {
+    std::string stage;     // "" for any
+    std::string holder;    // department, "" for any
+    std::string customer;  // "" for any
+    std::size_t limit = 100;
+};
+
+inline constexpr std::size_t max_replay = 10000;  // messages in one replay reply
+
 class control_context {
 public:
     virtual ~control_context() = default;
-    virtual value status() = 0;                              // the `status` result keys
+    virtual value status() = 0;                                     // `status` result keys
     virtual std::optional<value> order(const std::string& id) = 0;  // `order` map, or nullopt
+    virtual value orders(const orders_query& q) = 0;                // {orders: [...], total}
+    virtual value replay(std::uint64_t since, std::size_t limit) = 0;  // {messages: [...]}
 };
 
 // Handles one decoded request. Never throws for bad input: it becomes ok=false with an error.

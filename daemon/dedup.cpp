@@ -16,7 +16,8 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
 
 std::uint64_t dedup_window::key(std::string_view source, std::string_view id) {
     std::uint64_t h = fnv1a(0xcbf29ce484222325ULL, source);
-    h = fnv1a(h ^ 0xff, id);  // separator: ("ab","c") and ("a","bc") differ
+    // A 0xff byte between the two never occurs in UTF-8: ("ab","c") and ("a","bc") differ.
+    h = fnv1a(fnv1a(h, "\xff"), id);
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27;

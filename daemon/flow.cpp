@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "order.h"
 #include "yaml_util.h"
 
 namespace baton {
@@ -60,6 +61,22 @@ flow_def load_flow(const std::string& path) {
         f.stages.push_back(std::move(st));
     }
     return f;
+}
+
+bool stage_applies(const stage_def& s, const order& o) {
+    if (s.when == "new_die") return o.new_die;
+    if (s.when == "prepay") return o.terms == "prepay";
+    return true;
+}
+
+stage_position derive_stage(const order& o, const flow_def& flow) {
+    if (o.cancelled) return {"cancelled", "", nullptr};
+    if (!o.placed) return {"awaiting_order", "sales", nullptr};
+    for (const auto& s : flow.stages) {
+        if (!stage_applies(s, o) || o.has(s.exit)) continue;
+        return {s.name, s.holder, &s};
+    }
+    return {"closed", "", nullptr};
 }
 
 }  // namespace baton

@@ -32,4 +32,19 @@ struct flow_def {
 // Reads and checks a flow file; throws config_error naming file, key path and reason.
 flow_def load_flow(const std::string& path);
 
+struct order;
+
+// Where an order stands: the first stage of the flow that applies to it and whose exit
+// milestone is missing. Terminal positions: "awaiting_order" (facts arrived before the order
+// was placed; holder sales), "cancelled" and "closed" (holder "").
+struct stage_position {
+    std::string stage;
+    std::string holder;
+    const stage_def* def = nullptr;  // null for the terminal positions
+};
+stage_position derive_stage(const order& o, const flow_def& flow);
+
+// Whether a stage applies to an order at all (its `when` condition).
+bool stage_applies(const stage_def& s, const order& o);
+
 }  // namespace baton

@@ -22,6 +22,19 @@ CREATE TABLE IF NOT EXISTS journal (
     origin      INTEGER NOT NULL,      -- 0 ingest (acked), 1 subscribe (at-most-once)
     envelope    BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS relay (        -- the outbox: every relayed message, by relay seq
+    seq      INTEGER PRIMARY KEY,
+    topic    TEXT NOT NULL,
+    envelope BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshot_orders (  -- derived order state, written periodically
+    id    TEXT PRIMARY KEY,
+    state BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshot_meta (
+    key   TEXT PRIMARY KEY,
+    value
+) WITHOUT ROWID;
 )sql";
 
 struct statement_reset {
@@ -106,12 +119,21 @@ journal::journal(const std::string& data_dir) {
                                "order_id, origin FROM journal WHERE seq = ?",
                                -1, &read_meta_, nullptr) != SQLITE_OK)
             fail("prepare read");
+        if (sqlite3_prepare_v2(db_, "INSERT INTO relay(seq, topic, envelope) VALUES(?,?,?)", -1,
+                               &insert_relay_, nullptr) != SQLITE_OK)
+            fail("prepare relay insert");
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(db_, "SELECT max(seq) FROM journal", -1, &s, nullptr) != SQLITE_OK)
             fail("prepare max");
         if (sqlite3_step(s) == SQLITE_ROW) last_seq_ = sqlite3_column_int64(s, 0);
         sqlite3_finalize(s);
+        if (sqlite3_prepare_v2(db_, "SELECT max(seq) FROM relay", -1, &s, nullptr) != SQLITE_OK)
+            fail("prepare max");
+        if (sqlite3_step(s) == SQLITE_ROW)
+            last_relay_seq_ = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+        sqlite3_finalize(s);
     } catch (...) {
+        sqlite3_finalize(insert_relay_);
         sqlite3_finalize(insert_);
         sqlite3_finalize(read_);
         sqlite3_finalize(read_meta_);
@@ -121,6 +143,7 @@ journal::journal(const std::string& data_dir) {
 }
 
 journal::~journal() {
+    sqlite3_finalize(insert_relay_);
     sqlite3_finalize(insert_);
     sqlite3_finalize(read_);
     sqlite3_finalize(read_meta_);
@@ -140,9 +163,13 @@ void journal::fail(const std::string& what) const {
     throw journal_error(path_ + ": " + what + ": " + sqlite3_errmsg(db_));
 }
 
-void journal::append(const std::vector<journal_entry>& entries) {
-    if (entries.empty()) return;
-    assert(entries.front().seq == last_seq_ + 1);
+void journal::append(const std::vector<journal_entry>& entries) { append(entries, {}); }
+
+void journal::append(const std::vector<journal_entry>& entries,
+                     const std::vector<outbox_entry>& relayed) {
+    if (entries.empty() && relayed.empty()) return;
+    assert(entries.empty() || entries.front().seq == last_seq_ + 1);
+    assert(relayed.empty() || relayed.front().seq == last_relay_seq_ + 1);
     exec("BEGIN");
     try {
         for (const auto& e : entries) {
@@ -166,12 +193,139 @@ void journal::append(const std::vector<journal_entry>& entries) {
                               SQLITE_STATIC);
             if (sqlite3_step(insert_) != SQLITE_DONE) fail("append event " + e.id);
         }
+        for (const auto& r : relayed) {
+            statement_reset guard{insert_relay_};
+            sqlite3_bind_int64(insert_relay_, 1, static_cast<sqlite3_int64>(r.seq));
+            sqlite3_bind_text(insert_relay_, 2, r.topic.data(), static_cast<int>(r.topic.size()),
+                              SQLITE_STATIC);
+            sqlite3_bind_blob(insert_relay_, 3, r.envelope.data(),
+                              static_cast<int>(r.envelope.size()), SQLITE_STATIC);
+            if (sqlite3_step(insert_relay_) != SQLITE_DONE)
+                fail("append relay message " + std::to_string(r.seq));
+        }
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
-    last_seq_ = entries.back().seq;
+    if (!entries.empty()) last_seq_ = entries.back().seq;
+    if (!relayed.empty()) last_relay_seq_ = relayed.back().seq;
+}
+
+std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t limit) const {
+    std::vector<outbox_entry> out;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT seq, topic, envelope FROM relay WHERE seq > ? ORDER BY seq "
+                           "LIMIT ?",
+                           -1, &s, nullptr) != SQLITE_OK)
+        fail("prepare outbox read");
+    sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since));
+    sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(limit));
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        outbox_entry e;
+        e.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+        e.topic = column_text(s, 1);
+        auto* p = static_cast<const char*>(sqlite3_column_blob(s, 2));
+        e.envelope.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 2)));
+        out.push_back(std::move(e));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) fail("outbox read");
+    return out;
+}
+
+void journal::write_snapshot(const snapshot_header& header,
+                             const std::vector<std::pair<std::string, std::string>>& orders) {
+    exec("BEGIN");
+    sqlite3_stmt* put = nullptr;
+    sqlite3_stmt* meta = nullptr;
+    try {
+        if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO snapshot_orders(id, state) VALUES(?,?)",
+                               -1, &put, nullptr) != SQLITE_OK ||
+            sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)",
+                               -1, &meta, nullptr) != SQLITE_OK)
+            fail("prepare snapshot");
+        for (const auto& [id, state] : orders) {
+            sqlite3_reset(put);
+            sqlite3_bind_text(put, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+            sqlite3_bind_blob(put, 2, state.data(), static_cast<int>(state.size()), SQLITE_STATIC);
+            if (sqlite3_step(put) != SQLITE_DONE) fail("snapshot order " + id);
+        }
+        auto put_meta = [&](const char* key, auto bind) {
+            sqlite3_reset(meta);
+            sqlite3_bind_text(meta, 1, key, -1, SQLITE_STATIC);
+            bind(meta);
+            if (sqlite3_step(meta) != SQLITE_DONE) fail(std::string("snapshot ") + key);
+        };
+        put_meta("journal_seq",
+                 [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 2, header.journal_seq); });
+        put_meta("relay_seq", [&](sqlite3_stmt* st) {
+            sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(header.relay_seq));
+        });
+        put_meta("customers", [&](sqlite3_stmt* st) {
+            sqlite3_bind_blob(st, 2, header.customers.data(),
+                              static_cast<int>(header.customers.size()), SQLITE_STATIC);
+        });
+        sqlite3_finalize(put);
+        sqlite3_finalize(meta);
+        put = meta = nullptr;
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_finalize(put);
+        sqlite3_finalize(meta);
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+snapshot_header journal::load_snapshot(
+    const std::function<void(const std::string&, const std::string&)>& fn) const {
+    snapshot_header h;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT key, value FROM snapshot_meta", -1, &s, nullptr) !=
+        SQLITE_OK)
+        fail("prepare snapshot read");
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        std::string key = column_text(s, 0);
+        if (key == "journal_seq") h.journal_seq = sqlite3_column_int64(s, 1);
+        if (key == "relay_seq")
+            h.relay_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+        if (key == "customers") {
+            auto* p = static_cast<const char*>(sqlite3_column_blob(s, 1));
+            h.customers.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+        }
+    }
+    sqlite3_finalize(s);
+    if (h.journal_seq == 0) return h;
+    if (sqlite3_prepare_v2(db_, "SELECT id, state FROM snapshot_orders", -1, &s, nullptr) !=
+        SQLITE_OK)
+        fail("prepare snapshot read");
+    try {
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            auto* p = static_cast<const char*>(sqlite3_column_blob(s, 1));
+            fn(column_text(s, 0),
+               std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1))));
+        }
+    } catch (...) {
+        sqlite3_finalize(s);
+        throw;
+    }
+    sqlite3_finalize(s);
+    return h;
+}
+
+void journal::clear_snapshot() {
+    exec("BEGIN");
+    try {
+        exec("DELETE FROM snapshot_orders");
+        exec("DELETE FROM snapshot_meta");
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 void journal::scan(std::int64_t after, bool with_envelope,

@@ -35,6 +35,20 @@ struct journal_entry {
     std::string envelope;          // the MessagePack bytes as received
 };
 
+// A relay message as the outbox keeps it.
+struct outbox_entry {
+    std::uint64_t seq = 0;  // global relay sequence
+    std::string topic;
+    std::string envelope;   // MessagePack bytes
+};
+
+// The stored derived state: orders and customers as they were after journal entry `seq`.
+struct snapshot_header {
+    std::int64_t journal_seq = 0;  // state includes every entry up to here
+    std::uint64_t relay_seq = 0;
+    std::string customers;         // MessagePack bytes of the customer book
+};
+
 class journal {
 public:
     // Opens (creating if needed) `<data_dir>/baton.db`; throws journal_error.
@@ -49,6 +63,25 @@ public:
     // Appends the entries in one transaction; durable when this returns. Their seq must follow
     // last_seq() contiguously. Throws journal_error (and rolls back) on failure.
     void append(const std::vector<journal_entry>& entries);
+    // The same, plus the relay messages these entries caused, in the same transaction: a
+    // message is never published unless it and its cause are durable.
+    void append(const std::vector<journal_entry>& entries,
+                const std::vector<outbox_entry>& relayed);
+
+    // The last relay sequence in the outbox (0 when empty).
+    std::uint64_t last_relay_seq() const { return last_relay_seq_; }
+    // Outbox messages with seq > since, in order, at most `limit`.
+    std::vector<outbox_entry> read_outbox(std::uint64_t since, std::size_t limit) const;
+
+    // Writes the changed orders (id, MessagePack state) and the header in one transaction.
+    void write_snapshot(const snapshot_header& header,
+                        const std::vector<std::pair<std::string, std::string>>& orders);
+    // Calls `fn(id, state)` for every stored order; returns the header (journal_seq 0 when no
+    // snapshot was ever written).
+    snapshot_header load_snapshot(
+        const std::function<void(const std::string&, const std::string&)>& fn) const;
+    // Forgets the stored state, so the next start rebuilds it from the journal.
+    void clear_snapshot();
 
     // Calls `fn` for every entry with seq > after, in order. With `with_envelope` false the
     // envelope bytes are not read (faster).
@@ -67,7 +100,9 @@ private:
     sqlite3_stmt* insert_ = nullptr;
     sqlite3_stmt* read_ = nullptr;
     sqlite3_stmt* read_meta_ = nullptr;
+    sqlite3_stmt* insert_relay_ = nullptr;
     std::int64_t last_seq_ = 0;
+    std::uint64_t last_relay_seq_ = 0;
 };
 
 }  // namespace baton

@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <map>
@@ -18,8 +19,7 @@
 #include "dedup.h"
 #include "ingest.h"
 #include "journal.h"
-#include "order.h"
-#include "schema.h"
+#include "relay.h"
 #include "version.h"
 
 namespace baton {
@@ -73,15 +73,14 @@ struct pending_ack {
     std::string id;
 };
 
-struct pending_meta {
-    std::uint64_t key;     // dedup key
-    std::string customer;  // the order's customer, when the event names it
-};
-
-std::string customer_of(const std::string& topic, const value& data) {
-    if (topic != "sales.order.placed") return {};
-    const value* c = data.find("customer");
-    return c && c->is_string() ? c->as_string() : std::string();
+// Replies and journal replays are trusted (batond wrote them): generous limits.
+decode_limits trusted_limits() {
+    decode_limits l;
+    l.max_array = 1 << 20;
+    l.max_map = 1 << 16;
+    l.max_string = 1 << 24;
+    l.max_depth = 32;
+    return l;
 }
 
 zmq::const_buffer buf(const std::string& s) { return zmq::buffer(s.data(), s.size()); }
@@ -89,20 +88,28 @@ zmq::const_buffer buf(const std::string& s) { return zmq::buffer(s.data(), s.siz
 }  // namespace
 
 struct loop::impl final : control_context {
-    impl(const config& c, schema_set s, zmq::context_t& context, const clock_source* clk)
+    impl(const config& c, loop_inputs in, zmq::context_t& context, const clock_source* clk)
         : cfg(c),
-          schemas(std::move(s)),
+          schemas(std::move(in.schemas)),
+          flow(std::move(in.flow)),
+          seed_customers(std::move(in.customers)),
           clock(clk ? *clk : system_clock),
           ctx(context),
           ingest(ctx, zmq::socket_type::router),
           relay(ctx, zmq::socket_type::pub),
           control(ctx, zmq::socket_type::router),
           store(c.data_dir),
-          dedup(c.dedup.window_us / 1000, c.dedup.max_entries) {
+          dedup(c.dedup.window_us / 1000, c.dedup.max_entries),
+          engine(flow, customer_book(seed_customers)) {
         rules.schemas = &schemas;
         rules.limits = cfg.limits.decode;
         rules.max_envelope_bytes = cfg.limits.max_envelope_bytes;
         started_ms = clock.now_ms();
+        last_snapshot_us = clock.steady_us();
+        if (in.rebuild_state) {
+            spdlog::info("rebuilding the order state from the journal, as asked");
+            store.clear_snapshot();
+        }
         rebuild();
 
         wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -134,9 +141,10 @@ struct loop::impl final : control_context {
             subs.push_back(std::move(sub));
         }
         spdlog::info("batond {} listening: ingest {}, relay {}, control {}; journal {} ({} events, "
-                     "{} orders, {} ids in the duplicate window)",
+                     "{} orders, relay seq {}, {} ids in the duplicate window)",
                      version, endpoint_of(ingest), endpoint_of(relay), endpoint_of(control),
-                     store.path(), store.last_seq(), orders.size(), dedup.size());
+                     store.path(), store.last_seq(), engine.orders().size(), engine.relay_seq(),
+                     dedup.size());
     }
 
     ~impl() override {
@@ -149,23 +157,67 @@ struct loop::impl final : control_context {
 
     // --- start-up -------------------------------------------------------------------------
 
+    // The duplicate window from the journal's recent entries; the order state from the last
+    // snapshot plus the journal after it (the journal is the truth).
     void rebuild() {
         const std::int64_t horizon = clock.now_ms() - cfg.dedup.window_us / 1000;
-        store.scan(0, true, [&](const journal_entry& e) {
+        store.scan(0, false, [&](const journal_entry& e) {
             if (e.received_ms >= horizon)
                 dedup.insert(dedup_window::key(e.source, e.id), e.seq, e.received_ms);
-            if (!e.order.empty()) {
-                std::string customer;
-                if (e.topic == "sales.order.placed") {
-                    value root;
-                    std::string error;
-                    if (decode_msgpack(e.envelope, cfg.limits.decode, root, error))
-                        if (const value* data = root.find("data"))
-                            customer = customer_of(e.topic, *data);
-                }
-                orders.record(e.order, e.seq, e.received_ms, customer);
-            }
         });
+        rebuild_state();
+    }
+
+    void rebuild_state() {
+        std::vector<baton::order> orders;
+        snapshot_header h = store.load_snapshot([&](const std::string&, const std::string& bytes) {
+            value v;
+            std::string error;
+            if (!decode_msgpack(bytes, trusted_limits(), v, error))
+                throw journal_error("snapshot of an order is unreadable: " + error);
+            orders.push_back(order_from_value(v));
+        });
+        customer_book customers(seed_customers);
+        if (h.journal_seq > 0) {
+            value v;
+            std::string error;
+            if (!decode_msgpack(h.customers, trusted_limits(), v, error))
+                throw journal_error("snapshot of the customers is unreadable: " + error);
+            customer_book stored = customer_book::from_value(v);
+            // Customers added to the seed file since the snapshot join; the rest keep what
+            // the events made of them.
+            for (const auto& [id, account] : customers.accounts())
+                if (!stored.find(id)) stored.at(id) = account;
+            customers = std::move(stored);
+        }
+        engine = relay_engine(flow, std::move(customers));
+        engine.restore(std::move(orders), engine.customers(), h.relay_seq);
+        std::vector<relay_message> discard;
+        std::size_t replayed = 0;
+        store.scan(h.journal_seq, true, [&](const journal_entry& e) {
+            envelope env;
+            std::string reason;
+            if (!decode_relayed(e.envelope, trusted_limits(), env, reason)) {
+                spdlog::error("journal entry {} is unreadable ({}); skipped", e.seq, reason);
+                return;
+            }
+            discard.clear();
+            engine.apply(e.seq, e.received_ms, env, discard);
+            ++replayed;
+        });
+        if (engine.relay_seq() != store.last_relay_seq()) {
+            // The flow changed since these messages were sent: the outbox is what subscribers
+            // saw, so numbering continues from it.
+            if (engine.relay_seq() > 0 || store.last_relay_seq() > 0)
+                spdlog::warn("replay gave relay seq {}, the outbox has {}; continuing from the "
+                             "outbox",
+                             engine.relay_seq(), store.last_relay_seq());
+            engine.set_relay_seq(store.last_relay_seq());
+        }
+        spdlog::info("order state: {} orders from the snapshot at journal seq {}, {} events "
+                     "replayed after it",
+                     engine.orders().size() , h.journal_seq, replayed);
+        snapshot_seq = h.journal_seq;
     }
 
     // --- the loop -------------------------------------------------------------------------
@@ -201,10 +253,15 @@ struct loop::impl final : control_context {
             for (std::size_t i = 0; i < subs.size(); ++i)
                 if (items[3 + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
             if (!entries.empty() && clock.steady_us() >= batch_deadline_us) commit();
-            if (entries.empty()) dedup.expire(clock.now_ms());
+            if (entries.empty()) {
+                dedup.expire(clock.now_ms());
+                if (clock.steady_us() - last_snapshot_us >= cfg.snapshot.interval_us)
+                    write_snapshot();
+            }
         }
         // Stop reading; what was admitted is committed and acked before we close.
         commit();
+        write_snapshot();
         spdlog::info("batond stopped: {} events in the journal", store.last_seq());
     }
 
@@ -282,6 +339,9 @@ struct loop::impl final : control_context {
         journal_entry e;
         e.seq = store.last_seq() + static_cast<std::int64_t>(entries.size()) + 1;
         e.received_ms = clock.now_ms();
+        // Applied now so that what it relays joins the same transaction; published only
+        // after that commits.
+        engine.apply(e.seq, e.received_ms, env, relayed);
         e.ts_ms = env.ts_ms;
         e.topic = std::move(env.topic);
         e.source = std::move(env.source);
@@ -289,7 +349,7 @@ struct loop::impl final : control_context {
         if (env.order) e.order = std::move(*env.order);
         e.origin = from;
         e.envelope.assign(bytes);
-        meta.push_back({key, customer_of(e.topic, env.data)});
+        keys.push_back(key);
         batch_keys[key] = entries.size();
         entries.push_back(std::move(e));
         if (peer) acks.push_back({*peer, std::move(env.id)});
@@ -305,33 +365,67 @@ struct loop::impl final : control_context {
     void commit() {
         if (entries.empty() && acks.empty()) return;
         try {
-            store.append(entries);
+            store.append(entries, relayed);
         } catch (const journal_error& e) {
-            // Nothing of this batch was acked: clients resend and nothing is lost.
+            // Nothing of this batch was acked or relayed: clients resend and nothing is lost.
+            // The order state already saw these events, so it is rebuilt from what is durable.
             ++stats.commit_failures;
             spdlog::error("commit of {} events failed, none acked: {}", entries.size(), e.what());
             clear_batch();
+            try {
+                rebuild_state();
+            } catch (const journal_error& again) {
+                spdlog::critical("cannot rebuild the order state: {}", again.what());
+                throw;
+            }
             return;
         }
         ++stats.batches;
         for (std::size_t i = 0; i < entries.size(); ++i) {
             const journal_entry& e = entries[i];
-            dedup.insert(meta[i].key, e.seq, e.received_ms);
-            if (!e.order.empty()) orders.record(e.order, e.seq, e.received_ms, meta[i].customer);
+            dedup.insert(keys[i], e.seq, e.received_ms);
             if (e.origin == origin::ingest)
                 ++stats.accepted;
             else
                 ++stats.subscribed;
         }
         for (const auto& a : acks) send_ack(a.peer, a.id);
+        for (const auto& m : relayed) {
+            std::array<zmq::const_buffer, 2> msg = {buf(m.topic), buf(m.envelope)};
+            (void)zmq::send_multipart(relay, msg, zmq::send_flags::dontwait);
+        }
         clear_batch();
     }
 
     void clear_batch() {
         entries.clear();
-        meta.clear();
+        keys.clear();
         acks.clear();
+        relayed.clear();
         batch_keys.clear();
+    }
+
+    // Stores the orders changed since the last snapshot; a restart replays only what follows.
+    void write_snapshot() {
+        last_snapshot_us = clock.steady_us();
+        if (store.last_seq() == snapshot_seq) return;
+        std::vector<std::pair<std::string, std::string>> changed;
+        for (const auto& id : engine.take_changed())
+            if (const baton::order* o = engine.find(id))
+                changed.emplace_back(id, encode_msgpack(to_value(*o)));
+        snapshot_header h;
+        h.journal_seq = store.last_seq();
+        h.relay_seq = engine.relay_seq();
+        h.customers = encode_msgpack(engine.customers_value());
+        try {
+            store.write_snapshot(h, changed);
+            snapshot_seq = h.journal_seq;
+            spdlog::debug("snapshot: {} orders at journal seq {}", changed.size(), h.journal_seq);
+        } catch (const journal_error& e) {
+            // Not fatal: the journal holds everything; the next restart replays more.
+            spdlog::warn("snapshot failed: {}", e.what());
+            for (const auto& entry : changed) engine.mark_changed(entry.first);
+        }
     }
 
     // --- subscribe connectors (at-most-once) ----------------------------------------------
@@ -417,10 +511,11 @@ struct loop::impl final : control_context {
         r.set("version", version);
         r.set("uptime_s", static_cast<long long>((clock.now_ms() - started_ms) / 1000));
         r.set("events", static_cast<long long>(store.last_seq()));
-        r.set("orders_open", static_cast<unsigned long long>(orders.size()));
+        r.set("orders", static_cast<unsigned long long>(engine.orders().size()));
+        r.set("orders_open", static_cast<unsigned long long>(engine.open_orders()));
         r.set("exceptions_open", 0);
         r.set("tasks_open", 0);
-        r.set("relay_seq", 0);
+        r.set("relay_seq", static_cast<unsigned long long>(store.last_relay_seq()));
         value c;
         c.set("accepted", static_cast<unsigned long long>(stats.accepted));
         c.set("duplicates", static_cast<unsigned long long>(stats.duplicates));
@@ -442,17 +537,39 @@ struct loop::impl final : control_context {
     }
 
     std::optional<value> order(const std::string& id) override {
-        const baton::order* o = orders.find(id);
+        const baton::order* o = engine.find(id);
         if (!o) return std::nullopt;
         value r;
         r.set("id", o->id);
         r.set("customer", o->customer);
-        r.set("first_seen", static_cast<long long>(o->first_seen_ms));
+        r.set("stage", o->stage);
+        r.set("holder", o->holder);
+        r.set("since", static_cast<long long>(o->stage_since_ms));
+        value milestones(value_map{});
+        for (const auto& [name, m] : o->milestones)
+            milestones.set(name, static_cast<long long>(m.at_ms));
+        r.set("milestones", std::move(milestones));
+        value_list holds;
+        for (const auto& h : o->holds) holds.emplace_back(h);
+        r.set("holds", value(std::move(holds)));
+        r.set("promised_date", o->promised_date);
+        r.set("amount_cents", static_cast<long long>(o->amount_cents));
+        r.set("paid_cents", static_cast<long long>(o->paid_cents));
+        r.set("terms", o->terms);
+        r.set("new_die", o->new_die);
+        if (!o->planned_finish.empty()) r.set("planned_finish", o->planned_finish);
+        r.set("lines", o->lines.is_nil() ? value(value_list{}) : o->lines);
+        value_list concerned;
+        for (const auto& d : o->departments) concerned.emplace_back(d);
+        r.set("departments", value(std::move(concerned)));
+        value full = to_value(*o);
+        r.set("cases", *full.find("cases"));
+        if (o->cancelled) r.set("cancel_reason", o->cancel_reason);
         value_list history;
         history.reserve(o->events.size());
         for (std::int64_t seq : o->events) {
             auto e = store.read(seq, false);
-            if (!e) continue;
+            if (!e) continue;  // in the open batch, not yet committed
             value h;
             h.set("ts", static_cast<long long>(e->ts_ms));
             h.set("topic", e->topic);
@@ -462,12 +579,63 @@ struct loop::impl final : control_context {
             h.set("seq", static_cast<long long>(e->seq));
             history.push_back(std::move(h));
         }
-        r.set("history", std::move(history));
+        r.set("history", value(std::move(history)));
+        r.set("exceptions", value(value_list{}));
+        r.set("tasks", value(value_list{}));
+        return r;
+    }
+
+    value orders(const orders_query& q) override {
+        std::vector<const baton::order*> found;
+        for (const auto& [id, o] : engine.orders()) {
+            if (!q.stage.empty() && o.stage != q.stage) continue;
+            if (!q.holder.empty() && o.holder != q.holder) continue;
+            if (!q.customer.empty() && o.customer != q.customer) continue;
+            found.push_back(&o);
+        }
+        // Longest-waiting first: that is the order a clerk chases.
+        std::sort(found.begin(), found.end(), [](const baton::order* a, const baton::order* b) {
+            return a->stage_since_ms != b->stage_since_ms ? a->stage_since_ms < b->stage_since_ms
+                                                          : a->id < b->id;
+        });
+        value_list list;
+        for (std::size_t i = 0; i < found.size() && i < q.limit; ++i) {
+            value v;
+            v.set("id", found[i]->id);
+            v.set("customer", found[i]->customer);
+            v.set("stage", found[i]->stage);
+            v.set("holder", found[i]->holder);
+            v.set("since", static_cast<long long>(found[i]->stage_since_ms));
+            list.push_back(std::move(v));
+        }
+        value r;
+        r.set("orders", value(std::move(list)));
+        r.set("total", static_cast<unsigned long long>(found.size()));
+        return r;
+    }
+
+    value replay(std::uint64_t since, std::size_t limit) override {
+        value_list list;
+        for (auto& m : store.read_outbox(since, limit)) {
+            value v;
+            v.set("seq", static_cast<unsigned long long>(m.seq));
+            v.set("topic", m.topic);
+            value env;
+            std::string error;
+            if (!decode_msgpack(m.envelope, trusted_limits(), env, error)) env = value();
+            v.set("envelope", std::move(env));
+            list.push_back(std::move(v));
+        }
+        value r;
+        r.set("messages", value(std::move(list)));
+        r.set("relay_seq", static_cast<unsigned long long>(store.last_relay_seq()));
         return r;
     }
 
     config cfg;
     schema_set schemas;
+    flow_def flow;
+    std::vector<customer> seed_customers;
     ingest_rules rules;
     const clock_source& clock;
     zmq::context_t& ctx;
@@ -476,12 +644,15 @@ struct loop::impl final : control_context {
     int wake_fd = -1;
     journal store;
     dedup_window dedup;
-    order_book orders;
+    relay_engine engine;
     std::int64_t started_ms = 0;
+    std::int64_t last_snapshot_us = 0;
+    std::int64_t snapshot_seq = 0;  // journal seq the stored snapshot reaches
 
     // The open batch.
     std::vector<journal_entry> entries;
-    std::vector<pending_meta> meta;  // parallel to entries
+    std::vector<std::uint64_t> keys;       // dedup keys, parallel to entries
+    std::vector<relay_message> relayed;    // what the batch's events relay
     std::vector<pending_ack> acks;
     std::unordered_map<std::uint64_t, std::size_t> batch_keys;  // dedup key -> entries index
     std::int64_t batch_deadline_us = 0;
@@ -491,9 +662,17 @@ struct loop::impl final : control_context {
     log_limiter refusal_log{10};
 };
 
-loop::loop(const config& cfg, schema_set schemas, zmq::context_t& context,
+loop_inputs load_inputs(const config& cfg) {
+    loop_inputs in;
+    in.schemas = schema_set::load(cfg.schemas_dir);
+    in.flow = load_flow(cfg.flow_file);
+    in.customers = load_customers(cfg.customers_file);
+    return in;
+}
+
+loop::loop(const config& cfg, loop_inputs inputs, zmq::context_t& context,
            const clock_source* clock)
-    : impl_(std::make_unique<impl>(cfg, std::move(schemas), context, clock)) {}
+    : impl_(std::make_unique<impl>(cfg, std::move(inputs), context, clock)) {}
 
 loop::~loop() = default;
 

@@ -8,6 +8,9 @@
 #include <string>
 
 #include "config.h"
+#include "customers.h"
+#include "flow.h"
+#include "schema.h"
 
 namespace zmq {
 class context_t;
@@ -15,14 +18,25 @@ class context_t;
 
 namespace baton {
 
-class schema_set;
 class clock_source;
+
+// What the loop runs with besides the config: the compiled schemas, the flow, the seed
+// customers, and whether to throw away the stored order state and rebuild it from the journal.
+struct loop_inputs {
+    schema_set schemas;
+    flow_def flow;
+    std::vector<customer> customers;
+    bool rebuild_state = false;
+};
+
+// Loads the schemas, flow and customers files that `cfg` names; throws config_error.
+loop_inputs load_inputs(const config& cfg);
 
 class loop {
 public:
     // Opens the journal, rebuilds the in-memory state from it and binds every socket. Throws
     // journal_error or zmq::error_t (e.g. address in use) when that fails.
-    loop(const config& cfg, schema_set schemas, zmq::context_t& context,
+    loop(const config& cfg, loop_inputs inputs, zmq::context_t& context,
          const clock_source* clock = nullptr);
     ~loop();
     loop(const loop&) = delete;

@@ -8,11 +8,8 @@
 #include <zmq.hpp>
 
 #include "config.h"
-#include "customers.h"
-#include "flow.h"
 #include "journal.h"
 #include "loop.h"
-#include "schema.h"
 #include "version.h"
 
 namespace {
@@ -32,12 +29,16 @@ int main(int argc, char** argv) {
                  "batond"};
     std::string config_path;
     bool check_only = false;
+    bool rebuild_state = false;
     app.add_option("-c,--config", config_path, "Path of baton.yaml (relative paths inside it are "
                                                "relative to its folder)")
         ->required();
     app.add_flag("--check-config", check_only,
                  "Validate the config, schemas, flow and customers files, then exit (0 when all "
                  "are valid)");
+    app.add_flag("--rebuild-state", rebuild_state,
+                 "Throw away the stored order state and rebuild it from the journal at start "
+                 "(after a flow change, or to verify the snapshot)");
     app.set_version_flag("-V,--version", std::string("batond ") + baton::version);
     CLI11_PARSE(app, argc, argv);
 
@@ -46,19 +47,19 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
     baton::config cfg;
-    std::optional<baton::schema_set> schemas;
+    baton::loop_inputs inputs;
     try {
         cfg = baton::load_config(config_path);
-        schemas = baton::schema_set::load(cfg.schemas_dir);
-        auto flow = baton::load_flow(cfg.flow_file);
-        auto customers = baton::load_customers(cfg.customers_file);
+        inputs = baton::load_inputs(cfg);
         if (check_only) {
             std::printf("%s: ok (%zu topics in %s, %zu stages in %s, %zu customers in %s)\n",
-                        cfg.file.c_str(), schemas->topics().size(), cfg.schemas_dir.c_str(),
-                        flow.stages.size(), cfg.flow_file.c_str(), customers.size(),
+                        cfg.file.c_str(), inputs.schemas.topics().size(),
+                        cfg.schemas_dir.c_str(), inputs.flow.stages.size(),
+                        cfg.flow_file.c_str(), inputs.customers.size(),
                         cfg.customers_file.c_str());
             return 0;
         }
+        inputs.rebuild_state = rebuild_state;
     } catch (const baton::config_error& e) {
         std::fprintf(stderr, "batond: invalid configuration: %s\n", e.what());
         return 2;
@@ -76,7 +77,7 @@ int main(int argc, char** argv) {
 
     try {
         zmq::context_t context(1);
-        baton::loop loop(cfg, std::move(*schemas), context);
+        baton::loop loop(cfg, std::move(inputs), context);
         running = &loop;
         loop.run();
         running = nullptr;

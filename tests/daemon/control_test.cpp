@@ -27,12 +27,26 @@ public:
     }
     std::optional<value> order(const std::string& id) override {
         asked_orders.push_back(id);
-        auto it = orders.find(id);
-        if (it == orders.end()) return std::nullopt;
+        auto it = known_orders.find(id);
+        if (it == known_orders.end()) return std::nullopt;
         return it->second;
     }
+    value orders(const orders_query& q) override {
+        asked_queries.push_back(q);
+        value r;
+        r.set("orders", value(value_list{}));
+        return r;
+    }
+    value replay(std::uint64_t since, std::size_t limit) override {
+        replays.emplace_back(since, limit);
+        value r;
+        r.set("messages", value(value_list{}));
+        return r;
+    }
 
-    std::map<std::string, value> orders;
+    std::map<std::string, value> known_orders;
+    std::vector<orders_query> asked_queries;
+    std::vector<std::pair<std::uint64_t, std::size_t>> replays;
     std::vector<std::string> asked_orders;
     int status_calls = 0;
 };
@@ -100,7 +114,7 @@ TEST(control, status_with_an_argument_is_refused) {
 
 TEST(control, order_with_a_known_id_returns_the_order_map) {
     fake_context ctx;
-    ctx.orders["SO-1"] = an_order();
+    ctx.known_orders["SO-1"] = an_order();
     value reply = handle_control(request("order", "id", value("SO-1")), ctx);
     EXPECT_TRUE(ok_of(reply));
     EXPECT_EQ(ctx.asked_orders, std::vector<std::string>{"SO-1"});
@@ -137,7 +151,7 @@ TEST(control, order_with_empty_id_is_refused) {
 
 TEST(control, order_with_unknown_id_is_refused_and_named) {
     fake_context ctx;
-    ctx.orders["SO-1"] = an_order();
+    ctx.known_orders["SO-1"] = an_order();
     EXPECT_EQ(error_of(handle_control(request("order", "id", value("SO-2")), ctx)),
               "order 'SO-2' is not known");
     EXPECT_EQ(ctx.asked_orders, std::vector<std::string>{"SO-2"});
@@ -145,7 +159,7 @@ TEST(control, order_with_unknown_id_is_refused_and_named) {
 
 TEST(control, order_with_an_unknown_argument_is_refused) {
     fake_context ctx;
-    ctx.orders["SO-1"] = an_order();
+    ctx.known_orders["SO-1"] = an_order();
     value r = request("order", "id", value("SO-1"));
     r.set("verbose", value(true));
     EXPECT_EQ(error_of(handle_control(r, ctx)), "unknown argument 'verbose'");
@@ -189,6 +203,46 @@ TEST(control, control_error_builds_a_refusal_reply) {
     value reply = control_error("decode: empty frame");
     EXPECT_EQ(error_of(reply), "decode: empty frame");
     EXPECT_EQ(reply.as_map()[0].key, "ok");
+}
+
+TEST(control, orders_passes_the_filters_and_limit_to_the_context) {
+    fake_context ctx;
+    value req = request("orders", "stage", value("credit_review"));
+    req.set("holder", "finance");
+    req.set("customer", "C-1001");
+    req.set("limit", 5);
+    EXPECT_TRUE(ok_of(handle_control(req, ctx)));
+    ASSERT_EQ(ctx.asked_queries.size(), 1u);
+    EXPECT_EQ(ctx.asked_queries[0].stage, "credit_review");
+    EXPECT_EQ(ctx.asked_queries[0].holder, "finance");
+    EXPECT_EQ(ctx.asked_queries[0].customer, "C-1001");
+    EXPECT_EQ(ctx.asked_queries[0].limit, 5u);
+}
+
+TEST(control, orders_refuses_bad_filters) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(request("orders", "stage", value(3)), ctx)),
+              "orders: 'stage' must be a string");
+    EXPECT_EQ(error_of(handle_control(request("orders", "limit", value(0)), ctx)),
+              "orders: 'limit' must be a positive integer");
+    EXPECT_EQ(error_of(handle_control(request("orders", "colour", value("red")), ctx)),
+              "unknown argument 'colour'");
+    EXPECT_TRUE(ctx.asked_queries.empty());
+}
+
+TEST(control, replay_needs_since_and_caps_the_limit) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(request("replay"), ctx)),
+              "replay: 'since' (the last seq you processed, 0 for all) is required");
+    EXPECT_EQ(error_of(handle_control(request("replay", "since", value(-1)), ctx)),
+              "replay: 'since' (the last seq you processed, 0 for all) is required");
+    EXPECT_TRUE(ok_of(handle_control(request("replay", "since", value(7)), ctx)));
+    value big = request("replay", "since", value(0));
+    big.set("limit", 1000000);
+    EXPECT_TRUE(ok_of(handle_control(big, ctx)));
+    ASSERT_EQ(ctx.replays.size(), 2u);
+    EXPECT_EQ(ctx.replays[0], (std::pair<std::uint64_t, std::size_t>{7, 1000}));
+    EXPECT_EQ(ctx.replays[1].second, max_replay);
 }
 
 }  // namespace

@@ -68,7 +68,8 @@ TEST(loop, acks_an_event_once_it_is_committed_and_the_order_shows_it) {
     EXPECT_EQ(reply->id, "ev-1");
 
     value r = d.call(order_request("SO-1"));
-    ASSERT_TRUE(r.find("ok") && r.find("ok")->as_bool());
+    ASSERT_TRUE(r.find("ok") && r.find("ok")->as_bool())
+        << (r.find("error") ? r.find("error")->as_string() : "");
     const value& o = *r.find("order");
     EXPECT_EQ(o.find("id")->as_string(), "SO-1");
     EXPECT_EQ(o.find("customer")->as_string(), "C-1001");

@@ -41,7 +41,10 @@ public:
     ~daemon_harness() { stop(); }
 
     void start() {
-        loop_ = std::make_unique<loop>(cfg_, schema_set::load(cfg_.schemas_dir), context_);
+        loop_inputs in = load_inputs(cfg_);
+        in.rebuild_state = rebuild_next_;
+        rebuild_next_ = false;
+        loop_ = std::make_unique<loop>(cfg_, std::move(in), context_);
         thread_ = std::thread([this] { loop_->run(); });
     }
     void stop() {
@@ -56,6 +59,8 @@ public:
     std::string relay() const { return loop_->relay_endpoint(); }
     zmq::context_t& context() { return context_; }
     config& cfg() { return cfg_; }
+    // The next start() throws away the stored order state and replays the whole journal.
+    void rebuild_on_next_start() { rebuild_next_ = true; }
 
     // One control request; fails the test when no reply comes.
     value call(value request) {
@@ -80,6 +85,7 @@ private:
     zmq::context_t context_{1};
     std::unique_ptr<loop> loop_;
     std::thread thread_;
+    bool rebuild_next_ = false;
 };
 
 }  // namespace baton::testing

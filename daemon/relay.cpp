@@ -1,0 +1,326 @@
+// Facts in, stage changes and relay messages out.
+#include "relay.h"
+
+#include <algorithm>
+
+namespace baton {
+
+namespace {
+
+std::string text(const value& data, const char* key) {
+    const value* v = data.find(key);
+    return v && v->is_string() ? v->as_string() : std::string();
+}
+
+bool integer(const value& data, const char* key, std::int64_t& out) {
+    const value* v = data.find(key);
+    return v && v->to_int64(out);
+}
+
+// An order no longer counts towards its customer's exposure once invoiced or cancelled.
+bool counts_as_open(const order& o) { return o.placed && !o.cancelled && !o.has("invoiced"); }
+
+}  // namespace
+
+relay_engine::relay_engine(flow_def flow, customer_book customers)
+    : flow_(std::move(flow)), customers_(std::move(customers)) {}
+
+const order* relay_engine::find(const std::string& id) const {
+    auto it = orders_.find(id);
+    return it == orders_.end() ? nullptr : &it->second;
+}
+
+std::size_t relay_engine::open_orders() const {
+    std::size_t n = 0;
+    for (const auto& [id, o] : orders_) n += o.open() ? 1 : 0;
+    return n;
+}
+
+std::vector<std::string> relay_engine::take_changed() {
+    std::vector<std::string> out(changed_.begin(), changed_.end());
+    changed_.clear();
+    return out;
+}
+
+value relay_engine::state() const {
+    std::vector<const order*> sorted;
+    for (const auto& [id, o] : orders_) sorted.push_back(&o);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const order* a, const order* b) { return a->id < b->id; });
+    value_list list;
+    for (const order* o : sorted) list.push_back(to_value(*o));
+    value v;
+    v.set("orders", value(std::move(list)));
+    v.set("customers", customers_.to_value());
+    v.set("relay_seq", static_cast<unsigned long long>(relay_seq_));
+    return v;
+}
+
+void relay_engine::restore(std::vector<order> orders, customer_book customers,
+                           std::uint64_t relay_seq) {
+    orders_.clear();
+    for (auto& o : orders) {
+        std::string id = o.id;
+        orders_.emplace(std::move(id), std::move(o));
+    }
+    customers_ = std::move(customers);
+    relay_seq_ = relay_seq;
+    changed_.clear();
+}
+
+void relay_engine::adjust_open(const order& o, std::int64_t delta_cents) {
+    if (!o.customer.empty()) customers_.at(o.customer).open_cents += delta_cents;
+}
+
+void relay_engine::note_department(order& o, const std::string& dept) {
+    if (dept.empty()) return;
+    if (std::find(o.departments.begin(), o.departments.end(), dept) == o.departments.end())
+        o.departments.push_back(dept);
+}
+
+void relay_engine::emit(std::vector<relay_message>& out, const std::string& topic,
+                        const order& o, const envelope& cause, std::int64_t received_ms,
+                        value data) {
+    envelope e;
+    e.seq = ++relay_seq_;
+    e.id = "baton-" + std::to_string(*e.seq);
+    e.source = "baton";
+    e.topic = topic;
+    e.ts_ms = received_ms;
+    e.order = o.id;
+    e.cause = cause.id;
+    e.data = std::move(data);
+    out.push_back({*e.seq, topic, encode_envelope(e)});
+}
+
+value relay_engine::summary(const order& o) const {
+    value d;
+    d.set("customer", o.customer);
+    d.set("stage", o.stage);
+    d.set("amount_cents", static_cast<long long>(o.amount_cents));
+    d.set("promised_date", o.promised_date);
+    d.set("terms", o.terms);
+    d.set("new_die", o.new_die);
+    if (!o.planned_finish.empty()) d.set("planned_finish", o.planned_finish);
+    d.set("lines", o.lines.is_nil() ? value(value_list{}) : o.lines);
+    return d;
+}
+
+void relay_engine::apply(std::int64_t seq, std::int64_t received_ms, const envelope& e,
+                         std::vector<relay_message>& out) {
+    const value& data = e.data;
+    if (e.topic == "finance.receivable.updated") {
+        std::int64_t balance = 0;
+        integer(data, "balance_cents", balance);
+        customers_.at(text(data, "customer")).receivable_cents = balance;
+        return;
+    }
+    if (e.topic == "sales.customer.updated") {
+        auto& m = customers_.at(text(data, "customer")).master;
+        if (auto name = text(data, "name"); !name.empty()) m.name = name;
+        if (auto tier = text(data, "tier"); !tier.empty()) m.tier = tier;
+        if (auto terms = text(data, "terms"); !terms.empty()) m.terms = terms;
+        integer(data, "credit_limit_cents", m.credit_limit_cents);
+        return;
+    }
+    if (!e.order) return;  // every other topic names an order (the schemas enforce it)
+    auto [it, fresh] = orders_.try_emplace(*e.order);
+    order& o = it->second;
+    if (fresh) {
+        o.id = *e.order;
+        o.first_seen_ms = received_ms;
+    }
+    o.events.push_back(seq);
+    changed_.insert(o.id);
+    apply_order_fact(o, received_ms, e, out);
+    update_stage(o, received_ms, e, out);
+}
+
+void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
+                                    std::vector<relay_message>& out) {
+    const value& data = e.data;
+    const std::string& topic = e.topic;
+    auto prove = [&](const std::string& name) {
+        // The first proof of a fact stands; repeats are history, not news.
+        o.milestones.try_emplace(name, milestone{received_ms, e.id});
+    };
+
+    if (topic == "sales.order.placed") {
+        if (o.placed) return;  // a second placement of the same order is only history
+        o.customer = text(data, "customer");
+        integer(data, "amount_cents", o.amount_cents);
+        o.promised_date = text(data, "promised_date");
+        const auto* account = customers_.find(o.customer);
+        o.terms = text(data, "terms");
+        if (o.terms.empty()) o.terms = account ? account->master.terms : "credit";
+        const value* nd = data.find("new_die");
+        o.new_die = nd && nd->is_bool() && nd->as_bool();
+        if (const value* lines = data.find("lines")) o.lines = *lines;
+        o.placed = true;
+        prove("placed");
+        if (!o.cancelled && !o.has("invoiced")) adjust_open(o, o.amount_cents);
+        // Auto credit: a credit-terms customer within its limit needs no credit review.
+        if (flow_.auto_credit && o.terms == "credit" && !o.has("credit_approved")) {
+            const auto* a = customers_.find(o.customer);
+            if (a && a->master.terms == "credit" && a->master.credit_limit_cents > 0 &&
+                a->exposure_cents() <= a->master.credit_limit_cents)
+                o.milestones.try_emplace("credit_approved", milestone{received_ms, e.id});
+        }
+        return;
+    }
+    if (topic == "sales.order.amended") {
+        value changes(value_map{});
+        const bool was_open = counts_as_open(o);
+        std::int64_t amount = 0;
+        if (integer(data, "amount_cents", amount) && amount != o.amount_cents) {
+            if (was_open) adjust_open(o, amount - o.amount_cents);
+            o.amount_cents = amount;
+            changes.set("amount_cents", static_cast<long long>(amount));
+        }
+        if (auto d = text(data, "promised_date"); !d.empty() && d != o.promised_date) {
+            o.promised_date = d;
+            changes.set("promised_date", d);
+        }
+        if (auto t = text(data, "terms"); !t.empty() && t != o.terms) {
+            o.terms = t;
+            changes.set("terms", t);
+        }
+        if (const value* nd = data.find("new_die"); nd && nd->is_bool() && nd->as_bool() != o.new_die) {
+            o.new_die = nd->as_bool();
+            changes.set("new_die", o.new_die);
+        }
+        if (const value* lines = data.find("lines")) {
+            o.lines = *lines;
+            changes.set("lines", *lines);
+        }
+        value d;
+        d.set("customer", o.customer);
+        d.set("reason", text(data, "reason"));
+        d.set("changes", std::move(changes));
+        for (const auto& dept : o.departments)
+            emit(out, dept + ".amend", o, e, received_ms, d);
+        return;
+    }
+    if (topic == "sales.order.cancelled") {
+        if (o.cancelled) return;
+        if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
+        o.cancelled = true;
+        o.cancel_reason = text(data, "reason");
+        value d;
+        d.set("customer", o.customer);
+        d.set("reason", o.cancel_reason);
+        d.set("stage", o.stage);
+        for (const auto& dept : o.departments)
+            if (dept != "sales") emit(out, dept + ".cancel", o, e, received_ms, d);
+        return;
+    }
+    if (topic == "finance.credit.approved") {
+        prove("credit_approved");
+        o.holds.erase(std::remove(o.holds.begin(), o.holds.end(), "credit"), o.holds.end());
+        return;
+    }
+    if (topic == "finance.credit.rejected") {
+        if (!o.on_hold("credit")) o.holds.push_back("credit");
+        return;
+    }
+    if (topic == "finance.payment.received") {
+        std::int64_t amount = 0;
+        integer(data, "amount_cents", amount);
+        o.paid_cents += amount;
+        if (o.paid_cents >= o.amount_cents || !o.placed) prove("paid");
+        return;
+    }
+    if (topic == "finance.invoice.issued") {
+        if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
+        prove("invoiced");
+        return;
+    }
+    if (topic == "production.order.scheduled") {
+        o.planned_start = text(data, "planned_start");
+        o.planned_finish = text(data, "planned_finish");
+        prove("scheduled");
+        return;
+    }
+    if (topic == "logistics.delivery.failed") {
+        // The goods are back with logistics: the shipment must be made again.
+        if (!o.has("delivered")) o.milestones.erase("dispatched");
+        return;
+    }
+    if (topic == "sales.complaint.filed" || topic == "sales.return.requested") {
+        std::string case_id = text(data, "case");
+        if (o.find_case(case_id)) return;
+        order_case c;
+        c.id = case_id;
+        c.kind = topic == "sales.complaint.filed" ? "complaint" : "return";
+        c.state = "open";
+        c.detail = c.kind == "complaint" ? text(data, "detail") : text(data, "reason");
+        c.opened_ms = received_ms;
+        c.departments = c.kind == "complaint" ? std::vector<std::string>{"production"}
+                                              : std::vector<std::string>{"logistics", "production"};
+        value d;
+        d.set("customer", o.customer);
+        d.set("case", c.id);
+        d.set("kind", c.kind);
+        for (const char* key : {"kind", "detail", "qty", "unit", "reason", "line", "pickup_date"})
+            if (const value* v = data.find(key)) d.set(c.kind == "complaint" && std::string(key) == "kind"
+                                                            ? "complaint_kind"
+                                                            : key,
+                                                        *v);
+        for (const auto& dept : c.departments) {
+            note_department(o, dept);
+            emit(out, dept + "." + c.kind, o, e, received_ms, d);
+        }
+        o.cases.push_back(std::move(c));
+        return;
+    }
+    if (topic == "production.case.resolved" || topic == "sales.case.closed") {
+        order_case* c = o.find_case(text(data, "case"));
+        if (!c || c->state == "closed") return;
+        c->state = "closed";
+        c->resolution = text(data, "resolution");
+        c->closed_ms = received_ms;
+        value d;
+        d.set("customer", o.customer);
+        d.set("case", c->id);
+        d.set("kind", c->kind);
+        d.set("resolution", c->resolution);
+        for (const auto& dept : c->departments)
+            emit(out, dept + ".case_closed", o, e, received_ms, d);
+        return;
+    }
+    if (const char* m = milestone_of(topic); *m) prove(m);
+}
+
+void relay_engine::update_stage(order& o, std::int64_t received_ms, const envelope& cause,
+                                std::vector<relay_message>& out) {
+    stage_position pos = derive_stage(o, flow_);
+    if (pos.stage == o.stage) return;
+    std::string previous = o.stage;
+    o.stage = pos.stage;
+    o.holder = pos.holder;
+    o.stage_since_ms = received_ms;
+    note_department(o, pos.holder);
+
+    value status;
+    status.set("stage", o.stage);
+    status.set("holder", o.holder);
+    status.set("previous", previous);
+    status.set("customer", o.customer);
+    status.set("since", static_cast<long long>(received_ms));
+    emit(out, "sales.status", o, cause, received_ms, std::move(status));
+
+    if (pos.def && !pos.def->relay.empty()) {
+        value d = summary(o);
+        if (pos.def->relay == "finance.credit_check") {
+            const auto* a = customers_.find(o.customer);
+            std::int64_t exposure = a ? a->exposure_cents() : o.amount_cents;
+            std::int64_t limit = a ? a->master.credit_limit_cents : 0;
+            d.set("exposure_cents", static_cast<long long>(exposure));
+            d.set("credit_limit_cents", static_cast<long long>(limit));
+            d.set("over_limit", exposure > limit);
+        }
+        emit(out, pos.def->relay, o, cause, received_ms, std::move(d));
+    }
+}
+
+}  // namespace baton

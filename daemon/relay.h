@@ -1,0 +1,69 @@
+// The relay: applies each department's facts to its order, derives the new stage, and writes
+// the messages that hand the order on (the stage's request to its holder, sales.status on every
+// stage change, cancels and amendments to every department concerned, after-sale cases).
+// Pure: it sees events and their journal times, never a socket or a file, so replaying the
+// journal rebuilds exactly the state and the relay sequence the live daemon had.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "customers.h"
+#include "envelope.h"
+#include "flow.h"
+#include "journal.h"
+#include "order.h"
+
+namespace baton {
+
+// A relay message is what the outbox keeps: seq, topic, envelope bytes as published.
+using relay_message = outbox_entry;
+
+class relay_engine {
+public:
+    relay_engine(flow_def flow, customer_book customers);
+
+    // Applies one admitted event that the journal holds (or is about to hold) at `seq`,
+    // received at `received_ms`. Relay messages it causes are appended to `out`.
+    void apply(std::int64_t seq, std::int64_t received_ms, const envelope& event,
+               std::vector<relay_message>& out);
+
+    const order* find(const std::string& id) const;
+    const std::unordered_map<std::string, order>& orders() const { return orders_; }
+    const customer_book& customers() const { return customers_; }
+    const flow_def& flow() const { return flow_; }
+    std::size_t open_orders() const;
+
+    std::uint64_t relay_seq() const { return relay_seq_; }  // the last one assigned
+    void set_relay_seq(std::uint64_t seq) { relay_seq_ = seq; }
+
+    // Orders changed since the last call (for snapshots), and the state as one value: orders
+    // sorted by id, customers, relay_seq. Two engines with equal state() are the same.
+    std::vector<std::string> take_changed();
+    void mark_changed(const std::string& id) { changed_.insert(id); }
+    value state() const;
+    value customers_value() const { return customers_.to_value(); }
+    void restore(std::vector<order> orders, customer_book customers, std::uint64_t relay_seq);
+
+private:
+    void apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
+                          std::vector<relay_message>& out);
+    void update_stage(order& o, std::int64_t received_ms, const envelope& cause,
+                      std::vector<relay_message>& out);
+    void emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
+              const envelope& cause, std::int64_t received_ms, value data);
+    value summary(const order& o) const;
+    void note_department(order& o, const std::string& dept);
+    void adjust_open(const order& o, std::int64_t delta_cents);
+
+    flow_def flow_;
+    customer_book customers_;
+    std::unordered_map<std::string, order> orders_;
+    std::set<std::string> changed_;
+    std::uint64_t relay_seq_ = 0;
+};
+
+}  // namespace baton
