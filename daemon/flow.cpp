@@ -44,6 +44,11 @@ flow_def load_flow(const std::string& path) {
         if (!st.sla_from.empty() && st.sla_from != "planned_finish")
             s.child("sla_from").fail("expected planned_finish, got '" + st.sla_from + "'");
         st.exit = s.require_string("exit");
+        if (!is_milestone(st.exit))
+            s.child("exit").fail("'" + st.exit +
+                                 "' is not a milestone (credit_approved, die_ready, scheduled, "
+                                 "started, produced, paid, dispatched, delivered, invoiced)");
+        if (st.exit == "placed") s.child("exit").fail("'placed' starts the flow; no stage ends on it");
         if (!exits.insert(st.exit).second)
             s.child("exit").fail("milestone '" + st.exit + "' already ends another stage");
         st.relay = s.get_string("relay", "");

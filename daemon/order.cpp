@@ -32,6 +32,13 @@ const char* milestone_of(const std::string& topic) {
     return it == proves.end() ? "" : it->second;
 }
 
+bool is_milestone(const std::string& name) {
+    for (const char* m : {"placed", "credit_approved", "die_ready", "scheduled", "started",
+                          "produced", "paid", "dispatched", "delivered", "invoiced"})
+        if (name == m) return true;
+    return false;
+}
+
 namespace {
 
 value strings(const std::vector<std::string>& v) {

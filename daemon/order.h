@@ -61,6 +61,8 @@ struct order {
 
 // The milestone a topic proves ("" for topics that prove none).
 const char* milestone_of(const std::string& topic);
+// Whether `name` is a milestone some topic proves (a flow's exits must be).
+bool is_milestone(const std::string& name);
 
 // The whole state of an order as a value (and back), for snapshots and rebuild comparisons.
 value to_value(const order& o);

@@ -198,7 +198,7 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         d.set("reason", text(data, "reason"));
         d.set("changes", std::move(changes));
         for (const auto& dept : o.departments)
-            emit(out, dept + ".amend", o, e, received_ms, d);
+            if (dept != "sales") emit(out, dept + ".amend", o, e, received_ms, d);
         return;
     }
     if (topic == "sales.order.cancelled") {

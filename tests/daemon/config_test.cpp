@@ -462,7 +462,7 @@ TEST(flow, minimal_flow_gets_defaults) {
     flow_def f = load_flow(dir.write("flow.yaml",
                                      "auto_credit: true\n"
                                      "stages:\n"
-                                     "  - {name: a, holder: sales, sla: 30s, exit: done}\n"));
+                                     "  - {name: a, holder: sales, sla: 30s, exit: paid}\n"));
     EXPECT_TRUE(f.auto_credit);
     ASSERT_EQ(f.stages.size(), 1u);
     EXPECT_EQ(f.stages[0].sla_us, 30000000);
@@ -477,9 +477,21 @@ TEST(flow, duplicate_stage_name_is_refused) {
                                  "  - name: credit_review\n"
                                  "    holder: finance\n"
                                  "    sla: 1h\n"
-                                 "    exit: other\n");
+                                 "    exit: paid\n");
     EXPECT_EQ(e.key, "stages[1].name");
     EXPECT_EQ(e.reason, "stage 'credit_review' is defined twice (line 7)");
+}
+
+TEST(flow, exit_that_is_no_milestone_is_refused) {
+    temp_dir dir;
+    auto e = flow_error(dir,
+                        "stages:\n"
+                        "  - name: a\n"
+                        "    holder: sales\n"
+                        "    sla: 1h\n"
+                        "    exit: credit_aproved\n");
+    EXPECT_EQ(e.key, "stages[0].exit");
+    EXPECT_EQ(e.reason.rfind("'credit_aproved' is not a milestone (", 0), 0u) << e.reason;
 }
 
 TEST(flow, duplicate_exit_milestone_is_refused) {
