@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "codec.h"
+
 namespace baton {
 
 namespace {
@@ -133,6 +135,10 @@ void relay_engine::apply(std::int64_t seq, std::int64_t received_ms, const envel
     o.events.push_back(seq);
     changed_.insert(o.id);
     apply_order_fact(o, received_ms, e, out);
+    // A department that proved a milestone has had the order in hand, even when its fact came
+    // before the order reached its stage: it must hear of a cancel all the same.
+    if (*milestone_of(e.topic) && e.topic.rfind("sales.", 0) != 0 && !o.cancelled)
+        note_department(o, e.topic.substr(0, e.topic.find('.')));
     update_stage(o, received_ms, e, out);
 }
 
@@ -158,6 +164,8 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         if (const value* lines = data.find("lines")) o.lines = *lines;
         o.placed = true;
         prove("placed");
+        // A payment booked before the order proves payment only if it covers the amount.
+        if (o.has("paid") && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
         if (!o.cancelled && !o.has("invoiced")) adjust_open(o, o.amount_cents);
         // Auto credit: a credit-terms customer within its limit needs no credit review.
         if (flow_.auto_credit && o.terms == "credit" && !o.has("credit_approved")) {
@@ -176,6 +184,13 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
             if (was_open) adjust_open(o, amount - o.amount_cents);
             o.amount_cents = amount;
             changes.set("amount_cents", static_cast<long long>(amount));
+            // Payment proves itself against the amount as it now stands, until shipment.
+            if (o.placed && !o.has("dispatched")) {
+                if (o.paid_cents < o.amount_cents)
+                    o.milestones.erase("paid");
+                else if (o.paid_cents > 0)
+                    o.milestones.try_emplace("paid", milestone{received_ms, e.id});
+            }
         }
         if (auto d = text(data, "promised_date"); !d.empty() && d != o.promised_date) {
             o.promised_date = d;
@@ -185,14 +200,18 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
             o.terms = t;
             changes.set("terms", t);
         }
-        if (const value* nd = data.find("new_die"); nd && nd->is_bool() && nd->as_bool() != o.new_die) {
+        if (const value* nd = data.find("new_die");
+            nd && nd->is_bool() && nd->as_bool() != o.new_die) {
             o.new_die = nd->as_bool();
             changes.set("new_die", o.new_die);
         }
-        if (const value* lines = data.find("lines")) {
+        if (const value* lines = data.find("lines"); lines && encode_msgpack(*lines) !=
+                                                               encode_msgpack(o.lines)) {
             o.lines = *lines;
             changes.set("lines", *lines);
         }
+        // Nothing changed, or nobody left to tell: history only.
+        if (changes.as_map().empty() || o.cancelled) return;
         value d;
         d.set("customer", o.customer);
         d.set("reason", text(data, "reason"));
@@ -239,6 +258,12 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         o.planned_start = text(data, "planned_start");
         o.planned_finish = text(data, "planned_finish");
         prove("scheduled");
+        return;
+    }
+    if (topic == "logistics.shipment.delivered") {
+        // Goods at the customer were dispatched, even when the dispatch note comes late.
+        prove("delivered");
+        prove("dispatched");
         return;
     }
     if (topic == "logistics.delivery.failed") {
