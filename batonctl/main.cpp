@@ -29,9 +29,10 @@ std::int64_t now_ms() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"batonctl: query and steer batond, the order-relay daemon, over its control "
-                 "socket.",
-                 "batonctl"};
+    CLI::App app{
+        "batonctl: query and steer batond, the order-relay daemon, over its control "
+        "socket.",
+        "batonctl"};
     app.require_subcommand(1);
     app.fallthrough();  // global options may also follow the subcommand
     const char* env_endpoint = std::getenv("BATON_CONTROL");
@@ -54,8 +55,9 @@ int main(int argc, char** argv) {
     });
 
     std::string order_id;
-    auto* order = app.add_subcommand("order", "One order: stage, holder, since when, "
-                                              "milestones, holds, cases and history");
+    auto* order = app.add_subcommand("order",
+                                     "One order: stage, holder, since when, "
+                                     "milestones, holds, cases and history");
     order->add_option("id", order_id, "Order id, e.g. SO-123")->required();
     order->callback([&] {
         request.set("cmd", "order");

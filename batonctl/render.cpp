@@ -83,7 +83,8 @@ std::string format_age(std::int64_t ms) {
 
 std::string format_cents(std::int64_t cents) {
     bool negative = cents < 0;
-    std::uint64_t c = negative ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
+    std::uint64_t c =
+        negative ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
     std::string whole = std::to_string(c / 100);
     std::string grouped;
     for (std::size_t i = 0; i < whole.size(); ++i) {
@@ -167,7 +168,8 @@ std::string render_order(const value& reply, std::int64_t now_ms) {
     }
     if (!list(*o, "cases").empty()) {
         out << "\nCases\n";
-        std::vector<std::vector<std::string>> rows = {{"  CASE", "KIND", "STATE", "OPENED", "DETAIL"}};
+        std::vector<std::vector<std::string>> rows = {
+            {"  CASE", "KIND", "STATE", "OPENED", "DETAIL"}};
         for (const auto& c : list(*o, "cases"))
             rows.push_back({"  " + str(c, "id"), str(c, "kind"), str(c, "state"),
                             format_time(num(c, "opened")),
@@ -188,7 +190,8 @@ std::string render_order(const value& reply, std::int64_t now_ms) {
 std::string render_orders(const value& reply, std::int64_t now_ms) {
     const auto& orders = list(reply, "orders");
     if (orders.empty()) return "no orders match\n";
-    std::vector<std::vector<std::string>> rows = {{"ORDER", "CUSTOMER", "STAGE", "HOLDER", "SINCE"}};
+    std::vector<std::vector<std::string>> rows = {
+        {"ORDER", "CUSTOMER", "STAGE", "HOLDER", "SINCE"}};
     for (const auto& o : orders) {
         std::string holder = str(o, "holder");
         rows.push_back({str(o, "id"), str(o, "customer"), str(o, "stage"),

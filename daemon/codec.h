@@ -11,10 +11,10 @@
 namespace baton {
 
 struct decode_limits {
-    std::size_t max_array = 1024;   // elements in one array
-    std::size_t max_map = 128;      // pairs in one map
-    std::size_t max_string = 16384; // bytes in one string
-    std::size_t max_depth = 8;      // nesting of arrays and maps
+    std::size_t max_array = 1024;    // elements in one array
+    std::size_t max_map = 128;       // pairs in one map
+    std::size_t max_string = 16384;  // bytes in one string
+    std::size_t max_depth = 8;       // nesting of arrays and maps
 };
 
 // Decodes exactly one MessagePack object filling the whole of `bytes`. On failure returns false

@@ -100,8 +100,10 @@ config load_config(const std::string& path) {
         for (const char* l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
             known = known || c.log_level == l;
         if (!known)
-            log.child("level").fail("expected trace, debug, info, warn, error, critical or off, "
-                                    "got '" + c.log_level + "'");
+            log.child("level").fail(
+                "expected trace, debug, info, warn, error, critical or off, "
+                "got '" +
+                c.log_level + "'");
     }
 
     if (root.has("batch")) {
@@ -132,8 +134,9 @@ config load_config(const std::string& path) {
         c.limits.decode.max_string = positive(l, "max_string", c.limits.decode.max_string);
         c.limits.decode.max_depth = positive(l, "max_depth", c.limits.decode.max_depth);
         if (c.limits.max_envelope_bytes > c.limits.max_message_bytes)
-            l.child("max_envelope_bytes").fail("must not exceed limits.max_message_bytes (" +
-                                               std::to_string(c.limits.max_message_bytes) + ")");
+            l.child("max_envelope_bytes")
+                .fail("must not exceed limits.max_message_bytes (" +
+                      std::to_string(c.limits.max_message_bytes) + ")");
     }
 
     if (root.has("snapshot")) {

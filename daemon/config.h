@@ -26,8 +26,8 @@ struct bus_config {
 };
 
 struct batch_config {
-    std::size_t max_events = 1000;   // a batch closes at this many events...
-    std::int64_t max_wait_us = 2000; // ...or this long after its first event, whichever first
+    std::size_t max_events = 1000;    // a batch closes at this many events...
+    std::int64_t max_wait_us = 2000;  // ...or this long after its first event, whichever first
 };
 
 struct dedup_config {

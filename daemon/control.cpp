@@ -71,8 +71,8 @@ value handle_control(const value& request, control_context& ctx) {
         for (auto [key, field] : {std::pair{"stage", &q.stage}, std::pair{"holder", &q.holder},
                                   std::pair{"customer", &q.customer}}) {
             if (const value* v = request.find(key)) {
-                if (!v->is_string()) return control_error(std::string("orders: '") + key +
-                                                          "' must be a string");
+                if (!v->is_string())
+                    return control_error(std::string("orders: '") + key + "' must be a string");
                 *field = v->as_string();
             }
         }
@@ -89,8 +89,9 @@ value handle_control(const value& request, control_context& ctx) {
         const value* since = request.find("since");
         std::uint64_t from = 0;
         if (!since || !since->to_uint64(from))
-            return control_error("replay: 'since' (the last seq you processed, 0 for all) is "
-                                 "required");
+            return control_error(
+                "replay: 'since' (the last seq you processed, 0 for all) is "
+                "required");
         std::size_t limit = 1000;
         if (const value* v = request.find("limit")) {
             std::uint64_t n = 0;

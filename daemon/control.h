@@ -23,9 +23,9 @@ inline constexpr std::size_t max_replay = 10000;  // messages in one replay repl
 class control_context {
 public:
     virtual ~control_context() = default;
-    virtual value status() = 0;                                     // `status` result keys
-    virtual std::optional<value> order(const std::string& id) = 0;  // `order` map, or nullopt
-    virtual value orders(const orders_query& q) = 0;                // {orders: [...], total}
+    virtual value status() = 0;                                        // `status` result keys
+    virtual std::optional<value> order(const std::string& id) = 0;     // `order` map, or nullopt
+    virtual value orders(const orders_query& q) = 0;                   // {orders: [...], total}
     virtual value replay(std::uint64_t since, std::size_t limit) = 0;  // {messages: [...]}
 };
 

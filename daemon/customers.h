@@ -13,10 +13,10 @@
 namespace baton {
 
 struct customer {
-    std::string id;                      // e.g. C-1001
+    std::string id;  // e.g. C-1001
     std::string name;
-    std::string tier = "B";              // key, A, B or C: key accounts are served first
-    std::string terms = "credit";        // credit or prepay
+    std::string tier = "B";        // key, A, B or C: key accounts are served first
+    std::string terms = "credit";  // credit or prepay
     std::int64_t credit_limit_cents = 0;
 };
 

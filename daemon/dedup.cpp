@@ -39,8 +39,7 @@ void dedup_window::insert(std::uint64_t k, std::int64_t seq, std::int64_t receiv
 }
 
 void dedup_window::expire(std::int64_t now_ms) {
-    while (!in_order_.empty() && in_order_.front().received_ms < now_ms - window_ms_)
-        pop_oldest();
+    while (!in_order_.empty() && in_order_.front().received_ms < now_ms - window_ms_) pop_oldest();
 }
 
 void dedup_window::pop_oldest() {

@@ -12,8 +12,8 @@ struct unit {
     std::int64_t us;
 };
 // Longest names first so "ms" wins over "m".
-constexpr unit units[] = {{"us", 1},          {"ms", 1000},          {"s", 1000000},
-                          {"m", 60000000LL},  {"h", 3600000000LL},   {"d", 86400000000LL}};
+constexpr unit units[] = {{"us", 1},         {"ms", 1000},        {"s", 1000000},
+                          {"m", 60000000LL}, {"h", 3600000000LL}, {"d", 86400000000LL}};
 }  // namespace
 
 std::optional<std::int64_t> parse_duration_us(std::string_view text, std::string* error) {

@@ -7,8 +7,8 @@ namespace baton {
 
 namespace {
 
-constexpr std::array<std::string_view, 9> known_keys = {"v",   "id",  "source", "topic", "ts",
-                                                        "order", "seq", "cause", "data"};
+constexpr std::array<std::string_view, 9> known_keys = {"v",     "id",  "source", "topic", "ts",
+                                                        "order", "seq", "cause",  "data"};
 
 bool read_name(const value& v, const char* key, std::string& out, std::string& reason) {
     if (!v.is_string()) {

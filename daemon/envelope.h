@@ -20,10 +20,10 @@ struct envelope {
     std::string id;
     std::string source;
     std::string topic;
-    std::int64_t ts_ms = 0;             // when it happened, ms since the Unix epoch
-    std::optional<std::string> order;   // order id, for order topics
-    std::optional<std::uint64_t> seq;   // per-source counter; global relay sequence on relay
-    std::optional<std::string> cause;   // relay only: id of the causing event
+    std::int64_t ts_ms = 0;            // when it happened, ms since the Unix epoch
+    std::optional<std::string> order;  // order id, for order topics
+    std::optional<std::uint64_t> seq;  // per-source counter; global relay sequence on relay
+    std::optional<std::string> cause;  // relay only: id of the causing event
     value data = value(value_map{});
 };
 

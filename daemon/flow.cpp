@@ -48,7 +48,8 @@ flow_def load_flow(const std::string& path) {
             s.child("exit").fail("'" + st.exit +
                                  "' is not a milestone (credit_approved, die_ready, scheduled, "
                                  "started, produced, paid, dispatched, delivered, invoiced)");
-        if (st.exit == "placed") s.child("exit").fail("'placed' starts the flow; no stage ends on it");
+        if (st.exit == "placed")
+            s.child("exit").fail("'placed' starts the flow; no stage ends on it");
         if (!exits.insert(st.exit).second)
             s.child("exit").fail("milestone '" + st.exit + "' already ends another stage");
         st.relay = s.get_string("relay", "");

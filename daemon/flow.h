@@ -15,13 +15,13 @@ inline constexpr const char* departments[] = {"sales", "finance", "production", 
 bool is_department(const std::string& name);
 
 struct stage_def {
-    std::string name;        // e.g. credit_review
-    std::string holder;      // department holding the baton in this stage
-    std::int64_t sla_us = 0; // how long the holder may hold it
-    std::string sla_from;    // "" (stage entry) or a date field the SLA counts from: planned_finish
-    std::string exit;        // milestone that ends the stage, e.g. credit_approved
-    std::string relay;       // topic relayed to the holder on entry, e.g. finance.credit_check
-    std::string when;        // "" (always), "new_die" or "prepay": condition for the stage
+    std::string name;         // e.g. credit_review
+    std::string holder;       // department holding the baton in this stage
+    std::int64_t sla_us = 0;  // how long the holder may hold it
+    std::string sla_from;  // "" (stage entry) or a date field the SLA counts from: planned_finish
+    std::string exit;      // milestone that ends the stage, e.g. credit_approved
+    std::string relay;     // topic relayed to the holder on entry, e.g. finance.credit_check
+    std::string when;      // "" (always), "new_die" or "prepay": condition for the stage
 };
 
 struct flow_def {

@@ -16,7 +16,7 @@ class schema_set;
 // The refusal codes of PROTOCOL.md, in the order of the nack reason prefix.
 enum class refusal { none, decode, envelope, schema, topic, forbidden, limit };
 inline constexpr std::size_t refusal_count = 7;
-const char* refusal_name(refusal r);       // "decode", ...
+const char* refusal_name(refusal r);          // "decode", ...
 refusal refusal_of(std::string_view reason);  // from a reason's "code:" prefix
 
 struct ingest_rules {

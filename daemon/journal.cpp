@@ -163,7 +163,9 @@ void journal::fail(const std::string& what) const {
     throw journal_error(path_ + ": " + what + ": " + sqlite3_errmsg(db_));
 }
 
-void journal::append(const std::vector<journal_entry>& entries) { append(entries, {}); }
+void journal::append(const std::vector<journal_entry>& entries) {
+    append(entries, {});
+}
 
 void journal::append(const std::vector<journal_entry>& entries,
                      const std::vector<outbox_entry>& relayed) {

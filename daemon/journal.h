@@ -29,24 +29,24 @@ struct journal_entry {
     std::int64_t ts_ms = 0;        // the envelope's ts
     std::string topic;
     std::string source;
-    std::string id;                // event id
-    std::string order;             // empty for events without an order
+    std::string id;     // event id
+    std::string order;  // empty for events without an order
     baton::origin origin = origin::ingest;
-    std::string envelope;          // the MessagePack bytes as received
+    std::string envelope;  // the MessagePack bytes as received
 };
 
 // A relay message as the outbox keeps it.
 struct outbox_entry {
     std::uint64_t seq = 0;  // global relay sequence
     std::string topic;
-    std::string envelope;   // MessagePack bytes
+    std::string envelope;  // MessagePack bytes
 };
 
 // The stored derived state: orders and customers as they were after journal entry `seq`.
 struct snapshot_header {
     std::int64_t journal_seq = 0;  // state includes every entry up to here
     std::uint64_t relay_seq = 0;
-    std::string customers;         // MessagePack bytes of the customer book
+    std::string customers;  // MessagePack bytes of the customer book
 };
 
 class journal {

@@ -1,4 +1,5 @@
-// value -> nlohmann::ordered_json -> text (keys keep their order). nlohmann stays out of every header.
+// value -> nlohmann::ordered_json -> text (keys keep their order). nlohmann stays out of every
+// header.
 #include "json.h"
 
 #include <nlohmann/json.hpp>

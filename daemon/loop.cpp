@@ -57,10 +57,10 @@ private:
 };
 
 struct counters {
-    std::uint64_t accepted = 0;       // events committed from ingest
-    std::uint64_t duplicates = 0;     // events acked again without being applied
+    std::uint64_t accepted = 0;    // events committed from ingest
+    std::uint64_t duplicates = 0;  // events acked again without being applied
     std::array<std::uint64_t, refusal_count> nacks{};
-    std::uint64_t subscribed = 0;     // events committed from subscribe connectors
+    std::uint64_t subscribed = 0;  // events committed from subscribe connectors
     std::uint64_t subscribe_refused = 0;
     std::uint64_t feed_gaps = 0;
     std::uint64_t batches = 0;
@@ -83,7 +83,9 @@ decode_limits trusted_limits() {
     return l;
 }
 
-zmq::const_buffer buf(const std::string& s) { return zmq::buffer(s.data(), s.size()); }
+zmq::const_buffer buf(const std::string& s) {
+    return zmq::buffer(s.data(), s.size());
+}
 
 }  // namespace
 
@@ -131,8 +133,7 @@ struct loop::impl final : control_context {
             zmq::socket_t sub(ctx, zmq::socket_type::sub);
             sub.set(zmq::sockopt::maxmsgsize, max_msg);
             sub.set(zmq::sockopt::linger, 0);
-            if (sc.topics.empty())
-                sub.set(zmq::sockopt::subscribe, "");
+            if (sc.topics.empty()) sub.set(zmq::sockopt::subscribe, "");
             for (const auto& t : sc.topics) sub.set(zmq::sockopt::subscribe, t);
             if (sc.bind)
                 sub.bind(sc.endpoint);
@@ -140,11 +141,11 @@ struct loop::impl final : control_context {
                 sub.connect(sc.endpoint);
             subs.push_back(std::move(sub));
         }
-        spdlog::info("batond {} listening: ingest {}, relay {}, control {}; journal {} ({} events, "
-                     "{} orders, relay seq {}, {} ids in the duplicate window)",
-                     version, endpoint_of(ingest), endpoint_of(relay), endpoint_of(control),
-                     store.path(), store.last_seq(), engine.orders().size(), engine.relay_seq(),
-                     dedup.size());
+        spdlog::info(
+            "batond {} listening: ingest {}, relay {}, control {}; journal {} ({} events, "
+            "{} orders, relay seq {}, {} ids in the duplicate window)",
+            version, endpoint_of(ingest), endpoint_of(relay), endpoint_of(control), store.path(),
+            store.last_seq(), engine.orders().size(), engine.relay_seq(), dedup.size());
     }
 
     ~impl() override {
@@ -209,14 +210,16 @@ struct loop::impl final : control_context {
             // The flow changed since these messages were sent: the outbox is what subscribers
             // saw, so numbering continues from it.
             if (engine.relay_seq() > 0 || store.last_relay_seq() > 0)
-                spdlog::warn("replay gave relay seq {}, the outbox has {}; continuing from the "
-                             "outbox",
-                             engine.relay_seq(), store.last_relay_seq());
+                spdlog::warn(
+                    "replay gave relay seq {}, the outbox has {}; continuing from the "
+                    "outbox",
+                    engine.relay_seq(), store.last_relay_seq());
             engine.set_relay_seq(store.last_relay_seq());
         }
-        spdlog::info("order state: {} orders from the snapshot at journal seq {}, {} events "
-                     "replayed after it",
-                     engine.orders().size() , h.journal_seq, replayed);
+        spdlog::info(
+            "order state: {} orders from the snapshot at journal seq {}, {} events "
+            "replayed after it",
+            engine.orders().size(), h.journal_seq, replayed);
         snapshot_seq = h.journal_seq;
     }
 
@@ -278,8 +281,8 @@ struct loop::impl final : control_context {
         std::vector<zmq::message_t> frames;
         for (std::size_t n = 0; n < budget; ++n) {
             frames.clear();
-            auto got = zmq::recv_multipart(ingest, std::back_inserter(frames),
-                                           zmq::recv_flags::dontwait);
+            auto got =
+                zmq::recv_multipart(ingest, std::back_inserter(frames), zmq::recv_flags::dontwait);
             if (!got) break;
             on_ingest(frames);
         }
@@ -288,14 +291,15 @@ struct loop::impl final : control_context {
     void on_ingest(std::vector<zmq::message_t>& frames) {
         std::string peer = frames[0].to_string();
         if (frames.size() != 3) {
-            refuse(peer, "", "decode: expected 2 frames [topic, envelope], got " +
-                                 std::to_string(frames.size() - 1));
+            refuse(peer, "",
+                   "decode: expected 2 frames [topic, envelope], got " +
+                       std::to_string(frames.size() - 1));
             return;
         }
         envelope env;
         std::string reason;
-        refusal r = admit_event(rules, frames[1].to_string_view(), frames[2].to_string_view(),
-                                env, reason);
+        refusal r =
+            admit_event(rules, frames[1].to_string_view(), frames[2].to_string_view(), env, reason);
         if (r != refusal::none) {
             refuse(peer, env.id, reason);
             return;
@@ -443,8 +447,8 @@ struct loop::impl final : control_context {
                 reason = "decode: expected 2 frames [topic, envelope], got " +
                          std::to_string(frames.size());
             else
-                r = admit_event(rules, frames[0].to_string_view(), frames[1].to_string_view(),
-                                env, reason);
+                r = admit_event(rules, frames[0].to_string_view(), frames[1].to_string_view(), env,
+                                reason);
             if (!reason.empty() && r != refusal::none) {
                 ++stats.subscribe_refused;
                 std::uint64_t suppressed = 0;
@@ -458,8 +462,8 @@ struct loop::impl final : control_context {
                 if (!fresh) {
                     if (*env.seq != it->second + 1) {
                         ++stats.feed_gaps;
-                        spdlog::warn("feed gap from source {}: expected seq {}, got {}",
-                                     env.source, it->second + 1, *env.seq);
+                        spdlog::warn("feed gap from source {}: expected seq {}, got {}", env.source,
+                                     it->second + 1, *env.seq);
                     }
                     it->second = *env.seq;
                 }
@@ -522,8 +526,8 @@ struct loop::impl final : control_context {
         value nacks;
         for (auto code : {refusal::decode, refusal::envelope, refusal::schema, refusal::topic,
                           refusal::forbidden, refusal::limit})
-            nacks.set(refusal_name(code), static_cast<unsigned long long>(
-                                              stats.nacks[static_cast<std::size_t>(code)]));
+            nacks.set(refusal_name(code),
+                      static_cast<unsigned long long>(stats.nacks[static_cast<std::size_t>(code)]));
         c.set("nacks", std::move(nacks));
         c.set("subscribed", static_cast<unsigned long long>(stats.subscribed));
         c.set("subscribe_refused", static_cast<unsigned long long>(stats.subscribe_refused));
@@ -651,8 +655,8 @@ struct loop::impl final : control_context {
 
     // The open batch.
     std::vector<journal_entry> entries;
-    std::vector<std::uint64_t> keys;       // dedup keys, parallel to entries
-    std::vector<relay_message> relayed;    // what the batch's events relay
+    std::vector<std::uint64_t> keys;     // dedup keys, parallel to entries
+    std::vector<relay_message> relayed;  // what the batch's events relay
     std::vector<pending_ack> acks;
     std::unordered_map<std::uint64_t, std::size_t> batch_keys;  // dedup key -> entries index
     std::int64_t batch_deadline_us = 0;
@@ -676,10 +680,20 @@ loop::loop(const config& cfg, loop_inputs inputs, zmq::context_t& context,
 
 loop::~loop() = default;
 
-void loop::run() { impl_->run(); }
-void loop::stop() { impl_->stop(); }
-std::string loop::ingest_endpoint() const { return impl::endpoint_of(impl_->ingest); }
-std::string loop::relay_endpoint() const { return impl::endpoint_of(impl_->relay); }
-std::string loop::control_endpoint() const { return impl::endpoint_of(impl_->control); }
+void loop::run() {
+    impl_->run();
+}
+void loop::stop() {
+    impl_->stop();
+}
+std::string loop::ingest_endpoint() const {
+    return impl::endpoint_of(impl_->ingest);
+}
+std::string loop::relay_endpoint() const {
+    return impl::endpoint_of(impl_->relay);
+}
+std::string loop::control_endpoint() const {
+    return impl::endpoint_of(impl_->control);
+}
 
 }  // namespace baton

@@ -1,7 +1,7 @@
 // batond: parse the command line, load and check the configuration, run the loop, exit code.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -23,15 +23,17 @@ extern "C" void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"batond: the order-relay daemon of baton.\n"
-                 "Takes department events on the ingest socket, stores them durably in SQLite and "
-                 "acknowledges them; answers batonctl on the control socket.",
-                 "batond"};
+    CLI::App app{
+        "batond: the order-relay daemon of baton.\n"
+        "Takes department events on the ingest socket, stores them durably in SQLite and "
+        "acknowledges them; answers batonctl on the control socket.",
+        "batond"};
     std::string config_path;
     bool check_only = false;
     bool rebuild_state = false;
-    app.add_option("-c,--config", config_path, "Path of baton.yaml (relative paths inside it are "
-                                               "relative to its folder)")
+    app.add_option("-c,--config", config_path,
+                   "Path of baton.yaml (relative paths inside it are "
+                   "relative to its folder)")
         ->required();
     app.add_flag("--check-config", check_only,
                  "Validate the config, schemas, flow and customers files, then exit (0 when all "
@@ -53,9 +55,8 @@ int main(int argc, char** argv) {
         inputs = baton::load_inputs(cfg);
         if (check_only) {
             std::printf("%s: ok (%zu topics in %s, %zu stages in %s, %zu customers in %s)\n",
-                        cfg.file.c_str(), inputs.schemas.topics().size(),
-                        cfg.schemas_dir.c_str(), inputs.flow.stages.size(),
-                        cfg.flow_file.c_str(), inputs.customers.size(),
+                        cfg.file.c_str(), inputs.schemas.topics().size(), cfg.schemas_dir.c_str(),
+                        inputs.flow.stages.size(), cfg.flow_file.c_str(), inputs.customers.size(),
                         cfg.customers_file.c_str());
             return 0;
         }

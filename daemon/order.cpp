@@ -138,7 +138,8 @@ order order_from_value(const value& v) {
     o.planned_start = str(v, "planned_start");
     o.planned_finish = str(v, "planned_finish");
     if (const value* ms = v.find("milestones"); ms && ms->is_map())
-        for (const auto& m : ms->as_map()) o.milestones[m.key] = {num(m.val, "at"), str(m.val, "event")};
+        for (const auto& m : ms->as_map())
+            o.milestones[m.key] = {num(m.val, "at"), str(m.val, "event")};
     o.holds = strings_of(v.find("holds"));
     o.stage = str(v, "stage");
     o.holder = str(v, "holder");

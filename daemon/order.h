@@ -20,8 +20,8 @@ struct milestone {
 // A complaint or a return, opened on an order and closed by its answering event.
 struct order_case {
     std::string id;
-    std::string kind;         // complaint or return
-    std::string state;        // open or closed
+    std::string kind;   // complaint or return
+    std::string state;  // open or closed
     std::string detail;
     std::string resolution;
     std::int64_t opened_ms = 0;
@@ -32,25 +32,25 @@ struct order_case {
 struct order {
     std::string id;
     std::string customer;
-    bool placed = false;       // sales.order.placed has arrived
+    bool placed = false;  // sales.order.placed has arrived
     bool cancelled = false;
     std::string cancel_reason;
     std::int64_t amount_cents = 0;
     std::int64_t paid_cents = 0;
-    std::string promised_date;    // YYYY-MM-DD
-    std::string terms;            // credit or prepay
+    std::string promised_date;  // YYYY-MM-DD
+    std::string terms;          // credit or prepay
     bool new_die = false;
-    value lines;                  // the line items as last placed or amended
-    std::string planned_start;    // YYYY-MM-DD, from production.order.scheduled
-    std::string planned_finish;   // YYYY-MM-DD
+    value lines;                                  // the line items as last placed or amended
+    std::string planned_start;                    // YYYY-MM-DD, from production.order.scheduled
+    std::string planned_finish;                   // YYYY-MM-DD
     std::map<std::string, milestone> milestones;  // name -> when and by which event
     std::vector<std::string> holds;               // e.g. "credit"
-    std::string stage;            // derived: credit_review, ..., closed, cancelled
-    std::string holder;           // derived: department holding the baton; "" when none
+    std::string stage;                            // derived: credit_review, ..., closed, cancelled
+    std::string holder;  // derived: department holding the baton; "" when none
     std::int64_t stage_since_ms = 0;
     std::vector<std::string> departments;  // every department that has had it in hand
     std::vector<order_case> cases;
-    std::vector<std::int64_t> events;      // journal seqs of its events, in arrival order
+    std::vector<std::int64_t> events;  // journal seqs of its events, in arrival order
     std::int64_t first_seen_ms = 0;
 
     bool has(const std::string& name) const { return milestones.count(name) != 0; }

@@ -20,7 +20,9 @@ bool integer(const value& data, const char* key, std::int64_t& out) {
 }
 
 // An order no longer counts towards its customer's exposure once invoiced or cancelled.
-bool counts_as_open(const order& o) { return o.placed && !o.cancelled && !o.has("invoiced"); }
+bool counts_as_open(const order& o) {
+    return o.placed && !o.cancelled && !o.has("invoiced");
+}
 
 }  // namespace
 
@@ -80,9 +82,8 @@ void relay_engine::note_department(order& o, const std::string& dept) {
         o.departments.push_back(dept);
 }
 
-void relay_engine::emit(std::vector<relay_message>& out, const std::string& topic,
-                        const order& o, const envelope& cause, std::int64_t received_ms,
-                        value data) {
+void relay_engine::emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
+                        const envelope& cause, std::int64_t received_ms, value data) {
     envelope e;
     e.seq = ++relay_seq_;
     e.id = "baton-" + std::to_string(*e.seq);
@@ -205,8 +206,8 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
             o.new_die = nd->as_bool();
             changes.set("new_die", o.new_die);
         }
-        if (const value* lines = data.find("lines"); lines && encode_msgpack(*lines) !=
-                                                               encode_msgpack(o.lines)) {
+        if (const value* lines = data.find("lines");
+            lines && encode_msgpack(*lines) != encode_msgpack(o.lines)) {
             o.lines = *lines;
             changes.set("lines", *lines);
         }
@@ -287,10 +288,9 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         d.set("case", c.id);
         d.set("kind", c.kind);
         for (const char* key : {"kind", "detail", "qty", "unit", "reason", "line", "pickup_date"})
-            if (const value* v = data.find(key)) d.set(c.kind == "complaint" && std::string(key) == "kind"
-                                                            ? "complaint_kind"
-                                                            : key,
-                                                        *v);
+            if (const value* v = data.find(key))
+                d.set(c.kind == "complaint" && std::string(key) == "kind" ? "complaint_kind" : key,
+                      *v);
         for (const auto& dept : c.departments) {
             note_department(o, dept);
             emit(out, dept + "." + c.kind, o, e, received_ms, d);

@@ -14,8 +14,9 @@ YAML::Node load_file(const std::string& path) {
     } catch (const YAML::BadFile&) {
         throw config_error(path, "", "cannot open file");
     } catch (const YAML::Exception& e) {
-        throw config_error(path, "", "line " + std::to_string(e.mark.line + 1) + ", column " +
-                                         std::to_string(e.mark.column + 1) + ": " + e.msg);
+        throw config_error(path, "",
+                           "line " + std::to_string(e.mark.line + 1) + ", column " +
+                               std::to_string(e.mark.column + 1) + ": " + e.msg);
     }
 }
 
@@ -55,8 +56,8 @@ void node::expect_keys(std::initializer_list<const char*> allowed) const {
     expect_map();
     for (const auto& kv : n_) {
         std::string k = kv.first.Scalar();
-        bool ok = std::any_of(allowed.begin(), allowed.end(),
-                              [&](const char* a) { return k == a; });
+        bool ok =
+            std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; });
         if (!ok) {
             std::string list;
             for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);

@@ -28,7 +28,9 @@ public:
 
     bool is_map() const { return n_.IsMap(); }
     bool is_list() const { return n_.IsSequence(); }
-    bool has(const char* key) const { return n_.IsMap() && n_[key].IsDefined() && !n_[key].IsNull(); }
+    bool has(const char* key) const {
+        return n_.IsMap() && n_[key].IsDefined() && !n_[key].IsNull();
+    }
 
     node child(const char* key) const;  // may be undefined; check has() first
     node item(std::size_t i) const;

@@ -31,8 +31,9 @@ std::optional<value> control_client::call(const value& request, std::chrono::mil
     zmq::send_multipart(*socket_, msg);
     zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, timeout) == 0) {
-        if (error) *error = "no reply from " + endpoint_ + " within " +
-                            std::to_string(timeout.count()) + " ms (is batond running?)";
+        if (error)
+            *error = "no reply from " + endpoint_ + " within " + std::to_string(timeout.count()) +
+                     " ms (is batond running?)";
         open();
         return std::nullopt;
     }

@@ -19,9 +19,9 @@ ingest_client::ingest_client(zmq::context_t& context, const std::string& endpoin
 ingest_client::~ingest_client() = default;
 
 void ingest_client::send(const std::string& topic, const std::string& envelope_bytes) {
-    std::array<zmq::const_buffer, 2> msg = {zmq::buffer(topic.data(), topic.size()),
-                                            zmq::buffer(envelope_bytes.data(),
-                                                        envelope_bytes.size())};
+    std::array<zmq::const_buffer, 2> msg = {
+        zmq::buffer(topic.data(), topic.size()),
+        zmq::buffer(envelope_bytes.data(), envelope_bytes.size())};
     zmq::send_multipart(*socket_, msg);
 }
 

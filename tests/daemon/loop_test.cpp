@@ -233,7 +233,9 @@ TEST(loop, a_restart_keeps_the_events_and_the_duplicate_window) {
     d.start();
     {
         ingest_client client(d.context(), d.ingest());
-        for (int i = 0; i < 50; ++i) client.send(testing::order_placed("r-" + std::to_string(i), "SO-R" + std::to_string(i % 5)));
+        for (int i = 0; i < 50; ++i)
+            client.send(
+                testing::order_placed("r-" + std::to_string(i), "SO-R" + std::to_string(i % 5)));
         for (int i = 0; i < 50; ++i) {
             auto r = client.receive(10s);
             ASSERT_TRUE(r && r->acked);
@@ -247,7 +249,8 @@ TEST(loop, a_restart_keeps_the_events_and_the_duplicate_window) {
     EXPECT_EQ(o.find("order")->find("customer")->as_string(), "C-1001");
     ingest_client client(d.context(), d.ingest());
     for (int i = 0; i < 50; ++i) {
-        auto r = client.send_and_wait(testing::order_placed("r-" + std::to_string(i), "SO-R0"), 10s);
+        auto r =
+            client.send_and_wait(testing::order_placed("r-" + std::to_string(i), "SO-R0"), 10s);
         ASSERT_TRUE(r && r->acked);
     }
     EXPECT_EQ(d.events(), 50);
@@ -264,7 +267,8 @@ TEST(loop, a_batch_closes_at_max_events_without_waiting_for_the_timer) {
     daemon_harness d(c);
     d.start();
     ingest_client client(d.context(), d.ingest());
-    for (int i = 0; i < 10; ++i) client.send(testing::order_placed("b-" + std::to_string(i), "SO-B"));
+    for (int i = 0; i < 10; ++i)
+        client.send(testing::order_placed("b-" + std::to_string(i), "SO-B"));
     for (int i = 0; i < 10; ++i) {
         auto r = client.receive(10s);
         ASSERT_TRUE(r) << "ack " << i << " did not come";
@@ -310,7 +314,7 @@ TEST(loop, a_subscribe_connector_feeds_the_journal_and_counts_seq_gaps) {
     }
     ASSERT_EQ(d.events(), 1);
     publish("s-2", 2, "production.order.started");
-    publish("s-x", 3, "sales.order.cancelled");  // not subscribed: never arrives
+    publish("s-x", 3, "sales.order.cancelled");     // not subscribed: never arrives
     publish("s-4", 5, "production.order.started");  // seq 3 and 4 missing: a gap
     for (int i = 0; i < 100 && d.events() < 3; ++i) std::this_thread::sleep_for(20ms);
     EXPECT_EQ(d.events(), 3);

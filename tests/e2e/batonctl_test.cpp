@@ -23,12 +23,11 @@ protected:
         control_ = "tcp://127.0.0.1:" + std::to_string(testing::free_port());
         ingest_ = "tcp://127.0.0.1:" + std::to_string(testing::free_port());
         std::string relay = "tcp://127.0.0.1:" + std::to_string(testing::free_port());
-        std::string cfg = dir_.write("baton.yaml", "data_dir: var\nschemas: " + src +
-                                                       "/schemas\nflow: " + src +
-                                                       "/config/flow.yaml\ncustomers: " + src +
-                                                       "/config/customers.yaml\nbus:\n  ingest: " +
-                                                       ingest_ + "\n  relay: " + relay +
-                                                       "\n  control: " + control_ + "\n");
+        std::string cfg =
+            dir_.write("baton.yaml", "data_dir: var\nschemas: " + src + "/schemas\nflow: " + src +
+                                         "/config/flow.yaml\ncustomers: " + src +
+                                         "/config/customers.yaml\nbus:\n  ingest: " + ingest_ +
+                                         "\n  relay: " + relay + "\n  control: " + control_ + "\n");
         daemon_ = std::make_unique<child_process>(
             std::vector<std::string>{BATOND_PATH, "--config", cfg}, dir_ / "batond.log");
         bool ready = false;

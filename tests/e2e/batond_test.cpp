@@ -23,8 +23,7 @@ using testing::child_process;
 using testing::temp_dir;
 
 struct ports {
-    int ingest = testing::free_port(), relay = testing::free_port(),
-        control = testing::free_port();
+    int ingest = testing::free_port(), relay = testing::free_port(), control = testing::free_port();
     std::string endpoint(int p) const { return "tcp://127.0.0.1:" + std::to_string(p); }
 };
 
@@ -32,15 +31,28 @@ std::string write_config(const temp_dir& dir, const ports& p, const std::string&
     std::string src = BATON_SOURCE_DIR;
     return dir.write("etc/baton.yaml",
                      "data_dir: ../var\n"
-                     "schemas: " + src + "/schemas\n"
-                     "flow: " + src + "/config/flow.yaml\n"
-                     "customers: " + src + "/config/customers.yaml\n"
-                     "bus:\n"
-                     "  ingest: " + p.endpoint(p.ingest) + "\n"
-                     "  relay: " + p.endpoint(p.relay) + "\n"
-                     "  control: " + p.endpoint(p.control) + "\n"
-                     "feed:\n  path: ../var/exceptions.jsonl\n"
-                     "log:\n  level: info\n" + extra);
+                     "schemas: " +
+                         src +
+                         "/schemas\n"
+                         "flow: " +
+                         src +
+                         "/config/flow.yaml\n"
+                         "customers: " +
+                         src +
+                         "/config/customers.yaml\n"
+                         "bus:\n"
+                         "  ingest: " +
+                         p.endpoint(p.ingest) +
+                         "\n"
+                         "  relay: " +
+                         p.endpoint(p.relay) +
+                         "\n"
+                         "  control: " +
+                         p.endpoint(p.control) +
+                         "\n"
+                         "feed:\n  path: ../var/exceptions.jsonl\n"
+                         "log:\n  level: info\n" +
+                         extra);
 }
 
 // Waits until batond answers `status`; returns false if it never does.
@@ -108,8 +120,8 @@ TEST(batond, kill_9_mid_stream_loses_no_acked_event) {
     ASSERT_GE(n_acked, 2000);
     ASSERT_LT(n_acked, producers * per_producer) << "the kill came too late to prove anything";
 
-    daemon = std::make_unique<child_process>(
-        std::vector<std::string>{BATOND_PATH, "--config", cfg}, dir / "batond.log");
+    daemon = std::make_unique<child_process>(std::vector<std::string>{BATOND_PATH, "--config", cfg},
+                                             dir / "batond.log");
     ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control))) << "batond did not restart";
     adapters::control_client control(ctx, p.endpoint(p.control));
     std::set<std::string> stored;
@@ -134,7 +146,8 @@ TEST(batond, kill_9_mid_stream_loses_no_acked_event) {
         if (++resent > 500) break;
         auto dash = id.find('-');
         int i = std::stoi(id.substr(dash + 1));
-        auto r = client.send_and_wait(testing::order_placed(id, "SO-K" + std::to_string(i / 100)), 10s);
+        auto r =
+            client.send_and_wait(testing::order_placed(id, "SO-K" + std::to_string(i / 100)), 10s);
         ASSERT_TRUE(r && r->acked);
     }
     auto after = control.call(req, 10s);
@@ -155,7 +168,8 @@ TEST(batond, sigterm_commits_and_acks_the_open_batch_then_exits_0) {
     child_process daemon({BATOND_PATH, "--config", cfg}, dir / "batond.log");
     ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control)));
     adapters::ingest_client client(ctx, p.endpoint(p.ingest));
-    for (int i = 0; i < 5; ++i) client.send(testing::order_placed("t-" + std::to_string(i), "SO-T"));
+    for (int i = 0; i < 5; ++i)
+        client.send(testing::order_placed("t-" + std::to_string(i), "SO-T"));
     EXPECT_FALSE(client.receive(300ms)) << "acked before the batch could close";
     daemon.signal(SIGTERM);
     int acks = 0;

@@ -12,7 +12,8 @@ namespace baton::testing {
 class temp_dir {
 public:
     temp_dir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "baton-test-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "baton-test-XXXXXX").string();
         if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }
