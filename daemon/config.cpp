@@ -86,8 +86,12 @@ config load_config(const std::string& path) {
 
     if (root.has("feed")) {
         auto feed = root.child("feed");
-        feed.expect_keys({"path"});
+        feed.expect_keys({"path", "max_bytes", "keep"});
         c.feed_path = resolve_path(base, feed.require_string("path"));
+        c.feed_max_bytes = positive(feed, "max_bytes", c.feed_max_bytes);
+        c.feed_keep = static_cast<int>(feed.get_int("keep", c.feed_keep));
+        if (c.feed_keep < 0 || c.feed_keep > 1000)
+            feed.child("keep").fail("expected 0 to 1000 rotated files");
     } else {
         c.feed_path = resolve_path(c.data_dir, "exceptions.jsonl");
     }

@@ -52,6 +52,8 @@ struct config {
     std::string flow_file;       // absolute
     std::string customers_file;  // absolute
     std::string feed_path;       // absolute
+    std::size_t feed_max_bytes = 64u << 20;  // rotate the feed file past this size
+    int feed_keep = 5;                        // rotated feed files kept
     std::string log_level = "info";
     bus_config bus;
     batch_config batch;

@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace baton {
@@ -100,6 +101,87 @@ value handle_control(const value& request, control_context& ctx) {
             limit = static_cast<std::size_t>(std::min<std::uint64_t>(n, max_replay));
         }
         return ok_with(ctx.replay(from, limit));
+    }
+    auto string_arg = [&](const char* key, std::string& out) -> bool {
+        const value* v = request.find(key);
+        if (!v) return true;
+        if (!v->is_string()) {
+            error = name + ": '" + key + "' must be a string";
+            return false;
+        }
+        out = v->as_string();
+        return true;
+    };
+    auto limit_arg = [&](std::size_t& out) -> bool {
+        const value* v = request.find("limit");
+        if (!v) return true;
+        std::uint64_t n = 0;
+        if (!v->to_uint64(n) || n == 0) {
+            error = name + ": 'limit' must be a positive integer";
+            return false;
+        }
+        out = static_cast<std::size_t>(n);
+        return true;
+    };
+    if (name == "exceptions") {
+        if (!check_args(request, {"state", "kind", "dept", "order", "limit"}, error))
+            return control_error(error);
+        exception_filter f;
+        if (!string_arg("state", f.state) || !string_arg("kind", f.kind) ||
+            !string_arg("dept", f.dept) || !string_arg("order", f.order) || !limit_arg(f.limit))
+            return control_error(error);
+        if (f.state != "open" && f.state != "acknowledged" && f.state != "resolved" &&
+            f.state != "all")
+            return control_error("exceptions: 'state' must be open, acknowledged, resolved or "
+                                 "all, got '" + f.state + "'");
+        if (!f.kind.empty() && !is_exception_kind(f.kind))
+            return control_error("exceptions: unknown kind '" + f.kind + "'");
+        return ok_with(ctx.exceptions(f));
+    }
+    if (name == "tasks") {
+        if (!check_args(request, {"state", "dept", "order", "limit"}, error))
+            return control_error(error);
+        task_filter f;
+        if (!string_arg("state", f.state) || !string_arg("dept", f.dept) ||
+            !string_arg("order", f.order) || !limit_arg(f.limit))
+            return control_error(error);
+        if (f.state != "open" && f.state != "escalated" && f.state != "done" && f.state != "all")
+            return control_error("tasks: 'state' must be open, escalated, done or all, got '" +
+                                 f.state + "'");
+        return ok_with(ctx.tasks(f));
+    }
+    if (name == "ack" || name == "resolve" || name == "task_done") {
+        if (!check_args(request, {"id", "by", "note"}, error)) return control_error(error);
+        const char prefix = name == "task_done" ? 'T' : 'E';
+        const value* id = request.find("id");
+        std::optional<std::uint64_t> parsed;
+        if (id && id->is_string()) parsed = parse_record_id(id->as_string(), prefix);
+        if (id && id->is_integer()) {
+            std::uint64_t n = 0;
+            if (id->to_uint64(n) && n > 0) parsed = n;
+        }
+        if (!parsed)
+            return control_error(name + ": 'id' must be " +
+                                 (prefix == 'T' ? "a task id like T-12"
+                                                : "an exception id like E-7"));
+        std::string by, note;
+        if (!string_arg("by", by) || !string_arg("note", note)) return control_error(error);
+        if (by.empty()) return control_error(name + ": 'by' (who you are) is required");
+        if (by.size() > 64 || note.size() > 2000)
+            return control_error(name + ": 'by' is limited to 64 bytes and 'note' to 2000");
+        std::string refused = ctx.act(name, *parsed, by, note);
+        if (!refused.empty()) return control_error(refused);
+        return ok_with(value(value_map{}));
+    }
+    if (name == "kpi") {
+        if (!check_args(request, {"since", "until"}, error)) return control_error(error);
+        std::int64_t since = 0, until = std::numeric_limits<std::int64_t>::max();
+        if (const value* v = request.find("since"); v && !v->to_int64(since))
+            return control_error("kpi: 'since' must be ms since the epoch");
+        if (const value* v = request.find("until"); v && !v->to_int64(until))
+            return control_error("kpi: 'until' must be ms since the epoch");
+        if (until <= since) return control_error("kpi: 'until' must be after 'since'");
+        return ok_with(ctx.kpi(since, until));
     }
     return control_error("unknown command '" + name + "'");
 }

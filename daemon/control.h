@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "exceptions.h"
 #include "value.h"
 
 namespace baton {
@@ -27,6 +28,13 @@ public:
     virtual std::optional<value> order(const std::string& id) = 0;     // `order` map, or nullopt
     virtual value orders(const orders_query& q) = 0;                   // {orders: [...], total}
     virtual value replay(std::uint64_t since, std::size_t limit) = 0;  // {messages: [...]}
+    virtual value exceptions(const exception_filter& f) = 0;           // {exceptions: [...]}
+    virtual value tasks(const task_filter& f) = 0;                     // {tasks: [...]}
+    // A person acts (ack, resolve, task_done); "" when done, else why it was refused. The
+    // change is durable before this returns.
+    virtual std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
+                            const std::string& note) = 0;
+    virtual value kpi(std::int64_t since_ms, std::int64_t until_ms) = 0;
 };
 
 // Handles one decoded request. Never throws for bad input: it becomes ok=false with an error.

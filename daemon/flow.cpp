@@ -1,6 +1,7 @@
 // Parsing and consistency checks of flow.yaml.
 #include "flow.h"
 
+#include <ctime>
 #include <set>
 
 #include "order.h"
@@ -18,8 +19,33 @@ flow_def load_flow(const std::string& path) {
     flow_def f;
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map with a 'stages' list");
-    root.expect_keys({"auto_credit", "stages"});
+    root.expect_keys({"auto_credit", "stages", "warning_at", "cases", "task_due"});
     f.auto_credit = root.get_bool("auto_credit", false);
+    if (root.has("warning_at")) {
+        std::string w = root.child("warning_at").as_string();
+        if (!w.empty() && w.back() == '%') w.pop_back();
+        int percent = -1;
+        try {
+            std::size_t used = 0;
+            percent = std::stoi(w, &used);
+            if (used != w.size()) percent = -1;
+        } catch (const std::exception&) {
+        }
+        if (percent < 1 || percent > 99)
+            root.child("warning_at").fail("expected a share of the SLA from 1% to 99%, got '" +
+                                          root.child("warning_at").as_string() + "'");
+        f.warning_percent = percent;
+    }
+    if (root.has("cases")) {
+        auto cases = root.child("cases");
+        cases.expect_keys({"complaint", "return"});
+        f.complaint_sla_us = cases.get_duration_us("complaint", f.complaint_sla_us);
+        f.return_sla_us = cases.get_duration_us("return", f.return_sla_us);
+        if (f.complaint_sla_us <= 0) cases.child("complaint").fail("must be longer than 0");
+        if (f.return_sla_us <= 0) cases.child("return").fail("must be longer than 0");
+    }
+    f.task_due_us = root.get_duration_us("task_due", f.task_due_us);
+    if (f.task_due_us <= 0) root.child("task_due").fail("must be longer than 0");
     if (!root.has("stages")) root.child("stages").fail("required key is missing");
     auto stages = root.child("stages");
     stages.expect_list();
@@ -83,6 +109,27 @@ stage_position derive_stage(const order& o, const flow_def& flow) {
         return {s.name, s.holder, &s};
     }
     return {"closed", "", nullptr};
+}
+
+std::optional<std::int64_t> date_start_ms(const std::string& date) {
+    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
+    std::tm tm{};
+    try {
+        tm.tm_year = std::stoi(date.substr(0, 4)) - 1900;
+        tm.tm_mon = std::stoi(date.substr(5, 2)) - 1;
+        tm.tm_mday = std::stoi(date.substr(8, 2));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+std::int64_t stage_deadline_ms(const order& o, const stage_def& s, std::int64_t entered_ms) {
+    const std::int64_t sla_ms = s.sla_us / 1000;
+    if (s.sla_from == "planned_finish")
+        if (auto start = date_start_ms(o.planned_finish))
+            return *start + 86400000 + sla_ms;  // the whole planned day, then the SLA
+    return entered_ms + sla_ms;
 }
 
 }  // namespace baton

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct stage_def {
 struct flow_def {
     bool auto_credit = false;  // approve within-limit orders of credit-terms customers
     std::vector<stage_def> stages;
+    int warning_percent = 75;                          // warn when this much of an SLA is used
+    std::int64_t complaint_sla_us = 5LL * 86400000000;  // a complaint must be answered in
+    std::int64_t return_sla_us = 10LL * 86400000000;    // a return must be closed in
+    std::int64_t task_due_us = 4LL * 3600000000;        // a coordination task is due in
 };
 
 // Reads and checks a flow file; throws config_error naming file, key path and reason.
@@ -46,5 +51,12 @@ stage_position derive_stage(const order& o, const flow_def& flow);
 
 // Whether a stage applies to an order at all (its `when` condition).
 bool stage_applies(const stage_def& s, const order& o);
+
+// When an order that entered stage `s` at `entered_ms` must have left it, ms since epoch:
+// entry + SLA, or (sla_from: planned_finish) the end of the planned finish day + SLA.
+std::int64_t stage_deadline_ms(const order& o, const stage_def& s, std::int64_t entered_ms);
+
+// Midnight UTC at the start of a YYYY-MM-DD date, ms since epoch; nullopt when malformed.
+std::optional<std::int64_t> date_start_ms(const std::string& date);
 
 }  // namespace baton

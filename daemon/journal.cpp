@@ -27,6 +27,18 @@ CREATE TABLE IF NOT EXISTS relay (        -- the outbox: every relayed message, 
     topic    TEXT NOT NULL,
     envelope BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS exceptions (       -- every exception, its latest state
+    id     INTEGER PRIMARY KEY,
+    record BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (            -- every coordination task, its latest state
+    id     INTEGER PRIMARY KEY,
+    record BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feed (             -- the exception log feed, line by line
+    seq  INTEGER PRIMARY KEY,
+    line TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshot_orders (  -- derived order state, written periodically
     id    TEXT PRIMARY KEY,
     state BLOB NOT NULL
@@ -132,6 +144,11 @@ journal::journal(const std::string& data_dir) {
         if (sqlite3_step(s) == SQLITE_ROW)
             last_relay_seq_ = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
         sqlite3_finalize(s);
+        if (sqlite3_prepare_v2(db_, "SELECT max(seq) FROM feed", -1, &s, nullptr) != SQLITE_OK)
+            fail("prepare max");
+        if (sqlite3_step(s) == SQLITE_ROW)
+            last_feed_seq_ = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+        sqlite3_finalize(s);
     } catch (...) {
         sqlite3_finalize(insert_relay_);
         sqlite3_finalize(insert_);
@@ -169,7 +186,16 @@ void journal::append(const std::vector<journal_entry>& entries) {
 
 void journal::append(const std::vector<journal_entry>& entries,
                      const std::vector<outbox_entry>& relayed) {
-    if (entries.empty() && relayed.empty()) return;
+    journal_batch b;
+    b.entries = entries;
+    b.relayed = relayed;
+    commit(b);
+}
+
+void journal::commit(const journal_batch& batch) {
+    if (batch.empty()) return;
+    const auto& entries = batch.entries;
+    const auto& relayed = batch.relayed;
     assert(entries.empty() || entries.front().seq == last_seq_ + 1);
     assert(relayed.empty() || relayed.front().seq == last_relay_seq_ + 1);
     exec("BEGIN");
@@ -205,6 +231,31 @@ void journal::append(const std::vector<journal_entry>& entries,
             if (sqlite3_step(insert_relay_) != SQLITE_DONE)
                 fail("append relay message " + std::to_string(r.seq));
         }
+        if (!batch.exceptions.empty() || !batch.tasks.empty() || !batch.feed.empty()) {
+            auto upsert = [&](const char* sql, const auto& rows, bool text) {
+                sqlite3_stmt* st = nullptr;
+                if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) fail(sql);
+                for (const auto& [id, bytes] : rows) {
+                    sqlite3_reset(st);
+                    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(id));
+                    if (text)
+                        sqlite3_bind_text(st, 2, bytes.data(), static_cast<int>(bytes.size()),
+                                          SQLITE_STATIC);
+                    else
+                        sqlite3_bind_blob(st, 2, bytes.data(), static_cast<int>(bytes.size()),
+                                          SQLITE_STATIC);
+                    if (sqlite3_step(st) != SQLITE_DONE) {
+                        sqlite3_finalize(st);
+                        fail(sql);
+                    }
+                }
+                sqlite3_finalize(st);
+            };
+            upsert("INSERT OR REPLACE INTO exceptions(id, record) VALUES(?,?)", batch.exceptions,
+                   false);
+            upsert("INSERT OR REPLACE INTO tasks(id, record) VALUES(?,?)", batch.tasks, false);
+            upsert("INSERT INTO feed(seq, line) VALUES(?,?)", batch.feed, true);
+        }
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -212,6 +263,33 @@ void journal::append(const std::vector<journal_entry>& entries,
     }
     if (!entries.empty()) last_seq_ = entries.back().seq;
     if (!relayed.empty()) last_relay_seq_ = relayed.back().seq;
+    if (!batch.feed.empty()) last_feed_seq_ = batch.feed.back().first;
+}
+
+void journal::load_records(const std::function<void(const std::string&)>& exception,
+                           const std::function<void(const std::string&)>& task) const {
+    for (auto [sql, fn] : {std::pair{"SELECT record FROM exceptions ORDER BY id", &exception},
+                           std::pair{"SELECT record FROM tasks ORDER BY id", &task}}) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) fail(sql);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            auto* p = static_cast<const char*>(sqlite3_column_blob(st, 0));
+            (*fn)(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, 0))));
+        }
+        sqlite3_finalize(st);
+    }
+}
+
+void journal::read_feed(std::uint64_t after,
+                        const std::function<void(std::uint64_t, const std::string&)>& fn) const {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT seq, line FROM feed WHERE seq > ? ORDER BY seq", -1, &st,
+                           nullptr) != SQLITE_OK)
+        fail("prepare feed read");
+    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(after));
+    while (sqlite3_step(st) == SQLITE_ROW)
+        fn(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)), column_text(st, 1));
+    sqlite3_finalize(st);
 }
 
 std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t limit) const {

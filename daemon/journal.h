@@ -49,6 +49,27 @@ struct snapshot_header {
     std::string customers;  // MessagePack bytes of the customer book
 };
 
+// Everything one transaction stores: events, the relay messages they caused, exception and
+// task records (upserted by id) and the exception feed lines.
+struct journal_batch {
+    std::vector<journal_entry> entries;
+    std::vector<outbox_entry> relayed;
+    std::vector<std::pair<std::uint64_t, std::string>> exceptions;  // id, MessagePack record
+    std::vector<std::pair<std::uint64_t, std::string>> tasks;       // id, MessagePack record
+    std::vector<std::pair<std::uint64_t, std::string>> feed;        // feed seq, JSON line
+    bool empty() const {
+        return entries.empty() && relayed.empty() && exceptions.empty() && tasks.empty() &&
+               feed.empty();
+    }
+    void clear() {
+        entries.clear();
+        relayed.clear();
+        exceptions.clear();
+        tasks.clear();
+        feed.clear();
+    }
+};
+
 class journal {
 public:
     // Opens (creating if needed) `<data_dir>/baton.db`; throws journal_error.
@@ -67,6 +88,17 @@ public:
     // message is never published unless it and its cause are durable.
     void append(const std::vector<journal_entry>& entries,
                 const std::vector<outbox_entry>& relayed);
+
+    // The whole batch in one transaction. Throws journal_error (and rolls back) on failure.
+    void commit(const journal_batch& batch);
+
+    // Stored exception and task records, in id order.
+    void load_records(const std::function<void(const std::string&)>& exception,
+                      const std::function<void(const std::string&)>& task) const;
+    // The exception feed as stored: the last seq, and the lines after a seq.
+    std::uint64_t last_feed_seq() const { return last_feed_seq_; }
+    void read_feed(std::uint64_t after,
+                   const std::function<void(std::uint64_t, const std::string&)>& fn) const;
 
     // The last relay sequence in the outbox (0 when empty).
     std::uint64_t last_relay_seq() const { return last_relay_seq_; }
@@ -103,6 +135,7 @@ private:
     sqlite3_stmt* insert_relay_ = nullptr;
     std::int64_t last_seq_ = 0;
     std::uint64_t last_relay_seq_ = 0;
+    std::uint64_t last_feed_seq_ = 0;
 };
 
 }  // namespace baton

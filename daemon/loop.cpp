@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <array>
 #include <cerrno>
 #include <map>
@@ -19,6 +20,10 @@
 #include "dedup.h"
 #include "ingest.h"
 #include "journal.h"
+#include "exceptions.h"
+#include "feed.h"
+#include "json.h"
+#include "kpi.h"
 #include "relay.h"
 #include "version.h"
 
@@ -66,6 +71,13 @@ struct counters {
     std::uint64_t batches = 0;
     std::uint64_t commit_failures = 0;
     std::uint64_t control_requests = 0;
+    std::uint64_t failures_seen = 0;  // commit_failures already reported to a caller
+    // True once for each commit failure since the last call.
+    bool commit_failures_since_check() {
+        bool failed = commit_failures != failures_seen;
+        failures_seen = commit_failures;
+        return failed;
+    }
 };
 
 struct pending_ack {
@@ -102,7 +114,9 @@ struct loop::impl final : control_context {
           control(ctx, zmq::socket_type::router),
           store(c.data_dir),
           dedup(c.dedup.window_us / 1000, c.dedup.max_entries),
-          engine(flow, customer_book(seed_customers)) {
+          engine(flow, customer_book(seed_customers)),
+          desk(flow),
+          feed(c.feed_path, c.feed_max_bytes, c.feed_keep) {
         rules.schemas = &schemas;
         rules.limits = cfg.limits.decode;
         rules.max_envelope_bytes = cfg.limits.max_envelope_bytes;
@@ -221,6 +235,29 @@ struct loop::impl final : control_context {
             "replayed after it",
             engine.orders().size(), h.journal_seq, replayed);
         snapshot_seq = h.journal_seq;
+
+        std::vector<exception_record> exceptions;
+        std::vector<task_record> tasks;
+        auto read = [&](const std::string& bytes, auto&& use) {
+            value v;
+            std::string error;
+            if (!decode_msgpack(bytes, trusted_limits(), v, error))
+                throw journal_error("a stored exception or task is unreadable: " + error);
+            use(v);
+        };
+        store.load_records(
+            [&](const std::string& b) {
+                read(b, [&](const value& v) { exceptions.push_back(exception_from_value(v)); });
+            },
+            [&](const std::string& b) {
+                read(b, [&](const value& v) { tasks.push_back(task_from_value(v)); });
+            });
+        desk = exception_desk(flow);
+        desk.restore(std::move(exceptions), std::move(tasks), engine, clock.now_ms());
+        feed_seq = store.last_feed_seq();
+        feed.catch_up(store);
+        spdlog::info("exceptions: {} open, {} open tasks, {} timers pending",
+                     desk.open_exceptions(), desk.open_tasks(), desk.pending_timers());
     }
 
     // --- the loop -------------------------------------------------------------------------
@@ -234,11 +271,15 @@ struct loop::impl final : control_context {
 
         bool stopping = false;
         while (!stopping) {
-            std::chrono::milliseconds timeout(1000);
+            std::int64_t wait_ms = 1000;
             if (!entries.empty()) {
                 std::int64_t left_us = batch_deadline_us - clock.steady_us();
-                timeout = std::chrono::milliseconds(left_us <= 0 ? 0 : (left_us + 999) / 1000);
+                wait_ms = left_us <= 0 ? 0 : (left_us + 999) / 1000;
             }
+            const std::int64_t next_timer = desk.next_due_ms();
+            if (next_timer != std::numeric_limits<std::int64_t>::max())
+                wait_ms = std::clamp<std::int64_t>(next_timer - clock.now_ms(), 0, wait_ms);
+            std::chrono::milliseconds timeout(wait_ms);
             try {
                 zmq::poll(items.data(), items.size(), timeout);
             } catch (const zmq::error_t& e) {
@@ -255,6 +296,14 @@ struct loop::impl final : control_context {
             if (items[1].revents & ZMQ_POLLIN) drain_control();
             for (std::size_t i = 0; i < subs.size(); ++i)
                 if (items[3 + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
+            if (desk.next_due_ms() <= clock.now_ms()) {
+                desk_output out;
+                desk.on_time(clock.now_ms(), engine, out);
+                if (!out.empty()) {
+                    record(out);
+                    commit();  // a deadline passed: tell people now, not with the next event
+                }
+            }
             if (!entries.empty() && clock.steady_us() >= batch_deadline_us) commit();
             if (entries.empty()) {
                 dedup.expire(clock.now_ms());
@@ -345,7 +394,10 @@ struct loop::impl final : control_context {
         e.received_ms = clock.now_ms();
         // Applied now so that what it relays joins the same transaction; published only
         // after that commits.
-        engine.apply(e.seq, e.received_ms, env, relayed);
+        order_change change = engine.apply(e.seq, e.received_ms, env, relayed);
+        desk_output out;
+        desk.on_event(change, env, engine, e.received_ms, out);
+        record(out);
         e.ts_ms = env.ts_ms;
         e.topic = std::move(env.topic);
         e.source = std::move(env.source);
@@ -367,9 +419,9 @@ struct loop::impl final : control_context {
 
     // One transaction for the whole batch; acks leave only after it is durable.
     void commit() {
-        if (entries.empty() && acks.empty()) return;
+        if (batch.empty() && acks.empty()) return;
         try {
-            store.append(entries, relayed);
+            store.commit(batch);
         } catch (const journal_error& e) {
             // Nothing of this batch was acked or relayed: clients resend and nothing is lost.
             // The order state already saw these events, so it is rebuilt from what is durable.
@@ -398,15 +450,54 @@ struct loop::impl final : control_context {
             std::array<zmq::const_buffer, 2> msg = {buf(m.topic), buf(m.envelope)};
             (void)zmq::send_multipart(relay, msg, zmq::send_flags::dontwait);
         }
+        feed.append(batch.feed);
         clear_batch();
     }
 
     void clear_batch() {
-        entries.clear();
+        batch.clear();
         keys.clear();
         acks.clear();
-        relayed.clear();
         batch_keys.clear();
+    }
+
+    // Exception and task changes join the open batch: stored, fed and relayed with it.
+    void record(const desk_output& out) {
+        const std::int64_t now = clock.now_ms();
+        for (const auto& ev : out.exceptions) {
+            value rec = to_value(ev.record);
+            batch.exceptions.emplace_back(ev.record.id, encode_msgpack(rec));
+            value line;
+            line.set("fseq", static_cast<unsigned long long>(++feed_seq));
+            line.set("ts", static_cast<long long>(now));
+            line.set("state", ev.state);
+            line.set("id", exception_id_text(ev.record.id));
+            line.set("kind", ev.record.kind);
+            line.set("severity", severity_name(ev.record.level));
+            line.set("dept", ev.record.dept);
+            line.set("order", ev.record.order);
+            line.set("customer", ev.record.customer);
+            line.set("detail", ev.record.detail);
+            if (!ev.record.by.empty()) line.set("by", ev.record.by);
+            if (!ev.record.note.empty()) line.set("note", ev.record.note);
+            if (!ev.cause.empty()) line.set("cause", ev.cause);
+            batch.feed.emplace_back(feed_seq, to_json(line));
+            value data = rec;
+            data.set("state", ev.state);
+            engine.emit_notice(relayed, "exception." + ev.record.kind, ev.record.order, ev.cause,
+                               now, std::move(data));
+        }
+        for (const auto& ev : out.tasks) {
+            value rec = to_value(ev.record);
+            batch.tasks.emplace_back(ev.record.id, encode_msgpack(rec));
+            value data = rec;
+            data.set("state", ev.state);
+            engine.emit_notice(relayed, "task." + ev.record.dept, ev.record.order, ev.cause, now,
+                               data);
+            if (ev.state == "escalated")
+                engine.emit_notice(relayed, "task.escalation", ev.record.order, ev.cause, now,
+                                   std::move(data));
+        }
     }
 
     // Stores the orders changed since the last snapshot; a restart replays only what follows.
@@ -464,6 +555,10 @@ struct loop::impl final : control_context {
                         ++stats.feed_gaps;
                         spdlog::warn("feed gap from source {}: expected seq {}, got {}", env.source,
                                      it->second + 1, *env.seq);
+                        desk_output out;
+                        desk.on_feed_gap(env.source, env.topic, it->second + 1, *env.seq,
+                                         clock.now_ms(), out);
+                        record(out);
                     }
                     it->second = *env.seq;
                 }
@@ -517,8 +612,9 @@ struct loop::impl final : control_context {
         r.set("events", static_cast<long long>(store.last_seq()));
         r.set("orders", static_cast<unsigned long long>(engine.orders().size()));
         r.set("orders_open", static_cast<unsigned long long>(engine.open_orders()));
-        r.set("exceptions_open", 0);
-        r.set("tasks_open", 0);
+        r.set("exceptions_open", static_cast<unsigned long long>(desk.open_exceptions()));
+        r.set("tasks_open", static_cast<unsigned long long>(desk.open_tasks()));
+        r.set("timers_pending", static_cast<unsigned long long>(desk.pending_timers()));
         r.set("relay_seq", static_cast<unsigned long long>(store.last_relay_seq()));
         value c;
         c.set("accepted", static_cast<unsigned long long>(stats.accepted));
@@ -584,9 +680,49 @@ struct loop::impl final : control_context {
             history.push_back(std::move(h));
         }
         r.set("history", value(std::move(history)));
-        r.set("exceptions", value(value_list{}));
-        r.set("tasks", value(value_list{}));
+        value_list exceptions;
+        for (const exception_record* e : desk.exceptions_of(id)) exceptions.push_back(to_value(*e));
+        r.set("exceptions", value(std::move(exceptions)));
+        value_list tasks;
+        for (const task_record* t : desk.tasks_of(id)) tasks.push_back(to_value(*t));
+        r.set("tasks", value(std::move(tasks)));
         return r;
+    }
+
+    value exceptions(const exception_filter& f) override {
+        value_list list;
+        for (const exception_record* e : desk.exceptions(f)) list.push_back(to_value(*e));
+        value r;
+        r.set("exceptions", value(std::move(list)));
+        return r;
+    }
+
+    value tasks(const task_filter& f) override {
+        value_list list;
+        for (const task_record* t : desk.tasks(f)) list.push_back(to_value(*t));
+        value r;
+        r.set("tasks", value(std::move(list)));
+        return r;
+    }
+
+    std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
+                    const std::string& note) override {
+        desk_output out;
+        std::string error;
+        const std::int64_t now = clock.now_ms();
+        bool done = cmd == "ack"       ? desk.acknowledge(id, by, note, now, out, error)
+                    : cmd == "resolve" ? desk.resolve(id, by, note, now, out, error)
+                                       : desk.task_done(id, by, note, now, out, error);
+        if (!done) return error;
+        record(out);
+        commit();  // durable, fed and relayed before the reply says ok
+        if (stats.commit_failures_since_check()) return "could not store the change; try again";
+        return "";
+    }
+
+    value kpi(std::int64_t since_ms, std::int64_t until_ms) override {
+        return compute_kpis(engine.orders(), desk.all_exceptions(), flow,
+                            kpi_window{since_ms, until_ms});
     }
 
     value orders(const orders_query& q) override {
@@ -649,14 +785,18 @@ struct loop::impl final : control_context {
     journal store;
     dedup_window dedup;
     relay_engine engine;
+    exception_desk desk;
+    feed_writer feed;
+    std::uint64_t feed_seq = 0;  // the last exception feed line numbered
     std::int64_t started_ms = 0;
     std::int64_t last_snapshot_us = 0;
     std::int64_t snapshot_seq = 0;  // journal seq the stored snapshot reaches
 
     // The open batch.
-    std::vector<journal_entry> entries;
+    journal_batch batch;                 // events, relay messages, exceptions, tasks, feed
+    std::vector<journal_entry>& entries = batch.entries;
+    std::vector<relay_message>& relayed = batch.relayed;
     std::vector<std::uint64_t> keys;     // dedup keys, parallel to entries
-    std::vector<relay_message> relayed;  // what the batch's events relay
     std::vector<pending_ack> acks;
     std::unordered_map<std::uint64_t, std::size_t> batch_keys;  // dedup key -> entries index
     std::int64_t batch_deadline_us = 0;

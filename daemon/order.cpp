@@ -82,6 +82,7 @@ value to_value(const order& o) {
     v.set("cancel_reason", o.cancel_reason);
     v.set("amount_cents", static_cast<long long>(o.amount_cents));
     v.set("paid_cents", static_cast<long long>(o.paid_cents));
+    v.set("delivered_qty", o.delivered_qty);
     v.set("promised_date", o.promised_date);
     v.set("terms", o.terms);
     v.set("new_die", o.new_die);
@@ -119,6 +120,15 @@ value to_value(const order& o) {
     for (auto seq : o.events) events.emplace_back(static_cast<long long>(seq));
     v.set("events", value(std::move(events)));
     v.set("first_seen", static_cast<long long>(o.first_seen_ms));
+    value_list visits;
+    for (const auto& sv : o.visits) {
+        value e;
+        e.set("stage", sv.stage);
+        e.set("entered", static_cast<long long>(sv.entered_ms));
+        e.set("left", static_cast<long long>(sv.left_ms));
+        visits.push_back(std::move(e));
+    }
+    v.set("visits", value(std::move(visits)));
     return v;
 }
 
@@ -131,6 +141,7 @@ order order_from_value(const value& v) {
     o.cancel_reason = str(v, "cancel_reason");
     o.amount_cents = num(v, "amount_cents");
     o.paid_cents = num(v, "paid_cents");
+    if (const value* q = v.find("delivered_qty")) o.delivered_qty = q->to_double();
     o.promised_date = str(v, "promised_date");
     o.terms = str(v, "terms");
     o.new_die = flag(v, "new_die");
@@ -165,6 +176,9 @@ order order_from_value(const value& v) {
             o.events.push_back(seq);
         }
     o.first_seen_ms = num(v, "first_seen");
+    if (const value* visits = v.find("visits"); visits && visits->is_list())
+        for (const auto& e : visits->as_list())
+            o.visits.push_back({str(e, "stage"), num(e, "entered"), num(e, "left")});
     return o;
 }
 

@@ -29,6 +29,13 @@ struct order_case {
     std::vector<std::string> departments;  // who must answer it
 };
 
+// One stay of an order in a stage, for dwell times.
+struct stage_visit {
+    std::string stage;
+    std::int64_t entered_ms = 0;
+    std::int64_t left_ms = 0;  // 0 while the order is still there
+};
+
 struct order {
     std::string id;
     std::string customer;
@@ -37,6 +44,7 @@ struct order {
     std::string cancel_reason;
     std::int64_t amount_cents = 0;
     std::int64_t paid_cents = 0;
+    double delivered_qty = 0;     // as the delivery note says (kg, pcs or m as the lines)
     std::string promised_date;  // YYYY-MM-DD
     std::string terms;          // credit or prepay
     bool new_die = false;
@@ -51,6 +59,7 @@ struct order {
     std::vector<std::string> departments;  // every department that has had it in hand
     std::vector<order_case> cases;
     std::vector<std::int64_t> events;  // journal seqs of its events, in arrival order
+    std::vector<stage_visit> visits;   // every stage it entered, in order
     std::int64_t first_seen_ms = 0;
 
     bool has(const std::string& name) const { return milestones.count(name) != 0; }

@@ -109,14 +109,15 @@ value relay_engine::summary(const order& o) const {
     return d;
 }
 
-void relay_engine::apply(std::int64_t seq, std::int64_t received_ms, const envelope& e,
-                         std::vector<relay_message>& out) {
+order_change relay_engine::apply(std::int64_t seq, std::int64_t received_ms, const envelope& e,
+                                 std::vector<relay_message>& out) {
+    order_change change;
     const value& data = e.data;
     if (e.topic == "finance.receivable.updated") {
         std::int64_t balance = 0;
         integer(data, "balance_cents", balance);
         customers_.at(text(data, "customer")).receivable_cents = balance;
-        return;
+        return change;
     }
     if (e.topic == "sales.customer.updated") {
         auto& m = customers_.at(text(data, "customer")).master;
@@ -124,9 +125,9 @@ void relay_engine::apply(std::int64_t seq, std::int64_t received_ms, const envel
         if (auto tier = text(data, "tier"); !tier.empty()) m.tier = tier;
         if (auto terms = text(data, "terms"); !terms.empty()) m.terms = terms;
         integer(data, "credit_limit_cents", m.credit_limit_cents);
-        return;
+        return change;
     }
-    if (!e.order) return;  // every other topic names an order (the schemas enforce it)
+    if (!e.order) return change;  // every other topic names an order (the schemas enforce it)
     auto [it, fresh] = orders_.try_emplace(*e.order);
     order& o = it->second;
     if (fresh) {
@@ -135,12 +136,50 @@ void relay_engine::apply(std::int64_t seq, std::int64_t received_ms, const envel
     }
     o.events.push_back(seq);
     changed_.insert(o.id);
+    change.o = &o;
+    change.previous_stage = o.stage;
+    change.previous_holder = o.holder;
+    change.anomalies = anomalies_of(o, e);
+    const std::string promised_before = o.promised_date;
     apply_order_fact(o, received_ms, e, out);
     // A department that proved a milestone has had the order in hand, even when its fact came
     // before the order reached its stage: it must hear of a cancel all the same.
     if (*milestone_of(e.topic) && e.topic.rfind("sales.", 0) != 0 && !o.cancelled)
         note_department(o, e.topic.substr(0, e.topic.find('.')));
     update_stage(o, received_ms, e, out);
+    change.stage_changed = o.stage != change.previous_stage;
+    change.promise_changed = o.promised_date != promised_before;
+    return change;
+}
+
+std::vector<anomaly> relay_engine::anomalies_of(const order& o, const envelope& e) const {
+    std::vector<anomaly> found;
+    if (o.cancelled && e.topic != "sales.order.cancelled") {
+        found.push_back({e.topic + " arrived after the order was cancelled", ""});
+        return found;
+    }
+    if (e.topic == "logistics.shipment.dispatched" && !o.has("dispatched")) {
+        if (!o.has("produced"))
+            found.push_back({"dispatched before production was completed", "produced"});
+        if (o.placed && o.terms == "prepay" && !o.has("paid"))
+            found.push_back({"dispatched without payment from a prepay customer", "paid"});
+    }
+    return found;
+}
+
+void relay_engine::emit_notice(std::vector<relay_message>& out, const std::string& topic,
+                               const std::string& order_id, const std::string& cause,
+                               std::int64_t now_ms, value data) {
+    envelope e;
+    e.seq = ++relay_seq_;
+    e.id = "baton-" + std::to_string(*e.seq);
+    e.source = "baton";
+    e.topic = topic;
+    e.ts_ms = now_ms;
+    if (!order_id.empty()) e.order = order_id;
+    e.cause = cause;
+    e.data = std::move(data);
+    out.push_back({*e.seq, topic, encode_envelope(e)});
 }
 
 void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
@@ -262,6 +301,7 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         return;
     }
     if (topic == "logistics.shipment.delivered") {
+        if (const value* q = data.find("qty"); q && q->is_number()) o.delivered_qty += q->to_double();
         // Goods at the customer were dispatched, even when the dispatch note comes late.
         prove("delivered");
         prove("dispatched");
@@ -324,6 +364,8 @@ void relay_engine::update_stage(order& o, std::int64_t received_ms, const envelo
     o.stage = pos.stage;
     o.holder = pos.holder;
     o.stage_since_ms = received_ms;
+    if (!o.visits.empty() && o.visits.back().left_ms == 0) o.visits.back().left_ms = received_ms;
+    o.visits.push_back({o.stage, received_ms, 0});
     note_department(o, pos.holder);
 
     value status;

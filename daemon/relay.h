@@ -22,14 +22,37 @@ namespace baton {
 // A relay message is what the outbox keeps: seq, topic, envelope bytes as published.
 using relay_message = outbox_entry;
 
+// A fact that contradicts the rules, and the milestone whose arrival makes it right again
+// ("" when only a person can clear it).
+struct anomaly {
+    std::string detail;
+    std::string cleared_by;
+};
+
+// What one event did to its order, for the exception desk.
+struct order_change {
+    const order* o = nullptr;            // null for events without an order
+    std::string previous_stage;          // before the event ("" for a new order)
+    std::string previous_holder;
+    bool stage_changed = false;
+    std::vector<anomaly> anomalies;      // facts that contradict the rules (out_of_sequence)
+    bool promise_changed = false;        // placed, or the promised date was amended
+};
+
 class relay_engine {
 public:
     relay_engine(flow_def flow, customer_book customers);
 
     // Applies one admitted event that the journal holds (or is about to hold) at `seq`,
     // received at `received_ms`. Relay messages it causes are appended to `out`.
-    void apply(std::int64_t seq, std::int64_t received_ms, const envelope& event,
-               std::vector<relay_message>& out);
+    order_change apply(std::int64_t seq, std::int64_t received_ms, const envelope& event,
+                       std::vector<relay_message>& out);
+
+    // Appends one message of the daemon's own (an exception or a task) to `out`, numbered
+    // from the same relay sequence.
+    void emit_notice(std::vector<relay_message>& out, const std::string& topic,
+                     const std::string& order_id, const std::string& cause,
+                     std::int64_t now_ms, value data);
 
     const order* find(const std::string& id) const;
     const std::unordered_map<std::string, order>& orders() const { return orders_; }
@@ -49,6 +72,7 @@ public:
     void restore(std::vector<order> orders, customer_book customers, std::uint64_t relay_seq);
 
 private:
+    std::vector<anomaly> anomalies_of(const order& o, const envelope& e) const;
     void apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
                           std::vector<relay_message>& out);
     void update_stage(order& o, std::int64_t received_ms, const envelope& cause,

@@ -44,6 +44,34 @@ public:
         return r;
     }
 
+    value exceptions(const exception_filter& f) override {
+        asked_exceptions.push_back(f);
+        value r;
+        r.set("exceptions", value(value_list{}));
+        return r;
+    }
+    value tasks(const task_filter& f) override {
+        asked_tasks.push_back(f);
+        value r;
+        r.set("tasks", value(value_list{}));
+        return r;
+    }
+    std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
+                    const std::string& note) override {
+        acts.push_back(cmd + " " + std::to_string(id) + " " + by + " " + note);
+        return id == 404 ? "exception E-404 is not known" : "";
+    }
+    value kpi(std::int64_t since_ms, std::int64_t until_ms) override {
+        kpi_windows.emplace_back(since_ms, until_ms);
+        value r;
+        r.set("stages", value(value_list{}));
+        return r;
+    }
+
+    std::vector<exception_filter> asked_exceptions;
+    std::vector<task_filter> asked_tasks;
+    std::vector<std::string> acts;
+    std::vector<std::pair<std::int64_t, std::int64_t>> kpi_windows;
     std::map<std::string, value> known_orders;
     std::vector<orders_query> asked_queries;
     std::vector<std::pair<std::uint64_t, std::size_t>> replays;
@@ -243,6 +271,58 @@ TEST(control, replay_needs_since_and_caps_the_limit) {
     ASSERT_EQ(ctx.replays.size(), 2u);
     EXPECT_EQ(ctx.replays[0], (std::pair<std::uint64_t, std::size_t>{7, 1000}));
     EXPECT_EQ(ctx.replays[1].second, max_replay);
+}
+
+TEST(control, exceptions_passes_filters_and_refuses_bad_ones) {
+    fake_context ctx;
+    value req = request("exceptions", "state", value("all"));
+    req.set("kind", "credit_hold");
+    req.set("dept", "finance");
+    EXPECT_TRUE(ok_of(handle_control(req, ctx)));
+    ASSERT_EQ(ctx.asked_exceptions.size(), 1u);
+    EXPECT_EQ(ctx.asked_exceptions[0].state, "all");
+    EXPECT_EQ(ctx.asked_exceptions[0].kind, "credit_hold");
+    EXPECT_EQ(ctx.asked_exceptions[0].dept, "finance");
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "state", value("closed")), ctx)),
+              "exceptions: 'state' must be open, acknowledged, resolved or all, got 'closed'");
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "kind", value("fire")), ctx)),
+              "exceptions: unknown kind 'fire'");
+    EXPECT_EQ(ctx.asked_exceptions.size(), 1u);
+}
+
+TEST(control, ack_resolve_and_task_done_need_an_id_and_who) {
+    fake_context ctx;
+    value ack = request("ack", "id", value("E-7"));
+    ack.set("by", "m.weber");
+    ack.set("note", "calling the customer");
+    EXPECT_TRUE(ok_of(handle_control(ack, ctx)));
+    value done = request("task_done", "id", value("T-3"));
+    done.set("by", "k.ito");
+    EXPECT_TRUE(ok_of(handle_control(done, ctx)));
+    ASSERT_EQ(ctx.acts.size(), 2u);
+    EXPECT_EQ(ctx.acts[0], "ack 7 m.weber calling the customer");
+    EXPECT_EQ(ctx.acts[1], "task_done 3 k.ito ");
+    EXPECT_EQ(error_of(handle_control(request("resolve", "id", value("E-7")), ctx)),
+              "resolve: 'by' (who you are) is required");
+    value bad = request("ack", "id", value("T-7x"));
+    bad.set("by", "m.weber");
+    EXPECT_EQ(error_of(handle_control(bad, ctx)), "ack: 'id' must be an exception id like E-7");
+    value unknown = request("resolve", "id", value(404));
+    unknown.set("by", "m.weber");
+    EXPECT_EQ(error_of(handle_control(unknown, ctx)), "exception E-404 is not known");
+}
+
+TEST(control, kpi_takes_an_optional_window) {
+    fake_context ctx;
+    EXPECT_TRUE(ok_of(handle_control(request("kpi"), ctx)));
+    value w = request("kpi", "since", value(1000));
+    w.set("until", 5000);
+    EXPECT_TRUE(ok_of(handle_control(w, ctx)));
+    ASSERT_EQ(ctx.kpi_windows.size(), 2u);
+    EXPECT_EQ(ctx.kpi_windows[1], (std::pair<std::int64_t, std::int64_t>{1000, 5000}));
+    value backwards = request("kpi", "since", value(5000));
+    backwards.set("until", 1000);
+    EXPECT_EQ(error_of(handle_control(backwards, ctx)), "kpi: 'until' must be after 'since'");
 }
 
 }  // namespace

@@ -1,0 +1,66 @@
+// One timer structure for every deadline of every order: a binary min-heap of small entries.
+// Entries are never removed early; a fired entry is checked against the current state (the
+// order still in that stage since the same moment, the task still open) and dropped if stale,
+// so a stage change costs nothing here. Pushing and popping are O(log n); no scan per tick.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <queue>
+#include <vector>
+
+namespace baton {
+
+struct order;
+
+enum class timer_kind : std::uint8_t {
+    stage,    // a stage's warning point, deadline or escalation (step says which)
+    promise,  // the end of the promised delivery date
+    case_due, // an after-sale case's deadline (index = case index)
+    task,     // a task's due time (stamp = task id)
+};
+
+struct timer_entry {
+    std::int64_t due_ms;       // when it fires, ms since epoch
+    const order* target;       // the order (null for tasks); orders never move in memory
+    std::int64_t stamp;        // validity check: stage_since for stages, task id for tasks
+    std::uint32_t index;       // case index
+    timer_kind kind;
+    std::uint8_t step;         // stage timers: 0 warning, 1 overdue, 2.. escalations
+};
+
+class timer_queue {
+public:
+    void push(const timer_entry& e) { heap_.push(e); }
+    std::int64_t next_due_ms() const {
+        return heap_.empty() ? std::numeric_limits<std::int64_t>::max() : heap_.top().due_ms;
+    }
+    // Pops every entry due at or before `now_ms`, earliest first, into `fn`.
+    template <typename Fn>
+    void pop_due(std::int64_t now_ms, Fn&& fn) {
+        while (!heap_.empty() && heap_.top().due_ms <= now_ms) {
+            timer_entry e = heap_.top();
+            heap_.pop();
+            fn(e);
+        }
+    }
+    std::size_t size() const { return heap_.size(); }
+    void clear() { heap_ = {}; }
+    void reserve(std::size_t n) {
+        std::vector<timer_entry> v;
+        v.reserve(n);
+        heap_ = std::priority_queue<timer_entry, std::vector<timer_entry>, later>(later{},
+                                                                                   std::move(v));
+    }
+
+private:
+    struct later {
+        bool operator()(const timer_entry& a, const timer_entry& b) const {
+            return a.due_ms > b.due_ms;
+        }
+    };
+    std::priority_queue<timer_entry, std::vector<timer_entry>, later> heap_;
+};
+
+}  // namespace baton
