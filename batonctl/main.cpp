@@ -2,13 +2,24 @@
 // readable tables by default, the raw reply as JSON with --json.
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
+#include <memory>
+#include <vector>
 #include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "control_client.h"
+#include "envelope.h"
+#include "exceptions.h"
 #include "json.h"
 #include "render.h"
 
@@ -24,6 +35,210 @@ std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+const std::vector<std::string> departments = {"sales", "finance", "production", "logistics"};
+
+// A CLI11 check that the argument is an exception id ('E') or a task id ('T').
+CLI::Validator record_id(char prefix) {
+    return CLI::Validator(
+        [prefix](std::string& text) -> std::string {
+            if (baton::parse_record_id(text, prefix)) return "";
+            return prefix == 'T' ? "expected a task id like T-12, got '" + text + "'"
+                                 : "expected an exception id like E-7, got '" + text + "'";
+        },
+        prefix == 'T' ? "TASK-ID" : "EXCEPTION-ID");
+}
+
+// A CLI11 check that the argument is a date YYYY-MM-DD.
+const CLI::Validator local_date(
+    [](std::string& text) -> std::string {
+        if (baton::ctl::local_midnight_ms(text)) return "";
+        return "expected a date YYYY-MM-DD, got '" + text + "'";
+    },
+    "YYYY-MM-DD");
+
+// `tail` runs until one of these arrives; the handler only sets the flag.
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void on_stop_signal(int sig) {
+    stop_signal = sig;
+}
+
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: a blocking poll returns at once with EINTR
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Decoding limits for relayed envelopes: batond is trusted, so only absurd sizes are refused.
+baton::decode_limits relay_limits() {
+    baton::decode_limits limits;
+    limits.max_array = 1 << 20;
+    limits.max_map = 1 << 16;
+    limits.max_string = 16 << 20;
+    limits.max_depth = 32;
+    return limits;
+}
+
+struct tail_options {
+    std::string control;
+    std::string relay;
+    int timeout_ms = 5000;
+    bool json = false;
+    bool colour = false;
+};
+
+// Prints one relayed message (the data of exception.<kind> or task.escalation).
+void print_relayed(const std::string& topic, std::int64_t ts_ms, baton::value data,
+                   const tail_options& o) {
+    if (!data.is_map()) return;
+    if (o.json) {
+        std::cout << baton::to_json(data) << "\n";
+    } else {
+        if (topic.rfind("task.", 0) == 0 && !data.find("action")) return;
+        data.set("ts", static_cast<long long>(ts_ms));
+        std::cout << baton::ctl::render_feed_line(data, o.colour);
+    }
+    std::cout.flush();
+}
+
+// `batonctl tail`: the open exceptions, then every change as it is relayed. The SUB socket is
+// connected before the snapshot is taken; the relay seq read before the snapshot then lets the
+// first live message fill, through `replay`, whatever was relayed while the SUB was joining.
+int run_tail(const tail_options& o, zmq::context_t& context) {
+    using baton::value;
+    install_stop_handlers();
+    zmq::socket_t sub(context, zmq::socket_type::sub);
+    try {
+        sub.set(zmq::sockopt::linger, 0);
+        sub.set(zmq::sockopt::subscribe, "exception.");
+        sub.set(zmq::sockopt::subscribe, "task.escalation");
+        sub.connect(o.relay);
+    } catch (const zmq::error_t& e) {
+        std::fprintf(stderr, "batonctl: cannot use %s: %s\n", o.relay.c_str(), e.what());
+        return exit_usage;
+    }
+
+    std::string error;
+    std::unique_ptr<baton::adapters::control_client> client;
+    // Returns an exit code; `stopped` when a signal interrupted the call.
+    constexpr int stopped = -1;
+    auto call = [&](value request, value& reply) -> int {
+        std::optional<value> r;
+        try {
+            if (!client)
+                client = std::make_unique<baton::adapters::control_client>(context, o.control);
+            r = client->call(request, std::chrono::milliseconds(o.timeout_ms), &error);
+        } catch (const zmq::error_t& e) {
+            if (stop_signal) return stopped;
+            std::fprintf(stderr, "batonctl: cannot use %s: %s\n", o.control.c_str(), e.what());
+            return exit_usage;
+        }
+        if (!r) {
+            std::fprintf(stderr, "batonctl: %s\n", error.c_str());
+            return exit_unreachable;
+        }
+        const value* ok = r->find("ok");
+        if (!ok || !ok->is_bool() || !ok->as_bool()) {
+            const value* e = r->find("error");
+            std::fprintf(stderr, "batonctl: %s\n",
+                         e && e->is_string() ? e->as_string().c_str() : "request refused");
+            return exit_refused;
+        }
+        reply = std::move(*r);
+        return exit_ok;
+    };
+
+    value status_request, status;
+    status_request.set("cmd", "status");
+    if (int rc = call(status_request, status); rc != exit_ok) return rc == stopped ? exit_ok : rc;
+    std::uint64_t seen_seq = 0;  // everything up to here is in the snapshot
+    if (const value* s = status.find("relay_seq")) s->to_uint64(seen_seq);
+
+    value open_request, open;
+    open_request.set("cmd", "exceptions");
+    open_request.set("state", "open");
+    if (int rc = call(open_request, open); rc != exit_ok) return rc == stopped ? exit_ok : rc;
+    if (o.json) {
+        if (const value* list = open.find("exceptions"); list && list->is_list())
+            for (const auto& e : list->as_list()) std::cout << baton::to_json(e) << "\n";
+    } else {
+        const value* list = open.find("exceptions");
+        if (list && list->is_list() && !list->as_list().empty())
+            std::cout << baton::ctl::render_exceptions(open, now_ms());
+        else
+            std::cout << "no open exceptions\n";
+        std::cout.flush();
+        std::fprintf(stderr, "batonctl: following %s (Ctrl-C stops)\n", o.relay.c_str());
+    }
+    std::cout.flush();
+
+    // Relayed between the status call and the first live message: read back through replay.
+    auto fill_gap = [&](std::uint64_t before_seq) -> int {
+        while (seen_seq + 1 < before_seq && !stop_signal) {
+            value request, reply;
+            request.set("cmd", "replay");
+            request.set("since", static_cast<unsigned long long>(seen_seq));
+            request.set("limit", static_cast<unsigned long long>(
+                                     std::min<std::uint64_t>(before_seq - seen_seq - 1, 10000)));
+            if (int rc = call(request, reply); rc != exit_ok) return rc == stopped ? exit_ok : rc;
+            const value* messages = reply.find("messages");
+            if (!messages || !messages->is_list() || messages->as_list().empty()) break;
+            for (const auto& m : messages->as_list()) {
+                std::uint64_t seq = 0;
+                if (const value* s = m.find("seq")) s->to_uint64(seq);
+                if (seq >= before_seq) return exit_ok;
+                seen_seq = std::max(seen_seq, seq);
+                const value* topic = m.find("topic");
+                const value* env = m.find("envelope");
+                if (!topic || !topic->is_string() || !env) continue;
+                const std::string& t = topic->as_string();
+                if (t.rfind("exception.", 0) != 0 && t != "task.escalation") continue;
+                std::int64_t ts = 0;
+                if (const value* v = env->find("ts")) v->to_int64(ts);
+                const value* data = env->find("data");
+                print_relayed(t, ts, data ? *data : value(), o);
+            }
+        }
+        return exit_ok;
+    };
+
+    const baton::decode_limits limits = relay_limits();
+    bool live = false;
+    std::vector<zmq::message_t> frames;
+    while (!stop_signal) {
+        zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
+        try {
+            zmq::poll(items, 1, std::chrono::milliseconds(250));
+        } catch (const zmq::error_t& e) {
+            if (e.num() == EINTR) continue;
+            std::fprintf(stderr, "batonctl: %s\n", e.what());
+            return exit_unreachable;
+        }
+        if (!(items[0].revents & ZMQ_POLLIN)) continue;
+        frames.clear();
+        if (!zmq::recv_multipart(sub, std::back_inserter(frames), zmq::recv_flags::dontwait))
+            continue;
+        if (frames.size() != 2) continue;
+        baton::envelope env;
+        std::string reason;
+        if (!baton::decode_relayed(frames[1].to_string_view(), limits, env, reason)) {
+            std::fprintf(stderr, "batonctl: unreadable relay message: %s\n", reason.c_str());
+            continue;
+        }
+        const std::uint64_t seq = env.seq.value_or(0);
+        if (!live) {
+            if (seq != 0 && seq <= seen_seq) continue;  // relayed before the snapshot: in it
+            live = true;
+            if (seq > seen_seq + 1)
+                if (int rc = fill_gap(seq); rc != exit_ok) return rc;
+        }
+        print_relayed(env.topic, env.ts_ms, std::move(env.data), o);
+    }
+    return exit_ok;
 }
 
 }  // namespace
@@ -97,6 +312,126 @@ int main(int argc, char** argv) {
         render = [](const baton::value& r) { return baton::ctl::render_replay(r); };
     });
 
+    std::string kind, dept, state, filter_order;
+    unsigned record_limit = 0;  // 0: the daemon's default
+    auto* exceptions = app.add_subcommand(
+        "exceptions", "Exceptions, most severe first, then oldest (default: the open ones)");
+    exceptions->add_option("--kind", kind, "Only this kind, e.g. stage_overdue")
+        ->check(CLI::IsMember(std::vector<std::string>(std::begin(baton::exception_kinds),
+                                                       std::end(baton::exception_kinds))));
+    exceptions->add_option("--dept", dept, "Only those this department owns")
+        ->check(CLI::IsMember(departments));
+    exceptions
+        ->add_option("--state", state,
+                     "open (default; open and acknowledged), acknowledged, resolved or all")
+        ->check(CLI::IsMember({"open", "acknowledged", "resolved", "all"}));
+    exceptions->add_option("--order", filter_order, "Only this order's, e.g. SO-123");
+    exceptions->add_option("--limit", record_limit, "At most this many (default 1000)")
+        ->check(CLI::Range(1u, 1000000u));
+    exceptions->callback([&] {
+        request.set("cmd", "exceptions");
+        if (!kind.empty()) request.set("kind", kind);
+        if (!dept.empty()) request.set("dept", dept);
+        if (!state.empty()) request.set("state", state);
+        if (!filter_order.empty()) request.set("order", filter_order);
+        if (record_limit) request.set("limit", static_cast<unsigned long long>(record_limit));
+        render = [](const baton::value& r) { return baton::ctl::render_exceptions(r, now_ms()); };
+    });
+
+    // ack, resolve and task-done: one record, who acts and why.
+    std::string record, by, note;
+    auto add_act = [&](const char* name, const char* cmd, const char* help, char prefix) {
+        auto* sub = app.add_subcommand(name, help);
+        sub->add_option("id", record,
+                        prefix == 'T' ? "Task id, e.g. T-12" : "Exception id, e.g. E-7")
+            ->required()
+            ->check(record_id(prefix));
+        sub->add_option("--by", by, "Who you are (recorded with the change)")->required();
+        sub->add_option("--note", note, "Why, or what was done");
+        sub->callback([&, cmd, prefix] {
+            // The canonical id ("e-7" and "7" become "E-7"), for the request and the answer.
+            const std::uint64_t n = baton::parse_record_id(record, prefix).value_or(0);
+            std::string id = prefix == 'T' ? baton::task_id_text(n) : baton::exception_id_text(n);
+            request.set("cmd", cmd);
+            request.set("id", id);
+            request.set("by", by);
+            if (!note.empty()) request.set("note", note);
+            render = [cmd, id, who = by](const baton::value&) {
+                return baton::ctl::render_act(cmd, id, who);
+            };
+        });
+    };
+    add_act("ack", "ack", "Acknowledge an exception: someone is on it", 'E');
+    add_act("resolve", "resolve", "Resolve an exception", 'E');
+    add_act("task-done", "task_done", "Close a coordination task as done", 'T');
+
+    auto* tasks = app.add_subcommand(
+        "tasks", "Coordination tasks, earliest due first (default: open and escalated)");
+    tasks->add_option("--dept", dept, "Only this department's tasks")
+        ->check(CLI::IsMember(departments));
+    tasks
+        ->add_option("--state", state, "open (default; open and escalated), escalated, done or all")
+        ->check(CLI::IsMember({"open", "escalated", "done", "all"}));
+    tasks->add_option("--order", filter_order, "Only this order's, e.g. SO-123");
+    tasks->add_option("--limit", record_limit, "At most this many (default 1000)")
+        ->check(CLI::Range(1u, 1000000u));
+    tasks->callback([&] {
+        request.set("cmd", "tasks");
+        if (!dept.empty()) request.set("dept", dept);
+        if (!state.empty()) request.set("state", state);
+        if (!filter_order.empty()) request.set("order", filter_order);
+        if (record_limit) request.set("limit", static_cast<unsigned long long>(record_limit));
+        render = [](const baton::value& r) { return baton::ctl::render_tasks(r, now_ms()); };
+    });
+
+    std::string since_date, until_date;
+    bool csv = false;
+    auto* kpi = app.add_subcommand(
+        "kpi",
+        "Department KPIs: dwell per stage against its SLA, cycle time, OTIF, exceptions, "
+        "credit holds, die lead time");
+    kpi->add_option("--since", since_date,
+                    "From the start of this day, local time (default: from the start)")
+        ->check(local_date);
+    kpi->add_option("--until", until_date,
+                    "Up to the start of this day, local time, excluded: --until 2026-12-01 "
+                    "means up to the end of 30 November (default: until now)")
+        ->check(local_date);
+    kpi->add_flag("--csv", csv, "Print CSV sections for a spreadsheet instead of tables");
+    kpi->callback([&] {
+        if (csv && json) throw CLI::ValidationError("--csv", "--json and --csv exclude each other");
+        request.set("cmd", "kpi");
+        std::int64_t since_ms = 0;
+        if (!since_date.empty()) {
+            since_ms = *baton::ctl::local_midnight_ms(since_date);
+            request.set("since", static_cast<long long>(since_ms));
+        }
+        if (!until_date.empty()) {
+            const std::int64_t until_ms = *baton::ctl::local_midnight_ms(until_date);
+            if (!since_date.empty() && until_ms <= since_ms)
+                throw CLI::ValidationError("--until", "must be a later day than --since");
+            request.set("until", static_cast<long long>(until_ms));
+        }
+        if (csv)
+            render = [](const baton::value& r) { return baton::ctl::render_kpi_csv(r); };
+        else
+            render = [](const baton::value& r) { return baton::ctl::render_kpi(r); };
+    });
+
+    const char* env_relay = std::getenv("BATON_RELAY");
+    std::string relay_endpoint = env_relay ? env_relay : "tcp://127.0.0.1:7711";
+    bool no_colour = false;
+    bool tailing = false;
+    auto* tail = app.add_subcommand(
+        "tail",
+        "The open exceptions, then every raise, acknowledgement, escalation and resolution as "
+        "it happens (and escalated tasks), until Ctrl-C; --json prints each as one JSON line");
+    tail->add_option("--relay", relay_endpoint,
+                     "Relay socket of batond (default $BATON_RELAY or tcp://127.0.0.1:7711)");
+    tail->add_flag("--no-color", no_colour,
+                   "No ANSI colours (they are only used on a terminal, and not with $NO_COLOR)");
+    tail->callback([&] { tailing = true; });
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -111,6 +446,15 @@ int main(int argc, char** argv) {
     }
 
     zmq::context_t context(1);
+    if (tailing) {
+        tail_options o;
+        o.control = endpoint;
+        o.relay = relay_endpoint;
+        o.timeout_ms = timeout_ms;
+        o.json = json;
+        o.colour = !no_colour && !json && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+        return run_tail(o, context);
+    }
     std::string error;
     std::optional<baton::value> reply;
     try {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -59,6 +60,101 @@ std::string since_text(std::int64_t since_ms, std::int64_t now_ms) {
     return format_time(since_ms) + " (" + format_age(now_ms - since_ms) + " ago)";
 }
 
+std::string dash_if_empty(std::string s) {
+    return s.empty() ? "-" : s;
+}
+
+// At most `max` bytes, "..." included when cut; never splits a UTF-8 sequence.
+std::string clip(const std::string& s, std::size_t max) {
+    if (s.size() <= max) return s;
+    std::size_t cut = max - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return s.substr(0, cut) + "...";
+}
+
+// A KPI duration: "850ms" below a second, else as format_age.
+std::string kpi_duration(std::int64_t ms) {
+    if (ms < 1000) return std::to_string(std::max<std::int64_t>(ms, 0)) + "ms";
+    return format_age(ms);
+}
+
+std::string percent(double share) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", share * 100.0);
+    return buf;
+}
+
+double real(const value& v, const char* key) {
+    const value* f = v.find(key);
+    return f ? f->to_double() : 0.0;
+}
+
+const value& section(const value& reply, const char* key) {
+    static const value empty{value_map{}};
+    const value* f = reply.find(key);
+    return f && f->is_map() ? *f : empty;
+}
+
+// One CSV field: strings quoted when they hold a comma, quote or line break.
+std::string csv_field(const value& v) {
+    if (v.is_string()) {
+        const std::string& s = v.as_string();
+        if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+        std::string q = "\"";
+        for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return q + "\"";
+    }
+    if (v.is_integer() || v.is_bool() || v.is_nil()) return v.is_nil() ? "" : to_json(v);
+    if (v.is_number()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.6g", v.to_double());
+        return buf;
+    }
+    return csv_field(value(to_json(v)));
+}
+
+// A CSV section: the header line, then one line per row with the section name first.
+void csv_section(std::string& out, const char* name, const std::vector<const char*>& keys,
+                 const std::vector<const value*>& rows) {
+    out += "section";
+    for (const char* k : keys) out += std::string(",") + k;
+    out += "\n";
+    for (const value* row : rows) {
+        out += name;
+        for (const char* k : keys) {
+            const value* f = row->find(k);
+            out += "," + (f ? csv_field(*f) : std::string());
+        }
+        out += "\n";
+    }
+}
+
+// ANSI SGR codes for `tail`.
+const char* severity_colour(const std::string& severity) {
+    if (severity == "critical") return "1;31";
+    if (severity == "high") return "31";
+    if (severity == "medium") return "33";
+    if (severity == "low") return "36";
+    if (severity == "warning") return "35";
+    return "";
+}
+
+const char* state_colour(const std::string& state) {
+    if (state == "raised" || state == "opened") return "1";
+    if (state == "escalated") return "1;31";
+    if (state == "acknowledged") return "34";
+    if (state == "resolved" || state == "done") return "32";
+    return "";
+}
+
+// `text` padded to `width`, then coloured: padding first keeps the columns aligned.
+std::string cell(const std::string& text, std::size_t width, const char* sgr, bool colour) {
+    std::string padded = text;
+    if (padded.size() < width) padded += std::string(width - padded.size(), ' ');
+    if (!colour || !*sgr) return padded;
+    return std::string("\033[") + sgr + "m" + text + "\033[0m" + padded.substr(text.size());
+}
+
 }  // namespace
 
 std::string format_time(std::int64_t ms) {
@@ -94,6 +190,25 @@ std::string format_cents(std::int64_t cents) {
     char frac[4];
     std::snprintf(frac, sizeof frac, "%02u", static_cast<unsigned>(c % 100));
     return (negative ? "-" : "") + grouped + "." + frac;
+}
+
+std::optional<std::int64_t> local_midnight_ms(const std::string& date) {
+    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (date[i] < '0' || date[i] > '9') return std::nullopt;
+    const int year = std::stoi(date.substr(0, 4)), month = std::stoi(date.substr(5, 2)),
+              day = std::stoi(date.substr(8, 2));
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_isdst = -1;  // let the zone rules say whether that midnight is summer time
+    const std::time_t t = std::mktime(&tm);
+    // mktime normalises 2026-02-30 to 2 March: a changed date was not a real one.
+    if (t == static_cast<std::time_t>(-1) || tm.tm_year != year - 1900 || tm.tm_mon != month - 1 ||
+        tm.tm_mday != day)
+        return std::nullopt;
+    return static_cast<std::int64_t>(t) * 1000;
 }
 
 std::string render_status(const value& r, std::int64_t /*now_ms*/) {
@@ -217,6 +332,158 @@ std::string render_replay(const value& reply) {
                         env ? str(*env, "order") : "", env ? str(*env, "cause") : "", data});
     }
     return table(rows);
+}
+
+std::string render_exceptions(const value& reply, std::int64_t now_ms) {
+    const auto& exceptions = list(reply, "exceptions");
+    if (exceptions.empty()) return "no exceptions match\n";
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "SEVERITY", "KIND", "DEPT", "ORDER", "CUSTOMER", "STATE", "RAISED", "DETAIL"}};
+    for (const auto& e : exceptions)
+        rows.push_back({str(e, "id"), str(e, "severity"), str(e, "kind"),
+                        dash_if_empty(str(e, "dept")), dash_if_empty(str(e, "order")),
+                        dash_if_empty(str(e, "customer")), str(e, "state"),
+                        since_text(num(e, "raised_at"), now_ms), clip(str(e, "detail"), 60)});
+    return table(rows);
+}
+
+std::string render_tasks(const value& reply, std::int64_t now_ms) {
+    const auto& tasks = list(reply, "tasks");
+    if (tasks.empty()) return "no tasks match\n";
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "DEPT", "ORDER", "ACTION", "DUE", "STATE"}};
+    for (const auto& t : tasks) {
+        const std::int64_t due = num(t, "due_at");
+        std::string due_text = "-";
+        if (due > 0)
+            due_text =
+                format_time(due) + (due >= now_ms ? " (in " + format_age(due - now_ms) + ")"
+                                                  : " (" + format_age(now_ms - due) + " overdue)");
+        rows.push_back({str(t, "id"), str(t, "dept"), dash_if_empty(str(t, "order")),
+                        clip(str(t, "action"), 60), due_text, str(t, "state")});
+    }
+    return table(rows);
+}
+
+std::string render_act(const std::string& cmd, const std::string& id, const std::string& by) {
+    const char* done = cmd == "ack" ? "acknowledged" : cmd == "resolve" ? "resolved" : "done";
+    return id + " " + done + " by " + by + "\n";
+}
+
+std::string render_kpi(const value& reply) {
+    std::ostringstream out;
+    const value& window = section(reply, "window");
+    const std::int64_t since = num(window, "since"), until = num(window, "until");
+    out << "KPIs from " << (since <= 0 ? std::string("the start") : format_time(since)) << " until "
+        << (until <= 0 || until == std::numeric_limits<std::int64_t>::max() ? std::string("now")
+                                                                            : format_time(until))
+        << " (until excluded)\n\n";
+
+    std::vector<std::vector<std::string>> stages = {
+        {"STAGE", "HOLDER", "COUNT", "P50", "P90", "WITHIN SLA %", "OPEN"}};
+    for (const auto& s : list(reply, "stages")) {
+        const bool any = num(s, "count") > 0;
+        stages.push_back(
+            {str(s, "stage"), dash_if_empty(str(s, "holder")), std::to_string(num(s, "count")),
+             any ? kpi_duration(num(s, "p50_ms")) : "-", any ? kpi_duration(num(s, "p90_ms")) : "-",
+             any ? percent(real(s, "within_sla")) : "-", std::to_string(num(s, "open"))});
+    }
+    out << table(stages) << "\n";
+
+    const value& cycle = section(reply, "cycle_time");
+    out << "Cycle time (placed to delivered): ";
+    if (num(cycle, "count") > 0)
+        out << num(cycle, "count") << " orders, p50 " << kpi_duration(num(cycle, "p50_ms"))
+            << ", p90 " << kpi_duration(num(cycle, "p90_ms")) << "\n";
+    else
+        out << "no order delivered\n";
+
+    const value& otif = section(reply, "otif");
+    out << "OTIF: " << num(otif, "delivered") << " delivered, " << num(otif, "on_time")
+        << " on time, " << num(otif, "in_full") << " in full, " << num(otif, "otif")
+        << " on time in full"
+        << (num(otif, "delivered") > 0 ? " (" + percent(real(otif, "share")) + "%)" : "") << "\n\n";
+
+    const auto& exceptions = list(reply, "exceptions");
+    if (exceptions.empty()) {
+        out << "Exceptions: none raised\n";
+    } else {
+        out << "Exceptions\n";
+        std::vector<std::vector<std::string>> rows = {
+            {"KIND", "DEPT", "RAISED", "RESOLVED", "MEAN TO RESOLVE"}};
+        for (const auto& e : exceptions)
+            rows.push_back(
+                {str(e, "kind"), dash_if_empty(str(e, "dept")), std::to_string(num(e, "raised")),
+                 std::to_string(num(e, "resolved")),
+                 num(e, "resolved") > 0 ? kpi_duration(num(e, "mean_resolve_ms")) : "-"});
+        out << table(rows);
+    }
+
+    const value& holds = section(reply, "credit_holds");
+    out << "\nCredit holds: " << num(holds, "count") << " raised, " << num(holds, "resolved")
+        << " resolved";
+    if (num(holds, "resolved") > 0)
+        out << ", " << kpi_duration(num(holds, "mean_resolve_ms")) << " to resolve on average";
+    out << "\n";
+
+    const value& die = section(reply, "die_lead_time");
+    out << "Die lead time: ";
+    if (num(die, "count") > 0)
+        out << num(die, "count") << " dies ready, p50 " << kpi_duration(num(die, "p50_ms"))
+            << ", p90 " << kpi_duration(num(die, "p90_ms")) << "\n";
+    else
+        out << "no die made ready\n";
+    return out.str();
+}
+
+std::string render_kpi_csv(const value& reply) {
+    std::string out;
+    auto rows_of = [&](const char* key) {
+        std::vector<const value*> rows;
+        for (const auto& r : list(reply, key)) rows.push_back(&r);
+        return rows;
+    };
+    csv_section(out, "window", {"since", "until"}, {&section(reply, "window")});
+    csv_section(out, "stages",
+                {"stage", "holder", "count", "p50_ms", "p90_ms", "within_sla", "open"},
+                rows_of("stages"));
+    csv_section(out, "cycle_time", {"count", "p50_ms", "p90_ms"}, {&section(reply, "cycle_time")});
+    csv_section(out, "otif", {"delivered", "on_time", "in_full", "otif", "share"},
+                {&section(reply, "otif")});
+    csv_section(out, "exceptions", {"kind", "dept", "raised", "resolved", "mean_resolve_ms"},
+                rows_of("exceptions"));
+    csv_section(out, "credit_holds", {"count", "resolved", "mean_resolve_ms"},
+                {&section(reply, "credit_holds")});
+    csv_section(out, "die_lead_time", {"count", "p50_ms", "p90_ms"},
+                {&section(reply, "die_lead_time")});
+    return out;
+}
+
+std::string render_feed_line(const value& data, bool colour) {
+    std::int64_t ts = num(data, "ts");
+    if (ts <= 0) ts = num(data, "updated_at");
+    const std::string state = str(data, "state");
+    std::string line = format_time(ts) + "  ";
+    if (data.find("action")) {  // a task (task.escalation), not an exception
+        line += cell("task " + state, 14, state_colour(state), colour) + "  " + str(data, "id") +
+                "  " + str(data, "dept") + "  " + dash_if_empty(str(data, "order")) + "  " +
+                str(data, "action");
+        if (num(data, "due_at") > 0) line += " (due " + format_time(num(data, "due_at")) + ")";
+        return line + "\n";
+    }
+    const std::string severity = str(data, "severity");
+    line += cell(state, 12, state_colour(state), colour) + "  " +
+            cell(str(data, "id"), 5, "", false) + "  " +
+            cell(severity, 8, severity_colour(severity), colour) + "  " +
+            cell(str(data, "kind"), 16, "", false) + "  " +
+            cell(dash_if_empty(str(data, "dept")), 10, "", false) + "  " +
+            cell(dash_if_empty(str(data, "order")), 8, "", false) + "  " + str(data, "detail");
+    const std::string by = str(data, "by");
+    if ((state == "acknowledged" || state == "resolved") && !by.empty()) {
+        const std::string note = str(data, "note");
+        line += " (" + state + " by " + by + (note.empty() ? "" : ": " + note) + ")";
+    }
+    return line + "\n";
 }
 
 }  // namespace baton::ctl

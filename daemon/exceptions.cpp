@@ -126,6 +126,7 @@ value to_value(const exception_record& e) {
     v.set("resolved_at", static_cast<long long>(e.resolved_ms));
     v.set("detail", e.detail);
     v.set("stage", e.stage);
+    v.set("since", static_cast<long long>(e.since_ms));
     v.set("scope", e.scope);
     value_list on;
     for (const auto& m : e.resolve_on) on.emplace_back(m);
@@ -155,6 +156,7 @@ exception_record exception_from_value(const value& v) {
     e.resolved_ms = num("resolved_at");
     e.detail = text(v, "detail");
     e.stage = text(v, "stage");
+    e.since_ms = num("since");
     e.scope = text(v, "scope");
     if (const value* on = v.find("resolve_on"); on && on->is_list())
         for (const auto& m : on->as_list())
@@ -556,6 +558,9 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
             const std::int64_t deadline = stage_deadline(o, *s);
             const std::int64_t span = std::max<std::int64_t>(deadline - o.stage_since_ms, 1000);
             const std::string kind = kind_for_stage(*s);
+            if (auto q = silenced_.find(o.id + '\x1f' + kind);
+                q != silenced_.end() && q->second == o.stage_since_ms)
+                return;  // a person resolved it during this stay
             const std::int64_t held = now_ms - o.stage_since_ms;
             std::string sla_text = s->sla_from == "planned_finish"
                                        ? "due " + utc_time(deadline)
@@ -573,7 +578,9 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
                                         "% used); holder " + s->holder,
                                     now_ms, "", out);
                     e.stage = o.stage;
+                    e.since_ms = o.stage_since_ms;
                     out.exceptions.back().record.stage = o.stage;
+                    out.exceptions.back().record.since_ms = o.stage_since_ms;
                 }
                 schedule_stage(o, 1);
                 return;
@@ -589,7 +596,9 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
             if (!e) {
                 e = &raise(kind, &o, o.customer, s->holder, level, detail, now_ms, "", out);
                 e->stage = o.stage;
+                e->since_ms = o.stage_since_ms;
                 out.exceptions.back().record.stage = o.stage;
+                out.exceptions.back().record.since_ms = o.stage_since_ms;
             } else {
                 escalate(*e, level, detail, now_ms, out);
             }
@@ -718,7 +727,10 @@ bool exception_desk::resolve(std::uint64_t id, const std::string& by, const std:
         error = "exception " + exception_id_text(id) + " is already resolved";
         return false;
     }
-    resolve_record(it->second, by, note, now_ms, "", out);
+    exception_record& e = it->second;
+    // A person closed a stage's exception: the stage's clock stays quiet for this stay.
+    if (stage_bound(e.kind) && e.since_ms != 0) silenced_[e.order + '\x1f' + e.kind] = e.since_ms;
+    resolve_record(e, by, note, now_ms, "", out);
     return true;
 }
 
@@ -744,7 +756,7 @@ bool exception_desk::task_done(std::uint64_t id, const std::string& by, const st
 
 std::vector<const exception_record*> exception_desk::exceptions(const exception_filter& f) const {
     std::vector<const exception_record*> out;
-    for (auto it = exceptions_.rbegin(); it != exceptions_.rend() && out.size() < f.limit; ++it) {
+    for (auto it = exceptions_.rbegin(); it != exceptions_.rend(); ++it) {
         const exception_record& e = it->second;
         if (f.state == "open" && e.state == "resolved") continue;
         if (f.state != "open" && f.state != "all" && e.state != f.state) continue;
@@ -758,12 +770,13 @@ std::vector<const exception_record*> exception_desk::exceptions(const exception_
         if (a->level != b->level) return a->level > b->level;
         return a->raised_ms < b->raised_ms;
     });
+    if (out.size() > f.limit) out.resize(f.limit);
     return out;
 }
 
 std::vector<const task_record*> exception_desk::tasks(const task_filter& f) const {
     std::vector<const task_record*> out;
-    for (auto it = tasks_.rbegin(); it != tasks_.rend() && out.size() < f.limit; ++it) {
+    for (auto it = tasks_.rbegin(); it != tasks_.rend(); ++it) {
         const task_record& t = it->second;
         if (f.state == "open" && t.state == "done") continue;
         if (f.state != "open" && f.state != "all" && t.state != f.state) continue;
@@ -774,6 +787,7 @@ std::vector<const task_record*> exception_desk::tasks(const task_filter& f) cons
     std::stable_sort(out.begin(), out.end(), [](const task_record* a, const task_record* b) {
         return a->due_ms < b->due_ms;
     });
+    if (out.size() > f.limit) out.resize(f.limit);
     return out;
 }
 
@@ -806,8 +820,11 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
     tasks_.clear();
     open_by_key_.clear();
     timers_.clear();
+    silenced_.clear();
     for (auto& e : exceptions) {
         next_exception_id_ = std::max(next_exception_id_, e.id + 1);
+        if (e.state == "resolved" && e.by != "baton" && stage_bound(e.kind) && e.since_ms != 0)
+            silenced_[e.order + '\x1f' + e.kind] = e.since_ms;
         if (e.state != "resolved") open_by_key_[key_of(e.order, e.kind, e.scope)] = e.id;
         exceptions_[e.id] = std::move(e);
     }

@@ -42,6 +42,7 @@ struct exception_record {
     std::string state;        // open, acknowledged or resolved
     std::string detail;       // one line a person understands
     std::string stage;        // stage-bound kinds: the stage it watches
+    std::int64_t since_ms = 0;  // stage-bound kinds: when the order entered that stage
     std::string scope;        // feed_gap: the source; cases: the case id
     std::vector<std::string> resolve_on;  // milestones whose arrival removes the cause
     int step = 0;             // timer steps taken: 0 warning, 1 overdue, 2.. escalations
@@ -171,6 +172,8 @@ private:
     std::map<std::uint64_t, task_record> tasks_;            // by id
     // Open (or acknowledged) exceptions by order + kind + scope: one at a time.
     std::unordered_map<std::string, std::uint64_t> open_by_key_;
+    // order + kind -> stage entry time: a person resolved that stay's exception; keep quiet.
+    std::unordered_map<std::string, std::int64_t> silenced_;
     std::uint64_t next_exception_id_ = 1;
     std::uint64_t next_task_id_ = 1;
     timer_queue timers_;

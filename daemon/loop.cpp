@@ -483,7 +483,9 @@ struct loop::impl final : control_context {
             if (!ev.cause.empty()) line.set("cause", ev.cause);
             batch.feed.emplace_back(feed_seq, to_json(line));
             value data = rec;
-            data.set("state", ev.state);
+            data.set("status", ev.record.state);  // open, acknowledged or resolved
+            data.set("state", ev.state);          // what just happened to it
+            data.set("ts", static_cast<long long>(now));
             engine.emit_notice(relayed, "exception." + ev.record.kind, ev.record.order, ev.cause,
                                now, std::move(data));
         }
@@ -491,7 +493,9 @@ struct loop::impl final : control_context {
             value rec = to_value(ev.record);
             batch.tasks.emplace_back(ev.record.id, encode_msgpack(rec));
             value data = rec;
+            data.set("status", ev.record.state);
             data.set("state", ev.state);
+            data.set("ts", static_cast<long long>(now));
             engine.emit_notice(relayed, "task." + ev.record.dept, ev.record.order, ev.cause, now,
                                data);
             if (ev.state == "escalated")

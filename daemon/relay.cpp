@@ -177,7 +177,7 @@ void relay_engine::emit_notice(std::vector<relay_message>& out, const std::strin
     e.topic = topic;
     e.ts_ms = now_ms;
     if (!order_id.empty()) e.order = order_id;
-    e.cause = cause;
+    if (!cause.empty()) e.cause = cause;
     e.data = std::move(data);
     out.push_back({*e.seq, topic, encode_envelope(e)});
 }

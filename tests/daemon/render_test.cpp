@@ -1,0 +1,296 @@
+// batonctl's rendering of control replies and relay data, from hand-built replies: the columns
+// a person reads, the CSV a spreadsheet reads, and the live lines of `batonctl tail`.
+#include "render.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace baton::ctl {
+namespace {
+
+constexpr std::int64_t now = 1795000000000;  // 2026-11-18, a Wednesday
+constexpr std::int64_t minute = 60000, hour = 60 * minute;
+
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+value exception(const std::string& id, const std::string& severity, const std::string& detail) {
+    value e;
+    e.set("id", id);
+    e.set("kind", "stage_overdue");
+    e.set("severity", severity);
+    e.set("dept", "finance");
+    e.set("order", "SO-123");
+    e.set("customer", "C-1001");
+    e.set("state", "open");
+    e.set("raised_at", static_cast<long long>(now - 2 * hour - 13 * minute));
+    e.set("updated_at", static_cast<long long>(now - hour));
+    e.set("detail", detail);
+    return e;
+}
+
+value task(const std::string& id, std::int64_t due_ms, const std::string& state) {
+    value t;
+    t.set("id", id);
+    t.set("dept", "finance");
+    t.set("order", "SO-123");
+    t.set("action", "finance: move SO-123 out of credit_review");
+    t.set("due_at", static_cast<long long>(due_ms));
+    t.set("state", state);
+    return t;
+}
+
+value stage_row(const std::string& stage, const std::string& holder, long long count, long long p50,
+                long long p90, double within, long long open) {
+    value s;
+    s.set("stage", stage);
+    s.set("holder", holder);
+    s.set("count", count);
+    s.set("p50_ms", p50);
+    s.set("p90_ms", p90);
+    s.set("within_sla", within);
+    s.set("open", open);
+    return s;
+}
+
+value kpi_reply() {
+    value r;
+    r.set("ok", true);
+    r.set("stages",
+          value_list{stage_row("credit_review", "finance", 4, 90 * minute, 5 * hour, 0.75, 2),
+                     stage_row("scheduling", "production", 0, 0, 0, 0.0, 1)});
+    value cycle;
+    cycle.set("count", 3);
+    cycle.set("p50_ms", static_cast<long long>(5 * 24 * hour + 3 * hour));
+    cycle.set("p90_ms", static_cast<long long>(9 * 24 * hour));
+    r.set("cycle_time", cycle);
+    value otif;
+    otif.set("delivered", 4);
+    otif.set("on_time", 3);
+    otif.set("in_full", 4);
+    otif.set("otif", 3);
+    otif.set("share", 0.75);
+    r.set("otif", otif);
+    value ex;
+    ex.set("kind", "credit_hold");
+    ex.set("dept", "finance");
+    ex.set("raised", 2);
+    ex.set("resolved", 1);
+    ex.set("mean_resolve_ms", static_cast<long long>(3 * hour));
+    value open_only;
+    open_only.set("kind", "qc_failed");
+    open_only.set("dept", "production, line 2");  // a comma, to be quoted in CSV
+    open_only.set("raised", 1);
+    open_only.set("resolved", 0);
+    open_only.set("mean_resolve_ms", 0);
+    r.set("exceptions", value_list{ex, open_only});
+    value holds;
+    holds.set("count", 2);
+    holds.set("resolved", 1);
+    holds.set("mean_resolve_ms", static_cast<long long>(3 * hour));
+    r.set("credit_holds", holds);
+    value die;
+    die.set("count", 0);
+    die.set("p50_ms", 0);
+    die.set("p90_ms", 0);
+    r.set("die_lead_time", die);
+    value window;
+    window.set("since", 0);
+    window.set("until", std::numeric_limits<long long>::max());
+    r.set("window", window);
+    return r;
+}
+
+TEST(render, exceptions_table_shows_every_column_with_age_and_clips_long_details) {
+    value r;
+    r.set("ok", true);
+    const std::string long_detail =
+        "SO-123 has been in credit_review for 6h2m; SLA 4h; holder finance; task T-3 overdue";
+    r.set("exceptions",
+          value_list{exception("E-7", "high", long_detail), exception("E-12", "warning", "short")});
+    const std::string out = render_exceptions(r, now);
+    const auto lines = lines_of(out);
+    ASSERT_EQ(lines.size(), 3u) << out;
+    EXPECT_EQ(lines[0].rfind("ID    SEVERITY  KIND", 0), 0u) << out;
+    for (const char* column : {"DEPT", "ORDER", "CUSTOMER", "STATE", "RAISED", "DETAIL"})
+        EXPECT_TRUE(has(lines[0], column)) << column;
+    EXPECT_TRUE(has(lines[1], "E-7   high"));
+    EXPECT_TRUE(has(lines[1], "stage_overdue  finance  SO-123  C-1001    open"));
+    EXPECT_TRUE(has(lines[1], format_time(now - 2 * hour - 13 * minute) + " (2h13m ago)"));
+    EXPECT_FALSE(has(lines[1], long_detail));
+    EXPECT_TRUE(has(lines[1], long_detail.substr(0, 57) + "...")) << lines[1];
+    EXPECT_TRUE(has(lines[2], "short"));
+    // The detail column starts at the same place on every line.
+    EXPECT_EQ(lines[1].find("SO-123 has been"), lines[2].find("short"));
+}
+
+TEST(render, no_exceptions_and_no_tasks_say_so) {
+    value r;
+    r.set("ok", true);
+    r.set("exceptions", value_list{});
+    r.set("tasks", value_list{});
+    EXPECT_EQ(render_exceptions(r, now), "no exceptions match\n");
+    EXPECT_EQ(render_tasks(r, now), "no tasks match\n");
+}
+
+TEST(render, tasks_show_when_due_or_how_long_overdue) {
+    value r;
+    r.set("ok", true);
+    r.set("tasks", value_list{task("T-3", now - 3 * hour, "escalated"),
+                              task("T-4", now + 2 * hour, "open")});
+    const auto lines = lines_of(render_tasks(r, now));
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0].rfind("ID   DEPT     ORDER   ACTION   ", 0), 0u) << lines[0];
+    // Columns line up under their headers.
+    EXPECT_EQ(lines[0].find("DUE"), lines[1].find(format_time(now - 3 * hour)));
+    EXPECT_EQ(lines[0].find("STATE"), lines[2].find("open"));
+    EXPECT_TRUE(has(lines[1], format_time(now - 3 * hour) + " (3h0m overdue)  escalated"));
+    EXPECT_TRUE(has(lines[2], format_time(now + 2 * hour) + " (in 2h0m)"));
+    EXPECT_TRUE(has(lines[2], "T-4  finance  SO-123  finance: move SO-123 out of credit_review"));
+}
+
+TEST(render, acts_name_the_record_what_was_done_and_by_whom) {
+    EXPECT_EQ(render_act("ack", "E-7", "lead"), "E-7 acknowledged by lead\n");
+    EXPECT_EQ(render_act("resolve", "E-7", "lead"), "E-7 resolved by lead\n");
+    EXPECT_EQ(render_act("task_done", "T-2", "clerk"), "T-2 done by clerk\n");
+}
+
+TEST(render, kpi_table_has_stage_rows_then_the_summaries) {
+    const std::string out = render_kpi(kpi_reply());
+    const auto lines = lines_of(out);
+    EXPECT_EQ(lines[0], "KPIs from the start until now (until excluded)");
+    EXPECT_EQ(lines[2], "STAGE          HOLDER      COUNT  P50    P90   WITHIN SLA %  OPEN");
+    EXPECT_EQ(lines[3], "credit_review  finance     4      1h30m  5h0m  75.0          2");
+    // No dwell measured: no percentiles and no share, rather than misleading zeros.
+    EXPECT_EQ(lines[4], "scheduling     production  0      -      -     -             1");
+    EXPECT_TRUE(has(out, "Cycle time (placed to delivered): 3 orders, p50 5d3h, p90 9d0h\n"));
+    EXPECT_TRUE(has(out, "OTIF: 4 delivered, 3 on time, 4 in full, 3 on time in full (75.0%)\n"));
+    EXPECT_TRUE(has(out, "KIND         DEPT                RAISED  RESOLVED  MEAN TO RESOLVE\n"));
+    EXPECT_TRUE(has(out, "credit_hold  finance             2       1         3h0m\n"));
+    EXPECT_TRUE(has(out, "qc_failed    production, line 2  1       0         -\n"));
+    EXPECT_TRUE(has(out, "Credit holds: 2 raised, 1 resolved, 3h0m to resolve on average\n"));
+    EXPECT_TRUE(has(out, "Die lead time: no die made ready\n"));
+}
+
+TEST(render, kpi_table_names_a_bounded_window_and_short_durations_in_ms) {
+    value r = kpi_reply();
+    value window;
+    window.set("since", static_cast<long long>(now));
+    window.set("until", static_cast<long long>(now + 24 * hour));
+    r.set("window", window);
+    r.set("stages", value_list{stage_row("credit_review", "finance", 1, 850, 850, 1.0, 0)});
+    const std::string out = render_kpi(r);
+    EXPECT_TRUE(has(out, "KPIs from " + format_time(now) + " until " +
+                             format_time(now + 24 * hour) + " (until excluded)"))
+        << out;
+    EXPECT_TRUE(has(out, "credit_review  finance  1      850ms  850ms  100.0")) << out;
+}
+
+TEST(render, kpi_csv_has_a_header_per_section_and_rows_named_by_section) {
+    const std::string out = render_kpi_csv(kpi_reply());
+    const std::string expected =
+        "section,since,until\n"
+        "window,0,9223372036854775807\n"
+        "section,stage,holder,count,p50_ms,p90_ms,within_sla,open\n"
+        "stages,credit_review,finance,4,5400000,18000000,0.75,2\n"
+        "stages,scheduling,production,0,0,0,0,1\n"
+        "section,count,p50_ms,p90_ms\n"
+        "cycle_time,3,442800000,777600000\n"
+        "section,delivered,on_time,in_full,otif,share\n"
+        "otif,4,3,4,3,0.75\n"
+        "section,kind,dept,raised,resolved,mean_resolve_ms\n"
+        "exceptions,credit_hold,finance,2,1,10800000\n"
+        "exceptions,qc_failed,\"production, line 2\",1,0,0\n"
+        "section,count,resolved,mean_resolve_ms\n"
+        "credit_holds,2,1,10800000\n"
+        "section,count,p50_ms,p90_ms\n"
+        "die_lead_time,0,0,0\n";
+    EXPECT_EQ(out, expected);
+}
+
+TEST(render, feed_line_shows_time_state_id_severity_kind_dept_order_and_detail) {
+    value data = exception("E-7", "high", "SO-123 has been in credit_review for 6h2m");
+    data.set("state", "raised");
+    data.set("ts", static_cast<long long>(now));
+    EXPECT_EQ(render_feed_line(data, false),
+              format_time(now) +
+                  "  raised        E-7    high      stage_overdue     finance     SO-123    "
+                  "SO-123 has been in credit_review for 6h2m\n");
+    // Without ts, the record's own updated_at.
+    value no_ts = exception("E-7", "high", "d");
+    no_ts.set("state", "escalated");
+    EXPECT_EQ(render_feed_line(no_ts, false).rfind(format_time(now - hour) + "  escalated", 0), 0u);
+}
+
+TEST(render, feed_line_says_who_acknowledged_or_resolved_and_why) {
+    value data = exception("E-7", "high", "late");
+    data.set("state", "resolved");
+    data.set("by", "lead");
+    data.set("note", "customer agreed");
+    EXPECT_TRUE(has(render_feed_line(data, false), "late (resolved by lead: customer agreed)\n"));
+    data.set("state", "acknowledged");
+    data.set("note", "");
+    EXPECT_TRUE(has(render_feed_line(data, false), "late (acknowledged by lead)\n"));
+    data.set("state", "raised");  // a raise carries no actor
+    EXPECT_TRUE(has(render_feed_line(data, false), "late\n"));
+}
+
+TEST(render, feed_line_colours_severity_and_state_only_when_asked) {
+    value data = exception("E-7", "critical", "late");
+    data.set("state", "escalated");
+    data.set("ts", static_cast<long long>(now));
+    const std::string plain = render_feed_line(data, false);
+    const std::string coloured = render_feed_line(data, true);
+    EXPECT_FALSE(has(plain, "\033["));
+    EXPECT_TRUE(has(coloured, "\033[1;31mescalated\033[0m   ")) << coloured;
+    EXPECT_TRUE(has(coloured, "\033[1;31mcritical\033[0m  ")) << coloured;
+    // Colour codes aside, the line is the same: columns stay aligned on a terminal.
+    std::string stripped = coloured;
+    for (std::size_t at; (at = stripped.find("\033[")) != std::string::npos;)
+        stripped.erase(at, stripped.find('m', at) - at + 1);
+    EXPECT_EQ(stripped, plain);
+
+    data.set("state", "resolved");
+    data.set("severity", "medium");
+    const std::string resolved = render_feed_line(data, true);
+    EXPECT_TRUE(has(resolved, "\033[32mresolved\033[0m")) << resolved;
+    EXPECT_TRUE(has(resolved, "\033[33mmedium\033[0m")) << resolved;
+}
+
+TEST(render, feed_line_of_an_escalated_task_is_marked_as_a_task) {
+    value data = task("T-3", now - hour, "escalated");
+    data.set("ts", static_cast<long long>(now));
+    EXPECT_EQ(render_feed_line(data, false),
+              format_time(now) +
+                  "  task escalated  T-3  finance  SO-123  finance: move SO-123 out of "
+                  "credit_review (due " +
+                  format_time(now - hour) + ")\n");
+}
+
+TEST(render, dates_are_local_midnights_and_impossible_dates_are_refused) {
+    auto day = local_midnight_ms("2026-11-26");
+    ASSERT_TRUE(day.has_value());
+    EXPECT_EQ(format_time(*day), "2026-11-26 00:00:00");
+    auto next = local_midnight_ms("2026-11-27");
+    ASSERT_TRUE(next.has_value());
+    EXPECT_EQ(*next - *day, 24 * hour);
+    EXPECT_EQ(format_time(*local_midnight_ms("2028-02-29")), "2028-02-29 00:00:00");
+    for (const char* bad : {"2026-02-30", "2026-13-01", "2026-00-10", "2027-02-29", "26-11-26",
+                            "2026/11/26", "2026-11-2", "2026-11-26x", "", "yesterday"})
+        EXPECT_FALSE(local_midnight_ms(bad).has_value()) << bad;
+}
+
+}  // namespace
+}  // namespace baton::ctl
