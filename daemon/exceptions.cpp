@@ -312,7 +312,10 @@ void exception_desk::schedule_stage(const order& o, int step) {
     const stage_def* s = stage_named(o.stage);
     if (!s || !o.open()) return;
     const std::int64_t deadline = stage_deadline(o, *s);
-    const std::int64_t span = std::max<std::int64_t>(deadline - o.stage_since_ms, 1000);
+    // Escalation steps: the time from entry to the deadline, but never less than the SLA (a
+    // planned_finish deadline can be minutes after entry, or already past).
+    const std::int64_t span =
+        std::max<std::int64_t>({deadline - o.stage_since_ms, s->sla_us / 1000, 1000});
     std::int64_t due;
     if (step == 0)
         due = deadline - span * (100 - flow_.warning_percent) / 100;
@@ -417,8 +420,9 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
                                       " correct the order id",
                       now_ms, cause, out);
         }
-    } else if (exception_record* e = find_open(o.id, "unknown_order")) {
-        resolve_record(*e, "baton", "the order was placed", now_ms, cause, out);
+    } else if (o.placed) {  // a cancel resolves it below, as cancelled
+        if (exception_record* e = find_open(o.id, "unknown_order"))
+            resolve_record(*e, "baton", "the order was placed", now_ms, cause, out);
     }
 
     // Facts that contradict the rules.
@@ -456,8 +460,10 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
     }
     if (topic == "sales.order.placed" && relay.flow().auto_credit && o.terms == "credit" &&
         !approved && !find_open(o.id, "credit_hold")) {
+        // The same test the relay uses to approve by itself, failed on the limit alone.
         if (const auto* a = customers.find(o.customer);
-            a && a->exposure_cents() > a->master.credit_limit_cents) {
+            a && a->master.terms == "credit" && a->master.credit_limit_cents > 0 &&
+            a->exposure_cents() > a->master.credit_limit_cents) {
             auto& e = raise("credit_hold", &o, o.customer, "finance", base,
                             o.id + " is over the credit limit of " + o.customer + ": exposure " +
                                 money(a->exposure_cents()) + ", limit " +
@@ -527,8 +533,14 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
         schedule_stage(o, 0);
     }
     if (change.promise_changed && o.open())
-        if (auto start = date_start_ms(o.promised_date))
+        if (auto start = date_start_ms(o.promised_date)) {
             timers_.push({*start + day_ms, &o, *start, 0, timer_kind::promise, 0});
+            // The customer agreed a new date that is still ahead: the old promise is settled.
+            if (*start + day_ms > now_ms)
+                if (exception_record* e = find_open(o.id, "delivery_late"))
+                    resolve_record(*e, "baton", "promised date moved to " + o.promised_date,
+                                   now_ms, cause, out);
+        }
     if (change.stage_changed || change.promise_changed || topic == "production.order.scheduled")
         check_delivery_risk(o, customers, now_ms, cause, out);
 }
@@ -544,7 +556,14 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
             task.state = "escalated";
             out.tasks.push_back({"escalated", task, ""});
             auto ex = exceptions_.find(task.exception_id);
-            if (ex != exceptions_.end() && ex->second.state != "resolved")
+            // The first overdue task of an exception makes it more severe; its sibling tasks
+            // falling due at the same time do not raise it again.
+            bool sibling_escalated = false;
+            for (const auto& [other_id, other] : tasks_)
+                if (other_id != task.id && other.exception_id == task.exception_id &&
+                    other.state == "escalated")
+                    sibling_escalated = true;
+            if (ex != exceptions_.end() && ex->second.state != "resolved" && !sibling_escalated)
                 escalate(ex->second, raise_by(ex->second.level, 1),
                          ex->second.detail + "; task " + task_id_text(task.id) + " overdue",
                          now_ms, out);
@@ -556,7 +575,8 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
             const stage_def* s = stage_named(o.stage);
             if (!s) return;
             const std::int64_t deadline = stage_deadline(o, *s);
-            const std::int64_t span = std::max<std::int64_t>(deadline - o.stage_since_ms, 1000);
+            const std::int64_t span = std::max<std::int64_t>(
+                {deadline - o.stage_since_ms, s->sla_us / 1000, 1000});  // as schedule_stage
             const std::string kind = kind_for_stage(*s);
             if (auto q = silenced_.find(o.id + '\x1f' + kind);
                 q != silenced_.end() && q->second == o.stage_since_ms)
@@ -675,7 +695,7 @@ void exception_desk::on_feed_gap(const std::string& source, const std::string& t
                          std::to_string(expected) + ", got " + std::to_string(got) + " (" +
                          std::to_string(got > expected ? got - expected : 0) + " missing)";
     if (exception_record* open = find_open("", "feed_gap", source)) {
-        escalate(*open, open->level, open->detail + "; again: " + detail, now_ms, out);
+        escalate(*open, open->level, "again: " + detail, now_ms, out);
         return;
     }
     exception_record e;
