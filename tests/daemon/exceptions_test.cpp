@@ -828,6 +828,40 @@ TEST(exceptions, delivery_late_when_the_promised_day_ends_undelivered_until_deli
     for (const task_record* t : run.tasks_of(late->id)) EXPECT_EQ(t->state, "done") << t->action;
 }
 
+TEST(exceptions, a_new_promised_date_ahead_settles_delivery_late) {
+    desk_run run;
+    const std::string so = "SO-26-0030";
+    const std::int64_t promise_end = 1795564800000;  // 2026-11-25 00:00 UTC
+    run.apply(t0, placed_promising("s-1", so, "2026-11-24"));
+    run.tick(promise_end);
+    ASSERT_NE(run.only(so, "delivery_late"), nullptr);
+    value change;
+    change.set("promised_date", "2026-12-10");
+    change.set("reason", "customer agreed a new date");
+    desk_output out = run.apply(
+        promise_end + hour, make_event("sales.order.amended", "s-2", so, change, "sales-erp"));
+    const exception_record* late = run.only(so, "delivery_late");
+    ASSERT_NE(late, nullptr);
+    EXPECT_EQ(late->state, "resolved");
+    EXPECT_EQ(late->note, "promised date moved to 2026-12-10");
+}
+
+TEST(exceptions, two_tasks_overdue_together_raise_their_exception_once) {
+    desk_run run;
+    const std::string so = "SO-26-0031";
+    run.apply(t0, placed("s-1", so));
+    run.apply(t0 + hour, credit_rejected("f-1", so));  // credit_hold, medium, two tasks due +4h
+    desk_output out = run.tick(t0 + 5 * hour);
+    std::vector<std::string> escalations;
+    for (const auto& e : out.exceptions)
+        if (e.record.kind == "credit_hold") escalations.push_back(e.state);
+    EXPECT_EQ(escalations, (std::vector<std::string>{"escalated"}));
+    EXPECT_EQ(run.only(so, "credit_hold")->level, severity::high);
+    int escalated_tasks = 0;
+    for (const auto& t : out.tasks) escalated_tasks += t.state == "escalated" ? 1 : 0;
+    EXPECT_EQ(escalated_tasks, 2);
+}
+
 TEST(exceptions, complaint_open_past_its_sla_is_case_overdue_until_the_case_is_closed) {
     desk_run run;
     const std::string so = "SO-26-0019";
