@@ -145,8 +145,9 @@ config load_config(const std::string& path) {
 
     if (root.has("snapshot")) {
         auto snap = root.child("snapshot");
-        snap.expect_keys({"interval"});
+        snap.expect_keys({"interval", "max_orders"});
         c.snapshot.interval_us = snap.get_duration_us("interval", c.snapshot.interval_us);
+        c.snapshot.max_orders = positive(snap, "max_orders", c.snapshot.max_orders);
         if (c.snapshot.interval_us <= 0) snap.child("interval").fail("must be longer than 0");
     }
 

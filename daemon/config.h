@@ -43,6 +43,7 @@ struct limits_config {
 
 struct snapshot_config {
     std::int64_t interval_us = 60LL * 1000000;  // how often changed orders are stored
+    std::size_t max_orders = 2000;  // ...and as soon as this many have changed
 };
 
 struct config {

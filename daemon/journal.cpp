@@ -39,10 +39,11 @@ CREATE TABLE IF NOT EXISTS feed (             -- the exception log feed, line by
     seq  INTEGER PRIMARY KEY,
     line TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS snapshot_orders (  -- derived order state, written periodically
-    id    TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS snapshot_log (  -- derived order state, appended as orders change
+    seq   INTEGER PRIMARY KEY,               -- appends only; the latest row of an id wins
+    id    TEXT NOT NULL,
     state BLOB NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS snapshot_meta (
     key   TEXT PRIMARY KEY,
     value
@@ -322,7 +323,7 @@ void journal::write_snapshot(const snapshot_header& header,
     sqlite3_stmt* put = nullptr;
     sqlite3_stmt* meta = nullptr;
     try {
-        if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO snapshot_orders(id, state) VALUES(?,?)",
+        if (sqlite3_prepare_v2(db_, "INSERT INTO snapshot_log(id, state) VALUES(?,?)",
                                -1, &put, nullptr) != SQLITE_OK ||
             sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)",
                                -1, &meta, nullptr) != SQLITE_OK)
@@ -379,7 +380,7 @@ snapshot_header journal::load_snapshot(
     }
     sqlite3_finalize(s);
     if (h.journal_seq == 0) return h;
-    if (sqlite3_prepare_v2(db_, "SELECT id, state FROM snapshot_orders", -1, &s, nullptr) !=
+    if (sqlite3_prepare_v2(db_, "SELECT id, state FROM snapshot_log ORDER BY seq", -1, &s, nullptr) !=
         SQLITE_OK)
         fail("prepare snapshot read");
     try {
@@ -399,7 +400,7 @@ snapshot_header journal::load_snapshot(
 void journal::clear_snapshot() {
     exec("BEGIN");
     try {
-        exec("DELETE FROM snapshot_orders");
+        exec("DELETE FROM snapshot_log");
         exec("DELETE FROM snapshot_meta");
         exec("COMMIT");
     } catch (...) {

@@ -105,11 +105,12 @@ public:
     // Outbox messages with seq > since, in order, at most `limit`.
     std::vector<outbox_entry> read_outbox(std::uint64_t since, std::size_t limit) const;
 
-    // Writes the changed orders (id, MessagePack state) and the header in one transaction.
+    // Appends the changed orders (id, MessagePack state) and writes the header, in one
+    // transaction. Appending keeps the cost sequential, like the journal's.
     void write_snapshot(const snapshot_header& header,
                         const std::vector<std::pair<std::string, std::string>>& orders);
-    // Calls `fn(id, state)` for every stored order; returns the header (journal_seq 0 when no
-    // snapshot was ever written).
+    // Calls `fn(id, state)` for every stored order state in the order written (a later state of
+    // an id replaces an earlier one); returns the header (journal_seq 0 when none was written).
     snapshot_header load_snapshot(
         const std::function<void(const std::string&, const std::string&)>& fn) const;
     // Forgets the stored state, so the next start rebuilds it from the journal.

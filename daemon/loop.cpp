@@ -184,14 +184,19 @@ struct loop::impl final : control_context {
     }
 
     void rebuild_state() {
+        std::unordered_map<std::string, std::string> latest;  // id -> its newest stored state
+        snapshot_header h = store.load_snapshot(
+            [&](const std::string& id, const std::string& bytes) { latest[id] = bytes; });
         std::vector<baton::order> orders;
-        snapshot_header h = store.load_snapshot([&](const std::string&, const std::string& bytes) {
+        orders.reserve(latest.size());
+        for (auto& [id, bytes] : latest) {
             value v;
             std::string error;
             if (!decode_msgpack(bytes, trusted_limits(), v, error))
-                throw journal_error("snapshot of an order is unreadable: " + error);
+                throw journal_error("snapshot of order " + id + " is unreadable: " + error);
             orders.push_back(order_from_value(v));
-        });
+        }
+        latest.clear();
         customer_book customers(seed_customers);
         if (h.journal_seq > 0) {
             value v;
@@ -452,6 +457,8 @@ struct loop::impl final : control_context {
         }
         feed.append(batch.feed);
         clear_batch();
+        // Small snapshots often rather than a large one that would hold up the acks.
+        if (engine.changed_count() >= cfg.snapshot.max_orders) write_snapshot();
     }
 
     void clear_batch() {

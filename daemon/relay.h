@@ -67,6 +67,7 @@ public:
     // sorted by id, customers, relay_seq. Two engines with equal state() are the same.
     std::vector<std::string> take_changed();
     void mark_changed(const std::string& id) { changed_.insert(id); }
+    std::size_t changed_count() const { return changed_.size(); }
     value state() const;
     value customers_value() const { return customers_.to_value(); }
     void restore(std::vector<order> orders, customer_book customers, std::uint64_t relay_seq);

@@ -226,5 +226,31 @@ TEST(relay_loop, relay_seq_continues_after_a_restart_and_state_survives_it) {
     EXPECT_EQ(seq_rebuilt, seq_before + 2);
 }
 
+TEST(relay_loop, small_frequent_snapshots_rebuild_the_same_state) {
+    temp_dir dir;
+    config c = test_config(dir);
+    c.snapshot.max_orders = 3;  // a snapshot after almost every batch: many rows per order
+    c.batch.max_events = 4;
+    daemon_harness d(c);
+    d.start();
+    ingest_client client(d.context(), d.ingest());
+    for (int i = 0; i < 6; ++i) {
+        auto events = lifecycle("SO-S" + std::to_string(i), "C-1002", "credit");
+        events.resize(static_cast<std::size_t>(2 + i % 5));
+        send_all(client, events);
+    }
+    value q;
+    q.set("cmd", "orders");
+    q.set("limit", 100);
+    value before = d.call(q);
+    d.stop();
+    d.start();
+    EXPECT_EQ(encode_msgpack(*d.call(q).find("orders")), encode_msgpack(*before.find("orders")));
+    d.stop();
+    d.rebuild_on_next_start();
+    d.start();
+    EXPECT_EQ(encode_msgpack(*d.call(q).find("orders")), encode_msgpack(*before.find("orders")));
+}
+
 }  // namespace
 }  // namespace baton

@@ -1,0 +1,716 @@
+// baton_ingest_bench: drives batond's real loop (in this process, or an external batond) with full
+// order lifecycles from several producers, and reports durable acked events/s, ack latency, and
+// the raw ZeroMQ PUSH/PULL rate of the same messages on the same machine (DESIGN.md Performance).
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "codec.h"
+#include "config.h"
+#include "ingest_client.h"
+#include "loop.h"
+#include "order_traffic.h"
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using baton::bench::order_traffic;
+
+struct options {
+    std::uint64_t events = 500000;
+    double seconds = 0;  // > 0: run for this long instead of a fixed event count
+    unsigned producers = 4;
+    std::size_t window = 1000;
+    std::size_t open_orders = 64;
+    std::size_t batch_events = 1000;
+    std::int64_t batch_wait_us = 2000;
+    double snapshot_s = 0;  // > 0: snapshot.interval of the in-process daemon; else its default
+    std::string schemas = std::string(BATON_SOURCE_DIR) + "/schemas";
+    std::string data_parent;  // mkdtemp's folder; the system temp folder when empty
+    bool keep_data = false;
+    std::string endpoint;  // external batond's ingest; empty: run the loop in-process
+    std::string control;   // external batond's control, for its batch counter
+    std::string db_path;   // external batond's baton.db, for its size
+    bool skip_raw = false;
+    unsigned raw_runs = 3;  // the raw rate is the median of this many runs
+    double ack_timeout_s = 30;
+    std::uint64_t seed = 20240611;
+    std::uint64_t run_id = 0;  // random per run: fresh event and order ids
+    bool json = false;
+    std::string log_level = "warn";
+};
+
+std::int64_t ns_since(steady::time_point origin, steady::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t - origin).count();
+}
+
+double thread_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double process_cpu_s() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto s = [](const timeval& tv) {
+        return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6;
+    };
+    return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+// Busy CPU seconds of the whole machine (every process), from /proc/stat: the benchmark shares
+// its 2 cores with whatever else runs, and says so when that was not nothing.
+double machine_busy_cpu_s() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                       steal = 0;
+    in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+    if (cpu != "cpu") return 0;
+    return static_cast<double>(user + nice + system + irq + softirq + steal) /
+           static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A thread's scheduler times from /proc/self/task/<tid>/schedstat: seconds on a CPU and seconds
+// runnable but waiting for one.
+struct sched_times {
+    double on_cpu_s = 0;
+    double run_delay_s = 0;
+};
+sched_times thread_sched_times(long tid) {
+    sched_times t;
+    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+    unsigned long long on_cpu = 0, delay = 0;
+    if (in >> on_cpu >> delay) {
+        t.on_cpu_s = static_cast<double>(on_cpu) * 1e-9;
+        t.run_delay_s = static_cast<double>(delay) * 1e-9;
+    }
+    return t;
+}
+
+// Every producer (and the raw pushers) connect first, then start together.
+class start_gate {
+public:
+    explicit start_gate(unsigned parties) : waiting_(parties) {}
+    void arrive_and_wait() {
+        std::unique_lock lock(mutex_);
+        if (--waiting_ == 0) ready_.notify_all();
+        open_.wait(lock, [&] { return opened_; });
+    }
+    void wait_all_arrived() {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return waiting_ == 0; });
+    }
+    void open() {
+        std::lock_guard lock(mutex_);
+        opened_ = true;
+        open_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_, open_;
+    unsigned waiting_;
+    bool opened_ = false;
+};
+
+// --- the ingest run ------------------------------------------------------------------------
+
+struct producer_result {
+    std::uint64_t sent = 0;
+    std::uint64_t acked = 0;
+    std::uint64_t nacked = 0;
+    std::uint64_t unmatched = 0;  // replies whose id is not an event in flight
+    std::uint64_t envelope_bytes = 0;
+    std::size_t min_bytes = std::numeric_limits<std::size_t>::max();
+    std::size_t max_bytes = 0;
+    std::int64_t first_send_ns = std::numeric_limits<std::int64_t>::max();
+    std::int64_t last_ack_ns = 0;
+    std::vector<std::int64_t> latency_ns;
+    std::string first_nack;
+    bool timed_out = false;
+    double cpu_s = 0;
+};
+
+// Keeps up to `window` events in flight on one DEALER until `quota` events are sent (or the
+// deadline passes) and every one of them is acked or nacked.
+void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned producer,
+                  const options& opt, std::uint64_t quota, steady::time_point origin,
+                  start_gate& gate, producer_result& r) {
+    baton::adapters::ingest_client client(context, endpoint);
+    zmq::socket_t& socket = client.socket();
+    order_traffic traffic(producer, opt.seed, opt.run_id, opt.open_orders);
+
+    // Send times, preallocated and indexed by event number (recovered from the ack's id). With
+    // --seconds the count is unknown, so the array is a ring much larger than the window; the
+    // event number is kept beside the time, so a stray ack cannot be taken for another event.
+    const bool unlimited = quota == std::numeric_limits<std::uint64_t>::max();
+    std::size_t capacity = 1;
+    while (capacity < (unlimited ? opt.window * 8 : quota)) capacity <<= 1;
+    const std::size_t mask = capacity - 1;
+    std::vector<std::int64_t> sent_at(capacity, 0);
+    std::vector<std::uint64_t> slot_event(capacity, std::numeric_limits<std::uint64_t>::max());
+    r.latency_ns.reserve(unlimited ? 1 << 22 : quota);
+
+    std::string topic, envelope;
+    zmq::message_t frames[3];
+    std::size_t in_flight = 0;
+    std::uint64_t next = 0;
+    const bool timed = opt.seconds > 0;
+    const auto ack_timeout = std::chrono::duration<double>(opt.ack_timeout_s);
+
+    gate.arrive_and_wait();
+    const double cpu0 = thread_cpu_s();
+    const steady::time_point deadline =
+        steady::now() + std::chrono::duration_cast<steady::duration>(
+                            std::chrono::duration<double>(timed ? opt.seconds : 0));
+    steady::time_point last_reply = steady::now();
+
+    for (;;) {
+        const bool may_send = next < quota && !(timed && steady::now() >= deadline);
+        while (may_send && in_flight < opt.window && next < quota) {
+            traffic.next(next, topic, envelope);
+            const std::int64_t now = ns_since(origin, steady::now());
+            client.send(topic, envelope);
+            if (next == 0) r.first_send_ns = now;
+            sent_at[next & mask] = now;
+            slot_event[next & mask] = next;
+            r.envelope_bytes += envelope.size();
+            r.min_bytes = std::min(r.min_bytes, envelope.size());
+            r.max_bytes = std::max(r.max_bytes, envelope.size());
+            ++next;
+            ++in_flight;
+        }
+        if (in_flight == 0) {
+            if (!may_send || next >= quota) break;
+            continue;
+        }
+        zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&item, 1, std::chrono::milliseconds(100));
+        if (!(item.revents & ZMQ_POLLIN)) {
+            if (steady::now() - last_reply > ack_timeout) {
+                r.timed_out = true;
+                break;
+            }
+            continue;
+        }
+        for (;;) {
+            if (!socket.recv(frames[0], zmq::recv_flags::dontwait)) break;
+            std::size_t count = 1;
+            while (frames[count - 1].more()) {
+                zmq::message_t extra;
+                zmq::message_t& into = count < 3 ? frames[count] : extra;
+                (void)socket.recv(into, zmq::recv_flags::none);
+                ++count;
+            }
+            const steady::time_point now_tp = steady::now();
+            const std::int64_t now = ns_since(origin, now_tp);
+            last_reply = now_tp;
+            const auto kind = frames[0].to_string_view();
+            const bool ack = count == 2 && kind == "ack";
+            const bool nack = count == 3 && kind == "nack";
+            unsigned from = 0;
+            std::uint64_t event = 0;
+            const bool matched =
+                (ack || nack) &&
+                baton::bench::parse_event_id(frames[1].to_string_view(), from, event) &&
+                from == producer && slot_event[event & mask] == event;
+            if (nack) {
+                // Counted (and the window slot given back) even when the id was unreadable, so
+                // a run with refusals ends and shows the first reason instead of timing out.
+                ++r.nacked;
+                if (in_flight > 0) --in_flight;
+                if (matched) slot_event[event & mask] = std::numeric_limits<std::uint64_t>::max();
+                if (r.first_nack.empty())
+                    r.first_nack = std::string(frames[1].to_string_view()) + ": " +
+                                   std::string(frames[2].to_string_view());
+                continue;
+            }
+            if (!matched) {
+                ++r.unmatched;
+                continue;
+            }
+            slot_event[event & mask] = std::numeric_limits<std::uint64_t>::max();
+            --in_flight;
+            ++r.acked;
+            r.last_ack_ns = now;
+            r.latency_ns.push_back(now - sent_at[event & mask]);
+        }
+    }
+    r.sent = next;
+    r.cpu_s = thread_cpu_s() - cpu0;
+}
+
+// The `status` counters of a batond's control socket: (events, batches), or nullopt.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> daemon_counters(zmq::context_t& context,
+                                                                       const std::string& control) {
+    if (control.empty()) return std::nullopt;
+    try {
+        zmq::socket_t req(context, zmq::socket_type::req);
+        req.set(zmq::sockopt::linger, 0);
+        req.connect(control);
+        baton::value request;
+        request.set("cmd", "status");
+        const std::string body = baton::encode_msgpack(request);
+        req.send(zmq::buffer(body), zmq::send_flags::none);
+        zmq::pollitem_t item{req.handle(), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, std::chrono::milliseconds(5000)) == 0) return std::nullopt;
+        zmq::message_t reply;
+        if (!req.recv(reply)) return std::nullopt;
+        baton::value v;
+        std::string error;
+        if (!baton::decode_msgpack(reply.to_string_view(), baton::decode_limits{}, v, error))
+            return std::nullopt;
+        const baton::value* events = v.find("events");
+        const baton::value* counters = v.find("counters");
+        const baton::value* batches = counters ? counters->find("batches") : nullptr;
+        std::uint64_t e = 0, b = 0;
+        if (!events || !batches || !events->to_uint64(e) || !batches->to_uint64(b))
+            return std::nullopt;
+        return std::make_pair(e, b);
+    } catch (const zmq::error_t&) {
+        return std::nullopt;
+    }
+}
+
+std::uint64_t file_size_or_zero(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(p, ec);
+    return ec ? 0 : n;
+}
+
+// --- the raw PUSH/PULL run -----------------------------------------------------------------
+
+// The same [topic, envelope] messages (a pool generated by the same lifecycle code), P PUSH
+// sockets to one PULL over tcp loopback; messages/s from the start until the last one arrives.
+double run_raw(unsigned producers, std::uint64_t total, const options& opt, double& mean_bytes,
+               double& other_cores) {
+    std::vector<std::pair<std::string, std::string>> pool;
+    order_traffic traffic(0, opt.seed + 1, opt.run_id, opt.open_orders);
+    std::uint64_t bytes = 0;
+    for (std::uint64_t i = 0; i < 8192; ++i) {
+        std::pair<std::string, std::string> m;
+        traffic.next(i, m.first, m.second);
+        bytes += m.second.size();
+        pool.push_back(std::move(m));
+    }
+    mean_bytes = static_cast<double>(bytes) / static_cast<double>(pool.size());
+
+    zmq::context_t context(1);
+    zmq::socket_t pull(context, zmq::socket_type::pull);
+    pull.bind("tcp://127.0.0.1:*");
+    const std::string endpoint = pull.get(zmq::sockopt::last_endpoint);
+
+    start_gate gate(producers);
+    std::vector<std::thread> pushers;
+    for (unsigned p = 0; p < producers; ++p) {
+        const std::uint64_t quota = total / producers + (p < total % producers ? 1 : 0);
+        pushers.emplace_back([&, p, quota] {
+            zmq::socket_t push(context, zmq::socket_type::push);
+            push.connect(endpoint);
+            gate.arrive_and_wait();
+            std::size_t i = p * 977;
+            for (std::uint64_t n = 0; n < quota; ++n, ++i) {
+                const auto& m = pool[i % pool.size()];
+                std::array<zmq::const_buffer, 2> msg = {zmq::buffer(m.first),
+                                                        zmq::buffer(m.second)};
+                zmq::send_multipart(push, msg);
+            }
+        });
+    }
+    // Let the connections come up so the timing is of the transfer, not of the handshake.
+    gate.wait_all_arrived();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double machine0 = machine_busy_cpu_s(), process0 = process_cpu_s();
+    const steady::time_point t0 = steady::now();
+    gate.open();
+    zmq::message_t frame;
+    std::uint64_t received = 0;
+    while (received < total) {
+        if (!pull.recv(frame)) continue;
+        if (!frame.more()) ++received;
+    }
+    const double seconds = std::chrono::duration<double>(steady::now() - t0).count();
+    other_cores =
+        std::max(0.0, machine_busy_cpu_s() - machine0 - (process_cpu_s() - process0)) / seconds;
+    for (auto& t : pushers) t.join();
+    return static_cast<double>(total) / seconds;
+}
+
+std::string with_thousands(double x) {
+    std::string digits = std::to_string(static_cast<long long>(x + 0.5));
+    std::string out;
+    int n = 0;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it, ++n) {
+        if (n && n % 3 == 0 && *it != '-') out.insert(out.begin(), ',');
+        out.insert(out.begin(), *it);
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options opt;
+    CLI::App app{
+        "baton_ingest_bench: durable acked events/s and ack latency of batond's ingest "
+        "socket under full order lifecycles from several producers, next to the raw "
+        "ZeroMQ PUSH/PULL rate of the same messages on the same machine.",
+        "baton_ingest_bench"};
+    app.add_option("-n,--events", opt.events, "Events to send in total")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("-s,--seconds", opt.seconds,
+                   "Send for this many seconds instead of a fixed number of events");
+    app.add_option("-p,--producers", opt.producers, "Producer threads, one DEALER each")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, baton::bench::max_producers));
+    app.add_option("-w,--window", opt.window, "Events each producer keeps in flight (unacked)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--open-orders", opt.open_orders,
+                   "Orders each producer has in progress at once, their events interleaved")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--batch-events", opt.batch_events,
+                   "batch.max_events of the in-process daemon (group commit size)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--batch-wait-us", opt.batch_wait_us,
+                   "batch.max_wait_us of the in-process daemon")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--snapshot-s", opt.snapshot_s,
+                   "snapshot.interval of the in-process daemon in seconds (default: its own)");
+    app.add_option("--schemas", opt.schemas, "Schemas folder of the in-process daemon")
+        ->capture_default_str()
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--data-dir", opt.data_parent,
+                   "Folder in which a fresh data_dir is made (default: the system temp folder); "
+                   "put it on the disk you want to measure")
+        ->check(CLI::ExistingDirectory);
+    app.add_flag("--keep-data", opt.keep_data, "Keep the data_dir (baton.db) after the run");
+    app.add_option("--endpoint", opt.endpoint,
+                   "Drive an already-running batond at this ingest endpoint (tcp://host:port) "
+                   "instead of the in-process loop");
+    app.add_option("--control", opt.control,
+                   "With --endpoint: its control endpoint, to read the batch counter");
+    app.add_option("--db", opt.db_path, "With --endpoint: its baton.db, to report the file size");
+    app.add_flag("--skip-raw", opt.skip_raw, "Do not measure the raw PUSH/PULL rate");
+    app.add_option("--raw-runs", opt.raw_runs,
+                   "Raw PUSH/PULL runs (of as many messages as were acked); the median is kept")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--ack-timeout", opt.ack_timeout_s,
+                   "Give up when no reply arrives for this many seconds with events in flight")
+        ->capture_default_str();
+    app.add_option("--seed", opt.seed,
+                   "Seed of the traffic generator (quantities, customers, interleaving); event "
+                   "and order ids are new in every run")
+        ->capture_default_str();
+    app.add_option("--log-level", opt.log_level, "Log level of the in-process daemon")
+        ->capture_default_str();
+    app.add_flag("--json", opt.json, "Print the summary as one JSON line");
+    CLI11_PARSE(app, argc, argv);
+    std::random_device entropy;
+    opt.run_id = (std::uint64_t{entropy()} << 32) ^ entropy();
+
+    spdlog::set_default_logger(spdlog::stderr_color_mt("batond"));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_level(spdlog::level::from_str(opt.log_level));
+
+    const bool in_process = opt.endpoint.empty();
+    std::filesystem::path data_dir;
+    std::unique_ptr<zmq::context_t> daemon_context;
+    std::unique_ptr<baton::loop> daemon;
+    std::thread daemon_thread;
+    std::atomic<long> daemon_tid{0};
+    double snapshot_interval_s = 0;
+    std::string endpoint = opt.endpoint;
+    std::string control = opt.control;
+
+    if (in_process) {
+        const std::filesystem::path parent = opt.data_parent.empty()
+                                                 ? std::filesystem::temp_directory_path()
+                                                 : std::filesystem::path(opt.data_parent);
+        std::string pattern = (parent / "baton-bench-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) {
+            std::perror(("baton_ingest_bench: mkdtemp " + pattern).c_str());
+            return 1;
+        }
+        data_dir = pattern;
+        baton::config cfg;
+        cfg.data_dir = data_dir.string();
+        cfg.schemas_dir = std::filesystem::absolute(opt.schemas).lexically_normal().string();
+        cfg.flow_file = std::string(BATON_SOURCE_DIR) + "/config/flow.yaml";
+        cfg.customers_file = std::string(BATON_SOURCE_DIR) + "/config/customers.yaml";
+        cfg.feed_path = (data_dir / "exceptions.jsonl").string();
+        cfg.log_level = opt.log_level;
+        cfg.bus.ingest = "tcp://127.0.0.1:*";
+        cfg.bus.relay = "tcp://127.0.0.1:*";
+        cfg.bus.control = "tcp://127.0.0.1:*";
+        cfg.batch.max_events = opt.batch_events;
+        cfg.batch.max_wait_us = opt.batch_wait_us;
+        if (opt.snapshot_s > 0)
+            cfg.snapshot.interval_us = static_cast<std::int64_t>(opt.snapshot_s * 1e6);
+        snapshot_interval_s = static_cast<double>(cfg.snapshot.interval_us) * 1e-6;
+        try {
+            daemon_context = std::make_unique<zmq::context_t>(1);
+            daemon = std::make_unique<baton::loop>(cfg, baton::load_inputs(cfg), *daemon_context);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "baton_ingest_bench: cannot start the daemon: %s\n", e.what());
+            return 1;
+        }
+        endpoint = daemon->ingest_endpoint();
+        control = daemon->control_endpoint();
+        daemon_thread = std::thread([&] {
+            daemon_tid.store(static_cast<long>(syscall(SYS_gettid)));
+            daemon->run();
+        });
+    }
+
+    // Producers get their own context: they are clients, as they would be in another process.
+    zmq::context_t client_context(1);
+    const auto before = daemon_counters(client_context, control);
+
+    const std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
+    std::vector<producer_result> results(opt.producers);
+    std::vector<std::thread> producers;
+    start_gate gate(opt.producers);
+    const steady::time_point origin = steady::now();
+    for (unsigned p = 0; p < opt.producers; ++p) {
+        std::uint64_t quota = unlimited;
+        if (opt.seconds <= 0)
+            quota = opt.events / opt.producers + (p < opt.events % opt.producers ? 1 : 0);
+        producers.emplace_back([&, p, quota] {
+            run_producer(client_context, endpoint, p, opt, quota, origin, gate, results[p]);
+        });
+    }
+    gate.wait_all_arrived();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // connections up
+    const double process_cpu0 = process_cpu_s();
+    const double machine_cpu0 = machine_busy_cpu_s();
+    const sched_times daemon_sched0 = thread_sched_times(daemon_tid.load());
+    const steady::time_point wall0 = steady::now();
+    gate.open();
+    for (auto& t : producers) t.join();
+    const double wall_all = std::chrono::duration<double>(steady::now() - wall0).count();
+    const double process_cpu = process_cpu_s() - process_cpu0;
+    const double other_cpu = std::max(0.0, machine_busy_cpu_s() - machine_cpu0 - process_cpu);
+    const sched_times daemon_sched1 = thread_sched_times(daemon_tid.load());
+    const double daemon_cpu = in_process ? daemon_sched1.on_cpu_s - daemon_sched0.on_cpu_s : 0;
+    const double daemon_run_delay =
+        in_process ? daemon_sched1.run_delay_s - daemon_sched0.run_delay_s : 0;
+
+    const auto after = daemon_counters(client_context, control);
+
+    producer_result total;
+    std::vector<std::int64_t> latencies;
+    double producers_cpu = 0;
+    bool timed_out = false;
+    for (auto& r : results) {
+        total.sent += r.sent;
+        total.acked += r.acked;
+        total.nacked += r.nacked;
+        total.unmatched += r.unmatched;
+        total.envelope_bytes += r.envelope_bytes;
+        total.min_bytes = std::min(total.min_bytes, r.min_bytes);
+        total.max_bytes = std::max(total.max_bytes, r.max_bytes);
+        if (r.sent) total.first_send_ns = std::min(total.first_send_ns, r.first_send_ns);
+        total.last_ack_ns = std::max(total.last_ack_ns, r.last_ack_ns);
+        if (total.first_nack.empty()) total.first_nack = r.first_nack;
+        timed_out = timed_out || r.timed_out;
+        producers_cpu += r.cpu_s;
+        latencies.insert(latencies.end(), r.latency_ns.begin(), r.latency_ns.end());
+        r.latency_ns = {};
+    }
+
+    std::uint64_t db_bytes = 0;
+    if (in_process) {
+        daemon->stop();
+        daemon_thread.join();
+        daemon.reset();  // closes the journal: the WAL is checkpointed into baton.db
+        daemon_context.reset();
+        db_bytes =
+            file_size_or_zero(data_dir / "baton.db") + file_size_or_zero(data_dir / "baton.db-wal");
+        if (!opt.keep_data) {
+            std::error_code ec;
+            std::filesystem::remove_all(data_dir, ec);
+        }
+    } else if (!opt.db_path.empty()) {
+        db_bytes = file_size_or_zero(opt.db_path) + file_size_or_zero(opt.db_path + "-wal");
+    }
+
+    const double wall_s =
+        total.acked ? static_cast<double>(total.last_ack_ns - total.first_send_ns) * 1e-9 : 0;
+    const double acked_per_s = wall_s > 0 ? static_cast<double>(total.acked) / wall_s : 0;
+    const double mean_bytes =
+        total.sent ? static_cast<double>(total.envelope_bytes) / static_cast<double>(total.sent)
+                   : 0;
+    auto percentile_us = [&](double q) -> double {
+        if (latencies.empty()) return 0;
+        auto k = static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1));
+        std::nth_element(latencies.begin(), latencies.begin() + static_cast<std::ptrdiff_t>(k),
+                         latencies.end());
+        return static_cast<double>(latencies[k]) / 1000.0;
+    };
+    const double p50 = percentile_us(0.50);
+    const double p99 = percentile_us(0.99);
+    const double max_us =
+        latencies.empty()
+            ? 0
+            : static_cast<double>(*std::max_element(latencies.begin(), latencies.end())) / 1000;
+
+    // A short loopback transfer varies from run to run by tens of percent; the median of a few
+    // runs is what the ratio uses.
+    double raw_per_s = 0, raw_mean_bytes = 0, raw_other_cores = 0;
+    std::vector<double> raw_rates;
+    if (!opt.skip_raw && total.acked > 0) {
+        for (unsigned i = 0; i < opt.raw_runs; ++i) {
+            double other = 0;
+            raw_rates.push_back(run_raw(opt.producers, total.acked, opt, raw_mean_bytes, other));
+            raw_other_cores = std::max(raw_other_cores, other);
+        }
+        std::vector<double> sorted = raw_rates;
+        std::sort(sorted.begin(), sorted.end());
+        raw_per_s = sorted[sorted.size() / 2];
+    }
+    const double ratio = raw_per_s > 0 ? acked_per_s / raw_per_s : 0;
+
+    std::optional<std::uint64_t> batches;
+    if (before && after) batches = after->second - before->second;
+
+    if (opt.json) {
+        nlohmann::json j;
+        j["mode"] = in_process ? "in-process" : "external";
+        j["endpoint"] = endpoint;
+        j["events"] = total.acked;
+        j["sent"] = total.sent;
+        j["nacks"] = total.nacked;
+        j["first_nack"] = total.first_nack;
+        j["unmatched_replies"] = total.unmatched;
+        j["timed_out"] = timed_out;
+        j["producers"] = opt.producers;
+        j["window"] = opt.window;
+        j["open_orders"] = opt.open_orders;
+        if (in_process) {
+            j["batch_max_events"] = opt.batch_events;
+            j["batch_max_wait_us"] = opt.batch_wait_us;
+            j["snapshot_interval_s"] = snapshot_interval_s;
+        }
+        j["envelope_bytes"] = {{"mean", mean_bytes},
+                               {"min", total.sent ? total.min_bytes : 0},
+                               {"max", total.max_bytes}};
+        j["wall_s"] = wall_s;
+        j["acked_per_s"] = acked_per_s;
+        j["ack_latency_us"] = {{"p50", p50}, {"p99", p99}, {"max", max_us}};
+        j["raw_push_pull_per_s"] = raw_per_s;
+        j["raw_push_pull_runs"] = raw_rates;
+        j["raw_mean_bytes"] = raw_mean_bytes;
+        j["ratio"] = ratio;
+        j["batches"] = batches ? nlohmann::json(*batches) : nlohmann::json(nullptr);
+        j["sqlite_bytes"] = db_bytes;
+        j["cpu_s"] = {
+            {"wall", wall_all},           {"process", process_cpu},
+            {"daemon_loop", daemon_cpu},  {"daemon_loop_waiting_for_cpu", daemon_run_delay},
+            {"producers", producers_cpu}, {"other_processes", other_cpu}};
+        j["other_cores"] = {{"ingest", other_cpu / wall_all}, {"raw", raw_other_cores}};
+        j["cpus"] = std::thread::hardware_concurrency();
+        std::printf("%s\n", j.dump().c_str());
+    } else {
+        std::printf("baton ingest benchmark (%s batond, %s)\n",
+                    in_process ? "in-process" : "external", endpoint.c_str());
+        std::printf("  events            %s acked of %s sent, %s nacks%s\n",
+                    with_thousands(static_cast<double>(total.acked)).c_str(),
+                    with_thousands(static_cast<double>(total.sent)).c_str(),
+                    with_thousands(static_cast<double>(total.nacked)).c_str(),
+                    timed_out ? " (TIMED OUT waiting for acks)" : "");
+        if (!total.first_nack.empty())
+            std::printf("  first nack        %s\n", total.first_nack.c_str());
+        if (total.unmatched)
+            std::printf("  unmatched replies %llu\n",
+                        static_cast<unsigned long long>(total.unmatched));
+        std::printf("  producers         %u, window %zu events each, %zu open orders each\n",
+                    opt.producers, opt.window, opt.open_orders);
+        if (in_process)
+            std::printf(
+                "  daemon config     batch.max_events %zu, batch.max_wait_us %lld, "
+                "snapshot every %g s\n",
+                opt.batch_events, static_cast<long long>(opt.batch_wait_us), snapshot_interval_s);
+        std::printf("  envelope bytes    mean %.0f (min %zu, max %zu)\n", mean_bytes,
+                    total.sent ? total.min_bytes : 0, total.max_bytes);
+        std::printf("  wall time         %.3f s (first send to last ack)\n", wall_s);
+        std::printf("  acked events/s    %s\n", with_thousands(acked_per_s).c_str());
+        std::printf("  ack latency µs    p50 %.0f  p99 %.0f  max %.0f\n", p50, p99, max_us);
+        if (raw_per_s > 0) {
+            std::string runs;
+            for (double r : raw_rates) runs += (runs.empty() ? "" : ", ") + with_thousands(r);
+            std::printf(
+                "  raw PUSH/PULL     %s msgs/s (%u PUSH -> 1 PULL, tcp loopback, mean %.0f "
+                "bytes; median of %s)\n",
+                with_thousands(raw_per_s).c_str(), opt.producers, raw_mean_bytes, runs.c_str());
+            std::printf("  ratio             %.3f (acked / raw)\n", ratio);
+        }
+        if (batches)
+            std::printf(
+                "  daemon batches    %s (%.0f events/batch)\n",
+                with_thousands(static_cast<double>(*batches)).c_str(),
+                *batches ? static_cast<double>(total.acked) / static_cast<double>(*batches) : 0.0);
+        if (db_bytes)
+            std::printf("  sqlite file       %.1f MB (%.0f bytes/event)\n",
+                        static_cast<double>(db_bytes) / 1e6,
+                        total.acked
+                            ? static_cast<double>(db_bytes) / static_cast<double>(total.acked)
+                            : 0.0);
+        std::printf("  cpu               %.2f s in %.2f s wall (%.2f cores): ", process_cpu,
+                    wall_all, wall_all > 0 ? process_cpu / wall_all : 0.0);
+        if (in_process)
+            std::printf("daemon loop %.2f s, producers %.2f s, zmq I/O threads %.2f s\n",
+                        daemon_cpu, producers_cpu,
+                        std::max(0.0, process_cpu - daemon_cpu - producers_cpu));
+        else
+            std::printf("producers %.2f s\n", producers_cpu);
+        if (in_process)
+            std::printf(
+                "  daemon loop       on a cpu %.0f%% of the time, runnable but waiting for a "
+                "cpu %.0f%%, blocked or idle %.0f%%\n",
+                100 * daemon_cpu / wall_all, 100 * daemon_run_delay / wall_all,
+                std::max(0.0, 100 * (wall_all - daemon_cpu - daemon_run_delay) / wall_all));
+        // An external batond on this machine is one of the "other processes": no verdict then.
+        const bool noisy = (in_process && other_cpu / wall_all > 0.1) || raw_other_cores > 0.1;
+        std::printf(
+            "  machine           %u cpus; other processes%s used %.2f cores during the "
+            "ingest run, %.2f during the raw run%s\n",
+            std::thread::hardware_concurrency(),
+            in_process ? "" : " (an external batond here included)", other_cpu / wall_all,
+            raw_other_cores, noisy ? " (NOISY: rerun on a quiet machine)" : "");
+    }
+    const bool ok = total.nacked == 0 && total.unmatched == 0 && !timed_out &&
+                    total.acked == total.sent && total.acked > 0;
+    return ok ? 0 : 1;
+}

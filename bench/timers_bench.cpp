@@ -1,0 +1,95 @@
+// Timer and memory benchmark with a million open orders: memory per open order (RSS growth),
+// the time to rebuild every timer at start (exception_desk::restore), and the cost of firing
+// timers (warnings of a whole population) and of a tick with nothing due.
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "events.h"
+#include "exceptions.h"
+#include "flow.h"
+#include "relay.h"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t) {
+    return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+// Resident set size in bytes, from /proc/self/statm.
+std::size_t rss_bytes() {
+    std::ifstream in("/proc/self/statm");
+    std::size_t pages = 0, resident = 0;
+    in >> pages >> resident;
+    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"baton timers benchmark: memory per open order, timer rebuild and firing cost"};
+    std::size_t orders = 1000000;
+    std::string flow_path = std::string(BATON_SOURCE_DIR) + "/config/flow.yaml";
+    app.add_option("--orders", orders, "Open orders to create (default 1,000,000)");
+    app.add_option("--flow", flow_path, "Flow file");
+    CLI11_PARSE(app, argc, argv);
+
+    baton::flow_def flow = baton::load_flow(flow_path);
+    baton::relay_engine engine(flow, baton::customer_book{});
+    const std::int64_t t0 = 1795000000000;
+
+    const std::size_t rss_before = rss_bytes();
+    auto start = clock_type::now();
+    std::vector<baton::relay_message> out;
+    for (std::size_t i = 0; i < orders; ++i) {
+        auto e = baton::testing::order_placed("ev-" + std::to_string(i),
+                                              "SO-" + std::to_string(1000000 + i),
+                                              "C-" + std::to_string(1000 + i % 500));
+        out.clear();
+        engine.apply(static_cast<std::int64_t>(i + 1), t0 + static_cast<std::int64_t>(i % 1000), e,
+                     out);
+    }
+    const double apply_s = seconds_since(start);
+    const std::size_t rss_orders = rss_bytes();
+
+    // Start-up: every open order gets its stage timer (and its promised-date timer).
+    baton::exception_desk desk(flow);
+    start = clock_type::now();
+    desk.restore({}, {}, engine, t0);
+    const double restore_s = seconds_since(start);
+    const std::size_t rss_timers = rss_bytes();
+    const std::size_t timers = desk.pending_timers();
+
+    // A tick with nothing due.
+    baton::desk_output fired;
+    start = clock_type::now();
+    const int idle_ticks = 1000000;
+    for (int i = 0; i < idle_ticks; ++i) desk.on_time(t0 + 1000, engine, fired);
+    const double idle_ns = seconds_since(start) * 1e9 / idle_ticks;
+
+    // Every credit_review warning (75% of 4h) fires.
+    start = clock_type::now();
+    desk.on_time(t0 + 3 * 3600 * 1000 + 1000, engine, fired);
+    const double fire_s = seconds_since(start);
+    const std::size_t raised = fired.exceptions.size();
+
+    std::printf("orders                     %zu open\n", orders);
+    std::printf("apply placements           %.2f s (%.0f orders/s)\n", apply_s, orders / apply_s);
+    std::printf("memory per open order      %.0f bytes (RSS +%.1f MiB)\n",
+                static_cast<double>(rss_orders - rss_before) / orders,
+                (rss_orders - rss_before) / 1048576.0);
+    std::printf("timers rebuilt at start    %zu in %.3f s (%.0f ns each)\n", timers, restore_s,
+                restore_s * 1e9 / static_cast<double>(timers));
+    std::printf("memory per timer           %.0f bytes\n",
+                static_cast<double>(rss_timers - rss_orders) / static_cast<double>(timers));
+    std::printf("tick with nothing due      %.1f ns\n", idle_ns);
+    std::printf("warnings fired             %zu in %.3f s (%.0f ns each, exception raised)\n",
+                raised, fire_s, fire_s * 1e9 / static_cast<double>(raised ? raised : 1));
+    return 0;
+}
