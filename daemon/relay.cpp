@@ -84,16 +84,7 @@ void relay_engine::note_department(order& o, const std::string& dept) {
 
 void relay_engine::emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
                         const envelope& cause, std::int64_t received_ms, value data) {
-    envelope e;
-    e.seq = ++relay_seq_;
-    e.id = "baton-" + std::to_string(*e.seq);
-    e.source = "baton";
-    e.topic = topic;
-    e.ts_ms = received_ms;
-    e.order = o.id;
-    e.cause = cause.id;
-    e.data = std::move(data);
-    out.push_back({*e.seq, topic, encode_envelope(e)});
+    emit_notice(out, topic, o.id, cause.id, received_ms, std::move(data));
 }
 
 value relay_engine::summary(const order& o) const {
