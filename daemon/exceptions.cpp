@@ -321,7 +321,10 @@ void exception_desk::schedule_stage(const order& o, int step) {
         due = deadline - span * (100 - flow_.warning_percent) / 100;
     else
         due = deadline + (step - 1) * span;
-    timers_.push({due, &o, o.stage_since_ms, 0, timer_kind::stage,
+    // Entry time and visit number together name this stay: two stage changes in the same
+    // millisecond (one batch) must not let the old stage's timer judge the new stage.
+    timers_.push({due, &o, o.stage_since_ms, static_cast<std::uint32_t>(o.visits.size()),
+                  timer_kind::stage,
                   static_cast<std::uint8_t>(std::min(step, 255))});
 }
 
@@ -571,7 +574,8 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
         }
         const order& o = *t.target;
         if (t.kind == timer_kind::stage) {
-            if (o.stage_since_ms != t.stamp || !o.open()) return;  // moved on: stale
+            if (o.stage_since_ms != t.stamp || o.visits.size() != t.index || !o.open())
+                return;  // moved on: stale
             const stage_def* s = stage_named(o.stage);
             if (!s) return;
             const std::int64_t deadline = stage_deadline(o, *s);
@@ -606,7 +610,8 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
                 return;
             }
             if (now_ms < deadline + (t.step - 1) * span) {  // the deadline moved (rescheduled)
-                later.push_back({deadline + (t.step - 1) * span, &o, t.stamp, 0, t.kind, t.step});
+                later.push_back(
+                    {deadline + (t.step - 1) * span, &o, t.stamp, t.index, t.kind, t.step});
                 return;
             }
             severity level = raise_by(base_severity(o.customer, customers), t.step - 1);

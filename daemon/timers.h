@@ -25,7 +25,7 @@ struct timer_entry {
     std::int64_t due_ms;       // when it fires, ms since epoch
     const order* target;       // the order (null for tasks); orders never move in memory
     std::int64_t stamp;        // validity check: stage_since for stages, task id for tasks
-    std::uint32_t index;       // case index
+    std::uint32_t index;       // stage timers: the order's visit count; case timers: case index
     timer_kind kind;
     std::uint8_t step;         // stage timers: 0 warning, 1 overdue, 2.. escalations
 };

@@ -828,6 +828,17 @@ TEST(exceptions, delivery_late_when_the_promised_day_ends_undelivered_until_deli
     for (const task_record* t : run.tasks_of(late->id)) EXPECT_EQ(t->state, "done") << t->action;
 }
 
+TEST(exceptions, two_stage_changes_in_one_millisecond_leave_no_stale_timer_behind) {
+    desk_run run;
+    const std::string so = "SO-26-0032";
+    run.apply(t0, placed("s-1", so));           // credit_review: warning timer at 3h
+    run.apply(t0, credit_approved("f-1", so));  // same millisecond: scheduling, SLA 24h
+    ASSERT_EQ(run.engine.find(so)->stage, "scheduling");
+    EXPECT_TRUE(run.tick(t0 + 3 * hour).empty()) << "the credit_review timer judged scheduling";
+    desk_output out = run.tick(t0 + 18 * hour);  // 75 % of scheduling's 24h
+    ASSERT_EQ(changes(out), (std::vector<std::string>{"raised stage_overdue " + so + " warning"}));
+}
+
 TEST(exceptions, a_new_promised_date_ahead_settles_delivery_late) {
     desk_run run;
     const std::string so = "SO-26-0030";

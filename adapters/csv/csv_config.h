@@ -1,0 +1,35 @@
+// The configuration of baton-csv (its --config file): the folder to watch, the mapping file,
+// where batond listens, and how long a file must rest before it counts as completely written.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "config_error.h"
+
+namespace baton::adapters::csv {
+
+struct adapter_config {
+    std::string file;           // the config file itself
+    std::string folder;         // the drop folder the department system exports into
+    std::string mappings_file;  // mapping.h's YAML
+    std::string done_dir;       // processed files go here (default <folder>/done)
+    std::string failed_dir;     // unreadable files go here (default <folder>/failed)
+    std::string ingest = "tcp://127.0.0.1:7710";    // batond's ingest socket
+    std::string outbox;                             // the adapter's outbox file (SQLite)
+    std::chrono::milliseconds poll_interval{1000};  // between two passes over the folder
+    std::chrono::milliseconds settle{2000};         // a file unchanged this long is complete
+    std::chrono::milliseconds ack_timeout{30000};   // wait this long for batond per file
+    std::chrono::milliseconds resend_after{5000};   // resend an unanswered event after this
+    char delimiter = ',';                           // ',' ';' or '\t'
+    std::string encoding = "utf-8";                 // or windows-1252
+    std::uint64_t max_file_bytes = 256ull << 20;    // larger files are refused
+    std::string log_level = "info";
+};
+
+// Reads and checks the file; relative paths are relative to its folder (done and failed:
+// relative to the drop folder). Throws baton::config_error (file, key path, reason).
+adapter_config load_config(const std::string& path);
+
+}  // namespace baton::adapters::csv

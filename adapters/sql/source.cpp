@@ -1,0 +1,45 @@
+// Picks and opens the configured source; turns its start-up failures into config errors.
+#include "source.h"
+
+#include "config_error.h"
+#include "sqlite_source.h"
+#ifdef BATON_SQL_WITH_POSTGRES
+#include "postgres_source.h"
+#endif
+
+namespace baton::adapters::sql {
+
+bool postgres_supported() {
+#ifdef BATON_SQL_WITH_POSTGRES
+    return true;
+#else
+    return false;
+#endif
+}
+
+std::unique_ptr<source> open_source(const sql_config& config) {
+    if (config.kind == database_kind::sqlite) {
+        try {
+            return std::make_unique<sqlite_source>(config.sqlite_path);
+        } catch (const source_error& e) {
+            throw config_error(
+                config.file, "database.path",
+                "cannot open SQLite database '" + config.sqlite_path + "' read-only: " + e.what());
+        }
+    }
+#ifdef BATON_SQL_WITH_POSTGRES
+    try {
+        return std::make_unique<postgres_source>(config.conninfo);
+    } catch (const source_error& e) {
+        // The conninfo may hold a password: only libpq's message is repeated.
+        throw config_error(config.file, "database.conninfo",
+                           std::string("cannot connect to PostgreSQL: ") + e.what());
+    }
+#else
+    throw config_error(config.file, "database.kind",
+                       "postgres: this build of baton-sql has no PostgreSQL support (libpq was "
+                       "not found when it was built; install libpq-dev and rebuild)");
+#endif
+}
+
+}  // namespace baton::adapters::sql

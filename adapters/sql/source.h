@@ -1,0 +1,49 @@
+// Where rows come from: a database behind one small interface, so the watermark logic does not
+// care whether it talks to SQLite (built in) or PostgreSQL (libpq, when the build found it).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sql_config.h"
+
+namespace baton::adapters::sql {
+
+// A failed query or connection, with the database's own message (one line).
+struct source_error : std::runtime_error {
+    explicit source_error(const std::string& message) : std::runtime_error(message) {}
+};
+
+// A bound parameter; the text of an integer is bound as an integer where that matters (SQLite).
+struct sql_param {
+    std::string text;
+    bool integer = false;
+};
+
+using sql_cell = std::optional<std::string>;  // nullopt: NULL
+using sql_rows = std::vector<std::vector<sql_cell>>;
+
+class source {
+public:
+    virtual ~source() = default;
+
+    // The text of parameter `index` (1-based) in this database's SQL: "?" or "$1".
+    virtual std::string placeholder(int index) const = 0;
+    // Runs one query; every cell comes back as text. Throws source_error. A lost connection is
+    // re-established by the next call.
+    virtual sql_rows query(const std::string& sql, const std::vector<sql_param>& params) = 0;
+    // For log lines: "sqlite /var/lib/erp/finance.db", "postgres finance@db1:5432" (no secrets).
+    virtual std::string describe() const = 0;
+};
+
+// Whether this build can talk to PostgreSQL (libpq was found when it was built).
+bool postgres_supported();
+
+// Opens the configured database; throws baton::config_error naming the database key when it
+// cannot be opened or reached, or when the build lacks the asked-for kind.
+std::unique_ptr<source> open_source(const sql_config& config);
+
+}  // namespace baton::adapters::sql

@@ -1,0 +1,108 @@
+// baton-webhook: parse the command line, load the config, open the outbox, serve HTTP until
+// SIGTERM or SIGINT, exit code. The logic lives in the baton_webhook library.
+#include <httplib.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <zmq.hpp>
+
+#include "ingest_gateway.h"
+#include "stop_signal.h"
+#include "webhook_config.h"
+#include "webhook_server.h"
+
+namespace wh = baton::adapters::webhook;
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "baton-webhook: HTTP webhook into batond.\n"
+        "POST /events/<topic> with a JSON body {\"order\", \"data\", \"id\"?, \"ts\"?} answers 202 "
+        "{\"id\"} once batond acked the event, 400 {\"error\"} with batond's reason when it "
+        "refused it, 503 when batond did not answer in time (the event stays queued in the "
+        "outbox and is delivered later). GET /health answers 200.",
+        "baton-webhook"};
+    std::string config_path;
+    bool check_only = false;
+    app.add_option("-c,--config", config_path, "Path of the adapter's YAML file (see README.md)")
+        ->required();
+    app.add_flag("--check-config", check_only, "Validate the config file, then exit");
+    CLI11_PARSE(app, argc, argv);
+
+    wh::stop_signal signals;  // before any thread starts
+    auto logger = spdlog::stderr_color_mt("baton-webhook");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    wh::webhook_config cfg;
+    try {
+        cfg = wh::load_webhook_config(config_path);
+    } catch (const baton::config_error& e) {
+        std::fprintf(stderr, "baton-webhook: invalid configuration: %s\n", e.what());
+        return 2;
+    }
+    if (check_only) {
+        std::printf("%s: ok (listen %s:%d, source %s, batond %s)\n", cfg.file.c_str(),
+                    cfg.host.c_str(), cfg.port,
+                    cfg.source.empty() ? "from X-Baton-Source" : cfg.source.c_str(),
+                    cfg.ingest.c_str());
+        return 0;
+    }
+    spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+    zmq::context_t context(1);
+    std::unique_ptr<wh::ingest_gateway> gateway;
+    try {
+        baton::adapters::sender_options so;
+        so.endpoint = cfg.ingest;
+        so.outbox_path = cfg.outbox;
+        so.resend_after = cfg.resend_after;
+        gateway = std::make_unique<wh::ingest_gateway>(context, so);
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot open the outbox {}: {}", cfg.outbox, e.what());
+        return 1;
+    }
+
+    httplib::Server server;
+    wh::webhook_service service(cfg, *gateway);
+    service.install(server);
+    if (!server.bind_to_port(cfg.host, cfg.port)) {
+        spdlog::critical("cannot listen on {}:{} (in use, or not an address of this host)",
+                         cfg.host, cfg.port);
+        return 1;
+    }
+    spdlog::info("listening on http://{}:{}/events/<topic>; source {}; batond {}; outbox {}",
+                 cfg.host, cfg.port, cfg.source.empty() ? "from X-Baton-Source" : cfg.source,
+                 cfg.ingest, cfg.outbox);
+
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+        while (!done.load()) {
+            if (int sig = signals.wait(std::chrono::milliseconds(200))) {
+                spdlog::info("signal {}: stopping", sig);
+                gateway->stop();  // waiting requests answer 503 now; the outbox keeps them
+                // stop() is a no-op until listen has started: repeat until it has ended.
+                while (!done.load()) {
+                    server.stop();
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                }
+                return;
+            }
+        }
+    });
+    bool served = server.listen_after_bind();
+    done = true;
+    watcher.join();
+    gateway->stop();
+    spdlog::info("stopped; {} accepted, {} refused, {} unanswered (queued), {} left in outbox",
+                 service.stats().accepted.load(), service.stats().rejected.load(),
+                 service.stats().unanswered.load(), gateway->pending());
+    if (!served) {
+        spdlog::critical("the HTTP server failed on {}:{}", cfg.host, cfg.port);
+        return 1;
+    }
+    return 0;
+}
