@@ -281,6 +281,7 @@ struct loop::impl final : control_context {
                 std::int64_t left_us = batch_deadline_us - clock.steady_us();
                 wait_ms = left_us <= 0 ? 0 : (left_us + 999) / 1000;
             }
+            if (heartbeat) wait_ms = std::min<std::int64_t>(wait_ms, heartbeat_interval_us / 1000);
             const std::int64_t next_timer = desk.next_due_ms();
             if (next_timer != std::numeric_limits<std::int64_t>::max())
                 wait_ms = std::clamp<std::int64_t>(next_timer - clock.now_ms(), 0, wait_ms);
@@ -301,6 +302,10 @@ struct loop::impl final : control_context {
             if (items[1].revents & ZMQ_POLLIN) drain_control();
             for (std::size_t i = 0; i < subs.size(); ++i)
                 if (items[3 + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
+            if (heartbeat && clock.steady_us() - last_heartbeat_us >= heartbeat_interval_us) {
+                last_heartbeat_us = clock.steady_us();
+                heartbeat();
+            }
             if (desk.next_due_ms() <= clock.now_ms()) {
                 desk_output out;
                 desk.on_time(clock.now_ms(), engine, out);
@@ -812,6 +817,10 @@ struct loop::impl final : control_context {
     std::unordered_map<std::uint64_t, std::size_t> batch_keys;  // dedup key -> entries index
     std::int64_t batch_deadline_us = 0;
 
+    std::function<void()> heartbeat;
+    std::int64_t heartbeat_interval_us = 0;
+    std::int64_t last_heartbeat_us = 0;
+
     std::map<std::string, std::uint64_t> source_seq;  // last seq per subscribed source
     counters stats;
     log_limiter refusal_log{10};
@@ -836,6 +845,10 @@ void loop::run() {
 }
 void loop::stop() {
     impl_->stop();
+}
+void loop::set_heartbeat(std::function<void()> fn, std::int64_t interval_ms) {
+    impl_->heartbeat = std::move(fn);
+    impl_->heartbeat_interval_us = std::max<std::int64_t>(interval_ms, 1) * 1000;
 }
 std::string loop::ingest_endpoint() const {
     return impl::endpoint_of(impl_->ingest);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,10 @@ public:
     void run();
     // Asks run() to finish. Thread-safe and async-signal-safe.
     void stop();
+
+    // Calls `fn` from the loop thread at least every `interval_ms` while run() is running (for
+    // the systemd watchdog: a loop that stops turning stops calling it).
+    void set_heartbeat(std::function<void()> fn, std::int64_t interval_ms);
 
     // The endpoints actually bound (a "tcp://127.0.0.1:*" config gets its real port here).
     std::string ingest_endpoint() const;
