@@ -22,6 +22,7 @@
 #include "exceptions.h"
 #include "json.h"
 #include "render.h"
+#include "security.h"
 
 namespace {
 
@@ -89,6 +90,7 @@ struct tail_options {
     int timeout_ms = 5000;
     bool json = false;
     bool colour = false;
+    std::optional<baton::curve_client_keys> curve;  // when batond runs with security.curve
 };
 
 // Prints one relayed message (the data of exception.<kind> or task.escalation).
@@ -116,6 +118,7 @@ int run_tail(const tail_options& o, zmq::context_t& context) {
         sub.set(zmq::sockopt::linger, 0);
         sub.set(zmq::sockopt::subscribe, "exception.");
         sub.set(zmq::sockopt::subscribe, "task.escalation");
+        if (o.curve) baton::apply_curve_client(sub, *o.curve);
         sub.connect(o.relay);
     } catch (const zmq::error_t& e) {
         std::fprintf(stderr, "batonctl: cannot use %s: %s\n", o.relay.c_str(), e.what());
@@ -129,6 +132,9 @@ int run_tail(const tail_options& o, zmq::context_t& context) {
     auto call = [&](value request, value& reply) -> int {
         std::optional<value> r;
         try {
+            if (!client && o.curve)
+                client =
+                    std::make_unique<baton::adapters::control_client>(context, o.control, *o.curve);
             if (!client)
                 client = std::make_unique<baton::adapters::control_client>(context, o.control);
             r = client->call(request, std::chrono::milliseconds(o.timeout_ms), &error);
@@ -259,6 +265,17 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json, "Print the raw reply as JSON");
     app.add_option("--timeout", timeout_ms, "Milliseconds to wait for batond's reply")
         ->check(CLI::Range(1, 600000));
+    // CURVE (security.curve on in baton.yaml): batond's public key and this client's pair.
+    const char* env_server_key = std::getenv("BATON_CURVE_SERVER_KEY");
+    const char* env_key = std::getenv("BATON_CURVE_KEY");
+    std::string server_key = env_server_key ? env_server_key : "";
+    std::string key_name = env_key ? env_key : "";
+    app.add_option("--server-key", server_key,
+                   "batond's public key, a .key file or Z85 text, when batond runs with CURVE "
+                   "(default $BATON_CURVE_SERVER_KEY)");
+    app.add_option("--key", key_name,
+                   "Your CURVE key pair: --key keys/ops reads keys/ops.key and keys/ops.secret "
+                   "(default $BATON_CURVE_KEY)");
 
     baton::value request;
     std::function<std::string(const baton::value&)> render;
@@ -267,6 +284,14 @@ int main(int argc, char** argv) {
     status->callback([&] {
         request.set("cmd", "status");
         render = [](const baton::value& r) { return baton::ctl::render_status(r, now_ms()); };
+    });
+
+    auto* reload = app.add_subcommand(
+        "reload",
+        "Make batond re-read its schemas, flow, customers and log level (all or nothing)");
+    reload->callback([&] {
+        request.set("cmd", "reload");
+        render = [](const baton::value&) { return std::string("reloaded\n"); };
     });
 
     std::string order_id;
@@ -432,6 +457,17 @@ int main(int argc, char** argv) {
                    "No ANSI colours (they are only used on a terminal, and not with $NO_COLOR)");
     tail->callback([&] { tailing = true; });
 
+    std::string keygen_name, keygen_dir = ".";
+    bool keygen = false;
+    auto* keygen_cmd = app.add_subcommand(
+        "keygen",
+        "Write a CURVE key pair for batond or a client: NAME.key (public, mode 0644) and "
+        "NAME.secret (secret, mode 0600; never overwritten); prints the public key");
+    keygen_cmd->add_option("name", keygen_name, "Name of the pair, e.g. batond or sales-erp")
+        ->required();
+    keygen_cmd->add_option("--dir", keygen_dir, "Folder to write the files into (default .)");
+    keygen_cmd->callback([&] { keygen = true; });
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -445,6 +481,35 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
 
+    if (keygen) {
+        try {
+            const baton::curve_key_pair pair = baton::write_key_pair(keygen_dir, keygen_name);
+            std::printf("%s\n", pair.public_key.c_str());
+            std::fprintf(stderr,
+                         "batonctl: wrote %s/%s.key (public) and %s/%s.secret (secret, mode "
+                         "0600)\n",
+                         keygen_dir.c_str(), keygen_name.c_str(), keygen_dir.c_str(),
+                         keygen_name.c_str());
+            return exit_ok;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "batonctl: keygen: %s\n", e.what());
+            return exit_refused;
+        }
+    }
+    std::optional<baton::curve_client_keys> curve;
+    if (!server_key.empty() || !key_name.empty()) {
+        if (server_key.empty() || key_name.empty()) {
+            std::fprintf(stderr, "batonctl: CURVE needs both --server-key and --key\n");
+            return exit_usage;
+        }
+        try {
+            curve = baton::load_client_keys(server_key, key_name);
+        } catch (const baton::config_error& e) {
+            std::fprintf(stderr, "batonctl: %s\n", e.what());
+            return exit_usage;
+        }
+    }
+
     zmq::context_t context(1);
     if (tailing) {
         tail_options o;
@@ -453,13 +518,16 @@ int main(int argc, char** argv) {
         o.timeout_ms = timeout_ms;
         o.json = json;
         o.colour = !no_colour && !json && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+        o.curve = curve;
         return run_tail(o, context);
     }
     std::string error;
     std::optional<baton::value> reply;
     try {
-        baton::adapters::control_client client(context, endpoint);
-        reply = client.call(request, std::chrono::milliseconds(timeout_ms), &error);
+        auto client =
+            curve ? std::make_unique<baton::adapters::control_client>(context, endpoint, *curve)
+                  : std::make_unique<baton::adapters::control_client>(context, endpoint);
+        reply = client->call(request, std::chrono::milliseconds(timeout_ms), &error);
     } catch (const zmq::error_t& e) {
         std::fprintf(stderr, "batonctl: cannot use %s: %s\n", endpoint.c_str(), e.what());
         return exit_usage;

@@ -3,6 +3,7 @@
 
 #include <msgpack.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -60,7 +61,7 @@ bool convert(const msgpack::object& o, value& out, std::string& error) {
                 }
                 for (std::uint32_t j = 0; j < i; ++j)
                     if (map[j].key == key) {
-                        error = "decode: duplicate map key '" + std::string(key) + "'";
+                        error = "decode: duplicate map key '" + reason_text(key) + "'";
                         return false;
                     }
                 map[i].key.assign(key);
@@ -214,6 +215,20 @@ bool is_utf8(std::string_view s) {
         i += len;
     }
     return true;
+}
+
+std::string reason_text(std::string_view s, std::size_t limit) {
+    std::size_t n = std::min(s.size(), limit);
+    if (n < s.size())
+        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    std::string out;
+    out.reserve(n + 3);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        out += (c < 0x20 || c == 0x7f) ? '?' : s[i];
+    }
+    if (n < s.size()) out += "...";
+    return out;
 }
 
 }  // namespace baton

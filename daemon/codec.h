@@ -31,4 +31,8 @@ std::string encode_msgpack(const value& v);
 // True when `s` is well-formed UTF-8.
 bool is_utf8(std::string_view s);
 
+// Untrusted text quoted in a one-line reason: at most `limit` bytes (a UTF-8 sequence is not
+// cut; "..." marks the cut), control characters as '?'.
+std::string reason_text(std::string_view s, std::size_t limit = 64);
+
 }  // namespace baton

@@ -46,7 +46,7 @@ config load_config(const std::string& path) {
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map of settings");
     root.expect_keys({"data_dir", "schemas", "flow", "customers", "bus", "feed", "log", "batch",
-                      "dedup", "limits", "snapshot"});
+                      "dedup", "limits", "snapshot", "storage", "security"});
 
     c.data_dir = resolve_path(base, root.require_string("data_dir"));
     c.schemas_dir = resolve_path(base, root.require_string("schemas"));
@@ -151,10 +151,44 @@ config load_config(const std::string& path) {
         if (c.snapshot.interval_us <= 0) snap.child("interval").fail("must be longer than 0");
     }
 
+    if (root.has("storage")) {
+        auto storage = root.child("storage");
+        storage.expect_keys({"max_bytes"});
+        std::int64_t max = storage.get_int("max_bytes", 0);
+        if (max < 0) storage.child("max_bytes").fail("must be 0 (no cap) or a size in bytes");
+        if (max > 0 && max < (1 << 20))
+            storage.child("max_bytes").fail("must be at least 1048576 (1 MiB) when set");
+        c.storage_max_bytes = static_cast<std::uint64_t>(max);
+    }
+
+    if (root.has("security")) c.security = parse_security(root.child("security"), base);
+
     // Cross-field checks.
-    if (c.bus.ingest == c.bus.relay || c.bus.ingest == c.bus.control ||
-        c.bus.relay == c.bus.control)
+    // Two sockets cannot bind one endpoint; "host:*" picks a free port for each.
+    auto clash = [](const std::string& a, const std::string& b) {
+        return a == b && a.size() > 2 && a.compare(a.size() - 2, 2, ":*") != 0;
+    };
+    if (clash(c.bus.ingest, c.bus.relay) || clash(c.bus.ingest, c.bus.control) ||
+        clash(c.bus.relay, c.bus.control))
         root.child("bus").fail("ingest, relay and control need three different endpoints");
+    // Reachable from other machines only with CURVE, or when the config says so in as many words.
+    for (auto [key, endpoint] :
+         {std::pair{"ingest", &c.bus.ingest}, std::pair{"relay", &c.bus.relay},
+          std::pair{"control", &c.bus.control}})
+        if (!is_loopback_endpoint(*endpoint) && !c.security.curve && !c.security.insecure)
+            root.child("bus").child(key).fail(
+                "'" + *endpoint +
+                "' is reachable from other machines: turn on security.curve, or set "
+                "security.insecure: true to run without authentication");
+    for (std::size_t i = 0; i < c.bus.subscribe.size(); ++i) {
+        const subscribe_config& sc = c.bus.subscribe[i];
+        if (!sc.bind || is_loopback_endpoint(sc.endpoint) || c.security.insecure) continue;
+        auto entry = root.child("bus").child("subscribe").item(i);
+        entry.child("endpoint")
+            .fail("'" + sc.endpoint +
+                  "' binds a subscribe socket (never CURVE) where other machines reach it: set "
+                  "security.insecure: true to allow it");
+    }
     return c;
 }
 

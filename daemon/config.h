@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "config_error.h"
+#include "security.h"
 
 namespace baton {
 
@@ -43,24 +44,27 @@ struct limits_config {
 
 struct snapshot_config {
     std::int64_t interval_us = 60LL * 1000000;  // how often changed orders are stored
-    std::size_t max_orders = 2000;  // ...and as soon as this many have changed
+    std::size_t max_orders = 2000;              // ...and as soon as this many have changed
 };
 
 struct config {
-    std::string file;            // absolute path of the config file itself
-    std::string data_dir;        // absolute
-    std::string schemas_dir;     // absolute
-    std::string flow_file;       // absolute
-    std::string customers_file;  // absolute
-    std::string feed_path;       // absolute
+    std::string file;                        // absolute path of the config file itself
+    std::string data_dir;                    // absolute
+    std::string schemas_dir;                 // absolute
+    std::string flow_file;                   // absolute
+    std::string customers_file;              // absolute
+    std::string feed_path;                   // absolute
     std::size_t feed_max_bytes = 64u << 20;  // rotate the feed file past this size
-    int feed_keep = 5;                        // rotated feed files kept
+    int feed_keep = 5;                       // rotated feed files kept
     std::string log_level = "info";
     bus_config bus;
     batch_config batch;
     dedup_config dedup;
     limits_config limits;
     snapshot_config snapshot;
+    std::uint64_t storage_max_bytes = 0;  // the database may not grow past this; 0: no cap
+    // CURVE, client keys and rights (off by default).
+    security_config security;
 };
 
 // Reads and checks a config file; throws config_error naming file, key path and reason.

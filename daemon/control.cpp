@@ -1,6 +1,8 @@
 // Dispatch and argument checks of control commands.
 #include "control.h"
 
+#include "codec.h"
+
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -32,7 +34,7 @@ bool check_args(const value& request, std::initializer_list<const char*> allowed
         bool ok = false;
         for (const char* a : allowed) ok = ok || m.key == a;
         if (!ok) {
-            error = "unknown argument '" + m.key + "'";
+            error = "unknown argument '" + reason_text(m.key) + "'";
             return false;
         }
     }
@@ -60,7 +62,7 @@ value handle_control(const value& request, control_context& ctx) {
         if (!id || !id->is_string() || id->as_string().empty())
             return control_error("order: 'id' (string) is required");
         auto o = ctx.order(id->as_string());
-        if (!o) return control_error("order '" + id->as_string() + "' is not known");
+        if (!o) return control_error("order '" + reason_text(id->as_string()) + "' is not known");
         value result;
         result.set("order", std::move(*o));
         return ok_with(std::move(result));
@@ -132,8 +134,10 @@ value handle_control(const value& request, control_context& ctx) {
             return control_error(error);
         if (f.state != "open" && f.state != "acknowledged" && f.state != "resolved" &&
             f.state != "all")
-            return control_error("exceptions: 'state' must be open, acknowledged, resolved or "
-                                 "all, got '" + f.state + "'");
+            return control_error(
+                "exceptions: 'state' must be open, acknowledged, resolved or "
+                "all, got '" +
+                f.state + "'");
         if (!f.kind.empty() && !is_exception_kind(f.kind))
             return control_error("exceptions: unknown kind '" + f.kind + "'");
         return ok_with(ctx.exceptions(f));
@@ -161,9 +165,9 @@ value handle_control(const value& request, control_context& ctx) {
             if (id->to_uint64(n) && n > 0) parsed = n;
         }
         if (!parsed)
-            return control_error(name + ": 'id' must be " +
-                                 (prefix == 'T' ? "a task id like T-12"
-                                                : "an exception id like E-7"));
+            return control_error(
+                name + ": 'id' must be " +
+                (prefix == 'T' ? "a task id like T-12" : "an exception id like E-7"));
         std::string by, note;
         if (!string_arg("by", by) || !string_arg("note", note)) return control_error(error);
         if (by.empty()) return control_error(name + ": 'by' (who you are) is required");
@@ -171,6 +175,12 @@ value handle_control(const value& request, control_context& ctx) {
             return control_error(name + ": 'by' is limited to 64 bytes and 'note' to 2000");
         std::string refused = ctx.act(name, *parsed, by, note);
         if (!refused.empty()) return control_error(refused);
+        return ok_with(value(value_map{}));
+    }
+    if (name == "reload") {
+        if (!check_args(request, {}, error)) return control_error(error);
+        std::string refused = ctx.act("reload", 0, "", "");
+        if (!refused.empty()) return control_error("reload: " + refused);
         return ok_with(value(value_map{}));
     }
     if (name == "kpi") {
@@ -183,7 +193,7 @@ value handle_control(const value& request, control_context& ctx) {
         if (until <= since) return control_error("kpi: 'until' must be after 'since'");
         return ok_with(ctx.kpi(since, until));
     }
-    return control_error("unknown command '" + name + "'");
+    return control_error("unknown command '" + reason_text(name) + "'");
 }
 
 }  // namespace baton

@@ -42,7 +42,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         bool known = false;
         for (auto k : known_keys) known = known || m.key == k;
         if (!known) {
-            reason = "envelope: unknown key '" + m.key + "'";
+            reason = "envelope: unknown key '" + reason_text(m.key) + "'";
             return false;
         }
     }
@@ -122,8 +122,8 @@ bool decode_inbound(std::string_view topic_frame, std::string_view bytes,
                     const decode_limits& limits, envelope& out, std::string& reason) {
     if (!decode(bytes, limits, false, out, reason)) return false;
     if (topic_frame != out.topic) {
-        reason = "topic: frame says '" + std::string(topic_frame) + "' but the envelope says '" +
-                 out.topic + "'";
+        reason = "topic: frame says '" + reason_text(topic_frame) + "' but the envelope says '" +
+                 reason_text(out.topic) + "'";
         return false;
     }
     return true;

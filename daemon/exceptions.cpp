@@ -66,7 +66,9 @@ bool stage_bound(const std::string& kind) {
            kind == "invoice_missing";
 }
 
-std::string dept_of_topic(const std::string& topic) { return topic.substr(0, topic.find('.')); }
+std::string dept_of_topic(const std::string& topic) {
+    return topic.substr(0, topic.find('.'));
+}
 
 }  // namespace
 
@@ -82,8 +84,8 @@ const char* severity_name(severity s) {
 }
 
 std::optional<severity> severity_from(const std::string& name) {
-    for (auto s : {severity::warning, severity::low, severity::medium, severity::high,
-                   severity::critical})
+    for (auto s :
+         {severity::warning, severity::low, severity::medium, severity::high, severity::critical})
         if (name == severity_name(s)) return s;
     return std::nullopt;
 }
@@ -94,8 +96,12 @@ bool is_exception_kind(const std::string& kind) {
     return false;
 }
 
-std::string exception_id_text(std::uint64_t id) { return "E-" + std::to_string(id); }
-std::string task_id_text(std::uint64_t id) { return "T-" + std::to_string(id); }
+std::string exception_id_text(std::uint64_t id) {
+    return "E-" + std::to_string(id);
+}
+std::string task_id_text(std::uint64_t id) {
+    return "T-" + std::to_string(id);
+}
 
 std::optional<std::uint64_t> parse_record_id(const std::string& text, char prefix) {
     std::string digits = text;
@@ -286,8 +292,8 @@ void exception_desk::open_task(const exception_record& e, const std::string& dep
     t.opened_ms = now_ms;
     t.due_ms = now_ms + flow_.task_due_us / 1000;
     auto& stored = tasks_[t.id] = std::move(t);
-    timers_.push({stored.due_ms, nullptr, static_cast<std::int64_t>(stored.id), 0,
-                  timer_kind::task, 0});
+    timers_.push(
+        {stored.due_ms, nullptr, static_cast<std::int64_t>(stored.id), 0, timer_kind::task, 0});
     out.tasks.push_back({"opened", stored, cause});
 }
 
@@ -324,8 +330,7 @@ void exception_desk::schedule_stage(const order& o, int step) {
     // Entry time and visit number together name this stay: two stage changes in the same
     // millisecond (one batch) must not let the old stage's timer judge the new stage.
     timers_.push({due, &o, o.stage_since_ms, static_cast<std::uint32_t>(o.visits.size()),
-                  timer_kind::stage,
-                  static_cast<std::uint8_t>(std::min(step, 255))});
+                  timer_kind::stage, static_cast<std::uint8_t>(std::min(step, 255))});
 }
 
 void exception_desk::schedule_order(const order& o, std::int64_t now_ms) {
@@ -419,8 +424,8 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
                             o.id + ": " + topic + " from " + event.source +
                                 " arrived but sales never placed this order",
                             now_ms, cause, out);
-            open_task(e, "sales", "enter order " + o.id + " or have " + event.source +
-                                      " correct the order id",
+            open_task(e, "sales",
+                      "enter order " + o.id + " or have " + event.source + " correct the order id",
                       now_ms, cause, out);
         }
     } else if (o.placed) {  // a cancel resolves it below, as cancelled
@@ -474,8 +479,9 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
                             now_ms, cause, out);
             open_task(e, "finance", "review the credit limit breach on " + o.id, now_ms, cause,
                       out);
-            open_task(e, "sales", "talk to " + o.customer + " about the credit limit (" + o.id + ")",
-                      now_ms, cause, out);
+            open_task(e, "sales",
+                      "talk to " + o.customer + " about the credit limit (" + o.id + ")", now_ms,
+                      cause, out);
         }
     }
     if (approved)
@@ -497,8 +503,8 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
         auto& e = raise("delivery_failed", &o, o.customer, "logistics", raise_by(base, 1),
                         "delivery of " + o.id + " failed: " + text(event.data, "reason"), now_ms,
                         cause, out);
-        open_task(e, "logistics", "re-plan the delivery of " + o.id + " with " + o.customer,
-                  now_ms, cause, out);
+        open_task(e, "logistics", "re-plan the delivery of " + o.id + " with " + o.customer, now_ms,
+                  cause, out);
     }
     if (o.has("delivered")) {
         for (const char* kind : {"delivery_failed", "delivery_late"})
@@ -511,8 +517,8 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
         for (std::uint32_t i = 0; i < o.cases.size(); ++i)
             if (o.cases[i].state == "open" && o.cases[i].opened_ms == now_ms &&
                 o.cases[i].id == text(event.data, "case")) {
-                std::int64_t sla = o.cases[i].kind == "complaint" ? flow_.complaint_sla_us
-                                                                  : flow_.return_sla_us;
+                std::int64_t sla =
+                    o.cases[i].kind == "complaint" ? flow_.complaint_sla_us : flow_.return_sla_us;
                 timers_.push({now_ms + sla / 1000, &o, now_ms, i, timer_kind::case_due, 0});
             }
     for (const auto& c : o.cases)
@@ -541,8 +547,8 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
             // The customer agreed a new date that is still ahead: the old promise is settled.
             if (*start + day_ms > now_ms)
                 if (exception_record* e = find_open(o.id, "delivery_late"))
-                    resolve_record(*e, "baton", "promised date moved to " + o.promised_date,
-                                   now_ms, cause, out);
+                    resolve_record(*e, "baton", "promised date moved to " + o.promised_date, now_ms,
+                                   cause, out);
         }
     if (change.stage_changed || change.promise_changed || topic == "production.order.scheduled")
         check_delivery_risk(o, customers, now_ms, cause, out);
@@ -568,8 +574,8 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
                     sibling_escalated = true;
             if (ex != exceptions_.end() && ex->second.state != "resolved" && !sibling_escalated)
                 escalate(ex->second, raise_by(ex->second.level, 1),
-                         ex->second.detail + "; task " + task_id_text(task.id) + " overdue",
-                         now_ms, out);
+                         ex->second.detail + "; task " + task_id_text(task.id) + " overdue", now_ms,
+                         out);
             return;
         }
         const order& o = *t.target;
@@ -595,12 +601,12 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
                     return;
                 }
                 if (!find_open(o.id, kind)) {
-                    auto& e = raise(kind, &o, o.customer, s->holder, severity::warning,
-                                    o.id + " has been in " + o.stage + " for " + human(held) +
-                                        "; " + sla_text + " (" +
-                                        std::to_string(flow_.warning_percent) +
-                                        "% used); holder " + s->holder,
-                                    now_ms, "", out);
+                    auto& e =
+                        raise(kind, &o, o.customer, s->holder, severity::warning,
+                              o.id + " has been in " + o.stage + " for " + human(held) + "; " +
+                                  sla_text + " (" + std::to_string(flow_.warning_percent) +
+                                  "% used); holder " + s->holder,
+                              now_ms, "", out);
                     e.stage = o.stage;
                     e.since_ms = o.stage_since_ms;
                     out.exceptions.back().record.stage = o.stage;
@@ -791,10 +797,11 @@ std::vector<const exception_record*> exception_desk::exceptions(const exception_
         out.push_back(&e);
     }
     // Most severe first, then oldest: that is the order a lead works through them.
-    std::stable_sort(out.begin(), out.end(), [](const exception_record* a, const exception_record* b) {
-        if (a->level != b->level) return a->level > b->level;
-        return a->raised_ms < b->raised_ms;
-    });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const exception_record* a, const exception_record* b) {
+                         if (a->level != b->level) return a->level > b->level;
+                         return a->raised_ms < b->raised_ms;
+                     });
     if (out.size() > f.limit) out.resize(f.limit);
     return out;
 }
@@ -830,12 +837,26 @@ std::vector<const task_record*> exception_desk::tasks_of(const std::string& orde
     return tasks(f);
 }
 
-std::size_t exception_desk::open_exceptions() const { return open_by_key_.size(); }
+std::size_t exception_desk::open_exceptions() const {
+    return open_by_key_.size();
+}
 
 std::size_t exception_desk::open_tasks() const {
     std::size_t n = 0;
     for (const auto& [id, t] : tasks_) n += t.state != "done" ? 1 : 0;
     return n;
+}
+
+void exception_desk::set_flow(const flow_def& flow, const relay_engine& relay,
+                              std::int64_t now_ms) {
+    flow_ = flow;
+    timers_.clear();
+    timers_.reserve(relay.orders().size() * 2 + tasks_.size());
+    for (const auto& [id, t] : tasks_)
+        if (t.state == "open")
+            timers_.push(
+                {t.due_ms, nullptr, static_cast<std::int64_t>(t.id), 0, timer_kind::task, 0});
+    for (const auto& [id, o] : relay.orders()) schedule_order(o, now_ms);
 }
 
 void exception_desk::restore(std::vector<exception_record> exceptions,
@@ -857,8 +878,8 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
     for (auto& t : tasks) {
         next_task_id_ = std::max(next_task_id_, t.id + 1);
         if (t.state == "open")
-            timers_.push({t.due_ms, nullptr, static_cast<std::int64_t>(t.id), 0, timer_kind::task,
-                          0});
+            timers_.push(
+                {t.due_ms, nullptr, static_cast<std::int64_t>(t.id), 0, timer_kind::task, 0});
         tasks_[t.id] = std::move(t);
     }
     for (const auto& [id, o] : relay.orders()) schedule_order(o, now_ms);

@@ -27,29 +27,29 @@ std::optional<severity> severity_from(const std::string& name);
 
 // The kinds of DESIGN.md.
 inline constexpr const char* exception_kinds[] = {
-    "stage_overdue", "delivery_at_risk", "delivery_late",   "credit_hold",   "payment_overdue",
-    "die_overdue",   "qc_failed",        "delivery_failed", "case_overdue",  "invoice_missing",
-    "out_of_sequence", "unknown_order",  "feed_gap"};
+    "stage_overdue",   "delivery_at_risk", "delivery_late",   "credit_hold",  "payment_overdue",
+    "die_overdue",     "qc_failed",        "delivery_failed", "case_overdue", "invoice_missing",
+    "out_of_sequence", "unknown_order",    "feed_gap"};
 bool is_exception_kind(const std::string& kind);
 
 struct exception_record {
     std::uint64_t id = 0;
     std::string kind;
-    std::string order;        // "" for feed_gap
+    std::string order;  // "" for feed_gap
     std::string customer;
-    std::string dept;         // the department that owns it
+    std::string dept;  // the department that owns it
     severity level = severity::low;
-    std::string state;        // open, acknowledged or resolved
-    std::string detail;       // one line a person understands
-    std::string stage;        // stage-bound kinds: the stage it watches
-    std::int64_t since_ms = 0;  // stage-bound kinds: when the order entered that stage
-    std::string scope;        // feed_gap: the source; cases: the case id
+    std::string state;                    // open, acknowledged or resolved
+    std::string detail;                   // one line a person understands
+    std::string stage;                    // stage-bound kinds: the stage it watches
+    std::int64_t since_ms = 0;            // stage-bound kinds: when the order entered that stage
+    std::string scope;                    // feed_gap: the source; cases: the case id
     std::vector<std::string> resolve_on;  // milestones whose arrival removes the cause
-    int step = 0;             // timer steps taken: 0 warning, 1 overdue, 2.. escalations
+    int step = 0;  // timer steps taken: 0 warning, 1 overdue, 2.. escalations
     std::int64_t raised_ms = 0;
     std::int64_t updated_ms = 0;
     std::int64_t resolved_ms = 0;
-    std::string by;           // who acknowledged or resolved it ("baton" when it resolved itself)
+    std::string by;  // who acknowledged or resolved it ("baton" when it resolved itself)
     std::string note;
 };
 
@@ -57,8 +57,8 @@ struct task_record {
     std::uint64_t id = 0;
     std::string dept;
     std::string order;
-    std::string action;        // "finance: review credit hold on SO-123"
-    std::string state;         // open, escalated or done
+    std::string action;  // "finance: review credit hold on SO-123"
+    std::string state;   // open, escalated or done
     std::uint64_t exception_id = 0;
     std::int64_t opened_ms = 0;
     std::int64_t due_ms = 0;
@@ -141,8 +141,9 @@ public:
     // Start-up: stored records back, then timers for every open order, case and task.
     void restore(std::vector<exception_record> exceptions, std::vector<task_record> tasks,
                  const relay_engine& relay, std::int64_t now_ms);
-    // New flow (reload): deadlines from now on use its SLAs.
-    void set_flow(const flow_def& flow) { flow_ = flow; }
+    // New flow (reload): every stage, promise and case timer is scheduled again with its SLAs;
+    // open exceptions and tasks stay as they are.
+    void set_flow(const flow_def& flow, const relay_engine& relay, std::int64_t now_ms);
 
 private:
     struct open_key_hash;

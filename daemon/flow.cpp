@@ -32,8 +32,9 @@ flow_def load_flow(const std::string& path) {
         } catch (const std::exception&) {
         }
         if (percent < 1 || percent > 99)
-            root.child("warning_at").fail("expected a share of the SLA from 1% to 99%, got '" +
-                                          root.child("warning_at").as_string() + "'");
+            root.child("warning_at")
+                .fail("expected a share of the SLA from 1% to 99%, got '" +
+                      root.child("warning_at").as_string() + "'");
         f.warning_percent = percent;
     }
     if (root.has("cases")) {

@@ -28,7 +28,7 @@ struct stage_def {
 struct flow_def {
     bool auto_credit = false;  // approve within-limit orders of credit-terms customers
     std::vector<stage_def> stages;
-    int warning_percent = 75;                          // warn when this much of an SLA is used
+    int warning_percent = 75;                           // warn when this much of an SLA is used
     std::int64_t complaint_sla_us = 5LL * 86400000000;  // a complaint must be answered in
     std::int64_t return_sla_us = 10LL * 86400000000;    // a return must be closed in
     std::int64_t task_due_us = 4LL * 3600000000;        // a coordination task is due in

@@ -51,7 +51,7 @@ refusal admit_event(const ingest_rules& rules, std::string_view topic_frame,
     if (!decode_inbound(topic_frame, envelope_bytes, rules.limits, out, reason))
         return refusal_of(reason);
     if (is_relay_topic(out.topic)) {
-        reason = "forbidden: topic '" + out.topic + "' is published by batond only";
+        reason = "forbidden: topic '" + reason_text(out.topic) + "' is published by batond only";
         return refusal::forbidden;
     }
     if (out.source == "baton") {
@@ -60,7 +60,7 @@ refusal admit_event(const ingest_rules& rules, std::string_view topic_frame,
     }
     const auto* info = rules.schemas->find(out.topic);
     if (!info) {
-        reason = "topic: unknown topic '" + out.topic + "'";
+        reason = "topic: unknown topic '" + reason_text(out.topic) + "'";
         return refusal::topic;
     }
     if (info->order_required && !out.order) {

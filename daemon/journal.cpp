@@ -323,8 +323,8 @@ void journal::write_snapshot(const snapshot_header& header,
     sqlite3_stmt* put = nullptr;
     sqlite3_stmt* meta = nullptr;
     try {
-        if (sqlite3_prepare_v2(db_, "INSERT INTO snapshot_log(id, state) VALUES(?,?)",
-                               -1, &put, nullptr) != SQLITE_OK ||
+        if (sqlite3_prepare_v2(db_, "INSERT INTO snapshot_log(id, state) VALUES(?,?)", -1, &put,
+                               nullptr) != SQLITE_OK ||
             sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)",
                                -1, &meta, nullptr) != SQLITE_OK)
             fail("prepare snapshot");
@@ -380,8 +380,8 @@ snapshot_header journal::load_snapshot(
     }
     sqlite3_finalize(s);
     if (h.journal_seq == 0) return h;
-    if (sqlite3_prepare_v2(db_, "SELECT id, state FROM snapshot_log ORDER BY seq", -1, &s, nullptr) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(db_, "SELECT id, state FROM snapshot_log ORDER BY seq", -1, &s,
+                           nullptr) != SQLITE_OK)
         fail("prepare snapshot read");
     try {
         while (sqlite3_step(s) == SQLITE_ROW) {
@@ -395,6 +395,18 @@ snapshot_header journal::load_snapshot(
     }
     sqlite3_finalize(s);
     return h;
+}
+
+void journal::set_max_bytes(std::uint64_t max_bytes) {
+    sqlite3_stmt* s = nullptr;
+    std::int64_t page_size = 4096;
+    if (sqlite3_prepare_v2(db_, "PRAGMA page_size", -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        page_size = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    const std::uint64_t pages =
+        max_bytes == 0 ? 4294967294ULL : std::max<std::uint64_t>(1, max_bytes / page_size);
+    exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
 }
 
 void journal::clear_snapshot() {

@@ -113,6 +113,10 @@ public:
     // an id replaces an earlier one); returns the header (journal_seq 0 when none was written).
     snapshot_header load_snapshot(
         const std::function<void(const std::string&, const std::string&)>& fn) const;
+    // Caps the database file (0: no cap). Past it every commit fails as on a full disk, until
+    // the cap is raised or space is freed.
+    void set_max_bytes(std::uint64_t max_bytes);
+
     // Forgets the stored state, so the next start rebuilds it from the journal.
     void clear_snapshot();
 

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <limits>
 #include <array>
 #include <cerrno>
+#include <limits>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -18,14 +18,16 @@
 #include "clock.h"
 #include "control.h"
 #include "dedup.h"
-#include "ingest.h"
-#include "journal.h"
 #include "exceptions.h"
 #include "feed.h"
+#include "ingest.h"
+#include "journal.h"
 #include "json.h"
 #include "kpi.h"
 #include "relay.h"
+#include "security.h"
 #include "version.h"
+#include "zap.h"
 
 namespace baton {
 
@@ -71,13 +73,8 @@ struct counters {
     std::uint64_t batches = 0;
     std::uint64_t commit_failures = 0;
     std::uint64_t control_requests = 0;
-    std::uint64_t failures_seen = 0;  // commit_failures already reported to a caller
-    // True once for each commit failure since the last call.
-    bool commit_failures_since_check() {
-        bool failed = commit_failures != failures_seen;
-        failures_seen = commit_failures;
-        return failed;
-    }
+    std::uint64_t reloads = 0;
+    std::uint64_t reloads_refused = 0;
 };
 
 struct pending_ack {
@@ -129,7 +126,10 @@ struct loop::impl final : control_context {
         rebuild();
 
         wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+        reload_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (wake_fd < 0 || reload_fd < 0)
+            throw std::system_error(errno, std::generic_category(), "eventfd");
+        store.set_max_bytes(cfg.storage_max_bytes);
 
         const auto max_msg = static_cast<std::int64_t>(cfg.limits.max_message_bytes);
         for (zmq::socket_t* sock : {&ingest, &control}) {
@@ -140,6 +140,7 @@ struct loop::impl final : control_context {
         }
         relay.set(zmq::sockopt::sndhwm, 100000);
         relay.set(zmq::sockopt::linger, 0);
+        if (cfg.security.curve) start_curve();
         ingest.bind(cfg.bus.ingest);
         relay.bind(cfg.bus.relay);
         control.bind(cfg.bus.control);
@@ -164,6 +165,7 @@ struct loop::impl final : control_context {
 
     ~impl() override {
         if (wake_fd >= 0) ::close(wake_fd);
+        if (reload_fd >= 0) ::close(reload_fd);
     }
 
     static std::string endpoint_of(const zmq::socket_t& s) {
@@ -272,12 +274,22 @@ struct loop::impl final : control_context {
         items.push_back({ingest.handle(), 0, ZMQ_POLLIN, 0});
         items.push_back({control.handle(), 0, ZMQ_POLLIN, 0});
         items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
+        items.push_back({nullptr, reload_fd, ZMQ_POLLIN, 0});
+        const std::size_t first_sub = items.size();
         for (auto& s : subs) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
 
         bool stopping = false;
         while (!stopping) {
+            // While storage fails, input waits in ZeroMQ and TCP (nothing is acked, so clients
+            // keep their events); queries are still answered.
+            const bool storing = storage_error.empty();
+            items[0].events = storing ? ZMQ_POLLIN : 0;
+            for (std::size_t i = first_sub; i < items.size(); ++i)
+                items[i].events = storing ? ZMQ_POLLIN : 0;
             std::int64_t wait_ms = 1000;
-            if (!entries.empty()) {
+            if (!storing) {
+                wait_ms = std::max<std::int64_t>(0, (storage_retry_us - clock.steady_us()) / 1000);
+            } else if (!entries.empty()) {
                 std::int64_t left_us = batch_deadline_us - clock.steady_us();
                 wait_ms = left_us <= 0 ? 0 : (left_us + 999) / 1000;
             }
@@ -298,15 +310,25 @@ struct loop::impl final : control_context {
                 stopping = true;
                 break;
             }
-            if (items[0].revents & ZMQ_POLLIN) drain_ingest();
+            if (items[3].revents & ZMQ_POLLIN) {
+                std::uint64_t n;
+                [[maybe_unused]] auto r = ::read(reload_fd, &n, sizeof n);
+                std::string error = reload();
+                if (!error.empty()) spdlog::error("reload refused, nothing changed: {}", error);
+            }
             if (items[1].revents & ZMQ_POLLIN) drain_control();
+            if (!storage_error.empty()) {
+                if (clock.steady_us() >= storage_retry_us) commit();  // try the same batch again
+                continue;
+            }
+            if (items[0].revents & ZMQ_POLLIN) drain_ingest();
             for (std::size_t i = 0; i < subs.size(); ++i)
-                if (items[3 + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
+                if (items[first_sub + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
             if (heartbeat && clock.steady_us() - last_heartbeat_us >= heartbeat_interval_us) {
                 last_heartbeat_us = clock.steady_us();
                 heartbeat();
             }
-            if (desk.next_due_ms() <= clock.now_ms()) {
+            if (storage_error.empty() && desk.next_due_ms() <= clock.now_ms()) {
                 desk_output out;
                 desk.on_time(clock.now_ms(), engine, out);
                 if (!out.empty()) {
@@ -332,13 +354,111 @@ struct loop::impl final : control_context {
         [[maybe_unused]] auto r = ::write(wake_fd, &one, sizeof one);
     }
 
+    void request_reload() {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(reload_fd, &one, sizeof one);
+    }
+
+    // Re-reads the config's log level, the schemas, the flow and the customers, all or nothing.
+    // "" when applied, else why nothing changed.
+    std::string reload() {
+        config next;
+        loop_inputs in;
+        try {
+            next = load_config(cfg.file);
+            in = load_inputs(next);
+        } catch (const config_error& e) {
+            ++stats.reloads_refused;
+            return e.what();
+        }
+        if (next.data_dir != cfg.data_dir || next.bus.ingest != cfg.bus.ingest ||
+            next.bus.relay != cfg.bus.relay || next.bus.control != cfg.bus.control ||
+            next.feed_path != cfg.feed_path)
+            spdlog::warn(
+                "reload: data_dir, bus endpoints and the feed path change only with a "
+                "restart; the rest is applied now");
+        schemas = std::move(in.schemas);  // rules.schemas points at this member
+        flow = std::move(in.flow);
+        seed_customers = std::move(in.customers);
+        engine.set_flow(flow);
+        engine.update_masters(seed_customers);
+        desk.set_flow(flow, engine, clock.now_ms());  // deadlines from now on use the new SLAs
+        cfg.log_level = next.log_level;
+        spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+        cfg.batch = next.batch;
+        cfg.snapshot = next.snapshot;
+        if (next.storage_max_bytes != cfg.storage_max_bytes) {
+            cfg.storage_max_bytes = next.storage_max_bytes;
+            store.set_max_bytes(cfg.storage_max_bytes);
+        }
+        update_security(next.security);
+        ++stats.reloads;
+        spdlog::info("reloaded {}: {} topics, {} stages, {} customers, log level {}", cfg.file,
+                     schemas.topics().size(), flow.stages.size(), seed_customers.size(),
+                     cfg.log_level);
+        if (!storage_error.empty()) storage_retry_us = 0;  // maybe there is room now
+        return "";
+    }
+
+    // --- security (CURVE, ZAP, rights) -----------------------------------------------------
+
+    // Before the sockets bind: the ZAP handler first, so no handshake finds it missing.
+    void start_curve() {
+        zap = std::make_unique<zap_handler>(
+            ctx, policy,
+            std::vector<std::pair<std::string, zmq::socket_t*>>{
+                {"ingest", &ingest}, {"relay", &relay}, {"control", &control}});
+        for (zmq::socket_t* sock : {&ingest, &relay, &control})
+            apply_curve_server(*sock, cfg.security);
+        spdlog::info("CURVE on (ZAP domain {}): {} clients known; server public key {}", zap_domain,
+                     cfg.security.clients.size(), cfg.security.server_public_key);
+    }
+
+    // The client name the ZAP handler gave the peer that sent `frame`; "" without CURVE.
+    static std::string user_of(const zmq::message_t& frame) {
+        const char* user = zmq_msg_gets(frame.handle(), "User-Id");
+        return user ? user : "";
+    }
+
+    // "" when the sender of `frame` may run `request`, else the refusal (counted, logged).
+    std::string control_rights(const value& request, const zmq::message_t& frame) {
+        if (!policy->enabled()) return "";
+        const value* cmd = request.is_map() ? request.find("cmd") : nullptr;
+        const std::string name = cmd && cmd->is_string() ? cmd->as_string() : "";
+        const std::string user = user_of(frame);
+        std::string refused = policy->check_control(user, name);
+        if (refused.empty()) return "";
+        ++control_forbidden;
+        std::uint64_t suppressed = 0;
+        if (refusal_log.allow(clock.now_ms(), suppressed))
+            spdlog::warn("control: refused '{}' from {}: {}{}", name,
+                         user.empty() ? "(unknown)" : user, refused,
+                         suppressed ? fmt::format(" ({} more not logged)", suppressed) : "");
+        return refused;
+    }
+
+    // On reload: the client list and rights apply at once (to connected clients too, message
+    // by message); turning CURVE on or off and the server key wait for a restart.
+    void update_security(const security_config& next) {
+        if (next.curve != cfg.security.curve ||
+            next.server_secret_key != cfg.security.server_secret_key) {
+            spdlog::warn(
+                "reload: security.curve and security.server_secret_key change only with a "
+                "restart; the client list is applied now");
+        }
+        if (!cfg.security.curve) return;
+        cfg.security.clients = next.clients;
+        policy = std::make_shared<access_policy>(cfg.security);
+        zap->set_policy(policy);
+    }
+
     // --- ingest ---------------------------------------------------------------------------
 
     void drain_ingest() {
         // Bounded so control requests are served while a producer floods us.
         const std::size_t budget = cfg.batch.max_events * 4;
         std::vector<zmq::message_t> frames;
-        for (std::size_t n = 0; n < budget; ++n) {
+        for (std::size_t n = 0; n < budget && storage_error.empty(); ++n) {
             frames.clear();
             auto got =
                 zmq::recv_multipart(ingest, std::back_inserter(frames), zmq::recv_flags::dontwait);
@@ -363,6 +483,14 @@ struct loop::impl final : control_context {
             refuse(peer, env.id, reason);
             return;
         }
+        if (policy->enabled()) {
+            // Who may publish what: decided by the CURVE identity, not by what the event says.
+            reason = policy->check_publish(user_of(frames[2]), env.topic, env.source);
+            if (!reason.empty()) {
+                refuse(peer, env.id, reason);
+                return;
+            }
+        }
         accept(std::move(env), frames[2].to_string_view(), origin::ingest, &peer);
     }
 
@@ -373,7 +501,7 @@ struct loop::impl final : control_context {
         (void)zmq::send_multipart(ingest, msg, zmq::send_flags::dontwait);
         std::uint64_t suppressed = 0;
         if (refusal_log.allow(clock.now_ms(), suppressed))
-            spdlog::warn("nack {}: {}{}", id.empty() ? "(no id)" : id, reason,
+            spdlog::warn("nack {}: {}{}", id.empty() ? "(no id)" : reason_text(id), reason,
                          suppressed ? fmt::format(" ({} more not logged)", suppressed) : "");
     }
 
@@ -433,18 +561,27 @@ struct loop::impl final : control_context {
         try {
             store.commit(batch);
         } catch (const journal_error& e) {
-            // Nothing of this batch was acked or relayed: clients resend and nothing is lost.
-            // The order state already saw these events, so it is rebuilt from what is durable.
+            // Nothing of this batch is acked or relayed. It is kept as it is (the order state
+            // already includes it) and written again every second; meanwhile no input is read.
             ++stats.commit_failures;
-            spdlog::error("commit of {} events failed, none acked: {}", entries.size(), e.what());
-            clear_batch();
-            try {
-                rebuild_state();
-            } catch (const journal_error& again) {
-                spdlog::critical("cannot rebuild the order state: {}", again.what());
-                throw;
+            if (storage_error.empty()) {
+                storage_failing_since_ms = clock.now_ms();
+                spdlog::critical(
+                    "storage failing, acking nothing until it can write again: {} "
+                    "({} events waiting)",
+                    e.what(), entries.size());
+            } else if (stats.commit_failures % 60 == 0) {
+                spdlog::critical("storage still failing after {} attempts: {}",
+                                 stats.commit_failures, e.what());
             }
+            storage_error = e.what();
+            storage_retry_us = clock.steady_us() + 1000000;
             return;
+        }
+        if (!storage_error.empty()) {
+            spdlog::warn("storage recovered: {} events committed after {} s of failures",
+                         entries.size(), (clock.now_ms() - storage_failing_since_ms) / 1000);
+            storage_error.clear();
         }
         ++stats.batches;
         for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -519,6 +656,7 @@ struct loop::impl final : control_context {
     // Stores the orders changed since the last snapshot; a restart replays only what follows.
     void write_snapshot() {
         last_snapshot_us = clock.steady_us();
+        if (!storage_error.empty() || !batch.empty()) return;  // only at a committed point
         if (store.last_seq() == snapshot_seq) return;
         std::vector<std::pair<std::string, std::string>> changed;
         for (const auto& id : engine.take_changed())
@@ -560,8 +698,8 @@ struct loop::impl final : control_context {
                 ++stats.subscribe_refused;
                 std::uint64_t suppressed = 0;
                 if (refusal_log.allow(clock.now_ms(), suppressed))
-                    spdlog::warn("subscribe: dropped {}: {}", env.id.empty() ? "(no id)" : env.id,
-                                 reason);
+                    spdlog::warn("subscribe: dropped {}: {}",
+                                 env.id.empty() ? "(no id)" : reason_text(env.id), reason);
                 continue;
             }
             if (env.seq) {
@@ -604,6 +742,9 @@ struct loop::impl final : control_context {
                 if (!decode_msgpack(frames.back().to_string_view(), cfg.limits.decode, request,
                                     error))
                     reply = control_error(error);
+                else if (std::string refused = control_rights(request, frames.back());
+                         !refused.empty())
+                    reply = control_error(refused);
                 else
                     reply = handle_control(request, *this);
             }
@@ -632,6 +773,9 @@ struct loop::impl final : control_context {
         r.set("tasks_open", static_cast<unsigned long long>(desk.open_tasks()));
         r.set("timers_pending", static_cast<unsigned long long>(desk.pending_timers()));
         r.set("relay_seq", static_cast<unsigned long long>(store.last_relay_seq()));
+        r.set("storage", storage_error.empty() ? std::string("ok") : "failing: " + storage_error);
+        if (!storage_error.empty())
+            r.set("storage_failing_since", static_cast<long long>(storage_failing_since_ms));
         value c;
         c.set("accepted", static_cast<unsigned long long>(stats.accepted));
         c.set("duplicates", static_cast<unsigned long long>(stats.duplicates));
@@ -647,6 +791,12 @@ struct loop::impl final : control_context {
         c.set("batches", static_cast<unsigned long long>(stats.batches));
         c.set("commit_failures", static_cast<unsigned long long>(stats.commit_failures));
         c.set("control_requests", static_cast<unsigned long long>(stats.control_requests));
+        c.set("auth_refused", static_cast<unsigned long long>(zap ? zap->refused() : 0));
+        c.set("handshakes_failed",
+              static_cast<unsigned long long>(zap ? zap->handshakes_failed() : 0));
+        c.set("control_forbidden", static_cast<unsigned long long>(control_forbidden));
+        c.set("reloads", static_cast<unsigned long long>(stats.reloads));
+        c.set("reloads_refused", static_cast<unsigned long long>(stats.reloads_refused));
         c.set("dedup_entries", static_cast<unsigned long long>(dedup.size()));
         r.set("counters", std::move(c));
         return r;
@@ -723,6 +873,9 @@ struct loop::impl final : control_context {
 
     std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
                     const std::string& note) override {
+        if (cmd == "reload") return reload();
+        if (!storage_error.empty())
+            return "storage is failing (" + storage_error + "); nothing can be changed now";
         desk_output out;
         std::string error;
         const std::int64_t now = clock.now_ms();
@@ -732,7 +885,10 @@ struct loop::impl final : control_context {
         if (!done) return error;
         record(out);
         commit();  // durable, fed and relayed before the reply says ok
-        if (stats.commit_failures_since_check()) return "could not store the change; try again";
+        if (!storage_error.empty())
+            return "storage is failing (" + storage_error +
+                   "); the change is kept and will be "
+                   "stored when it can write again";
         return "";
     }
 
@@ -797,7 +953,15 @@ struct loop::impl final : control_context {
     zmq::context_t& ctx;
     zmq::socket_t ingest, relay, control;
     std::vector<zmq::socket_t> subs;
+    // Who may connect and what each client may do; replaced whole on reload (security.h).
+    std::shared_ptr<const access_policy> policy = std::make_shared<access_policy>(cfg.security);
+    std::unique_ptr<zap_handler> zap;     // with CURVE only; declared after the sockets it watches
+    std::uint64_t control_forbidden = 0;  // control requests refused for want of rights
     int wake_fd = -1;
+    int reload_fd = -1;
+    std::string storage_error;  // "" while commits succeed
+    std::int64_t storage_retry_us = 0;
+    std::int64_t storage_failing_since_ms = 0;
     journal store;
     dedup_window dedup;
     relay_engine engine;
@@ -809,10 +973,10 @@ struct loop::impl final : control_context {
     std::int64_t snapshot_seq = 0;  // journal seq the stored snapshot reaches
 
     // The open batch.
-    journal_batch batch;                 // events, relay messages, exceptions, tasks, feed
+    journal_batch batch;  // events, relay messages, exceptions, tasks, feed
     std::vector<journal_entry>& entries = batch.entries;
     std::vector<relay_message>& relayed = batch.relayed;
-    std::vector<std::uint64_t> keys;     // dedup keys, parallel to entries
+    std::vector<std::uint64_t> keys;  // dedup keys, parallel to entries
     std::vector<pending_ack> acks;
     std::unordered_map<std::uint64_t, std::size_t> batch_keys;  // dedup key -> entries index
     std::int64_t batch_deadline_us = 0;
@@ -845,6 +1009,9 @@ void loop::run() {
 }
 void loop::stop() {
     impl_->stop();
+}
+void loop::reload() {
+    impl_->request_reload();
 }
 void loop::set_heartbeat(std::function<void()> fn, std::int64_t interval_ms) {
     impl_->heartbeat = std::move(fn);

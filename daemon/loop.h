@@ -47,6 +47,9 @@ public:
     void run();
     // Asks run() to finish. Thread-safe and async-signal-safe.
     void stop();
+    // Asks run() to re-read schemas, flow, customers and the log level, all or nothing (SIGHUP).
+    // Thread-safe and async-signal-safe.
+    void reload();
 
     // Calls `fn` from the loop thread at least every `interval_ms` while run() is running (for
     // the systemd watchdog: a loop that stops turning stops calling it).

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "journal.h"
 #include "loop.h"
+#include "notify.h"
 #include "version.h"
 
 namespace {
@@ -18,6 +19,10 @@ baton::loop* running = nullptr;  // for the signal handler only
 
 extern "C" void on_signal(int) {
     if (running) running->stop();
+}
+
+extern "C" void on_hangup(int) {
+    if (running) running->reload();  // re-read schemas, flow, customers, log level
 }
 
 }  // namespace
@@ -74,14 +79,24 @@ int main(int argc, char** argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
+    struct sigaction hup {};
+    hup.sa_handler = on_hangup;
+    sigemptyset(&hup.sa_mask);
+    sigaction(SIGHUP, &hup, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
     try {
         zmq::context_t context(1);
         baton::loop loop(cfg, std::move(inputs), context);
         running = &loop;
+        // Sockets bound, state loaded: tell systemd (when it started us) that batond serves.
+        if (std::int64_t interval_ms = baton::service::watchdog_interval_ms(); interval_ms > 0)
+            loop.set_heartbeat(baton::service::watchdog, interval_ms);
+        baton::service::ready("ingest " + loop.ingest_endpoint() + ", relay " +
+                              loop.relay_endpoint() + ", control " + loop.control_endpoint());
         loop.run();
         running = nullptr;
+        baton::service::stopping();
     } catch (const baton::journal_error& e) {
         spdlog::critical("storage: {}", e.what());
         return 1;

@@ -44,7 +44,7 @@ struct order {
     std::string cancel_reason;
     std::int64_t amount_cents = 0;
     std::int64_t paid_cents = 0;
-    double delivered_qty = 0;     // as the delivery note says (kg, pcs or m as the lines)
+    double delivered_qty = 0;   // as the delivery note says (kg, pcs or m as the lines)
     std::string promised_date;  // YYYY-MM-DD
     std::string terms;          // credit or prepay
     bool new_die = false;

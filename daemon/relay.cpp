@@ -87,6 +87,10 @@ void relay_engine::emit(std::vector<relay_message>& out, const std::string& topi
     emit_notice(out, topic, o.id, cause.id, received_ms, std::move(data));
 }
 
+void relay_engine::update_masters(const std::vector<customer>& seed) {
+    for (const auto& c : seed) customers_.at(c.id).master = c;
+}
+
 value relay_engine::summary(const order& o) const {
     value d;
     d.set("customer", o.customer);
@@ -292,7 +296,8 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         return;
     }
     if (topic == "logistics.shipment.delivered") {
-        if (const value* q = data.find("qty"); q && q->is_number()) o.delivered_qty += q->to_double();
+        if (const value* q = data.find("qty"); q && q->is_number())
+            o.delivered_qty += q->to_double();
         // Goods at the customer were dispatched, even when the dispatch note comes late.
         prove("delivered");
         prove("dispatched");

@@ -31,12 +31,12 @@ struct anomaly {
 
 // What one event did to its order, for the exception desk.
 struct order_change {
-    const order* o = nullptr;            // null for events without an order
-    std::string previous_stage;          // before the event ("" for a new order)
+    const order* o = nullptr;    // null for events without an order
+    std::string previous_stage;  // before the event ("" for a new order)
     std::string previous_holder;
     bool stage_changed = false;
-    std::vector<anomaly> anomalies;      // facts that contradict the rules (out_of_sequence)
-    bool promise_changed = false;        // placed, or the promised date was amended
+    std::vector<anomaly> anomalies;  // facts that contradict the rules (out_of_sequence)
+    bool promise_changed = false;    // placed, or the promised date was amended
 };
 
 class relay_engine {
@@ -51,8 +51,8 @@ public:
     // Appends one message of the daemon's own (an exception or a task) to `out`, numbered
     // from the same relay sequence.
     void emit_notice(std::vector<relay_message>& out, const std::string& topic,
-                     const std::string& order_id, const std::string& cause,
-                     std::int64_t now_ms, value data);
+                     const std::string& order_id, const std::string& cause, std::int64_t now_ms,
+                     value data);
 
     const order* find(const std::string& id) const;
     const std::unordered_map<std::string, order>& orders() const { return orders_; }
@@ -67,6 +67,11 @@ public:
     // sorted by id, customers, relay_seq. Two engines with equal state() are the same.
     std::vector<std::string> take_changed();
     void mark_changed(const std::string& id) { changed_.insert(id); }
+
+    // Reload: a new flow applies to the next stage derivation; the seed file's master data
+    // (name, tier, terms, limit) replaces what the book has for those customers.
+    void set_flow(const flow_def& flow) { flow_ = flow; }
+    void update_masters(const std::vector<customer>& seed);
     std::size_t changed_count() const { return changed_.size(); }
     value state() const;
     value customers_value() const { return customers_.to_value(); }

@@ -15,19 +15,19 @@ namespace baton {
 struct order;
 
 enum class timer_kind : std::uint8_t {
-    stage,    // a stage's warning point, deadline or escalation (step says which)
-    promise,  // the end of the promised delivery date
-    case_due, // an after-sale case's deadline (index = case index)
-    task,     // a task's due time (stamp = task id)
+    stage,     // a stage's warning point, deadline or escalation (step says which)
+    promise,   // the end of the promised delivery date
+    case_due,  // an after-sale case's deadline (index = case index)
+    task,      // a task's due time (stamp = task id)
 };
 
 struct timer_entry {
-    std::int64_t due_ms;       // when it fires, ms since epoch
-    const order* target;       // the order (null for tasks); orders never move in memory
-    std::int64_t stamp;        // validity check: stage_since for stages, task id for tasks
-    std::uint32_t index;       // stage timers: the order's visit count; case timers: case index
+    std::int64_t due_ms;  // when it fires, ms since epoch
+    const order* target;  // the order (null for tasks); orders never move in memory
+    std::int64_t stamp;   // validity check: stage_since for stages, task id for tasks
+    std::uint32_t index;  // stage timers: the order's visit count; case timers: case index
     timer_kind kind;
-    std::uint8_t step;         // stage timers: 0 warning, 1 overdue, 2.. escalations
+    std::uint8_t step;  // stage timers: 0 warning, 1 overdue, 2.. escalations
 };
 
 class timer_queue {
@@ -51,7 +51,7 @@ public:
         std::vector<timer_entry> v;
         v.reserve(n);
         heap_ = std::priority_queue<timer_entry, std::vector<timer_entry>, later>(later{},
-                                                                                   std::move(v));
+                                                                                  std::move(v));
     }
 
 private:

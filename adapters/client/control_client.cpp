@@ -15,10 +15,17 @@ control_client::control_client(zmq::context_t& context, const std::string& endpo
     open();
 }
 
+control_client::control_client(zmq::context_t& context, const std::string& endpoint,
+                               const curve_client_keys& curve)
+    : context_(context), endpoint_(endpoint), curve_(curve) {
+    open();
+}
+
 control_client::~control_client() = default;
 
 void control_client::open() {
     socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+    if (curve_) apply_curve_client(*socket_, *curve_);
     socket_->set(zmq::sockopt::linger, 0);
     socket_->connect(endpoint_);
 }
@@ -33,7 +40,8 @@ std::optional<value> control_client::call(const value& request, std::chrono::mil
     if (zmq::poll(&item, 1, timeout) == 0) {
         if (error)
             *error = "no reply from " + endpoint_ + " within " + std::to_string(timeout.count()) +
-                     " ms (is batond running?)";
+                     (curve_ ? " ms (is batond running, and does it know this CURVE key?)"
+                             : " ms (is batond running?)");
         open();
         return std::nullopt;
     }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "security.h"
 #include "value.h"
 
 namespace zmq {
@@ -19,6 +20,9 @@ namespace baton::adapters {
 class control_client {
 public:
     control_client(zmq::context_t& context, const std::string& endpoint);
+    // The same over CURVE, for a batond with security.curve on.
+    control_client(zmq::context_t& context, const std::string& endpoint,
+                   const curve_client_keys& curve);
     ~control_client();
     control_client(const control_client&) = delete;
     control_client& operator=(const control_client&) = delete;
@@ -33,6 +37,7 @@ private:
 
     zmq::context_t& context_;
     std::string endpoint_;
+    std::optional<curve_client_keys> curve_;
     std::unique_ptr<zmq::socket_t> socket_;
 };
 

@@ -9,7 +9,16 @@
 namespace baton::adapters {
 
 ingest_client::ingest_client(zmq::context_t& context, const std::string& endpoint)
+    : ingest_client(context, endpoint, nullptr) {}
+
+ingest_client::ingest_client(zmq::context_t& context, const std::string& endpoint,
+                             const curve_client_keys& curve)
+    : ingest_client(context, endpoint, &curve) {}
+
+ingest_client::ingest_client(zmq::context_t& context, const std::string& endpoint,
+                             const curve_client_keys* curve)
     : socket_(new zmq::socket_t(context, zmq::socket_type::dealer)) {
+    if (curve) apply_curve_client(*socket_, *curve);
     socket_->set(zmq::sockopt::linger, 0);
     socket_->set(zmq::sockopt::sndhwm, 100000);
     socket_->set(zmq::sockopt::rcvhwm, 100000);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "envelope.h"
+#include "security.h"
 
 namespace zmq {
 class context_t;
@@ -27,6 +28,9 @@ struct ingest_reply {
 class ingest_client {
 public:
     ingest_client(zmq::context_t& context, const std::string& endpoint);
+    // The same over CURVE, for a batond with security.curve on.
+    ingest_client(zmq::context_t& context, const std::string& endpoint,
+                  const curve_client_keys& curve);
     ~ingest_client();
     ingest_client(const ingest_client&) = delete;
     ingest_client& operator=(const ingest_client&) = delete;
@@ -45,6 +49,9 @@ public:
     zmq::socket_t& socket() { return *socket_; }
 
 private:
+    ingest_client(zmq::context_t& context, const std::string& endpoint,
+                  const curve_client_keys* curve);
+
     std::unique_ptr<zmq::socket_t> socket_;
 };
 

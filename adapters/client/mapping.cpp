@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -436,7 +437,9 @@ bool parse_event_time(std::string_view s, const std::string& format, std::int64_
     if (format == "epoch_ms" || format == "epoch_s") {
         std::int64_t v = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (ec != std::errc() || end != s.data() + s.size() || v < 0) {
+        // Seconds past INT64_MAX / 1000 have no millisecond value (and are no real time).
+        if (ec != std::errc() || end != s.data() + s.size() || v < 0 ||
+            (format == "epoch_s" && v > std::numeric_limits<std::int64_t>::max() / 1000)) {
             reason = "expected " + std::string(format == "epoch_ms" ? "milliseconds" : "seconds") +
                      " since 1970, got " + shown(s);
             return false;

@@ -34,25 +34,25 @@
 namespace baton::adapters {
 
 struct field_rule {
-    std::string field;      // data field; "lines[].qty" is field qty of each item of list lines
-    std::string column;     // source column ("" when `constant` is used)
+    std::string field;   // data field; "lines[].qty" is field qty of each item of list lines
+    std::string column;  // source column ("" when `constant` is used)
     std::string type = "string";  // string, int, number, bool, date, cents
-    std::string format;     // date: strftime-style input format (default %Y-%m-%d)
-    bool required = true;   // an empty cell is an error (false: the field is left out)
+    std::string format;           // date: strftime-style input format (default %Y-%m-%d)
+    bool required = true;         // an empty cell is an error (false: the field is left out)
     std::optional<std::string> constant;  // a fixed value instead of a column
 };
 
 struct mapping {
     std::string name;
-    std::string match;      // file name glob (CSV)
+    std::string match;  // file name glob (CSV)
     std::string topic;
     std::string source;
-    std::string order_column;            // "" for topics without an order
-    std::vector<std::string> id_columns; // empty: the caller's position-based id
-    std::string ts_column;               // "" : now
-    std::string ts_format;               // strftime-style; default ISO date-time or date
-    std::string group_by;                // "" : one event per row
-    char decimal = '.';                  // decimal separator of numbers and cents
+    std::string order_column;             // "" for topics without an order
+    std::vector<std::string> id_columns;  // empty: the caller's position-based id
+    std::string ts_column;                // "" : now
+    std::string ts_format;                // strftime-style; default ISO date-time or date
+    std::string group_by;                 // "" : one event per row
+    char decimal = '.';                   // decimal separator of numbers and cents
     std::vector<field_rule> fields;
 };
 
@@ -66,16 +66,16 @@ const mapping* match_file(const std::vector<mapping>& mappings, const std::strin
 using row = std::map<std::string, std::string>;
 
 struct mapped_event {
-    std::string id;        // stable: from the id columns, or `fallback_id`
-    std::string order;     // "" when the mapping has no order column
+    std::string id;          // stable: from the id columns, or `fallback_id`
+    std::string order;       // "" when the mapping has no order column
     std::int64_t ts_ms = 0;  // from the ts column, or 0 (caller uses now)
     value data;
     std::vector<std::size_t> rows;  // indexes of the rows that made it (for error reports)
 };
 
 struct row_error {
-    std::size_t row = 0;   // index in the input
-    std::string reason;    // "column 'qty': expected a number, got 'abc'"
+    std::size_t row = 0;  // index in the input
+    std::string reason;   // "column 'qty': expected a number, got 'abc'"
 };
 
 // Maps rows (grouped when the mapping says so). Rows that fail are reported in `errors` and

@@ -99,8 +99,11 @@ relay_follower::relay_follower(zmq::context_t& context, follower_options options
     sub_->set(zmq::sockopt::linger, 0);
     sub_->set(zmq::sockopt::rcvhwm, 100000);
     sub_->set(zmq::sockopt::subscribe, "");
+    if (options_.curve) apply_curve_client(*sub_, *options_.curve);
     sub_->connect(options_.relay);
-    control_ = std::make_unique<control_client>(context, options_.control);
+    control_ = options_.curve
+                   ? std::make_unique<control_client>(context, options_.control, *options_.curve)
+                   : std::make_unique<control_client>(context, options_.control);
 }
 
 relay_follower::~relay_follower() {

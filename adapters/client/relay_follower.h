@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "envelope.h"
+#include "security.h"
 
 namespace zmq {
 class context_t;
@@ -33,6 +35,8 @@ struct follower_options {
     std::string control = "tcp://127.0.0.1:7712";
     std::vector<std::string> topics;  // prefixes to hand over; empty: every topic
     std::string state_path;           // required: where the last processed seq is kept
+    // Batond's public key and ours, when batond runs with security.curve.
+    std::optional<curve_client_keys> curve;
 };
 
 // Messages whose topic matches no prefix are not handed over but still count as processed.

@@ -70,7 +70,9 @@ reliable_sender::reliable_sender(zmq::context_t& context, sender_options options
     : options_(std::move(options)), outbox_(options_.outbox_path) {
     if (options_.max_in_flight == 0)
         throw std::invalid_argument("reliable_sender: max_in_flight must be at least 1");
-    client_ = std::make_unique<ingest_client>(context, options_.endpoint);
+    client_ = options_.curve
+                  ? std::make_unique<ingest_client>(context, options_.endpoint, *options_.curve)
+                  : std::make_unique<ingest_client>(context, options_.endpoint);
     // ingest_client connected without ZMQ_IMMEDIATE, which applies to new connections only:
     // connect again with it, so sends fail fast (and stay in the outbox) while batond is away.
     zmq::socket_t& s = client_->socket();

@@ -30,6 +30,7 @@ struct sender_options {
     std::string outbox_path;                        // required: the outbox file
     std::chrono::milliseconds resend_after{5000};   // no reply this long: send again
     std::size_t max_in_flight = 1000;               // sent but not yet answered
+    std::optional<curve_client_keys> curve;         // when batond runs with security.curve
 };
 
 class reliable_sender {

@@ -100,8 +100,8 @@ TEST(exceptions_loop, a_stalled_order_raises_stage_overdue_in_the_feed_and_on_th
         id = e.data.find("id")->as_string();
         EXPECT_EQ(e.order, "SO-STUCK");
     }
-    EXPECT_EQ(states, (std::vector<std::string>{"raised/warning", "escalated/high",
-                                                "escalated/critical"}));
+    EXPECT_EQ(states,
+              (std::vector<std::string>{"raised/warning", "escalated/high", "escalated/critical"}));
 
     value open = open_exceptions(d);
     ASSERT_EQ(open.as_list().size(), 1u);
@@ -165,9 +165,8 @@ TEST(exceptions_loop, the_stage_moving_on_resolves_it_and_closes_the_task) {
 TEST(exceptions_loop, a_restart_keeps_open_exceptions_and_pending_timers) {
     temp_dir dir;
     config c = test_config(dir);
-    c.flow_file = dir.write("flow.yaml",
-                            std::string(fast_flow).replace(std::string(fast_flow).find("sla: 1s"),
-                                                           7, "sla: 3s"));
+    c.flow_file = dir.write("flow.yaml", std::string(fast_flow).replace(
+                                             std::string(fast_flow).find("sla: 1s"), 7, "sla: 3s"));
     daemon_harness d(c);
     d.start();
     ingest_client client(d.context(), d.ingest());

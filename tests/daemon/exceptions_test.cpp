@@ -849,8 +849,8 @@ TEST(exceptions, a_new_promised_date_ahead_settles_delivery_late) {
     value change;
     change.set("promised_date", "2026-12-10");
     change.set("reason", "customer agreed a new date");
-    desk_output out = run.apply(
-        promise_end + hour, make_event("sales.order.amended", "s-2", so, change, "sales-erp"));
+    desk_output out = run.apply(promise_end + hour,
+                                make_event("sales.order.amended", "s-2", so, change, "sales-erp"));
     const exception_record* late = run.only(so, "delivery_late");
     ASSERT_NE(late, nullptr);
     EXPECT_EQ(late->state, "resolved");

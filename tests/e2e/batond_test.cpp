@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 #include <zmq.hpp>
@@ -220,6 +222,52 @@ TEST(batond, refuses_to_start_when_the_ingest_port_is_taken) {
     auto [status, out] = testing::run_program({BATOND_PATH, "--config", cfg}, dir / "log.txt");
     EXPECT_EQ(status, 1);
     EXPECT_NE(out.find("Address already in use"), std::string::npos) << out;
+}
+
+TEST(batond, sighup_reloads_and_a_bad_file_keeps_the_running_version) {
+    temp_dir dir;
+    ports p;
+    std::string cfg = write_config(dir, p, "log:\n  level: info\n");
+    // write_config already has a log section; use a config whose level we can change.
+    std::string src = BATON_SOURCE_DIR;
+    auto config_text = [&](const std::string& level) {
+        return "data_dir: ../var\nschemas: " + src + "/schemas\nflow: " + src +
+               "/config/flow.yaml\ncustomers: customers.yaml\nbus:\n  ingest: " +
+               p.endpoint(p.ingest) + "\n  relay: " + p.endpoint(p.relay) +
+               "\n  control: " + p.endpoint(p.control) + "\nlog:\n  level: " + level + "\n";
+    };
+    dir.write("etc/customers.yaml", "customers:\n  - {id: C-1, tier: A}\n");
+    cfg = dir.write("etc/baton.yaml", config_text("info"));
+    zmq::context_t ctx(1);
+    child_process daemon({BATOND_PATH, "--config", cfg}, dir / "batond.log");
+    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control)));
+    adapters::control_client control(ctx, p.endpoint(p.control));
+    value status;
+    status.set("cmd", "status");
+    auto counter = [&](const char* name) {
+        std::uint64_t n = 0;
+        auto r = control.call(status, 10s);
+        if (r) r->find("counters")->find(name)->to_uint64(n);
+        return n;
+    };
+
+    dir.write("etc/customers.yaml", "customers:\n  - {id: C-1, tier: key}\n  - {id: C-2}\n");
+    daemon.signal(SIGHUP);
+    for (int i = 0; i < 100 && counter("reloads") < 1; ++i) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(counter("reloads"), 1u);
+
+    dir.write("etc/customers.yaml", "customers:\n  - {id: C-1, tier: platinum}\n");
+    daemon.signal(SIGHUP);
+    for (int i = 0; i < 100 && counter("reloads_refused") < 1; ++i)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(counter("reloads_refused"), 1u);
+    EXPECT_EQ(counter("reloads"), 1u);
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(), 0);
+    std::ifstream log(dir / "batond.log");
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("reload refused, nothing changed"), std::string::npos) << text;
+    EXPECT_NE(text.find("customers.yaml: customers[0].tier"), std::string::npos) << text;
 }
 
 }  // namespace

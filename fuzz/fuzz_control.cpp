@@ -1,0 +1,131 @@
+// libFuzzer target: a MessagePack control request through handle_control, against a context
+// that answers with fixed values. Beyond "no crash": every reply is {ok: true, ...} or
+// {ok: false, error}, and what reaches the context has passed the argument checks.
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "codec.h"
+#include "control.h"
+#include "fuzz_check.h"
+
+namespace {
+
+using baton::fuzz::require;
+
+bool is_one_of(const std::string& s, std::initializer_list<const char*> allowed) {
+    for (const char* a : allowed)
+        if (s == a) return true;
+    return false;
+}
+
+// Fixed answers; each call checks the arguments handle_control promised to check.
+class fixed_context : public baton::control_context {
+public:
+    int calls = 0;
+
+    baton::value status() override {
+        ++calls;
+        baton::value s;
+        s.set("version", "0.1.0");
+        s.set("relay_seq", 99ULL);
+        return s;
+    }
+    std::optional<baton::value> order(const std::string& id) override {
+        ++calls;
+        require(!id.empty(), "order: the id is not empty");
+        if (id != "SO-1001") return std::nullopt;
+        baton::value o;
+        o.set("id", id);
+        o.set("stage", "production");
+        return o;
+    }
+    baton::value orders(const baton::orders_query& q) override {
+        ++calls;
+        require(q.limit > 0, "orders: the limit is positive");
+        return list_of("orders");
+    }
+    baton::value replay(std::uint64_t, std::size_t limit) override {
+        ++calls;
+        require(limit > 0 && limit <= baton::max_replay, "replay: the limit is 1 to max_replay");
+        return list_of("messages");
+    }
+    baton::value exceptions(const baton::exception_filter& f) override {
+        ++calls;
+        require(is_one_of(f.state, {"open", "acknowledged", "resolved", "all"}),
+                "exceptions: the state is known", f.state);
+        require(f.kind.empty() || baton::is_exception_kind(f.kind), "exceptions: the kind is known",
+                f.kind);
+        require(f.limit > 0, "exceptions: the limit is positive");
+        return list_of("exceptions");
+    }
+    baton::value tasks(const baton::task_filter& f) override {
+        ++calls;
+        require(is_one_of(f.state, {"open", "escalated", "done", "all"}),
+                "tasks: the state is known", f.state);
+        require(f.limit > 0, "tasks: the limit is positive");
+        return list_of("tasks");
+    }
+    std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
+                    const std::string& note) override {
+        ++calls;
+        require(is_one_of(cmd, {"ack", "resolve", "task_done"}), "act: the command is known", cmd);
+        require(id > 0, "act: the id is positive");
+        require(!by.empty() && by.size() <= 64, "act: 'by' is 1 to 64 bytes", by);
+        require(note.size() <= 2000, "act: 'note' is at most 2000 bytes");
+        return id == 404 ? "exception E-404 is not known" : "";
+    }
+    baton::value kpi(std::int64_t since_ms, std::int64_t until_ms) override {
+        ++calls;
+        require(since_ms < until_ms, "kpi: since is before until");
+        return list_of("stages");
+    }
+
+private:
+    static baton::value list_of(const char* key) {
+        baton::value r;
+        r.set(key, baton::value(baton::value_list{}));
+        return r;
+    }
+};
+
+void check_reply(const baton::value& reply, const baton::value& request, int calls) {
+    require(reply.is_map() && !reply.as_map().empty(), "a reply is a map");
+    const baton::member& first = reply.as_map().front();
+    require(first.key == "ok" && first.val.is_bool(), "a reply starts with ok (bool)");
+    if (first.val.as_bool()) {
+        require(calls == 1, "a good request asks the context once");
+        return;
+    }
+    const baton::value* error = reply.find("error");
+    require(error && error->is_string() && !error->as_string().empty(),
+            "a refused request says why");
+    // Only the context can refuse after being asked: an unknown order, a refused action.
+    const baton::value* cmd = request.find("cmd");
+    const bool asks_first = cmd && cmd->is_string() &&
+                            is_one_of(cmd->as_string(), {"order", "ack", "resolve", "task_done"});
+    require(calls == 0 || (calls == 1 && asks_first),
+            "a request refused by its checks does not reach the context", error->as_string());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+    baton::value request;
+    std::string error;
+    baton::value reply;
+    fixed_context ctx;
+    if (baton::decode_msgpack(bytes, baton::decode_limits{}, request, error))
+        reply = baton::handle_control(request, ctx);
+    else
+        reply = baton::control_error(error);
+    check_reply(reply, request, ctx.calls);
+    // The loop sends every reply: it must encode.
+    const std::string encoded = baton::encode_msgpack(reply);
+    require(!encoded.empty(), "a reply encodes");
+    return 0;
+}

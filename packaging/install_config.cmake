@@ -1,0 +1,81 @@
+# Install-time step: writes /etc/baton/{baton,flow,customers}.yaml and batond.service with the
+# absolute paths of this install. Prefix /usr (the default, and the .deb) puts them in /etc/baton
+# and /lib/systemd/system; any other prefix keeps them under it, as GNUInstallDirs does.
+string(REGEX REPLACE "/+$" "" prefix "${CMAKE_INSTALL_PREFIX}")
+if(prefix STREQUAL "" OR prefix STREQUAL "/usr")
+  set(etc_dir "/etc/baton")
+  set(unit_dir "/lib/systemd/system")
+else()
+  set(etc_dir "${prefix}/etc/baton")
+  set(unit_dir "${prefix}/lib/systemd/system")
+endif()
+
+# Sets the value of the one line `key: value` in `text`, keeping the column of its comment.
+# Fails when the line is missing or repeated, so a change to config/baton.yaml that this
+# generator does not expect stops the install instead of shipping a wrong path.
+function(baton_set_value key value)
+  string(REGEX MATCHALL "\n *${key}: +[^ \n]+ *" lines "\n${text}")
+  list(LENGTH lines count)
+  if(NOT count EQUAL 1)
+    message(FATAL_ERROR "config/baton.yaml: expected one '${key}:' line, found ${count}")
+  endif()
+  string(REGEX MATCH "^\n *${key}: +" head "${lines}")
+  string(REGEX MATCH "[^ \n]+ *$" tail "${lines}")
+  string(REGEX MATCH " *$" spaces "${tail}")
+  string(LENGTH "${tail}" width)
+  string(LENGTH "${value}" used)
+  set(pad "")
+  if(NOT spaces STREQUAL "")
+    math(EXPR n "${width} - ${used}")
+    if(n LESS 1)
+      set(n 1)
+    endif()
+    string(REPEAT " " ${n} pad)
+  endif()
+  string(REPLACE "${lines}" "${head}${value}${pad}" result "\n${text}")
+  string(SUBSTRING "${result}" 1 -1 result)
+  set(text "${result}" PARENT_SCOPE)
+endfunction()
+
+file(READ "${BATON_SOURCE_DIR}/config/baton.yaml" text)
+string(REGEX REPLACE "^(#[^\n]*\n)+" "" text "${text}")
+baton_set_value(data_dir "/var/lib/baton")
+baton_set_value(schemas "${prefix}/${BATON_SCHEMAS_SUBDIR}")
+baton_set_value(flow "${etc_dir}/flow.yaml")
+baton_set_value(customers "${etc_dir}/customers.yaml")
+baton_set_value(path "/var/log/baton/exceptions.jsonl")
+set(text "# batond's configuration as installed; batond.service starts batond with it. State in
+# /var/lib/baton and the feed in /var/log/baton (the unit's StateDirectory and LogsDirectory).
+# `batond --config ${etc_dir}/baton.yaml --check-config` validates it; then restart batond.
+${text}")
+file(MAKE_DIRECTORY "${BATON_STAGING_DIR}")
+file(WRITE "${BATON_STAGING_DIR}/baton.yaml" "${text}")
+configure_file("${BATON_SOURCE_DIR}/config/flow.yaml" "${BATON_STAGING_DIR}/flow.yaml" COPYONLY)
+configure_file("${BATON_SOURCE_DIR}/packaging/customers.yaml" "${BATON_STAGING_DIR}/customers.yaml"
+               COPYONLY)
+
+file(READ "${BATON_SOURCE_DIR}/config/batond.service" unit)
+string(REPLACE "/usr/bin/batond" "${prefix}/bin/batond" unit "${unit}")
+string(REPLACE "/etc/baton/" "${etc_dir}/" unit "${unit}")
+string(REPLACE "file:/usr/share/doc/baton/" "file:${prefix}/${BATON_DOC_SUBDIR}/" unit "${unit}")
+file(WRITE "${BATON_STAGING_DIR}/batond.service" "${unit}")
+
+# A config file that is already there was perhaps edited by the plant: it stays, and the new
+# default goes beside it as NAME.new (the .deb's conffiles handling does the same job for dpkg).
+foreach(name baton.yaml flow.yaml customers.yaml)
+  set(installed "$ENV{DESTDIR}${etc_dir}/${name}")
+  if(EXISTS "${installed}")
+    file(READ "${installed}" old)
+    file(READ "${BATON_STAGING_DIR}/${name}" new)
+    if(NOT old STREQUAL new)
+      message(STATUS "Keeping: ${installed} (the new default is ${name}.new)")
+      file(INSTALL DESTINATION "${etc_dir}" TYPE FILE RENAME "${name}.new"
+           FILES "${BATON_STAGING_DIR}/${name}")
+      continue()
+    endif()
+  endif()
+  list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${etc_dir}/${name}")
+  file(INSTALL DESTINATION "${etc_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/${name}")
+endforeach()
+list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${unit_dir}/batond.service")
+file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/batond.service")
