@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdio>
 #include <set>
 #include <thread>
 #include <zmq_addon.hpp>
@@ -363,6 +364,35 @@ TEST(loop, control_answers_req_and_bare_dealer_clients_and_refuses_bad_requests)
         EXPECT_FALSE(reply.find("ok")->as_bool());
         EXPECT_EQ(reply.find("error")->as_string().rfind("decode:", 0), 0u);
     }
+}
+
+TEST(loop, a_flooding_peer_does_not_starve_the_others) {
+    temp_dir dir;
+    daemon_harness d(test_config(dir));
+    d.start();
+    constexpr int flood = 60000;
+    ingest_client flooder(d.context(), d.ingest());
+    for (int i = 0; i < flood; ++i)
+        flooder.send(testing::order_placed("fl-" + std::to_string(i), "SO-FL" + std::to_string(i)));
+    // Another department sends one event after the flood is queued: the ROUTER reads its peers
+    // fairly, so it is acked long before the flood is through.
+    ingest_client other(d.context(), d.ingest());
+    auto mine = other.send_and_wait(testing::credit_approved("other-1", "SO-FL1"), 30s);
+    ASSERT_TRUE(mine && mine->acked);
+    value status;
+    status.set("cmd", "status");
+    std::int64_t stored_when_acked = 0;
+    d.call(status).find("events")->to_int64(stored_when_acked);
+    std::printf("stored when the other peer was acked: %lld of %d\n",
+                static_cast<long long>(stored_when_acked), flood);
+    EXPECT_LT(stored_when_acked, flood / 2) << "the single event waited behind the flood";
+    int acked = 0;
+    while (acked < flood) {
+        auto r = flooder.receive(30s);
+        if (!r) break;
+        acked += r->acked ? 1 : 0;
+    }
+    EXPECT_EQ(acked, flood);
 }
 
 }  // namespace
