@@ -443,11 +443,18 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
             open_task(*e, dept_of_topic(topic), "check " + topic + " " + event.id + " on " + o.id,
                       now_ms, cause, out);
         }
+        const std::vector<std::string> before = e->resolve_on;
         if (a.cleared_by.empty())
             e->resolve_on.clear(), e->resolve_on.push_back("");  // only a person clears it
         else if (std::find(e->resolve_on.begin(), e->resolve_on.end(), a.cleared_by) ==
                  e->resolve_on.end())
             e->resolve_on.push_back(a.cleared_by);
+        if (e->resolve_on == before) continue;
+        // The stored record must carry what clears it, or a restart would forget it.
+        bool in_output = false;
+        for (auto& ev : out.exceptions)
+            if (ev.record.id == e->id) ev.record.resolve_on = e->resolve_on, in_output = true;
+        if (!in_output) out.exceptions.push_back({"updated", *e, cause});
     }
     if (exception_record* e = find_open(o.id, "out_of_sequence"); e && !e->resolve_on.empty()) {
         bool cleared = std::all_of(e->resolve_on.begin(), e->resolve_on.end(),

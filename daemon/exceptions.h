@@ -79,7 +79,7 @@ task_record task_from_value(const value& v);
 
 // One change, as the store, the feed and the relay see it.
 struct exception_event {
-    std::string state;  // raised, acknowledged, escalated or resolved
+    std::string state;  // raised, acknowledged, escalated, resolved; "updated": stored only
     exception_record record;
     std::string cause;  // id of the event that caused it ("" for time and people)
 };

@@ -61,8 +61,10 @@ void feed_writer::append(const std::vector<std::pair<std::uint64_t, std::string>
         if (!file_) return;
         if (size_ > 0 && size_ + line.size() + 1 > max_bytes_) rotate();
         if (!file_) return;
+        // A line and its newline go out together, flushed, before the line counts as written:
+        // a full disk shows up at the flush, and the line is written again by catch_up().
         if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
-            std::fputc('\n', file_) == EOF) {
+            std::fputc('\n', file_) == EOF || std::fflush(file_) != 0) {
             ++write_errors_;
             spdlog::error("feed: cannot write {}: {}", path_, std::strerror(errno));
             std::fclose(file_);
@@ -72,7 +74,6 @@ void feed_writer::append(const std::vector<std::pair<std::uint64_t, std::string>
         size_ += line.size() + 1;
         last_seq_ = seq;
     }
-    if (file_) std::fflush(file_);
 }
 
 void feed_writer::catch_up(const journal& store) {
@@ -94,14 +95,18 @@ std::uint64_t feed_writer::seq_of_last_line(const std::string& file) const {
     in.seekg(from);
     std::string tail(static_cast<std::size_t>(size - from), '\0');
     in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-    while (!tail.empty() && tail.back() == '\n') tail.pop_back();
-    auto nl = tail.rfind('\n');
-    std::string last = nl == std::string::npos ? tail : tail.substr(nl + 1);
-    auto j = nlohmann::json::parse(last, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("fseq") ||
-        !j["fseq"].is_number_unsigned())
-        return 0;
-    return j["fseq"].get<std::uint64_t>();
+    // The last line that parses: a power cut can leave half a line at the end.
+    while (!tail.empty()) {
+        while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+        auto nl = tail.rfind('\n');
+        std::string last = nl == std::string::npos ? tail : tail.substr(nl + 1);
+        auto j = nlohmann::json::parse(last, nullptr, false);
+        if (!j.is_discarded() && j.is_object() && j.contains("fseq") &&
+            j["fseq"].is_number_unsigned())
+            return j["fseq"].get<std::uint64_t>();
+        tail.resize(nl == std::string::npos ? 0 : nl);
+    }
+    return 0;
 }
 
 }  // namespace baton

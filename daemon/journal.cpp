@@ -273,11 +273,13 @@ void journal::load_records(const std::function<void(const std::string&)>& except
                            std::pair{"SELECT record FROM tasks ORDER BY id", &task}}) {
         sqlite3_stmt* st = nullptr;
         if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) fail(sql);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             auto* p = static_cast<const char*>(sqlite3_column_blob(st, 0));
             (*fn)(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, 0))));
         }
         sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) fail(sql);
     }
 }
 
@@ -288,9 +290,11 @@ void journal::read_feed(std::uint64_t after,
                            nullptr) != SQLITE_OK)
         fail("prepare feed read");
     sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(after));
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)), column_text(st, 1));
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) fail("feed read");
 }
 
 std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t limit) const {
@@ -368,7 +372,8 @@ snapshot_header journal::load_snapshot(
     if (sqlite3_prepare_v2(db_, "SELECT key, value FROM snapshot_meta", -1, &s, nullptr) !=
         SQLITE_OK)
         fail("prepare snapshot read");
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         std::string key = column_text(s, 0);
         if (key == "journal_seq") h.journal_seq = sqlite3_column_int64(s, 1);
         if (key == "relay_seq")
@@ -379,12 +384,13 @@ snapshot_header journal::load_snapshot(
         }
     }
     sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) fail("snapshot read");
     if (h.journal_seq == 0) return h;
     if (sqlite3_prepare_v2(db_, "SELECT id, state FROM snapshot_log ORDER BY seq", -1, &s,
                            nullptr) != SQLITE_OK)
         fail("prepare snapshot read");
     try {
-        while (sqlite3_step(s) == SQLITE_ROW) {
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             auto* p = static_cast<const char*>(sqlite3_column_blob(s, 1));
             fn(column_text(s, 0),
                std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1))));
@@ -394,6 +400,7 @@ snapshot_header journal::load_snapshot(
         throw;
     }
     sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) fail("snapshot read");
     return h;
 }
 

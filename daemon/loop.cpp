@@ -83,12 +83,14 @@ struct pending_ack {
 };
 
 // Replies and journal replays are trusted (batond wrote them): generous limits.
+// What batond wrote itself (snapshots, records, the journal it admitted) is read back without
+// the limits of untrusted input: anything it accepted must always be readable again.
 decode_limits trusted_limits() {
     decode_limits l;
-    l.max_array = 1 << 20;
-    l.max_map = 1 << 16;
-    l.max_string = 1 << 24;
-    l.max_depth = 32;
+    l.max_array = 0xffffffff;
+    l.max_map = 0xffffffff;
+    l.max_string = 0xffffffff;
+    l.max_depth = 0xffffffff;
     return l;
 }
 
@@ -295,7 +297,8 @@ struct loop::impl final : control_context {
             }
             if (heartbeat) wait_ms = std::min<std::int64_t>(wait_ms, heartbeat_interval_us / 1000);
             const std::int64_t next_timer = desk.next_due_ms();
-            if (next_timer != std::numeric_limits<std::int64_t>::max())
+            // Timers wait while storage fails: they must not make the poll spin.
+            if (storing && next_timer != std::numeric_limits<std::int64_t>::max())
                 wait_ms = std::clamp<std::int64_t>(next_timer - clock.now_ms(), 0, wait_ms);
             std::chrono::milliseconds timeout(wait_ms);
             try {
@@ -317,6 +320,10 @@ struct loop::impl final : control_context {
                 if (!error.empty()) spdlog::error("reload refused, nothing changed: {}", error);
             }
             if (items[1].revents & ZMQ_POLLIN) drain_control();
+            if (heartbeat && clock.steady_us() - last_heartbeat_us >= heartbeat_interval_us) {
+                last_heartbeat_us = clock.steady_us();
+                heartbeat();  // alive, even while storage fails
+            }
             if (!storage_error.empty()) {
                 if (clock.steady_us() >= storage_retry_us) commit();  // try the same batch again
                 continue;
@@ -324,10 +331,6 @@ struct loop::impl final : control_context {
             if (items[0].revents & ZMQ_POLLIN) drain_ingest();
             for (std::size_t i = 0; i < subs.size(); ++i)
                 if (items[first_sub + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
-            if (heartbeat && clock.steady_us() - last_heartbeat_us >= heartbeat_interval_us) {
-                last_heartbeat_us = clock.steady_us();
-                heartbeat();
-            }
             if (storage_error.empty() && desk.next_due_ms() <= clock.now_ms()) {
                 desk_output out;
                 desk.on_time(clock.now_ms(), engine, out);
@@ -393,6 +396,8 @@ struct loop::impl final : control_context {
         }
         update_security(next.security);
         ++stats.reloads;
+        // Stored now, so a restart continues with what was reloaded (the seed customers above).
+        write_snapshot(true);
         spdlog::info("reloaded {}: {} topics, {} stages, {} customers, log level {}", cfg.file,
                      schemas.topics().size(), flow.stages.size(), seed_customers.size(),
                      cfg.log_level);
@@ -597,7 +602,10 @@ struct loop::impl final : control_context {
             std::array<zmq::const_buffer, 2> msg = {buf(m.topic), buf(m.envelope)};
             (void)zmq::send_multipart(relay, msg, zmq::send_flags::dontwait);
         }
+        const std::uint64_t feed_errors = feed.write_errors();
         feed.append(batch.feed);
+        if (feed.write_errors() != feed_errors || feed.last_seq() < store.last_feed_seq())
+            feed.catch_up(store);  // lines a failed write left out go in as soon as it can
         clear_batch();
         // Small snapshots often rather than a large one that would hold up the acks.
         if (engine.changed_count() >= cfg.snapshot.max_orders) write_snapshot();
@@ -616,6 +624,7 @@ struct loop::impl final : control_context {
         for (const auto& ev : out.exceptions) {
             value rec = to_value(ev.record);
             batch.exceptions.emplace_back(ev.record.id, encode_msgpack(rec));
+            if (ev.state == "updated") continue;  // bookkeeping: nothing for people to see
             value line;
             line.set("fseq", static_cast<unsigned long long>(++feed_seq));
             line.set("ts", static_cast<long long>(now));
@@ -654,10 +663,10 @@ struct loop::impl final : control_context {
     }
 
     // Stores the orders changed since the last snapshot; a restart replays only what follows.
-    void write_snapshot() {
+    void write_snapshot(bool force = false) {
         last_snapshot_us = clock.steady_us();
         if (!storage_error.empty() || !batch.empty()) return;  // only at a committed point
-        if (store.last_seq() == snapshot_seq) return;
+        if (store.last_seq() == snapshot_seq && !force) return;
         std::vector<std::pair<std::string, std::string>> changed;
         for (const auto& id : engine.take_changed())
             if (const baton::order* o = engine.find(id))
@@ -681,7 +690,7 @@ struct loop::impl final : control_context {
 
     void drain_subscribe(zmq::socket_t& sub) {
         std::vector<zmq::message_t> frames;
-        for (std::size_t n = 0; n < cfg.batch.max_events * 4; ++n) {
+        for (std::size_t n = 0; n < cfg.batch.max_events * 4 && storage_error.empty(); ++n) {
             frames.clear();
             if (!zmq::recv_multipart(sub, std::back_inserter(frames), zmq::recv_flags::dontwait))
                 break;
@@ -746,7 +755,12 @@ struct loop::impl final : control_context {
                          !refused.empty())
                     reply = control_error(refused);
                 else
-                    reply = handle_control(request, *this);
+                    try {
+                        reply = handle_control(request, *this);
+                    } catch (const journal_error& e) {
+                        // A read failed (the database is in trouble): say so, keep serving.
+                        reply = control_error("storage: " + std::string(e.what()));
+                    }
             }
             std::string body = encode_msgpack(reply);
             if (delimited) {

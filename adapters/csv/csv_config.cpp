@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "curve_keys.h"
 #include "yaml_util.h"
 
 namespace baton::adapters::csv {
@@ -31,7 +32,7 @@ adapter_config load_config(const std::string& path) {
     root.expect_map();
     root.expect_keys({"folder", "mappings", "ingest", "outbox", "done", "failed", "poll_interval",
                       "settle", "ack_timeout", "resend_after", "delimiter", "encoding",
-                      "max_file_mb", "log_level"});
+                      "max_file_mb", "log_level", "curve"});
     adapter_config c;
     c.file = path;
     const fs::path base = fs::path(path).parent_path();
@@ -72,6 +73,7 @@ adapter_config load_config(const std::string& path) {
     for (const char* l : levels) known |= c.log_level == l;
     if (!known)
         root.child("log_level").fail("expected trace, debug, info, warn, error, critical or off");
+    c.curve = parse_curve_section(root, base.string());
 
     // Cross-field checks, after everything parsed.
     std::error_code ec;

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config_error.h"
+#include "security.h"
 
 namespace baton::adapters::csv {
 
@@ -26,6 +28,7 @@ struct adapter_config {
     std::string encoding = "utf-8";                 // or windows-1252
     std::uint64_t max_file_bytes = 256ull << 20;    // larger files are refused
     std::string log_level = "info";
+    std::optional<curve_client_keys> curve;  // `curve:` keys, when batond runs with CURVE
 };
 
 // Reads and checks the file; relative paths are relative to its folder (done and failed:

@@ -127,6 +127,7 @@ drop_folder::drop_folder(zmq::context_t& context, adapter_config config,
     o.endpoint = config_.ingest;
     o.outbox_path = config_.outbox;
     o.resend_after = config_.resend_after;
+    o.curve = config_.curve;
     sender_ = std::make_unique<reliable_sender>(context, o);
     sender_->on_reply([this](const ingest_reply& r) {
         if (current_ && current_->records.count(r.id)) current_->replies[r.id] = r;

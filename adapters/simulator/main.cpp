@@ -16,6 +16,7 @@
 #include "flow.h"
 #include "json.h"
 #include "plant.h"
+#include "security.h"
 #include "simulation.h"
 
 namespace sim = baton::adapters::simulator;
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
     bool fast = false, no_faults = false, print = false, quiet = false;
     double progress_s = 5;
     unsigned resend_ms = 5000;
+    std::string server_key, key_name;
 
     app.add_option("--ingest", ro.ingest, "batond's ingest socket")->capture_default_str();
     app.add_option("--speed", ro.speed,
@@ -172,6 +174,11 @@ int main(int argc, char** argv) {
     faults->add_flag("--no-faults", no_faults,
                      "All fault rates 0: every order takes the happy path");
 
+    app.add_option("--server-key", server_key,
+                   "batond's public key, a .key file or Z85 text, when batond runs with CURVE");
+    app.add_option("--key", key_name,
+                   "This simulator's CURVE key pair: --key keys/sim reads keys/sim.key and "
+                   "keys/sim.secret");
     app.add_option("--window", ro.window, "Events sent and not yet acked")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
@@ -207,6 +214,18 @@ int main(int argc, char** argv) {
     if (!customers_file.empty()) {
         try {
             po.known_customers = baton::load_customers(customers_file);
+        } catch (const baton::config_error& e) {
+            std::fprintf(stderr, "baton-sim: %s\n", e.what());
+            return 2;
+        }
+    }
+    if (!server_key.empty() || !key_name.empty()) {
+        if (server_key.empty() || key_name.empty()) {
+            std::fprintf(stderr, "baton-sim: CURVE needs both --server-key and --key\n");
+            return 2;
+        }
+        try {
+            ro.curve = baton::load_client_keys(server_key, key_name);
         } catch (const baton::config_error& e) {
             std::fprintf(stderr, "baton-sim: %s\n", e.what());
             return 2;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <zmq.hpp>
@@ -115,7 +116,9 @@ run_report run_simulation(plant& p, zmq::context_t& context, const run_options& 
                           const std::atomic<bool>* stop, std::FILE* log) {
     run_report r;
     r.run_tag = p.run_tag();
-    ingest_client client(context, o.ingest);
+    auto client_owner = o.curve ? std::make_unique<ingest_client>(context, o.ingest, *o.curve)
+                                : std::make_unique<ingest_client>(context, o.ingest);
+    ingest_client& client = *client_owner;
 
     struct in_flight {
         std::string topic, bytes;

@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "plant.h"
+#include "security.h"
 
 namespace zmq {
 class context_t;
@@ -30,6 +32,7 @@ struct run_options {
     std::chrono::milliseconds final_wait{30000};     // at the end, wait this long for answers
     std::chrono::milliseconds progress_every{5000};  // a progress line this often; 0: none
     std::size_t nacks_kept = 5;                      // nack reasons kept for the summary
+    std::optional<curve_client_keys> curve;  // --server-key/--key, when batond runs with CURVE
 };
 
 struct run_report {

@@ -56,6 +56,7 @@ sql_adapter::sql_adapter(sql_config config, zmq::context_t& context) : config_(s
     options.endpoint = config_.ingest_endpoint;
     options.outbox_path = config_.outbox_path;
     options.resend_after = std::chrono::milliseconds(config_.resend_after_us / 1000);
+    options.curve = config_.curve;
     sender_ = std::make_unique<reliable_sender>(context, options);
     sender_->on_reply([this](const ingest_reply& r) {
         if (r.acked) {

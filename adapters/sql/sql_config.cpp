@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "config.h"
+#include "curve_keys.h"
 #include "query.h"
 #include "yaml_util.h"
 
@@ -138,7 +139,7 @@ sql_config load_sql_config(const std::string& path) {
     yaml::node root(yaml::load_file(path), c.file, "");
     if (!root.is_map()) root.fail("expected a map of settings");
     root.expect_keys({"database", "table", "watermark", "batch", "poll_interval", "mapping",
-                      "ingest", "state", "log_level"});
+                      "ingest", "state", "log_level", "curve"});
 
     if (!root.has("database")) root.child("database").fail("required key is missing");
     auto db = root.child("database");
@@ -198,6 +199,7 @@ sql_config load_sql_config(const std::string& path) {
     c.resend_after_us = ingest.get_duration_us("resend_after", c.resend_after_us);
     if (c.resend_after_us < 1000) ingest.child("resend_after").fail("must be at least 1ms");
     c.max_pending = positive(ingest, "max_pending", c.max_pending);
+    c.curve = parse_curve_section(root, base);
 
     c.state_path = resolve_path(base, root.require_string("state"));
     c.log_level = root.get_string("log_level", c.log_level);

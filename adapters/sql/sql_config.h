@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mapping.h"
+#include "security.h"
 
 namespace baton::adapters::sql {
 
@@ -47,7 +48,8 @@ struct sql_config {
     std::string ingest_endpoint = "tcp://127.0.0.1:7710";
     std::string outbox_path;
     std::int64_t resend_after_us = 5'000'000;
-    std::size_t max_pending = 10'000;  // outbox backlog above which no new rows are read
+    std::size_t max_pending = 10'000;        // outbox backlog above which no new rows are read
+    std::optional<curve_client_keys> curve;  // `curve:` keys, when batond runs with CURVE
 
     std::string state_path;  // the watermark, written atomically after each batch
     std::string log_level = "info";

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config.h"
+#include "curve_keys.h"
 #include "yaml_util.h"
 
 namespace baton::adapters::webhook {
@@ -63,7 +64,8 @@ http_out_config load_http_out_config(const std::string& path) {
     const std::string base = fs::path(c.file).parent_path().string();
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map of settings");
-    root.expect_keys({"batond", "state", "routes", "retry", "request_timeout", "log_level"});
+    root.expect_keys(
+        {"batond", "state", "routes", "retry", "request_timeout", "log_level", "curve"});
 
     if (root.has("batond")) {
         auto bd = root.child("batond");
@@ -101,6 +103,7 @@ http_out_config load_http_out_config(const std::string& path) {
         root.child("log_level")
             .fail("unknown level '" + c.log_level +
                   "' (trace, debug, info, warn, error, critical, off)");
+    c.curve = parse_curve_section(root, base);
     return c;
 }
 

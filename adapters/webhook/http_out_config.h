@@ -3,11 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "backoff.h"
 #include "config_error.h"
 #include "route_table.h"
+#include "security.h"
 
 namespace baton::adapters::webhook {
 
@@ -20,6 +22,7 @@ struct http_out_config {
     backoff_policy retry;
     std::chrono::milliseconds request_timeout{10000};  // connect, send and read, each
     std::string log_level = "info";
+    std::optional<curve_client_keys> curve;  // `curve:` keys, when batond runs with CURVE
 };
 
 // Reads and checks the file; throws baton::config_error (file, key path, reason).

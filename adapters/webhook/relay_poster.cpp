@@ -35,6 +35,7 @@ follower_options follower_options_of(const http_out_config& c) {
     o.control = c.control;
     o.topics = c.routes.prefixes();
     o.state_path = c.state;
+    o.curve = c.curve;
     return o;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "config.h"
+#include "curve_keys.h"
 #include "yaml_util.h"
 
 namespace baton::adapters::webhook {
@@ -34,7 +35,8 @@ webhook_config load_webhook_config(const std::string& path) {
     const std::string base = fs::path(c.file).parent_path().string();
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map of settings");
-    root.expect_keys({"http", "source", "allow_source_header", "batond", "outbox", "log_level"});
+    root.expect_keys(
+        {"http", "source", "allow_source_header", "batond", "outbox", "log_level", "curve"});
 
     if (root.has("http")) {
         auto http = root.child("http");
@@ -77,6 +79,7 @@ webhook_config load_webhook_config(const std::string& path) {
     c.outbox = resolve_path(base, root.require_string("outbox"));
     c.log_level = root.get_string("log_level", c.log_level);
     check_log_level(root, c.log_level);
+    c.curve = parse_curve_section(root, base);
     return c;
 }
 

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "config_error.h"
+#include "security.h"
 
 namespace baton::adapters::webhook {
 
@@ -23,6 +25,7 @@ struct webhook_config {
     std::chrono::milliseconds resend_after{5000};  // unanswered this long: send again
     std::string outbox;                            // absolute path of the outbox file
     std::string log_level = "info";
+    std::optional<curve_client_keys> curve;  // `curve:` keys, when batond runs with CURVE
 };
 
 // Reads and checks the file; throws baton::config_error (file, key path, reason).

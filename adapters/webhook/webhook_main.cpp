@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
         so.endpoint = cfg.ingest;
         so.outbox_path = cfg.outbox;
         so.resend_after = cfg.resend_after;
+        so.curve = cfg.curve;
         gateway = std::make_unique<wh::ingest_gateway>(context, so);
     } catch (const std::exception& e) {
         spdlog::critical("cannot open the outbox {}: {}", cfg.outbox, e.what());

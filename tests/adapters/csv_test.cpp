@@ -8,10 +8,13 @@
 #include <sstream>
 #include <thread>
 
+#include "control_client.h"
+#include "csv_config.h"
 #include "csv_reader.h"
 #include "daemon_harness.h"
 #include "drop_folder.h"
 #include "process.h"
+#include "security.h"
 
 namespace baton::adapters::csv {
 namespace {
@@ -384,6 +387,83 @@ TEST_F(csv_drop, the_binary_processes_the_folder_once_and_reports_config_errors)
         testing::run_program({BATON_CSV_PATH, "--config", bad, "--once"}, dir_ / "bad.log");
     EXPECT_EQ(bad_status, 2);
     EXPECT_NE(bad_output.find("settle"), std::string::npos) << bad_output;
+}
+
+// batond with security.curve on: the adapter's `curve:` section (key files written like
+// batonctl keygen writes them) gets the file's events acked; a missing key file is refused with
+// its path.
+TEST(csv_curve, a_curve_section_gets_the_events_acked_by_a_secured_batond) {
+    temp_dir dir;
+    const curve_key_pair server = write_key_pair(dir / "keys", "batond");
+    const curve_key_pair sales = write_key_pair(dir / "keys", "sales-erp");
+    const curve_key_pair ops = generate_curve_key_pair();
+    config dc = test_config(dir);
+    dc.security.curve = true;
+    dc.security.server_secret_key = server.secret_key;
+    dc.security.server_public_key = server.public_key;
+    dc.security.clients = {
+        client_acl{"sales-erp", sales.public_key, {"sales-erp"}, {"sales."}, control_right::none},
+        client_acl{"ops", ops.public_key, {}, {}, control_right::read}};
+    daemon_harness d(dc);
+    d.start();
+
+    fs::create_directories(dir / "drop");
+    dir.write("mappings.yaml", mappings_yaml);
+    const std::string common =
+        "folder: drop\nmappings: mappings.yaml\nsettle: 100ms\n"
+        "ack_timeout: 10s\ndelimiter: \";\"\ningest: " +
+        d.ingest() + "\n";
+    const std::string path = dir.write("csv.yaml", common +
+                                                       "outbox: var/outbox.db\n"
+                                                       "curve:\n  server_key: keys/batond.key\n"
+                                                       "  key: keys/sales-erp\n");
+    adapter_config cfg = load_config(path);
+    ASSERT_TRUE(cfg.curve);
+    EXPECT_EQ(cfg.curve->server_public_key, server.public_key);
+    EXPECT_EQ(cfg.curve->public_key, sales.public_key);
+
+    std::string exported = dir.write("drop/orders_0611.csv", header + good_rows);
+    fs::last_write_time(exported, fs::file_time_type::clock::now() - 10s);
+    drop_folder folder(d.context(), cfg, load_mappings(cfg.mappings_file));
+    auto reports = folder.scan_once();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].outcome, file_outcome::done) << reports[0].reason;
+    EXPECT_EQ(reports[0].events, 2u);
+    EXPECT_EQ(folder.pending(), 0u);
+
+    control_client viewer(d.context(), d.control(),
+                          curve_client_keys{server.public_key, ops.public_key, ops.secret_key});
+    value status_request;
+    status_request.set("cmd", "status");
+    auto status = viewer.call(status_request, 10s);
+    ASSERT_TRUE(status);
+    std::int64_t events = -1;
+    if (const value* e = status->find("events")) e->to_int64(events);
+    EXPECT_EQ(events, 2);
+
+    // A key pair that is not there: the config key and the missing file's path.
+    const std::string bad = dir.write("bad.yaml", common +
+                                                      "outbox: var/bad.db\n"
+                                                      "curve:\n  server_key: keys/batond.key\n"
+                                                      "  key: keys/nobody\n");
+    try {
+        load_config(bad);
+        ADD_FAILURE() << "a missing key file was accepted";
+    } catch (const config_error& e) {
+        EXPECT_EQ(e.key, "curve.key");
+        EXPECT_NE(e.reason.find(dir / "keys/nobody.key"), std::string::npos) << e.what();
+    }
+    // Unknown keys in the section are refused.
+    const std::string typo = dir.write("typo.yaml", common +
+                                                        "outbox: var/typo.db\n"
+                                                        "curve:\n  server_key: keys/batond.key\n"
+                                                        "  key: keys/sales-erp\n  secret: x\n");
+    try {
+        load_config(typo);
+        ADD_FAILURE() << "an unknown key in curve was accepted";
+    } catch (const config_error& e) {
+        EXPECT_EQ(e.key, "curve.secret");
+    }
 }
 
 }  // namespace

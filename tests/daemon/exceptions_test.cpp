@@ -684,6 +684,8 @@ TEST(exceptions, dispatch_before_production_is_out_of_sequence_until_produced) {
     ASSERT_EQ(task_changes(out), (std::vector<std::string>{"opened logistics " + so}));
     EXPECT_EQ(out.tasks[0].record.action,
               "logistics: check logistics.shipment.dispatched l-1 on " + so);
+    // What the store gets (the output) knows what clears it, so a restart keeps that.
+    EXPECT_EQ(out.exceptions[0].record.resolve_on, (std::vector<std::string>{"produced"}));
 
     out = run.apply(t0 + 4 * hour, completed("p-2", so));
     ASSERT_EQ(changes(out), (std::vector<std::string>{"resolved out_of_sequence " + so + " low"}));
