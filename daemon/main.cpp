@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
     } catch (const zmq::error_t& e) {
         spdlog::critical("sockets: {}", e.what());
         return 1;
+    } catch (const std::exception& e) {
+        spdlog::critical("batond stopped: {}", e.what());
+        return 1;
     }
     return 0;
 }
