@@ -27,13 +27,22 @@ std::uint64_t dedup_window::key(std::string_view source, std::string_view id) {
 }
 
 std::optional<std::int64_t> dedup_window::find(std::uint64_t k) const {
-    auto it = by_key_.find(k);
-    if (it == by_key_.end()) return std::nullopt;
-    return it->second;
+    std::optional<std::int64_t> latest;
+    auto [first, last] = by_key_.equal_range(k);
+    for (auto it = first; it != last; ++it)
+        if (!latest || it->second > *latest) latest = it->second;
+    return latest;
+}
+
+std::vector<std::int64_t> dedup_window::find_all(std::uint64_t k) const {
+    std::vector<std::int64_t> seqs;
+    auto [first, last] = by_key_.equal_range(k);
+    for (auto it = first; it != last; ++it) seqs.push_back(it->second);
+    return seqs;
 }
 
 void dedup_window::insert(std::uint64_t k, std::int64_t seq, std::int64_t received_ms) {
-    by_key_[k] = seq;
+    by_key_.emplace(k, seq);
     in_order_.push_back(slot{k, seq, received_ms});
     while (by_key_.size() > max_entries_ && !in_order_.empty()) pop_oldest();
 }
@@ -44,9 +53,13 @@ void dedup_window::expire(std::int64_t now_ms) {
 
 void dedup_window::pop_oldest() {
     const slot& s = in_order_.front();
-    auto it = by_key_.find(s.key);
-    // A later event with the same key (a hash collision) keeps its own entry.
-    if (it != by_key_.end() && it->second == s.seq) by_key_.erase(it);
+    // Only this event's entry: another event with the same key (a collision) keeps its own.
+    auto [first, last] = by_key_.equal_range(s.key);
+    for (auto it = first; it != last; ++it)
+        if (it->second == s.seq) {
+            by_key_.erase(it);
+            break;
+        }
     in_order_.pop_front();
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace baton {
 
@@ -19,8 +20,11 @@ public:
 
     static std::uint64_t key(std::string_view source, std::string_view id);
 
-    // The journal seq of an earlier event with this key, if remembered.
+    // The journal seq of the latest earlier event with this key, if remembered.
     std::optional<std::int64_t> find(std::uint64_t key) const;
+    // Every remembered event with this key: different (source, id) pairs can share a hash, and
+    // each must still be recognised when it comes again.
+    std::vector<std::int64_t> find_all(std::uint64_t key) const;
     // Remembers a committed event; forgets the oldest when over max_entries.
     void insert(std::uint64_t key, std::int64_t seq, std::int64_t received_ms);
     // Forgets events received before now - window.
@@ -38,8 +42,8 @@ private:
 
     std::int64_t window_ms_;
     std::size_t max_entries_;
-    std::unordered_map<std::uint64_t, std::int64_t> by_key_;  // key -> seq
-    std::deque<slot> in_order_;                               // arrival order, for expiry
+    std::unordered_multimap<std::uint64_t, std::int64_t> by_key_;  // key -> seq(s)
+    std::deque<slot> in_order_;                                    // arrival order, for expiry
 };
 
 }  // namespace baton

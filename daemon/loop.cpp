@@ -513,7 +513,10 @@ struct loop::impl final : control_context {
     // Dedup, then into the open batch. `peer` is null for subscribe connectors (no ack).
     void accept(envelope env, std::string_view bytes, origin from, const std::string* peer) {
         const std::uint64_t key = dedup_window::key(env.source, env.id);
-        if (auto it = batch_keys.find(key); it != batch_keys.end()) {
+        // Every event with this hash is compared: a collision never drops an event, and a
+        // second event under the same hash never hides the first one's duplicates.
+        auto [first, last] = batch_keys.equal_range(key);
+        for (auto it = first; it != last; ++it) {
             const journal_entry& e = entries[it->second];
             if (e.source == env.source && e.id == env.id) {
                 // Same event again before its batch committed: ack it with the batch.
@@ -522,14 +525,13 @@ struct loop::impl final : control_context {
                 return;
             }
         }
-        if (auto seq = dedup.find(key)) {
-            auto earlier = store.read(*seq, false);
+        for (std::int64_t seq : dedup.find_all(key)) {
+            auto earlier = store.read(seq, false);
             if (earlier && earlier->source == env.source && earlier->id == env.id) {
                 ++stats.duplicates;
                 if (peer) send_ack(*peer, env.id);
                 return;
             }
-            // A hash collision with another event: this one is new.
         }
         if (entries.empty()) batch_deadline_us = clock.steady_us() + cfg.batch.max_wait_us;
         journal_entry e;
@@ -549,7 +551,7 @@ struct loop::impl final : control_context {
         e.origin = from;
         e.envelope.assign(bytes);
         keys.push_back(key);
-        batch_keys[key] = entries.size();
+        batch_keys.emplace(key, entries.size());
         entries.push_back(std::move(e));
         if (peer) acks.push_back({*peer, std::move(env.id)});
         if (entries.size() >= cfg.batch.max_events) commit();
@@ -992,7 +994,7 @@ struct loop::impl final : control_context {
     std::vector<relay_message>& relayed = batch.relayed;
     std::vector<std::uint64_t> keys;  // dedup keys, parallel to entries
     std::vector<pending_ack> acks;
-    std::unordered_map<std::uint64_t, std::size_t> batch_keys;  // dedup key -> entries index
+    std::unordered_multimap<std::uint64_t, std::size_t> batch_keys;  // dedup key -> entries
     std::int64_t batch_deadline_us = 0;
 
     std::function<void()> heartbeat;

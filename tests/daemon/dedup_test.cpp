@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include <cstdint>
 #include <set>
 #include <string>
@@ -92,13 +95,16 @@ TEST(dedup, max_entries_evicts_the_oldest) {
     EXPECT_EQ(w.find(c), std::optional<std::int64_t>(3));
 }
 
-TEST(dedup, colliding_insert_replaces_the_remembered_seq) {
+TEST(dedup, colliding_inserts_are_both_remembered) {
     dedup_window w(hour_ms, 10);
     auto k = dedup_window::key("s", "a");
     w.insert(k, 1, 100);
-    w.insert(k, 2, 200);
+    w.insert(k, 2, 200);  // another (source, id) with the same hash
     EXPECT_EQ(w.find(k), std::optional<std::int64_t>(2));
-    EXPECT_EQ(w.size(), 1u);
+    auto all = w.find_all(k);
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(all, (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(w.size(), 2u);
 }
 
 TEST(dedup, colliding_insert_survives_expiry_of_the_older_slot) {
