@@ -416,6 +416,30 @@ void journal::set_max_bytes(std::uint64_t max_bytes) {
     exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
 }
 
+void journal::compact_snapshot(const std::unordered_map<std::string, std::string>& latest) {
+    exec("BEGIN");
+    sqlite3_stmt* put = nullptr;
+    try {
+        exec("DELETE FROM snapshot_log");
+        if (sqlite3_prepare_v2(db_, "INSERT INTO snapshot_log(id, state) VALUES(?,?)", -1, &put,
+                               nullptr) != SQLITE_OK)
+            fail("prepare snapshot compaction");
+        for (const auto& [id, state] : latest) {
+            sqlite3_reset(put);
+            sqlite3_bind_text(put, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+            sqlite3_bind_blob(put, 2, state.data(), static_cast<int>(state.size()), SQLITE_STATIC);
+            if (sqlite3_step(put) != SQLITE_DONE) fail("compact snapshot of " + id);
+        }
+        sqlite3_finalize(put);
+        put = nullptr;
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_finalize(put);
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
 void journal::clear_snapshot() {
     exec("BEGIN");
     try {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 struct sqlite3;
@@ -116,6 +117,9 @@ public:
     // Caps the database file (0: no cap). Past it every commit fails as on a full disk, until
     // the cap is raised or space is freed.
     void set_max_bytes(std::uint64_t max_bytes);
+
+    // Replaces the snapshot log by one row per order (its newest state), in one transaction.
+    void compact_snapshot(const std::unordered_map<std::string, std::string>& latest);
 
     // Forgets the stored state, so the next start rebuilds it from the journal.
     void clear_snapshot();

@@ -189,8 +189,18 @@ struct loop::impl final : control_context {
 
     void rebuild_state() {
         std::unordered_map<std::string, std::string> latest;  // id -> its newest stored state
-        snapshot_header h = store.load_snapshot(
-            [&](const std::string& id, const std::string& bytes) { latest[id] = bytes; });
+        std::size_t rows = 0;
+        snapshot_header h =
+            store.load_snapshot([&](const std::string& id, const std::string& bytes) {
+                latest[id] = bytes;
+                ++rows;
+            });
+        // The log keeps every state ever appended; at start, when most rows are superseded,
+        // keep only the newest of each order so restarts do not slow down with history.
+        if (rows > 2 * latest.size()) {
+            store.compact_snapshot(latest);
+            spdlog::info("snapshot log compacted: {} rows to {}", rows, latest.size());
+        }
         std::vector<baton::order> orders;
         orders.reserve(latest.size());
         for (auto& [id, bytes] : latest) {

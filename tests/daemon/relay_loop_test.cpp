@@ -2,6 +2,7 @@
 // each department gets exactly its messages, seq is contiguous, `replay` returns what was
 // published, and seq continues after a restart.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <thread>
 #include <zmq_addon.hpp>
@@ -234,16 +235,35 @@ TEST(relay_loop, small_frequent_snapshots_rebuild_the_same_state) {
     daemon_harness d(c);
     d.start();
     ingest_client client(d.context(), d.ingest());
+    // Step k of every order, then step k+1: each order changes in many snapshots.
+    std::vector<std::vector<envelope>> orders;
     for (int i = 0; i < 6; ++i) {
-        auto events = lifecycle("SO-S" + std::to_string(i), "C-1002", "credit");
-        events.resize(static_cast<std::size_t>(2 + i % 5));
-        send_all(client, events);
+        orders.push_back(lifecycle("SO-S" + std::to_string(i), "C-1002", "credit"));
+        orders.back().resize(static_cast<std::size_t>(2 + i % 5));
     }
+    for (std::size_t step = 0; step < 6; ++step)
+        for (const auto& events : orders)
+            if (step < events.size()) send_all(client, {events[step]});
     value q;
     q.set("cmd", "orders");
     q.set("limit", 100);
     value before = d.call(q);
     d.stop();
+    auto snapshot_rows = [&] {
+        sqlite3* db = nullptr;
+        sqlite3_open((c.data_dir + "/baton.db").c_str(), &db);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM snapshot_log", -1, &st, nullptr);
+        std::int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return n;
+    };
+    EXPECT_GT(snapshot_rows(), 12) << "the test should leave superseded rows to compact";
+    d.start();  // loads the newest row of each order and compacts the log
+    EXPECT_EQ(encode_msgpack(*d.call(q).find("orders")), encode_msgpack(*before.find("orders")));
+    d.stop();
+    EXPECT_EQ(snapshot_rows(), 6);
     d.start();
     EXPECT_EQ(encode_msgpack(*d.call(q).find("orders")), encode_msgpack(*before.find("orders")));
     d.stop();
