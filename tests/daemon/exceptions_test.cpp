@@ -23,8 +23,21 @@
 namespace baton {
 namespace {
 
+using testing::cancelled;
+using testing::case_resolved;
+using testing::complaint;
+using testing::completed;
+using testing::credit_approved;
+using testing::credit_rejected;
+using testing::delivered;
+using testing::delivery_failed;
+using testing::dispatched;
+using testing::invoiced;
 using testing::make_event;
 using testing::order_placed;
+using testing::payment;
+using testing::placed;
+using testing::receivable;
 
 constexpr std::int64_t t0 = 1795000000000;  // the fake clock starts here: 2026-11-18 11:06:40 UTC
 constexpr std::int64_t minute = 60 * 1000;  // ms
@@ -53,32 +66,11 @@ customer_book seeded_customers() {
 
 // Inbound events, with data as the schemas allow it (as in relay_test.cpp).
 
-envelope placed(const std::string& id, const std::string& so,
-                const std::string& customer = "C-1001", const std::string& terms = "credit",
-                bool new_die = false) {
-    envelope e = order_placed(id, so, customer);
-    e.data.set("terms", terms);
-    e.data.set("new_die", new_die);
-    return e;
-}
-
 envelope placed_promising(const std::string& id, const std::string& so,
                           const std::string& promised_date) {
     envelope e = placed(id, so);
     e.data.set("promised_date", promised_date);
     return e;
-}
-
-envelope credit_approved(const std::string& id, const std::string& so) {
-    return testing::credit_approved(id, so);
-}
-
-envelope credit_rejected(const std::string& id, const std::string& so) {
-    value d;
-    d.set("by", "j.meyer");
-    d.set("reason", "three invoices more than 60 days overdue");
-    d.set("exposure_cents", 6120000);
-    return make_event("finance.credit.rejected", id, so, std::move(d), "finance-erp");
 }
 
 envelope scheduled(const std::string& id, const std::string& so,
@@ -97,90 +89,6 @@ envelope qc_failed(const std::string& id, const std::string& so) {
     d.set("unit", "kg");
     d.set("defect", "twist");
     return make_event("production.qc.failed", id, so, std::move(d), "mes");
-}
-
-envelope completed(const std::string& id, const std::string& so) {
-    value d;
-    d.set("qty_good", 1540.5);
-    d.set("qty_scrap", 9.5);
-    d.set("unit", "kg");
-    return make_event("production.order.completed", id, so, std::move(d), "mes");
-}
-
-envelope payment(const std::string& id, const std::string& so, std::int64_t cents) {
-    value d;
-    d.set("amount_cents", static_cast<long long>(cents));
-    d.set("currency", "EUR");
-    d.set("method", "bank_transfer");
-    d.set("reference", "BT-" + id);
-    return make_event("finance.payment.received", id, so, std::move(d), "finance-erp");
-}
-
-envelope dispatched(const std::string& id, const std::string& so) {
-    value d;
-    d.set("vehicle", "WI-AL 411");
-    d.set("qty", 1540.5);
-    d.set("unit", "kg");
-    d.set("shipment", "DN-" + id);
-    return make_event("logistics.shipment.dispatched", id, so, std::move(d), "tms");
-}
-
-envelope delivered(const std::string& id, const std::string& so) {
-    value d;
-    d.set("qty", 1540.5);
-    d.set("unit", "kg");
-    d.set("received_by", "K. Novak");
-    return make_event("logistics.shipment.delivered", id, so, std::move(d), "tms");
-}
-
-envelope delivery_failed(const std::string& id, const std::string& so) {
-    value d;
-    d.set("reason", "site closed, nobody to unload");
-    d.set("kind", "closed");
-    d.set("retry_date", "2026-11-25");
-    return make_event("logistics.delivery.failed", id, so, std::move(d), "tms");
-}
-
-envelope invoiced(const std::string& id, const std::string& so) {
-    value d;
-    d.set("invoice", "INV-26-" + id);
-    d.set("amount_cents", 1843000);
-    d.set("due_date", "2027-01-15");
-    return make_event("finance.invoice.issued", id, so, std::move(d), "finance-erp");
-}
-
-envelope cancelled(const std::string& id, const std::string& so, const std::string& reason) {
-    value d;
-    d.set("reason", reason);
-    d.set("by", "s.wolf");
-    return make_event("sales.order.cancelled", id, so, std::move(d), "sales-erp");
-}
-
-envelope receivable(const std::string& id, const std::string& customer, std::int64_t cents) {
-    value d;
-    d.set("customer", customer);
-    d.set("balance_cents", static_cast<long long>(cents));
-    d.set("as_of", "2026-10-30");
-    return make_event("finance.receivable.updated", id, "", std::move(d), "finance-erp");
-}
-
-envelope complaint(const std::string& id, const std::string& so, const std::string& case_id) {
-    value d;
-    d.set("case", case_id);
-    d.set("kind", "surface");
-    d.set("detail", "anodising streaks on 40 bars of D-4411");
-    d.set("line", 1);
-    d.set("qty", 120.0);
-    d.set("unit", "kg");
-    return make_event("sales.complaint.filed", id, so, std::move(d), "sales-erp");
-}
-
-envelope case_resolved(const std::string& id, const std::string& so, const std::string& case_id) {
-    value d;
-    d.set("case", case_id);
-    d.set("resolution", "bars re-anodised and sent again");
-    d.set("root_cause", "bath temperature drift");
-    return make_event("production.case.resolved", id, so, std::move(d), "mes");
 }
 
 // A relay engine and the exception desk that watches it, fed event by event on a fake clock.

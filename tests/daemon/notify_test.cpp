@@ -14,66 +14,14 @@
 #include <optional>
 #include <string>
 
+#include "notify_socket.h"
 #include "temp_dir.h"
 
 namespace baton {
 namespace {
 
-// Sets an environment variable for one test and puts the old value back.
-class scoped_env {
-public:
-    scoped_env(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    ~scoped_env() {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    scoped_env(const scoped_env&) = delete;
-    scoped_env& operator=(const scoped_env&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
-// A service manager's end: a datagram socket bound at a path in a temp folder.
-class notify_socket {
-public:
-    explicit notify_socket(const std::string& path) : path_(path) {
-        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_un a{};
-        a.sun_family = AF_UNIX;
-        std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-            throw std::runtime_error("cannot bind " + path);
-    }
-    ~notify_socket() { ::close(fd_); }
-    notify_socket(const notify_socket&) = delete;
-    notify_socket& operator=(const notify_socket&) = delete;
-
-    const std::string& path() const { return path_; }
-
-    // The next datagram, or nothing within `timeout_ms`.
-    std::optional<std::string> receive(int timeout_ms = 1000) {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, timeout_ms) != 1) return std::nullopt;
-        char buf[4096];
-        ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-        if (n < 0) return std::nullopt;
-        return std::string(buf, static_cast<std::size_t>(n));
-    }
-
-private:
-    std::string path_;
-    int fd_ = -1;
-};
+using testing::notify_socket;
+using testing::scoped_env;
 
 TEST(notify, messages_arrive_on_notify_socket_in_order) {
     testing::temp_dir dir;
