@@ -17,12 +17,13 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "config_error.h"
 #include "control_client.h"
+#include "curve.h"
 #include "envelope.h"
-#include "exceptions.h"
 #include "json.h"
+#include "record_id.h"
 #include "render.h"
-#include "security.h"
 
 namespace {
 

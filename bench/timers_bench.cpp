@@ -12,7 +12,7 @@
 #include "events.h"
 #include "exceptions.h"
 #include "flow.h"
-#include "relay.h"
+#include "order_engine.h"
 
 namespace {
 
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     baton::flow_def flow = baton::load_flow(flow_path);
-    baton::relay_engine engine(flow, baton::customer_book{});
+    baton::order_engine engine(flow, baton::customer_book{});
     const std::int64_t t0 = 1795000000000;
 
     const std::size_t rss_before = rss_bytes();

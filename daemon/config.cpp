@@ -3,30 +3,19 @@
 
 #include <filesystem>
 
+#include "endpoint.h"
+#include "paths.h"
 #include "yaml_util.h"
 
 namespace baton {
 
 namespace fs = std::filesystem;
 
-std::string resolve_path(const std::string& base_dir, const std::string& path) {
-    fs::path p(path);
-    if (p.is_relative()) p = fs::path(base_dir) / p;
-    return p.lexically_normal().string();
-}
-
 namespace {
-
-bool valid_endpoint(const std::string& e) {
-    for (const char* scheme : {"tcp://", "ipc://", "inproc://"})
-        if (e.rfind(scheme, 0) == 0 && e.size() > std::char_traits<char>::length(scheme))
-            return true;
-    return false;
-}
 
 std::string endpoint(const yaml::node& bus, const char* key, const std::string& fallback) {
     std::string e = bus.get_string(key, fallback);
-    if (!valid_endpoint(e))
+    if (!is_zmq_endpoint(e))
         bus.child(key).fail("'" + e + "' is not a ZeroMQ endpoint (tcp://host:port or ipc://path)");
     return e;
 }
@@ -67,7 +56,7 @@ config load_config(const std::string& path) {
                 s.expect_keys({"endpoint", "mode", "topics"});
                 subscribe_config sc;
                 sc.endpoint = s.require_string("endpoint");
-                if (!valid_endpoint(sc.endpoint))
+                if (!is_zmq_endpoint(sc.endpoint))
                     s.child("endpoint").fail("'" + sc.endpoint + "' is not a ZeroMQ endpoint");
                 std::string mode = s.get_string("mode", "connect");
                 if (mode != "connect" && mode != "bind")

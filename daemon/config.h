@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "config_error.h"
+#include "paths.h"
 #include "security.h"
 
 namespace baton {
@@ -69,8 +70,5 @@ struct config {
 
 // Reads and checks a config file; throws config_error naming file, key path and reason.
 config load_config(const std::string& path);
-
-// `path` made absolute against `base_dir` when relative; lexically normalised.
-std::string resolve_path(const std::string& base_dir, const std::string& path);
 
 }  // namespace baton

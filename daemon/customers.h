@@ -1,4 +1,5 @@
-// The seed customer master (customers.yaml): tier, payment terms and credit limit per customer.
+// The customer book: the customer master at run time (seeded from customers.yaml) with each
+// customer's credit exposure.
 #pragma once
 
 #include <cstdint>
@@ -6,19 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "customers_file.h"
 #include "value.h"
 
-#include "config_error.h"
-
 namespace baton {
-
-struct customer {
-    std::string id;  // e.g. C-1001
-    std::string name;
-    std::string tier = "B";        // key, A, B or C: key accounts are served first
-    std::string terms = "credit";  // credit or prepay
-    std::int64_t credit_limit_cents = 0;
-};
 
 // The customer master at run time, with each customer's credit exposure: receivable balance
 // (from finance) plus the value of its open orders not yet invoiced.
@@ -45,8 +37,5 @@ public:
 private:
     std::map<std::string, account> accounts_;
 };
-
-// Reads and checks a customers file; throws config_error naming file, key path and reason.
-std::vector<customer> load_customers(const std::string& path);
 
 }  // namespace baton

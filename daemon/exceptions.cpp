@@ -3,44 +3,15 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstdio>
-#include <ctime>
+
+#include "format.h"
 
 namespace baton {
 
 namespace {
 
-constexpr std::int64_t day_ms = 86400000;
-
 std::string key_of(const std::string& order, const std::string& kind, const std::string& scope) {
     return order + '\x1f' + kind + '\x1f' + scope;
-}
-
-// "5h12m", "3d4h", "40m", "12s": how long, for a person.
-std::string human(std::int64_t ms) {
-    if (ms < 0) ms = 0;
-    std::int64_t s = ms / 1000;
-    std::int64_t d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
-    if (d > 0) return std::to_string(d) + "d" + (h ? std::to_string(h) + "h" : "");
-    if (h > 0) return std::to_string(h) + "h" + (m ? std::to_string(m) + "m" : "");
-    if (m > 0) return std::to_string(m) + "m";
-    return std::to_string(s) + "s";
-}
-
-std::string money(std::int64_t cents) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(cents / 100),
-                  static_cast<long long>((cents < 0 ? -cents : cents) % 100));
-    return buf;
-}
-
-std::string utc_time(std::int64_t ms) {
-    std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
 }
 
 std::string text(const value& data, const char* key) {
@@ -88,32 +59,6 @@ std::optional<severity> severity_from(const std::string& name) {
          {severity::warning, severity::low, severity::medium, severity::high, severity::critical})
         if (name == severity_name(s)) return s;
     return std::nullopt;
-}
-
-bool is_exception_kind(const std::string& kind) {
-    for (const char* k : exception_kinds)
-        if (kind == k) return true;
-    return false;
-}
-
-std::string exception_id_text(std::uint64_t id) {
-    return "E-" + std::to_string(id);
-}
-std::string task_id_text(std::uint64_t id) {
-    return "T-" + std::to_string(id);
-}
-
-std::optional<std::uint64_t> parse_record_id(const std::string& text, char prefix) {
-    std::string digits = text;
-    if (digits.size() > 2 && (digits[0] == prefix || digits[0] == prefix + ('a' - 'A')) &&
-        digits[1] == '-')
-        digits = digits.substr(2);
-    if (digits.empty() || digits.size() > 18) return std::nullopt;
-    for (char c : digits)
-        if (c < '0' || c > '9') return std::nullopt;
-    std::uint64_t id = std::stoull(digits);
-    if (id == 0) return std::nullopt;
-    return id;
 }
 
 // --- (de)serialisation -------------------------------------------------------------------
@@ -389,7 +334,7 @@ void exception_desk::check_delivery_risk(const order& o, const customer_book& cu
             continue;
         }
         remaining += s.sla_us / 1000;
-        path += ", then " + s.name + " " + human(s.sla_us / 1000);
+        path += ", then " + s.name + " " + duration_text(s.sla_us / 1000);
         if (s.exit == "delivered") break;
     }
     const std::int64_t predicted = start + remaining;
@@ -397,7 +342,7 @@ void exception_desk::check_delivery_risk(const order& o, const customer_book& cu
     if (predicted > promised_end) {
         if (open) return;
         std::string detail = o.id + " may miss its promised date " + o.promised_date + ": " +
-                             basis + path + " gives " + utc_time(predicted);
+                             basis + path + " gives " + utc_minute_text(predicted);
         auto& e = raise("delivery_at_risk", &o, o.customer, "production",
                         base_severity(o.customer, customers), detail, now_ms, cause, out);
         open_task(e, "sales", "agree a new date with " + o.customer + " or expedite " + o.id,
@@ -409,10 +354,10 @@ void exception_desk::check_delivery_risk(const order& o, const customer_book& cu
 }
 
 void exception_desk::on_event(const order_change& change, const envelope& event,
-                              const relay_engine& relay, std::int64_t now_ms, desk_output& out) {
+                              const order_engine& engine, std::int64_t now_ms, desk_output& out) {
     if (!change.o) return;
     const order& o = *change.o;
-    const customer_book& customers = relay.customers();
+    const customer_book& customers = engine.customers();
     const std::string& cause = event.id;
     const std::string& topic = event.topic;
     const severity base = base_severity(o.customer, customers);
@@ -473,7 +418,7 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
         open_task(e, "sales", "talk to " + o.customer + " about the credit hold on " + o.id, now_ms,
                   cause, out);
     }
-    if (topic == "sales.order.placed" && relay.flow().auto_credit && o.terms == "credit" &&
+    if (topic == "sales.order.placed" && engine.flow().auto_credit && o.terms == "credit" &&
         !approved && !find_open(o.id, "credit_hold")) {
         // The same test the relay uses to approve by itself, failed on the limit alone.
         if (const auto* a = customers.find(o.customer);
@@ -481,8 +426,8 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
             a->exposure_cents() > a->master.credit_limit_cents) {
             auto& e = raise("credit_hold", &o, o.customer, "finance", base,
                             o.id + " is over the credit limit of " + o.customer + ": exposure " +
-                                money(a->exposure_cents()) + ", limit " +
-                                money(a->master.credit_limit_cents),
+                                money_text(a->exposure_cents()) + ", limit " +
+                                money_text(a->master.credit_limit_cents),
                             now_ms, cause, out);
             open_task(e, "finance", "review the credit limit breach on " + o.id, now_ms, cause,
                       out);
@@ -561,8 +506,8 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
         check_delivery_risk(o, customers, now_ms, cause, out);
 }
 
-void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, desk_output& out) {
-    const customer_book& customers = relay.customers();
+void exception_desk::on_time(std::int64_t now_ms, const order_engine& engine, desk_output& out) {
+    const customer_book& customers = engine.customers();
     std::vector<timer_entry> later;
     timers_.pop_due(now_ms, [&](const timer_entry& t) {
         if (t.kind == timer_kind::task) {
@@ -600,8 +545,8 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
                 return;  // a person resolved it during this stay
             const std::int64_t held = now_ms - o.stage_since_ms;
             std::string sla_text = s->sla_from == "planned_finish"
-                                       ? "due " + utc_time(deadline)
-                                       : "SLA " + human(s->sla_us / 1000);
+                                       ? "due " + utc_minute_text(deadline)
+                                       : "SLA " + duration_text(s->sla_us / 1000);
             if (t.step == 0) {
                 if (now_ms >= deadline) {  // already overdue (after downtime): no warning
                     schedule_stage(o, 1);
@@ -610,8 +555,8 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
                 if (!find_open(o.id, kind)) {
                     auto& e =
                         raise(kind, &o, o.customer, s->holder, severity::warning,
-                              o.id + " has been in " + o.stage + " for " + human(held) + "; " +
-                                  sla_text + " (" + std::to_string(flow_.warning_percent) +
+                              o.id + " has been in " + o.stage + " for " + duration_text(held) +
+                                  "; " + sla_text + " (" + std::to_string(flow_.warning_percent) +
                                   "% used); holder " + s->holder,
                               now_ms, "", out);
                     e.stage = o.stage;
@@ -628,8 +573,8 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
                 return;
             }
             severity level = raise_by(base_severity(o.customer, customers), t.step - 1);
-            std::string detail = o.id + " has been in " + o.stage + " for " + human(held) + "; " +
-                                 sla_text + "; holder " + s->holder;
+            std::string detail = o.id + " has been in " + o.stage + " for " + duration_text(held) +
+                                 "; " + sla_text + "; holder " + s->holder;
             exception_record* e = find_open(o.id, kind);
             if (!e) {
                 e = &raise(kind, &o, o.customer, s->holder, level, detail, now_ms, "", out);
@@ -694,7 +639,7 @@ void exception_desk::on_time(std::int64_t now_ms, const relay_engine& relay, des
             e.state = "open";
             e.scope = c.id;
             e.detail = "case " + c.id + " (" + c.kind + ") on " + o.id + " has been open for " +
-                       human(now_ms - c.opened_ms) + "; " + c.detail;
+                       duration_text(now_ms - c.opened_ms) + "; " + c.detail;
             e.raised_ms = e.updated_ms = now_ms;
             auto& stored = exceptions_[e.id] = std::move(e);
             open_by_key_[key_of(stored.order, stored.kind, stored.scope)] = stored.id;
@@ -854,20 +799,20 @@ std::size_t exception_desk::open_tasks() const {
     return n;
 }
 
-void exception_desk::set_flow(const flow_def& flow, const relay_engine& relay,
+void exception_desk::set_flow(const flow_def& flow, const order_engine& engine,
                               std::int64_t now_ms) {
     flow_ = flow;
     timers_.clear();
-    timers_.reserve(relay.orders().size() * 2 + tasks_.size());
+    timers_.reserve(engine.orders().size() * 2 + tasks_.size());
     for (const auto& [id, t] : tasks_)
         if (t.state == "open")
             timers_.push(
                 {t.due_ms, nullptr, static_cast<std::int64_t>(t.id), 0, timer_kind::task, 0});
-    for (const auto& [id, o] : relay.orders()) schedule_order(o, now_ms);
+    for (const auto& [id, o] : engine.orders()) schedule_order(o, now_ms);
 }
 
 void exception_desk::restore(std::vector<exception_record> exceptions,
-                             std::vector<task_record> tasks, const relay_engine& relay,
+                             std::vector<task_record> tasks, const order_engine& engine,
                              std::int64_t now_ms) {
     exceptions_.clear();
     tasks_.clear();
@@ -881,7 +826,7 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
         if (e.state != "resolved") open_by_key_[key_of(e.order, e.kind, e.scope)] = e.id;
         exceptions_[e.id] = std::move(e);
     }
-    timers_.reserve(relay.orders().size() * 2 + tasks.size());
+    timers_.reserve(engine.orders().size() * 2 + tasks.size());
     for (auto& t : tasks) {
         next_task_id_ = std::max(next_task_id_, t.id + 1);
         if (t.state == "open")
@@ -889,7 +834,7 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
                 {t.due_ms, nullptr, static_cast<std::int64_t>(t.id), 0, timer_kind::task, 0});
         tasks_[t.id] = std::move(t);
     }
-    for (const auto& [id, o] : relay.orders()) schedule_order(o, now_ms);
+    for (const auto& [id, o] : engine.orders()) schedule_order(o, now_ms);
 }
 
 }  // namespace baton

@@ -16,7 +16,8 @@
 #include "customers.h"
 #include "envelope.h"
 #include "flow.h"
-#include "relay.h"
+#include "order_engine.h"
+#include "record_id.h"
 #include "timers.h"
 
 namespace baton {
@@ -24,13 +25,6 @@ namespace baton {
 enum class severity : int { warning = 0, low = 1, medium = 2, high = 3, critical = 4 };
 const char* severity_name(severity s);
 std::optional<severity> severity_from(const std::string& name);
-
-// The kinds of DESIGN.md.
-inline constexpr const char* exception_kinds[] = {
-    "stage_overdue",   "delivery_at_risk", "delivery_late",   "credit_hold",  "payment_overdue",
-    "die_overdue",     "qc_failed",        "delivery_failed", "case_overdue", "invoice_missing",
-    "out_of_sequence", "unknown_order",    "feed_gap"};
-bool is_exception_kind(const std::string& kind);
 
 struct exception_record {
     std::uint64_t id = 0;
@@ -66,11 +60,6 @@ struct task_record {
     std::string by;
     std::string note;
 };
-
-std::string exception_id_text(std::uint64_t id);  // "E-17"
-std::string task_id_text(std::uint64_t id);       // "T-5"
-// Accepts "E-17", "e-17" or "17" for an exception (prefix 'E') or a task (prefix 'T').
-std::optional<std::uint64_t> parse_record_id(const std::string& text, char prefix);
 
 value to_value(const exception_record& e);
 exception_record exception_from_value(const value& v);
@@ -109,11 +98,11 @@ class exception_desk {
 public:
     explicit exception_desk(const flow_def& flow);
 
-    // After the relay engine applied `event` to an order (`change.o`), at `now_ms`.
-    void on_event(const order_change& change, const envelope& event, const relay_engine& relay,
+    // After the order engine applied `event` to an order (`change.o`), at `now_ms`.
+    void on_event(const order_change& change, const envelope& event, const order_engine& engine,
                   std::int64_t now_ms, desk_output& out);
     // Fires every timer due at or before `now_ms`.
-    void on_time(std::int64_t now_ms, const relay_engine& relay, desk_output& out);
+    void on_time(std::int64_t now_ms, const order_engine& engine, desk_output& out);
     // When the next timer is due (INT64_MAX when none).
     std::int64_t next_due_ms() const { return timers_.next_due_ms(); }
     std::size_t pending_timers() const { return timers_.size(); }
@@ -140,10 +129,10 @@ public:
 
     // Start-up: stored records back, then timers for every open order, case and task.
     void restore(std::vector<exception_record> exceptions, std::vector<task_record> tasks,
-                 const relay_engine& relay, std::int64_t now_ms);
+                 const order_engine& engine, std::int64_t now_ms);
     // New flow (reload): every stage, promise and case timer is scheduled again with its SLAs;
     // open exceptions and tasks stay as they are.
-    void set_flow(const flow_def& flow, const relay_engine& relay, std::int64_t now_ms);
+    void set_flow(const flow_def& flow, const order_engine& engine, std::int64_t now_ms);
 
 private:
     struct open_key_hash;

@@ -112,19 +112,6 @@ stage_position derive_stage(const order& o, const flow_def& flow) {
     return {"closed", "", nullptr};
 }
 
-std::optional<std::int64_t> date_start_ms(const std::string& date) {
-    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
-    std::tm tm{};
-    try {
-        tm.tm_year = std::stoi(date.substr(0, 4)) - 1900;
-        tm.tm_mon = std::stoi(date.substr(5, 2)) - 1;
-        tm.tm_mday = std::stoi(date.substr(8, 2));
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
-}
-
 std::int64_t stage_deadline_ms(const order& o, const stage_def& s, std::int64_t entered_ms) {
     const std::int64_t sla_ms = s.sla_us / 1000;
     if (s.sla_from == "planned_finish")

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config_error.h"
+#include "dates.h"
 
 namespace baton {
 
@@ -55,8 +56,5 @@ bool stage_applies(const stage_def& s, const order& o);
 // When an order that entered stage `s` at `entered_ms` must have left it, ms since epoch:
 // entry + SLA, or (sla_from: planned_finish) the end of the planned finish day + SLA.
 std::int64_t stage_deadline_ms(const order& o, const stage_def& s, std::int64_t entered_ms);
-
-// Midnight UTC at the start of a YYYY-MM-DD date, ms since epoch; nullopt when malformed.
-std::optional<std::int64_t> date_start_ms(const std::string& date);
 
 }  // namespace baton

@@ -16,8 +16,6 @@ namespace baton {
 
 namespace {
 
-constexpr std::int64_t day_ms = 86400000;
-
 bool in_window(const kpi_window& w, std::int64_t t_ms) {
     return t_ms >= w.since_ms && t_ms < w.until_ms;
 }

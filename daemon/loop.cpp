@@ -24,7 +24,8 @@
 #include "journal.h"
 #include "json.h"
 #include "kpi.h"
-#include "relay.h"
+#include "log_limiter.h"
+#include "order_engine.h"
 #include "security.h"
 #include "version.h"
 #include "zap.h"
@@ -34,34 +35,6 @@ namespace baton {
 namespace {
 
 const system_clock_source system_clock;
-
-// At most `per_second` log lines of one kind a second; the rest are counted and summarised so a
-// flood of bad input cannot flood the journal of the host.
-class log_limiter {
-public:
-    explicit log_limiter(int per_second) : per_second_(per_second) {}
-    // True when a line may be written now; `suppressed` gets how many were dropped before it.
-    bool allow(std::int64_t now_ms, std::uint64_t& suppressed) {
-        if (now_ms / 1000 != second_) {
-            second_ = now_ms / 1000;
-            used_ = 0;
-        }
-        if (used_ >= per_second_) {
-            ++suppressed_;
-            return false;
-        }
-        ++used_;
-        suppressed = suppressed_;
-        suppressed_ = 0;
-        return true;
-    }
-
-private:
-    int per_second_;
-    std::int64_t second_ = -1;
-    int used_ = 0;
-    std::uint64_t suppressed_ = 0;
-};
 
 struct counters {
     std::uint64_t accepted = 0;    // events committed from ingest
@@ -224,7 +197,7 @@ struct loop::impl final : control_context {
                 if (!stored.find(id)) stored.at(id) = account;
             customers = std::move(stored);
         }
-        engine = relay_engine(flow, std::move(customers));
+        engine = order_engine(flow, std::move(customers));
         engine.restore(std::move(orders), engine.customers(), h.relay_seq);
         std::vector<relay_message> discard;
         std::size_t replayed = 0;
@@ -447,8 +420,7 @@ struct loop::impl final : control_context {
         std::uint64_t suppressed = 0;
         if (refusal_log.allow(clock.now_ms(), suppressed))
             spdlog::warn("control: refused '{}' from {}: {}{}", name,
-                         user.empty() ? "(unknown)" : user, refused,
-                         suppressed ? fmt::format(" ({} more not logged)", suppressed) : "");
+                         user.empty() ? "(unknown)" : user, refused, log_limiter::more(suppressed));
         return refused;
     }
 
@@ -517,7 +489,7 @@ struct loop::impl final : control_context {
         std::uint64_t suppressed = 0;
         if (refusal_log.allow(clock.now_ms(), suppressed))
             spdlog::warn("nack {}: {}{}", id.empty() ? "(no id)" : reason_text(id), reason,
-                         suppressed ? fmt::format(" ({} more not logged)", suppressed) : "");
+                         log_limiter::more(suppressed));
     }
 
     // Dedup, then into the open batch. `peer` is null for subscribe connectors (no ack).
@@ -990,7 +962,7 @@ struct loop::impl final : control_context {
     std::int64_t storage_failing_since_ms = 0;
     journal store;
     dedup_window dedup;
-    relay_engine engine;
+    order_engine engine;
     exception_desk desk;
     feed_writer feed;
     std::uint64_t feed_seq = 0;  // the last exception feed line numbered

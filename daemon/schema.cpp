@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "config_error.h"
+#include "dates.h"
 #include "yaml_util.h"
 
 namespace baton {
@@ -435,23 +436,6 @@ bool fail_below(std::string& error, const path_frame& at, const std::string& got
 bool fail_above(std::string& error, const path_frame& at, const std::string& got,
                 const std::string& bound) {
     return fail(error, at, got + " is above the maximum " + bound);
-}
-
-bool is_date(std::string_view s) {
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-        if (s[i] < '0' || s[i] > '9') return false;
-    auto digits = [&](std::size_t from, std::size_t count) {
-        int v = 0;
-        for (std::size_t i = from; i < from + count; ++i) v = v * 10 + (s[i] - '0');
-        return v;
-    };
-    int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
-    if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-    static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    int last = month == 2 && leap ? 29 : month_days[month - 1];
-    return day <= last;
 }
 
 bool check_value(const field_spec& spec, const value& v, const path_frame& at, std::string& error);

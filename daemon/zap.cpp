@@ -15,6 +15,8 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "log_limiter.h"
+
 namespace baton {
 
 namespace {
@@ -31,41 +33,13 @@ constexpr int zap_enforce_domain_option = 93;
 constexpr int handshake_failure_events =
     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
 
-// At most `per_second` lines a second; the rest are counted and mentioned with the next one,
-// so a scan of the port cannot flood the host's journal.
-class log_limiter {
-public:
-    explicit log_limiter(int per_second) : per_second_(per_second) {}
-    bool allow(std::uint64_t& suppressed) {
-        const auto second = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::steady_clock::now().time_since_epoch())
-                                .count();
-        if (second != second_) {
-            second_ = second;
-            used_ = 0;
-        }
-        if (used_ >= per_second_) {
-            ++suppressed_;
-            return false;
-        }
-        ++used_;
-        suppressed = suppressed_;
-        suppressed_ = 0;
-        return true;
-    }
-
-private:
-    int per_second_;
-    std::int64_t second_ = -1;
-    int used_ = 0;
-    std::uint64_t suppressed_ = 0;
-};
-
-std::string more_text(std::uint64_t suppressed) {
-    return suppressed ? " (" + std::to_string(suppressed) + " more not logged)" : "";
+// The monotonic clock in ms, for the rate limit of the refusal log.
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
-// A printable prefix of a key for logs: enough to tell keys apart, too little to matter.
 std::string key_prefix(const std::string& key_bytes) {
     if (key_bytes.size() != curve_key_bytes) return "(no key)";
     return z85_key_text(key_bytes).substr(0, 8) + "...";
@@ -184,10 +158,10 @@ struct zap_handler::impl {
         }
         ++self.refused_;
         std::uint64_t suppressed = 0;
-        if (refusal_log.allow(suppressed))
+        if (refusal_log.allow(steady_ms(), suppressed))
             spdlog::warn("refused a handshake from {} with key {}: {}{}",
                          address.empty() ? "(unknown address)" : address, key_prefix(key), text,
-                         more_text(suppressed));
+                         log_limiter::more(suppressed));
     }
 
     // A monitor event: [uint16 event + uint32 value, endpoint].
@@ -204,9 +178,10 @@ struct zap_handler::impl {
         if (!(event & handshake_failure_events)) return;
         ++self.failed_;
         std::uint64_t suppressed = 0;
-        if (refusal_log.allow(suppressed))
+        if (refusal_log.allow(steady_ms(), suppressed))
             spdlog::warn("refused a handshake on {} ({}): {}{}", monitor_names[i],
-                         frames[1].to_string(), failure_text(event, detail), more_text(suppressed));
+                         frames[1].to_string(), failure_text(event, detail),
+                         log_limiter::more(suppressed));
     }
 
     std::shared_ptr<const access_policy> current_policy() {

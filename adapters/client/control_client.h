@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "security.h"
+#include "curve.h"
 #include "value.h"
 
 namespace zmq {

@@ -1,7 +1,7 @@
 // Strict reading of an adapter config's `curve:` section and of the key files it names.
 #include "curve_keys.h"
 
-#include "config.h"
+#include "paths.h"
 #include "yaml_util.h"
 
 namespace baton::adapters {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "security.h"
+#include "curve.h"
 
 namespace baton::yaml {
 class node;

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "curve.h"
 #include "envelope.h"
-#include "security.h"
 
 namespace zmq {
 class context_t;

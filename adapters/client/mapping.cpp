@@ -15,6 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "dates.h"
 #include "yaml_util.h"
 
 namespace baton::adapters {
@@ -139,30 +140,11 @@ struct time_parts {
     int zone_minutes = 0;  // east of UTC
 };
 
-bool is_leap(int y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int days_in_month(int y, int m) {
-    static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
 bool valid_parts(const time_parts& t) {
     if (t.year < 1 || t.year > 9999 || t.month < 1 || t.month > 12) return false;
     if (t.day < 1 || t.day > days_in_month(t.year, t.month)) return false;
     return t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59 && t.second >= 0 &&
            t.second <= 60;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(int y, int m, int d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = static_cast<unsigned>((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 // Reads between `min` and `max` digits.

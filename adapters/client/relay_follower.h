@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "curve.h"
 #include "envelope.h"
-#include "security.h"
 
 namespace zmq {
 class context_t;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "config_error.h"
-#include "security.h"
+#include "curve.h"
 
 namespace baton::adapters::csv {
 

@@ -11,12 +11,12 @@
 
 #include "codec.h"
 #include "config_error.h"
-#include "customers.h"
+#include "curve.h"
+#include "customers_file.h"
+#include "dates.h"
 #include "duration.h"
-#include "flow.h"
 #include "json.h"
 #include "plant.h"
-#include "security.h"
 #include "simulation.h"
 
 namespace sim = baton::adapters::simulator;

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "dates.h"
+
 namespace baton::adapters::simulator {
 
 namespace {
@@ -188,22 +190,6 @@ const char* outcome_name(order_outcome o) {
         case order_outcome::on_hold: return "on_hold";
     }
     return "in_progress";
-}
-
-// Howard Hinnant's civil_from_days.
-std::string civil_date(std::int64_t days) {
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(days - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-    const std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(year), month, day);
-    return buf;
 }
 
 // What the plant's departments know about a customer beyond the master data.

@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "customers.h"
+#include "customers_file.h"
+#include "dates.h"
 #include "envelope.h"
 
 namespace baton::adapters::simulator {
@@ -143,7 +144,6 @@ private:
     plant_stats stats_;
 };
 
-// "2026-03-14" for a day counted from 1970-01-01.
-std::string civil_date(std::int64_t days);
+using baton::civil_date;  // "2026-03-14" for a day counted from 1970-01-01 (common/dates.h)
 
 }  // namespace baton::adapters::simulator

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "curve.h"
 #include "plant.h"
-#include "security.h"
 
 namespace zmq {
 class context_t;

@@ -7,8 +7,9 @@
 #include <fstream>
 #include <regex>
 
-#include "config.h"
 #include "curve_keys.h"
+#include "endpoint.h"
+#include "paths.h"
 #include "query.h"
 #include "yaml_util.h"
 
@@ -25,13 +26,6 @@ const char* to_string(watermark_type t) {
 }
 
 namespace {
-
-bool valid_endpoint(const std::string& e) {
-    for (const char* scheme : {"tcp://", "ipc://", "inproc://"})
-        if (e.rfind(scheme, 0) == 0 && e.size() > std::char_traits<char>::length(scheme))
-            return true;
-    return false;
-}
 
 std::size_t positive(const yaml::node& n, const char* key, std::size_t fallback) {
     std::int64_t v = n.get_int(key, static_cast<std::int64_t>(fallback));
@@ -191,7 +185,7 @@ sql_config load_sql_config(const std::string& path) {
     auto ingest = root.child("ingest");
     ingest.expect_keys({"endpoint", "outbox", "resend_after", "max_pending"});
     c.ingest_endpoint = ingest.get_string("endpoint", c.ingest_endpoint);
-    if (!valid_endpoint(c.ingest_endpoint))
+    if (!is_zmq_endpoint(c.ingest_endpoint))
         ingest.child("endpoint")
             .fail("'" + c.ingest_endpoint +
                   "' is not a ZeroMQ endpoint (tcp://host:port or ipc://path)");

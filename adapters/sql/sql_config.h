@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "curve.h"
 #include "mapping.h"
-#include "security.h"
 
 namespace baton::adapters::sql {
 

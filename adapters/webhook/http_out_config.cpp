@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <set>
 
-#include "config.h"
 #include "curve_keys.h"
+#include "paths.h"
 #include "yaml_util.h"
 
 namespace baton::adapters::webhook {

@@ -8,8 +8,8 @@
 
 #include "backoff.h"
 #include "config_error.h"
+#include "curve.h"
 #include "route_table.h"
-#include "security.h"
 
 namespace baton::adapters::webhook {
 

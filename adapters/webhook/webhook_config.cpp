@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "config.h"
 #include "curve_keys.h"
+#include "paths.h"
 #include "yaml_util.h"
 
 namespace baton::adapters::webhook {

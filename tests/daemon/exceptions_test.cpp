@@ -1,4 +1,4 @@
-// Tests of daemon/exceptions: the exception desk on a relay engine and a fake clock. Stage SLAs
+// Tests of daemon/exceptions: the exception desk on an order engine and a fake clock. Stage SLAs
 // that warn, go overdue and escalate; exceptions raised and resolved by facts; tasks; people
 // acknowledging and resolving; filters; restore after a restart.
 #include "exceptions.h"
@@ -18,7 +18,7 @@
 #include "events.h"
 #include "flow.h"
 #include "order.h"
-#include "relay.h"
+#include "order_engine.h"
 
 namespace baton {
 namespace {
@@ -91,7 +91,7 @@ envelope qc_failed(const std::string& id, const std::string& so) {
     return make_event("production.qc.failed", id, so, std::move(d), "mes");
 }
 
-// A relay engine and the exception desk that watches it, fed event by event on a fake clock.
+// An order engine and the exception desk that watches it, fed event by event on a fake clock.
 struct desk_run {
     explicit desk_run(const flow_def& flow = default_flow(),
                       customer_book book = seeded_customers())
@@ -146,7 +146,7 @@ struct desk_run {
         return out;
     }
 
-    relay_engine engine;
+    order_engine engine;
     exception_desk desk;
     std::int64_t journal_seq = 0;
     std::vector<std::pair<std::int64_t, envelope>> history;  // every event and when it came

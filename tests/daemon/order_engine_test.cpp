@@ -1,7 +1,7 @@
-// Tests of daemon/relay: how the relay engine moves an order through the default and custom flows
-// as department facts arrive (in order, early, late or twice), what it relays to whom, credit
+// Tests of daemon/order_engine: how the order engine moves an order through the default and custom
+// flows as department facts arrive (in order, early, late or twice), what it relays to whom, credit
 // exposure and auto credit, after-sale cases, and that replay and snapshots rebuild it exactly.
-#include "relay.h"
+#include "order_engine.h"
 
 #include <gtest/gtest.h>
 
@@ -192,7 +192,7 @@ struct relay_run {
             sent.begin(), sent.end(), [&](const relay_message& m) { return m.topic == topic; }));
     }
 
-    relay_engine engine;
+    order_engine engine;
     std::int64_t journal_seq = 0;
     std::vector<relay_message> sent;
 };
@@ -231,7 +231,7 @@ std::vector<envelope> events_until(const std::string& so, const std::string& sta
     return out;
 }
 
-TEST(relay, credit_order_passes_every_stage_of_default_flow) {
+TEST(order_engine, credit_order_passes_every_stage_of_default_flow) {
     relay_run run;
     const std::string so = "SO-26-0001";
     const auto steps = credit_lifecycle(so);
@@ -269,7 +269,7 @@ TEST(relay, credit_order_passes_every_stage_of_default_flow) {
     EXPECT_EQ(run.open_cents("C-1001"), 0);  // invoiced: no longer exposure
 }
 
-TEST(relay, relay_messages_are_numbered_from_one_and_name_their_cause) {
+TEST(order_engine, relay_messages_are_numbered_from_one_and_name_their_cause) {
     relay_run run;
     const std::string so = "SO-26-0001";
     std::int64_t at = t0;
@@ -302,7 +302,7 @@ TEST(relay, relay_messages_are_numbered_from_one_and_name_their_cause) {
     EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end()) << "relay ids must be unique";
 }
 
-TEST(relay, stage_requests_carry_the_order_and_credit_figures) {
+TEST(order_engine, stage_requests_carry_the_order_and_credit_figures) {
     relay_run run;
     const std::string so = "SO-26-0001";
     std::vector<envelope> msgs;
@@ -340,7 +340,7 @@ TEST(relay, stage_requests_carry_the_order_and_credit_figures) {
     EXPECT_EQ(list_size(ship, "lines"), 2u);
 }
 
-TEST(relay, prepay_order_ships_only_once_paid_in_full) {
+TEST(order_engine, prepay_order_ships_only_once_paid_in_full) {
     relay_run run;
     const std::string so = "SO-26-0002";
     run.apply(t0, placed("s-1", so, "C-1001", "prepay"));
@@ -374,7 +374,7 @@ TEST(relay, prepay_order_ships_only_once_paid_in_full) {
     EXPECT_EQ(o.milestones.at("paid").at_ms, t0 + 5 * hour);
 }
 
-TEST(relay, new_die_order_prepares_die_before_scheduling) {
+TEST(order_engine, new_die_order_prepares_die_before_scheduling) {
     relay_run run;
     const std::string so = "SO-26-0003";
     run.apply(t0, placed("s-1", so, "C-1001", "credit", true));
@@ -394,7 +394,7 @@ TEST(relay, new_die_order_prepares_die_before_scheduling) {
     EXPECT_EQ(run.get(so).stage_since_ms, t0 + 5 * 24 * hour);
 }
 
-TEST(relay, die_ready_after_early_scheduling_goes_straight_to_production) {
+TEST(order_engine, die_ready_after_early_scheduling_goes_straight_to_production) {
     relay_run run;
     const std::string so = "SO-26-0004";
     run.apply(t0, placed("s-1", so, "C-1001", "credit", true));
@@ -408,7 +408,7 @@ TEST(relay, die_ready_after_early_scheduling_goes_straight_to_production) {
     EXPECT_EQ(run.count_sent("production.release"), 0u);
 }
 
-TEST(relay, payment_before_production_skips_payment_stage) {
+TEST(order_engine, payment_before_production_skips_payment_stage) {
     relay_run run;
     const std::string so = "SO-26-0005";
     run.apply(t0, placed("s-1", so, "C-1001", "prepay"));
@@ -425,7 +425,7 @@ TEST(relay, payment_before_production_skips_payment_stage) {
     EXPECT_EQ(run.count_sent("finance.payment_request"), 0u);
 }
 
-TEST(relay, partial_payment_before_placement_does_not_skip_payment) {
+TEST(order_engine, partial_payment_before_placement_does_not_skip_payment) {
     relay_run run;
     const std::string so = "SO-26-0006";
     // A deposit booked before the order reaches baton.
@@ -445,7 +445,7 @@ TEST(relay, partial_payment_before_placement_does_not_skip_payment) {
     EXPECT_EQ(run.get(so).milestones.at("paid").event_id, "f-3");
 }
 
-TEST(relay, full_payment_before_placement_skips_payment_stage) {
+TEST(order_engine, full_payment_before_placement_skips_payment_stage) {
     relay_run run;
     const std::string so = "SO-26-0007";
     run.apply(t0, payment("f-1", so, placed_cents));
@@ -459,7 +459,7 @@ TEST(relay, full_payment_before_placement_skips_payment_stage) {
     EXPECT_EQ(run.count_sent("finance.payment_request"), 0u);
 }
 
-TEST(relay, delivery_before_dispatch_moves_order_to_invoicing) {
+TEST(order_engine, delivery_before_dispatch_moves_order_to_invoicing) {
     relay_run run;
     const std::string so = "SO-26-0008";
     std::int64_t at = t0;
@@ -479,7 +479,7 @@ TEST(relay, delivery_before_dispatch_moves_order_to_invoicing) {
     EXPECT_EQ(run.count_sent("logistics.ship_request"), 1u);
 }
 
-TEST(relay, facts_before_placement_wait_for_order_then_land_at_right_stage) {
+TEST(order_engine, facts_before_placement_wait_for_order_then_land_at_right_stage) {
     relay_run run;
     const std::string so = "SO-26-0009";
     auto msgs = run.apply(t0, credit_approved("f-1", so));
@@ -509,7 +509,7 @@ TEST(relay, facts_before_placement_wait_for_order_then_land_at_right_stage) {
     EXPECT_EQ(run.open_cents("C-1001"), placed_cents);
 }
 
-TEST(relay, repeated_facts_are_history_not_news) {
+TEST(order_engine, repeated_facts_are_history_not_news) {
     relay_run run;
     const std::string so = "SO-26-0010";
     run.apply(t0, placed("s-1", so));
@@ -566,27 +566,27 @@ void expect_cancel_in(const std::string& stage, const std::vector<std::string>& 
     EXPECT_EQ(run.open_cents("C-1001"), 0);
 }
 
-TEST(relay, cancel_in_credit_review_tells_finance) {
+TEST(order_engine, cancel_in_credit_review_tells_finance) {
     expect_cancel_in("credit_review", {"finance"});
 }
 
-TEST(relay, cancel_in_scheduling_tells_finance_and_production) {
+TEST(order_engine, cancel_in_scheduling_tells_finance_and_production) {
     expect_cancel_in("scheduling", {"finance", "production"});
 }
 
-TEST(relay, cancel_in_production_tells_finance_and_production) {
+TEST(order_engine, cancel_in_production_tells_finance_and_production) {
     expect_cancel_in("production", {"finance", "production"});
 }
 
-TEST(relay, cancel_in_shipping_tells_finance_production_and_logistics) {
+TEST(order_engine, cancel_in_shipping_tells_finance_production_and_logistics) {
     expect_cancel_in("shipping", {"finance", "production", "logistics"});
 }
 
-TEST(relay, cancel_in_transit_tells_finance_production_and_logistics) {
+TEST(order_engine, cancel_in_transit_tells_finance_production_and_logistics) {
     expect_cancel_in("in_transit", {"finance", "production", "logistics"});
 }
 
-TEST(relay, cancel_after_facts_before_placement_never_tells_sales) {
+TEST(order_engine, cancel_after_facts_before_placement_never_tells_sales) {
     relay_run run;
     const std::string so = "SO-26-0101";
     run.apply(t0, credit_approved("f-1", so));  // sales holds it while the order is awaited
@@ -608,7 +608,7 @@ envelope amended(const std::string& id, const std::string& so, value changes) {
     return make_event("sales.order.amended", id, so, std::move(changes), "sales-erp");
 }
 
-TEST(relay, amendment_that_changes_nothing_is_history_only) {
+TEST(order_engine, amendment_that_changes_nothing_is_history_only) {
     relay_run run;
     const std::string so = "SO-26-0120";
     run.apply(t0, placed("s-1", so));
@@ -619,7 +619,7 @@ TEST(relay, amendment_that_changes_nothing_is_history_only) {
     EXPECT_EQ(run.get(so).events.size(), 3u);
 }
 
-TEST(relay, raising_the_amount_of_a_paid_prepay_order_reopens_payment) {
+TEST(order_engine, raising_the_amount_of_a_paid_prepay_order_reopens_payment) {
     relay_run run;
     const std::string so = "SO-26-0121";
     run.apply(t0, placed("s-1", so, "C-2002", "prepay"));
@@ -639,7 +639,7 @@ TEST(relay, raising_the_amount_of_a_paid_prepay_order_reopens_payment) {
     EXPECT_EQ(run.get(so).stage, "shipping");
 }
 
-TEST(relay, amendment_is_relayed_to_departments_concerned) {
+TEST(order_engine, amendment_is_relayed_to_departments_concerned) {
     relay_run run;
     const std::string so = "SO-26-0011";
     run.apply(t0, placed("s-1", so));
@@ -677,7 +677,7 @@ TEST(relay, amendment_is_relayed_to_departments_concerned) {
     EXPECT_EQ(run.open_cents("C-1001"), 2110000);
 }
 
-TEST(relay, amendment_in_shipping_reaches_logistics_and_lowers_exposure) {
+TEST(order_engine, amendment_in_shipping_reaches_logistics_and_lowers_exposure) {
     relay_run run;
     const std::string so = "SO-26-0012";
     std::int64_t at = t0;
@@ -691,7 +691,7 @@ TEST(relay, amendment_in_shipping_reaches_logistics_and_lowers_exposure) {
     EXPECT_EQ(run.open_cents("C-1001"), 1500000);
 }
 
-TEST(relay, credit_rejection_holds_order_until_approved) {
+TEST(order_engine, credit_rejection_holds_order_until_approved) {
     relay_run run;
     const std::string so = "SO-26-0013";
     run.apply(t0, placed("s-1", so));
@@ -709,7 +709,7 @@ TEST(relay, credit_rejection_holds_order_until_approved) {
     EXPECT_EQ(run.get(so).stage_since_ms, t0 + 3 * hour);
 }
 
-TEST(relay, auto_credit_approves_order_within_limit) {
+TEST(order_engine, auto_credit_approves_order_within_limit) {
     relay_run run(auto_credit_flow());
     const std::string so = "SO-26-0014";
     auto msgs = run.apply(t0, placed("s-1", so));
@@ -725,7 +725,7 @@ TEST(relay, auto_credit_approves_order_within_limit) {
     EXPECT_EQ(run.open_cents("C-1001"), placed_cents);
 }
 
-TEST(relay, auto_credit_counts_receivable_and_other_open_orders) {
+TEST(order_engine, auto_credit_counts_receivable_and_other_open_orders) {
     relay_run run(auto_credit_flow());  // C-1001: credit limit 5,000,000
     EXPECT_TRUE(run.apply(t0, receivable("f-1", "C-1001", 1500000)).empty());
     EXPECT_EQ(run.engine.customers().find("C-1001")->receivable_cents, 1500000);
@@ -748,7 +748,7 @@ TEST(relay, auto_credit_counts_receivable_and_other_open_orders) {
     EXPECT_EQ(topics_of(msgs), (std::vector<std::string>{"sales.status", "production.release"}));
 }
 
-TEST(relay, auto_credit_never_approves_prepay) {
+TEST(order_engine, auto_credit_never_approves_prepay) {
     relay_run run(auto_credit_flow());
     run.apply(t0, customer_updated("s-1", "C-2002", 90000000));  // a big limit, still prepay
     // Terms from the customer master (prepay).
@@ -778,7 +778,7 @@ stage_def make_stage(const std::string& name, const std::string& holder, const s
     return s;
 }
 
-TEST(relay, flow_without_die_and_invoicing_closes_on_delivery) {
+TEST(order_engine, flow_without_die_and_invoicing_closes_on_delivery) {
     flow_def f;
     f.stages = {
         make_stage("credit_review", "finance", "credit_approved", "finance.credit_check"),
@@ -807,7 +807,7 @@ TEST(relay, flow_without_die_and_invoicing_closes_on_delivery) {
     EXPECT_EQ(run.count_sent("finance.invoice_request"), 0u);
 }
 
-TEST(relay, flow_can_give_shipping_to_another_department) {
+TEST(order_engine, flow_can_give_shipping_to_another_department) {
     flow_def f = default_flow();
     for (auto& s : f.stages)
         if (s.name == "shipping") {  // the plant ships with its own trucks
@@ -830,7 +830,7 @@ TEST(relay, flow_can_give_shipping_to_another_department) {
               (std::vector<std::string>{"finance.cancel", "production.cancel", "sales.status"}));
 }
 
-TEST(relay, complaint_opens_case_for_production_until_resolved) {
+TEST(order_engine, complaint_opens_case_for_production_until_resolved) {
     relay_run run;
     const std::string so = "SO-26-0022";
     std::int64_t at = t0;
@@ -859,7 +859,7 @@ TEST(relay, complaint_opens_case_for_production_until_resolved) {
     EXPECT_TRUE(run.apply(at += hour, case_closed("s-9", so, "CASE-77")).empty());
 }
 
-TEST(relay, return_is_relayed_to_logistics_and_production_until_closed) {
+TEST(order_engine, return_is_relayed_to_logistics_and_production_until_closed) {
     relay_run run;
     const std::string so = "SO-26-0023";
     std::int64_t at = t0;
@@ -881,7 +881,7 @@ TEST(relay, return_is_relayed_to_logistics_and_production_until_closed) {
     EXPECT_EQ(run.get(so).cases.at(0).kind, "return");
 }
 
-TEST(relay, failed_delivery_sends_order_back_to_shipping) {
+TEST(order_engine, failed_delivery_sends_order_back_to_shipping) {
     relay_run run;
     const std::string so = "SO-26-0024";
     std::int64_t at = t0;
@@ -964,7 +964,7 @@ std::int64_t busy_time(std::size_t i) {
     return t0 + static_cast<std::int64_t>(i) * 600000;
 }
 
-std::string state_bytes(const relay_engine& e) {
+std::string state_bytes(const order_engine& e) {
     return encode_msgpack(e.state());
 }
 
@@ -986,7 +986,7 @@ void expect_same_messages(const std::vector<relay_message>& a,
     }
 }
 
-TEST(relay, replaying_same_events_rebuilds_identical_state_and_messages) {
+TEST(order_engine, replaying_same_events_rebuilds_identical_state_and_messages) {
     for (bool auto_credit : {false, true}) {
         SCOPED_TRACE(auto_credit ? "auto credit" : "manual credit");
         flow_def f = default_flow();
@@ -1008,7 +1008,7 @@ TEST(relay, replaying_same_events_rebuilds_identical_state_and_messages) {
     }
 }
 
-TEST(relay, snapshot_then_remaining_events_equals_applying_all) {
+TEST(order_engine, snapshot_then_remaining_events_equals_applying_all) {
     const auto day = busy_day();
     relay_run direct(auto_credit_flow());
     for (std::size_t i = 0; i < day.size(); ++i) direct.apply(busy_time(i), day[i]);

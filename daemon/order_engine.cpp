@@ -1,5 +1,5 @@
 // Facts in, stage changes and relay messages out.
-#include "relay.h"
+#include "order_engine.h"
 
 #include <algorithm>
 
@@ -26,27 +26,27 @@ bool counts_as_open(const order& o) {
 
 }  // namespace
 
-relay_engine::relay_engine(flow_def flow, customer_book customers)
+order_engine::order_engine(flow_def flow, customer_book customers)
     : flow_(std::move(flow)), customers_(std::move(customers)) {}
 
-const order* relay_engine::find(const std::string& id) const {
+const order* order_engine::find(const std::string& id) const {
     auto it = orders_.find(id);
     return it == orders_.end() ? nullptr : &it->second;
 }
 
-std::size_t relay_engine::open_orders() const {
+std::size_t order_engine::open_orders() const {
     std::size_t n = 0;
     for (const auto& [id, o] : orders_) n += o.open() ? 1 : 0;
     return n;
 }
 
-std::vector<std::string> relay_engine::take_changed() {
+std::vector<std::string> order_engine::take_changed() {
     std::vector<std::string> out(changed_.begin(), changed_.end());
     changed_.clear();
     return out;
 }
 
-value relay_engine::state() const {
+value order_engine::state() const {
     std::vector<const order*> sorted;
     for (const auto& [id, o] : orders_) sorted.push_back(&o);
     std::sort(sorted.begin(), sorted.end(),
@@ -60,7 +60,7 @@ value relay_engine::state() const {
     return v;
 }
 
-void relay_engine::restore(std::vector<order> orders, customer_book customers,
+void order_engine::restore(std::vector<order> orders, customer_book customers,
                            std::uint64_t relay_seq) {
     orders_.clear();
     for (auto& o : orders) {
@@ -72,26 +72,26 @@ void relay_engine::restore(std::vector<order> orders, customer_book customers,
     changed_.clear();
 }
 
-void relay_engine::adjust_open(const order& o, std::int64_t delta_cents) {
+void order_engine::adjust_open(const order& o, std::int64_t delta_cents) {
     if (!o.customer.empty()) customers_.at(o.customer).open_cents += delta_cents;
 }
 
-void relay_engine::note_department(order& o, const std::string& dept) {
+void order_engine::note_department(order& o, const std::string& dept) {
     if (dept.empty()) return;
     if (std::find(o.departments.begin(), o.departments.end(), dept) == o.departments.end())
         o.departments.push_back(dept);
 }
 
-void relay_engine::emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
+void order_engine::emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
                         const envelope& cause, std::int64_t received_ms, value data) {
     emit_notice(out, topic, o.id, cause.id, received_ms, std::move(data));
 }
 
-void relay_engine::update_masters(const std::vector<customer>& seed) {
+void order_engine::update_masters(const std::vector<customer>& seed) {
     for (const auto& c : seed) customers_.at(c.id).master = c;
 }
 
-value relay_engine::summary(const order& o) const {
+value order_engine::summary(const order& o) const {
     value d;
     d.set("customer", o.customer);
     d.set("stage", o.stage);
@@ -104,7 +104,7 @@ value relay_engine::summary(const order& o) const {
     return d;
 }
 
-order_change relay_engine::apply(std::int64_t seq, std::int64_t received_ms, const envelope& e,
+order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, const envelope& e,
                                  std::vector<relay_message>& out) {
     order_change change;
     const value& data = e.data;
@@ -147,7 +147,7 @@ order_change relay_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     return change;
 }
 
-std::vector<anomaly> relay_engine::anomalies_of(const order& o, const envelope& e) const {
+std::vector<anomaly> order_engine::anomalies_of(const order& o, const envelope& e) const {
     std::vector<anomaly> found;
     if (o.cancelled && e.topic != "sales.order.cancelled") {
         found.push_back({e.topic + " arrived after the order was cancelled", ""});
@@ -162,7 +162,7 @@ std::vector<anomaly> relay_engine::anomalies_of(const order& o, const envelope& 
     return found;
 }
 
-void relay_engine::emit_notice(std::vector<relay_message>& out, const std::string& topic,
+void order_engine::emit_notice(std::vector<relay_message>& out, const std::string& topic,
                                const std::string& order_id, const std::string& cause,
                                std::int64_t now_ms, value data) {
     envelope e;
@@ -177,7 +177,7 @@ void relay_engine::emit_notice(std::vector<relay_message>& out, const std::strin
     out.push_back({*e.seq, topic, encode_envelope(e)});
 }
 
-void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
+void order_engine::apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
                                     std::vector<relay_message>& out) {
     const value& data = e.data;
     const std::string& topic = e.topic;
@@ -352,7 +352,7 @@ void relay_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
     if (const char* m = milestone_of(topic); *m) prove(m);
 }
 
-void relay_engine::update_stage(order& o, std::int64_t received_ms, const envelope& cause,
+void order_engine::update_stage(order& o, std::int64_t received_ms, const envelope& cause,
                                 std::vector<relay_message>& out) {
     stage_position pos = derive_stage(o, flow_);
     if (pos.stage == o.stage) return;

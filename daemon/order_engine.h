@@ -1,8 +1,9 @@
-// The relay: applies each department's facts to its order, derives the new stage, and writes
-// the messages that hand the order on (the stage's request to its holder, sales.status on every
-// stage change, cancels and amendments to every department concerned, after-sale cases).
-// Pure: it sees events and their journal times, never a socket or a file, so replaying the
-// journal rebuilds exactly the state and the relay sequence the live daemon had.
+// The order engine: the orders' state machine. It applies each department's facts to its order,
+// derives the new stage, and writes the messages that hand the order on (the stage's request to
+// its holder, sales.status on every stage change, cancels and amendments to every department
+// concerned, after-sale cases). Pure: it sees events and their journal times, never a socket or
+// a file, so replaying the journal rebuilds exactly the order state and the messages the live
+// daemon relayed for them. ("relay" names only the PUB socket and the outbox.)
 #pragma once
 
 #include <cstdint>
@@ -39,9 +40,9 @@ struct order_change {
     bool promise_changed = false;    // placed, or the promised date was amended
 };
 
-class relay_engine {
+class order_engine {
 public:
-    relay_engine(flow_def flow, customer_book customers);
+    order_engine(flow_def flow, customer_book customers);
 
     // Applies one admitted event that the journal holds (or is about to hold) at `seq`,
     // received at `received_ms`. Relay messages it causes are appended to `out`.

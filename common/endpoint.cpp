@@ -1,0 +1,39 @@
+// ZeroMQ endpoint checks shared by batond and the clients.
+#include "endpoint.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <string>
+
+namespace baton {
+
+bool is_zmq_endpoint(const std::string& endpoint, bool allow_inproc) {
+    for (const char* scheme : {"tcp://", "ipc://", "inproc://"}) {
+        if (!allow_inproc && std::strcmp(scheme, "inproc://") == 0) continue;
+        if (endpoint.rfind(scheme, 0) == 0 && endpoint.size() > std::strlen(scheme)) return true;
+    }
+    return false;
+}
+
+bool is_loopback_endpoint(const std::string& endpoint) {
+    if (endpoint.rfind("ipc://", 0) == 0 || endpoint.rfind("inproc://", 0) == 0) return true;
+    if (endpoint.rfind("tcp://", 0) != 0) return false;
+    std::string address = endpoint.substr(6);
+    auto colon = address.rfind(':');
+    if (colon == std::string::npos) return false;
+    std::string host = address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host == "localhost") return true;
+    in_addr v4{};
+    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+        in6_addr loop = IN6ADDR_LOOPBACK_INIT;
+        return std::memcmp(&v6, &loop, sizeof v6) == 0;
+    }
+    return false;  // "*", an interface name, a host name: may be reachable from elsewhere
+}
+
+}  // namespace baton

@@ -1,0 +1,15 @@
+// ZeroMQ endpoint checks shared by batond and the clients' config parsers.
+#pragma once
+
+#include <string>
+
+namespace baton {
+
+// True for tcp://…, ipc://… and (when `allow_inproc`) inproc://… with something after the scheme.
+bool is_zmq_endpoint(const std::string& endpoint, bool allow_inproc = true);
+
+// True for ipc:// and inproc:// endpoints and tcp:// endpoints whose host is in 127.0.0.0/8,
+// ::1 or localhost: nothing off this machine can reach them.
+bool is_loopback_endpoint(const std::string& endpoint);
+
+}  // namespace baton
