@@ -15,6 +15,11 @@ struct decode_limits {
     std::size_t max_map = 128;       // pairs in one map
     std::size_t max_string = 16384;  // bytes in one string
     std::size_t max_depth = 8;       // nesting of arrays and maps
+
+    // For what batond wrote itself (snapshots, records, the journal it admitted, the outbox):
+    // read back without the limits of untrusted input, since anything it accepted must always
+    // be readable again.
+    static decode_limits trusted() { return {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}; }
 };
 
 // Decodes exactly one MessagePack object filling the whole of `bytes`. On failure returns false

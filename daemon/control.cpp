@@ -1,13 +1,22 @@
-// Dispatch and argument checks of control commands.
+// The control command table, the argument checks and the handlers.
 #include "control.h"
-
-#include "codec.h"
 
 #include <algorithm>
 #include <limits>
 #include <utility>
 
+#include "codec.h"
+
 namespace baton {
+
+const char* desk_action_name(desk_action a) {
+    switch (a) {
+        case desk_action::ack: return "ack";
+        case desk_action::resolve: return "resolve";
+        case desk_action::task_done: return "task_done";
+    }
+    return "ack";
+}
 
 value control_error(const std::string& error) {
     value reply;
@@ -18,6 +27,8 @@ value control_error(const std::string& error) {
 
 namespace {
 
+constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+
 value ok_with(value result) {
     value reply;
     reply.set("ok", true);
@@ -26,22 +37,218 @@ value ok_with(value result) {
     return reply;
 }
 
-// Fails unless every key of the request is `cmd` or one of `allowed`.
-bool check_args(const value& request, std::initializer_list<const char*> allowed,
-                std::string& error) {
-    for (const auto& m : request.as_map()) {
-        if (m.key == "cmd") continue;
-        bool ok = false;
-        for (const char* a : allowed) ok = ok || m.key == a;
-        if (!ok) {
-            error = "unknown argument '" + reason_text(m.key) + "'";
-            return false;
-        }
+// What a request carried, for an error message: the number, or the type.
+std::string shown(const value& v) {
+    std::int64_t i = 0;
+    std::uint64_t u = 0;
+    if (v.to_int64(i)) return std::to_string(i);
+    if (v.to_uint64(u)) return std::to_string(u);
+    return type_name(v);
+}
+
+// The arguments of one request, checked as they are read; the first problem is kept.
+class arguments {
+public:
+    arguments(const value& request, const char* cmd) : request_(request), cmd_(cmd) {}
+
+    // A string argument (absent: `out` unchanged).
+    arguments& text(const char* key, std::string& out) {
+        const value* v = request_.find(key);
+        if (!v || !error_.empty()) return *this;
+        if (!v->is_string())
+            error_ = std::string(cmd_) + ": '" + key + "' must be a string";
+        else
+            out = v->as_string();
+        return *this;
     }
-    return true;
+
+    // An integer argument from `min` to `max` (absent: `out` unchanged). `what` may describe
+    // it ("ms since the epoch").
+    arguments& integer(const char* key, std::int64_t min, std::int64_t max, std::int64_t& out,
+                       const char* what = nullptr) {
+        const value* v = request_.find(key);
+        if (!v || !error_.empty()) return *this;
+        std::int64_t n = 0;
+        if (v->to_int64(n) && n >= min && n <= max) {
+            out = n;
+            return *this;
+        }
+        error_ = std::string(cmd_) + ": '" + key + "' must be " +
+                 (what ? std::string(what) + ", " : std::string()) + "an integer from " +
+                 std::to_string(min) + " to " + std::to_string(max) + ", got " + shown(*v);
+        return *this;
+    }
+
+    // A positive `limit`, capped at `cap` (larger asks get `cap`).
+    arguments& limit(std::size_t& out, std::size_t cap = std::numeric_limits<std::size_t>::max()) {
+        const value* v = request_.find("limit");
+        if (!v || !error_.empty()) return *this;
+        std::uint64_t n = 0;
+        if (!v->to_uint64(n) || n == 0)
+            error_ = std::string(cmd_) + ": 'limit' must be a positive integer";
+        else
+            out = static_cast<std::size_t>(std::min<std::uint64_t>(n, cap));
+        return *this;
+    }
+
+    bool ok() const { return error_.empty(); }
+    const std::string& error() const { return error_; }
+
+private:
+    const value& request_;
+    const char* cmd_;
+    std::string error_;
+};
+
+value on_status(const value&, control_context& ctx) {
+    return ok_with(ctx.status());
+}
+
+value on_order(const value& request, control_context& ctx) {
+    const value* id = request.find("id");
+    if (!id || !id->is_string() || id->as_string().empty())
+        return control_error("order: 'id' (string) is required");
+    auto o = ctx.order(id->as_string());
+    if (!o) return control_error("order '" + reason_text(id->as_string()) + "' is not known");
+    value result;
+    result.set("order", std::move(*o));
+    return ok_with(std::move(result));
+}
+
+value on_orders(const value& request, control_context& ctx) {
+    orders_query q;
+    arguments args(request, "orders");
+    args.text("stage", q.stage)
+        .text("holder", q.holder)
+        .text("customer", q.customer)
+        .limit(q.limit);
+    if (!args.ok()) return control_error(args.error());
+    return ok_with(ctx.orders(q));
+}
+
+value on_exceptions(const value& request, control_context& ctx) {
+    exception_filter f;
+    arguments args(request, "exceptions");
+    args.text("state", f.state)
+        .text("kind", f.kind)
+        .text("dept", f.dept)
+        .text("order", f.order)
+        .limit(f.limit);
+    if (!args.ok()) return control_error(args.error());
+    if (f.state != "open" && f.state != "acknowledged" && f.state != "resolved" && f.state != "all")
+        return control_error(
+            "exceptions: 'state' must be open, acknowledged, resolved or all, got '" +
+            reason_text(f.state) + "'");
+    if (!f.kind.empty() && !is_exception_kind(f.kind))
+        return control_error("exceptions: unknown kind '" + reason_text(f.kind) + "'");
+    return ok_with(ctx.exceptions(f));
+}
+
+value on_tasks(const value& request, control_context& ctx) {
+    task_filter f;
+    arguments args(request, "tasks");
+    args.text("state", f.state).text("dept", f.dept).text("order", f.order).limit(f.limit);
+    if (!args.ok()) return control_error(args.error());
+    if (f.state != "open" && f.state != "escalated" && f.state != "done" && f.state != "all")
+        return control_error("tasks: 'state' must be open, escalated, done or all, got '" +
+                             reason_text(f.state) + "'");
+    return ok_with(ctx.tasks(f));
+}
+
+// ack, resolve and task_done: a record id, who, and an optional note.
+value act_on(desk_action action, const value& request, control_context& ctx) {
+    const std::string name = desk_action_name(action);
+    const char prefix = action == desk_action::task_done ? 'T' : 'E';
+    const value* id = request.find("id");
+    std::optional<std::uint64_t> parsed;
+    if (id && id->is_string()) parsed = parse_record_id(id->as_string(), prefix);
+    std::int64_t n = 0;
+    if (id && id->to_int64(n) && n > 0) parsed = static_cast<std::uint64_t>(n);
+    if (!parsed)
+        return control_error(name + ": 'id' must be " +
+                             (prefix == 'T' ? "a task id like T-12" : "an exception id like E-7"));
+    std::string by, note;
+    arguments args(request, name.c_str());
+    args.text("by", by).text("note", note);
+    if (!args.ok()) return control_error(args.error());
+    if (by.empty()) return control_error(name + ": 'by' (who you are) is required");
+    if (by.size() > 64 || note.size() > 2000)
+        return control_error(name + ": 'by' is limited to 64 bytes and 'note' to 2000");
+    std::string refused = ctx.act(action, *parsed, by, note);
+    if (!refused.empty()) return control_error(refused);
+    return ok_with(value(value_map{}));
+}
+
+value on_ack(const value& request, control_context& ctx) {
+    return act_on(desk_action::ack, request, ctx);
+}
+value on_resolve(const value& request, control_context& ctx) {
+    return act_on(desk_action::resolve, request, ctx);
+}
+value on_task_done(const value& request, control_context& ctx) {
+    return act_on(desk_action::task_done, request, ctx);
+}
+
+value on_replay(const value& request, control_context& ctx) {
+    if (!request.find("since"))
+        return control_error("replay: 'since' (the last seq you processed, 0 for all) is required");
+    std::int64_t since = 0;
+    std::size_t limit = 1000;
+    arguments args(request, "replay");
+    args.integer("since", 0, int64_max, since, "the last seq you processed (0 for all)")
+        .limit(limit, max_replay);
+    if (!args.ok()) return control_error(args.error());
+    return ok_with(ctx.replay(static_cast<std::uint64_t>(since), limit));
+}
+
+value on_kpi(const value& request, control_context& ctx) {
+    std::int64_t since = 0, until = int64_max;
+    arguments args(request, "kpi");
+    args.integer("since", 0, int64_max, since, "ms since the epoch")
+        .integer("until", 0, int64_max, until, "ms since the epoch");
+    if (!args.ok()) return control_error(args.error());
+    if (until <= since) return control_error("kpi: 'until' must be after 'since'");
+    return ok_with(ctx.kpi(since, until));
+}
+
+value on_reload(const value&, control_context& ctx) {
+    std::string refused = ctx.reload();
+    if (!refused.empty()) return control_error("reload: " + refused);
+    return ok_with(value(value_map{}));
 }
 
 }  // namespace
+
+const std::vector<control_command>& control_commands() {
+    static const std::vector<control_command> table = {
+        {"status", {}, control_right::read, on_status},
+        {"order", {"id"}, control_right::read, on_order},
+        {"orders", {"stage", "holder", "customer", "limit"}, control_right::read, on_orders},
+        {"exceptions",
+         {"state", "kind", "dept", "order", "limit"},
+         control_right::read,
+         on_exceptions},
+        {"ack", {"id", "by", "note"}, control_right::operator_, on_ack},
+        {"resolve", {"id", "by", "note"}, control_right::operator_, on_resolve},
+        {"tasks", {"state", "dept", "order", "limit"}, control_right::read, on_tasks},
+        {"task_done", {"id", "by", "note"}, control_right::operator_, on_task_done},
+        {"replay", {"since", "limit"}, control_right::read, on_replay},
+        {"kpi", {"since", "until"}, control_right::read, on_kpi},
+        {"reload", {}, control_right::operator_, on_reload},
+    };
+    return table;
+}
+
+const control_command* find_control_command(std::string_view name) {
+    for (const auto& c : control_commands())
+        if (name == c.name) return &c;
+    return nullptr;
+}
+
+control_right right_needed(std::string_view name) {
+    const control_command* c = find_control_command(name);
+    return c ? c->right : control_right::read;
+}
 
 value handle_control(const value& request, control_context& ctx) {
     if (!request.is_map())
@@ -49,151 +256,15 @@ value handle_control(const value& request, control_context& ctx) {
     const value* cmd = request.find("cmd");
     if (!cmd) return control_error("missing 'cmd'");
     if (!cmd->is_string()) return control_error("'cmd' must be a string");
-    const std::string& name = cmd->as_string();
-    std::string error;
-
-    if (name == "status") {
-        if (!check_args(request, {}, error)) return control_error(error);
-        return ok_with(ctx.status());
+    const control_command* c = find_control_command(cmd->as_string());
+    if (!c) return control_error("unknown command '" + reason_text(cmd->as_string()) + "'");
+    for (const auto& m : request.as_map()) {
+        if (m.key == "cmd") continue;
+        if (std::none_of(c->arguments.begin(), c->arguments.end(),
+                         [&](const char* a) { return m.key == a; }))
+            return control_error("unknown argument '" + reason_text(m.key) + "'");
     }
-    if (name == "order") {
-        if (!check_args(request, {"id"}, error)) return control_error(error);
-        const value* id = request.find("id");
-        if (!id || !id->is_string() || id->as_string().empty())
-            return control_error("order: 'id' (string) is required");
-        auto o = ctx.order(id->as_string());
-        if (!o) return control_error("order '" + reason_text(id->as_string()) + "' is not known");
-        value result;
-        result.set("order", std::move(*o));
-        return ok_with(std::move(result));
-    }
-    if (name == "orders") {
-        if (!check_args(request, {"stage", "holder", "customer", "limit"}, error))
-            return control_error(error);
-        orders_query q;
-        for (auto [key, field] : {std::pair{"stage", &q.stage}, std::pair{"holder", &q.holder},
-                                  std::pair{"customer", &q.customer}}) {
-            if (const value* v = request.find(key)) {
-                if (!v->is_string())
-                    return control_error(std::string("orders: '") + key + "' must be a string");
-                *field = v->as_string();
-            }
-        }
-        if (const value* v = request.find("limit")) {
-            std::uint64_t n = 0;
-            if (!v->to_uint64(n) || n == 0)
-                return control_error("orders: 'limit' must be a positive integer");
-            q.limit = static_cast<std::size_t>(n);
-        }
-        return ok_with(ctx.orders(q));
-    }
-    if (name == "replay") {
-        if (!check_args(request, {"since", "limit"}, error)) return control_error(error);
-        const value* since = request.find("since");
-        std::uint64_t from = 0;
-        if (!since || !since->to_uint64(from))
-            return control_error(
-                "replay: 'since' (the last seq you processed, 0 for all) is "
-                "required");
-        std::size_t limit = 1000;
-        if (const value* v = request.find("limit")) {
-            std::uint64_t n = 0;
-            if (!v->to_uint64(n) || n == 0)
-                return control_error("replay: 'limit' must be a positive integer");
-            limit = static_cast<std::size_t>(std::min<std::uint64_t>(n, max_replay));
-        }
-        return ok_with(ctx.replay(from, limit));
-    }
-    auto string_arg = [&](const char* key, std::string& out) -> bool {
-        const value* v = request.find(key);
-        if (!v) return true;
-        if (!v->is_string()) {
-            error = name + ": '" + key + "' must be a string";
-            return false;
-        }
-        out = v->as_string();
-        return true;
-    };
-    auto limit_arg = [&](std::size_t& out) -> bool {
-        const value* v = request.find("limit");
-        if (!v) return true;
-        std::uint64_t n = 0;
-        if (!v->to_uint64(n) || n == 0) {
-            error = name + ": 'limit' must be a positive integer";
-            return false;
-        }
-        out = static_cast<std::size_t>(n);
-        return true;
-    };
-    if (name == "exceptions") {
-        if (!check_args(request, {"state", "kind", "dept", "order", "limit"}, error))
-            return control_error(error);
-        exception_filter f;
-        if (!string_arg("state", f.state) || !string_arg("kind", f.kind) ||
-            !string_arg("dept", f.dept) || !string_arg("order", f.order) || !limit_arg(f.limit))
-            return control_error(error);
-        if (f.state != "open" && f.state != "acknowledged" && f.state != "resolved" &&
-            f.state != "all")
-            return control_error(
-                "exceptions: 'state' must be open, acknowledged, resolved or "
-                "all, got '" +
-                f.state + "'");
-        if (!f.kind.empty() && !is_exception_kind(f.kind))
-            return control_error("exceptions: unknown kind '" + f.kind + "'");
-        return ok_with(ctx.exceptions(f));
-    }
-    if (name == "tasks") {
-        if (!check_args(request, {"state", "dept", "order", "limit"}, error))
-            return control_error(error);
-        task_filter f;
-        if (!string_arg("state", f.state) || !string_arg("dept", f.dept) ||
-            !string_arg("order", f.order) || !limit_arg(f.limit))
-            return control_error(error);
-        if (f.state != "open" && f.state != "escalated" && f.state != "done" && f.state != "all")
-            return control_error("tasks: 'state' must be open, escalated, done or all, got '" +
-                                 f.state + "'");
-        return ok_with(ctx.tasks(f));
-    }
-    if (name == "ack" || name == "resolve" || name == "task_done") {
-        if (!check_args(request, {"id", "by", "note"}, error)) return control_error(error);
-        const char prefix = name == "task_done" ? 'T' : 'E';
-        const value* id = request.find("id");
-        std::optional<std::uint64_t> parsed;
-        if (id && id->is_string()) parsed = parse_record_id(id->as_string(), prefix);
-        if (id && id->is_integer()) {
-            std::uint64_t n = 0;
-            if (id->to_uint64(n) && n > 0) parsed = n;
-        }
-        if (!parsed)
-            return control_error(
-                name + ": 'id' must be " +
-                (prefix == 'T' ? "a task id like T-12" : "an exception id like E-7"));
-        std::string by, note;
-        if (!string_arg("by", by) || !string_arg("note", note)) return control_error(error);
-        if (by.empty()) return control_error(name + ": 'by' (who you are) is required");
-        if (by.size() > 64 || note.size() > 2000)
-            return control_error(name + ": 'by' is limited to 64 bytes and 'note' to 2000");
-        std::string refused = ctx.act(name, *parsed, by, note);
-        if (!refused.empty()) return control_error(refused);
-        return ok_with(value(value_map{}));
-    }
-    if (name == "reload") {
-        if (!check_args(request, {}, error)) return control_error(error);
-        std::string refused = ctx.act("reload", 0, "", "");
-        if (!refused.empty()) return control_error("reload: " + refused);
-        return ok_with(value(value_map{}));
-    }
-    if (name == "kpi") {
-        if (!check_args(request, {"since", "until"}, error)) return control_error(error);
-        std::int64_t since = 0, until = std::numeric_limits<std::int64_t>::max();
-        if (const value* v = request.find("since"); v && !v->to_int64(since))
-            return control_error("kpi: 'since' must be ms since the epoch");
-        if (const value* v = request.find("until"); v && !v->to_int64(until))
-            return control_error("kpi: 'until' must be ms since the epoch");
-        if (until <= since) return control_error("kpi: 'until' must be after 'since'");
-        return ok_with(ctx.kpi(since, until));
-    }
-    return control_error("unknown command '" + reason_text(name) + "'");
+    return c->handler(request, ctx);
 }
 
 }  // namespace baton

@@ -1,13 +1,19 @@
-// The control socket's commands (PROTOCOL.md "control"): a request map in, a reply map out.
-// The handler is pure; the loop supplies the answers through control_context.
+// The control socket's commands (docs/protocol.md "control"): one table, each command with its
+// arguments, the right a client needs for it and its handler. A request map in, a reply map
+// out; the handlers are pure and get their answers through control_context. The rights check
+// (security.h) and the fuzz harness read the same table, so a new command cannot be open to
+// read-only clients by forgetting a second list.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "exceptions.h"
+#include "security.h"
 #include "value.h"
 
 namespace baton {
@@ -21,6 +27,10 @@ struct orders_query {
 
 inline constexpr std::size_t max_replay = 10000;  // messages in one replay reply
 
+// What a person does to an exception or a task, as the control commands name it.
+enum class desk_action { ack, resolve, task_done };
+const char* desk_action_name(desk_action a);  // "ack", "resolve", "task_done"
+
 class control_context {
 public:
     virtual ~control_context() = default;
@@ -30,12 +40,30 @@ public:
     virtual value replay(std::uint64_t since, std::size_t limit) = 0;  // {messages: [...]}
     virtual value exceptions(const exception_filter& f) = 0;           // {exceptions: [...]}
     virtual value tasks(const task_filter& f) = 0;                     // {tasks: [...]}
-    // A person acts (ack, resolve, task_done); "" when done, else why it was refused. The
-    // change is durable before this returns.
-    virtual std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
+    // A person acts; "" when done, else why it was refused. The change is durable before this
+    // returns.
+    virtual std::string act(desk_action action, std::uint64_t id, const std::string& by,
                             const std::string& note) = 0;
     virtual value kpi(std::int64_t since_ms, std::int64_t until_ms) = 0;
+    // Re-reads the config files, all or nothing; "" when applied, else why nothing changed.
+    virtual std::string reload() = 0;
 };
+
+// One control command.
+struct control_command {
+    const char* name;
+    std::vector<const char*> arguments;  // every key a request may carry besides `cmd`
+    control_right right;                 // what a CURVE client needs to run it
+    value (*handler)(const value& request, control_context& ctx);
+};
+
+// Every control command, in the order docs/protocol.md lists them.
+const std::vector<control_command>& control_commands();
+// The command named `name`, or null.
+const control_command* find_control_command(std::string_view name);
+// The right a request for `name` needs: its command's; read for an unknown name (which is
+// then answered "unknown command").
+control_right right_needed(std::string_view name);
 
 // Handles one decoded request. Never throws for bad input: it becomes ok=false with an error.
 value handle_control(const value& request, control_context& ctx);

@@ -1,6 +1,7 @@
-// batond's event loop: one thread owns the sockets, the journal and the in-memory state. It
-// admits events, groups them into batches, commits each batch in one transaction and only then
-// acks; it answers control requests between batches.
+// batond's event loop: one thread owns the sockets and the daemon's state. It polls, reads
+// frames and hands every step to a named part: admission (ingest.h), the batch stage (group
+// commit, batch.h), the control views (control_views.h), recovery at start (recovery.h) and
+// reload (reload.h); then it sends what they hand back (acks, relay messages, replies).
 #pragma once
 
 #include <cstdint>
@@ -8,10 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "config.h"
-#include "customers.h"
-#include "flow.h"
-#include "schema.h"
+#include "daemon_state.h"
 
 namespace zmq {
 class context_t;
@@ -21,22 +19,11 @@ namespace baton {
 
 class clock_source;
 
-// What the loop runs with besides the config: the compiled schemas, the flow, the seed
-// customers, and whether to throw away the stored order state and rebuild it from the journal.
-struct loop_inputs {
-    schema_set schemas;
-    flow_def flow;
-    std::vector<customer> customers;
-    bool rebuild_state = false;
-};
-
-// Loads the schemas, flow and customers files that `cfg` names; throws config_error.
-loop_inputs load_inputs(const config& cfg);
-
 class loop {
 public:
     // Opens the journal, rebuilds the in-memory state from it and binds every socket. Throws
-    // journal_error or zmq::error_t (e.g. address in use) when that fails.
+    // journal_error or zmq::error_t (e.g. address in use) when that fails, and
+    // recovery_cancelled when `inputs.stop_requested` turned true during the rebuild.
     loop(const config& cfg, loop_inputs inputs, zmq::context_t& context,
          const clock_source* clock = nullptr);
     ~loop();

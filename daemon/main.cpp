@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <zmq.hpp>
@@ -11,19 +12,32 @@
 #include "journal.h"
 #include "loop.h"
 #include "notify.h"
+#include "recovery.h"
 #include "version.h"
 
 namespace {
 
-baton::loop* running = nullptr;  // for the signal handler only
+// For the signal handlers only. A stop asked for before the loop runs (during a long rebuild of
+// the state) is kept in `stop_requested`, which recovery polls and run() checks first.
+std::atomic<bool> stop_requested{false};
+std::atomic<baton::loop*> running{nullptr};
 
 extern "C" void on_signal(int) {
-    if (running) running->stop();
+    stop_requested.store(true);
+    if (baton::loop* l = running.load()) l->stop();
 }
 
 extern "C" void on_hangup(int) {
-    if (running) running->reload();  // re-read schemas, flow, customers, log level
+    if (baton::loop* l = running.load()) l->reload();  // re-read schemas, flow, customers, log
 }
+
+// Clears `running` however the loop ends (a return or an exception).
+struct running_guard {
+    explicit running_guard(baton::loop& l) { running.store(&l); }
+    ~running_guard() { running.store(nullptr); }
+    running_guard(const running_guard&) = delete;
+    running_guard& operator=(const running_guard&) = delete;
+};
 
 }  // namespace
 
@@ -72,8 +86,10 @@ int main(int argc, char** argv) {
     }
 
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    inputs.stop_requested = &stop_requested;
 
-    // Signals are handled by the loop; the handler only wakes it.
+    // Signals are handled by the loop; the handler only wakes it (or, before the loop runs,
+    // leaves the stop for recovery and run() to see).
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -88,15 +104,17 @@ int main(int argc, char** argv) {
     try {
         zmq::context_t context(1);
         baton::loop loop(cfg, std::move(inputs), context);
-        running = &loop;
+        running_guard guard(loop);
         // Sockets bound, state loaded: tell systemd (when it started us) that batond serves.
         if (std::int64_t interval_ms = baton::service::watchdog_interval_ms(); interval_ms > 0)
             loop.set_heartbeat(baton::service::watchdog, interval_ms);
         baton::service::ready("ingest " + loop.ingest_endpoint() + ", relay " +
                               loop.relay_endpoint() + ", control " + loop.control_endpoint());
         loop.run();
-        running = nullptr;
         baton::service::stopping();
+    } catch (const baton::recovery_cancelled& e) {
+        spdlog::info("batond {}; nothing was lost (the journal is the truth)", e.what());
+        return 0;
     } catch (const baton::journal_error& e) {
         spdlog::critical("storage: {}", e.what());
         return 1;

@@ -25,10 +25,6 @@ const char* control_right_name(control_right r) {
     return "none";
 }
 
-bool is_operator_command(std::string_view cmd) {
-    return cmd == "ack" || cmd == "resolve" || cmd == "task_done" || cmd == "reload";
-}
-
 namespace {
 
 // A client name is a ZAP User-Id and appears in logs and refusals: a plain word.
@@ -191,13 +187,13 @@ std::string access_policy::check_publish(std::string_view user, std::string_view
     return "";
 }
 
-std::string access_policy::check_control(std::string_view user, std::string_view cmd) const {
+std::string access_policy::check_control(std::string_view user, control_right needed) const {
     if (!enabled_) return "";
     const client_acl* c = find_name(user);
     if (!c) return unknown_client(user);
     if (c->control == control_right::none)
         return "forbidden: client '" + c->name + "' may not use the control socket";
-    if (c->control == control_right::read && is_operator_command(cmd))
+    if (c->control == control_right::read && needed == control_right::operator_)
         return "forbidden: client '" + c->name + "' is read-only";
     return "";
 }

@@ -67,10 +67,9 @@ public:
     // starting with "forbidden:".
     std::string check_publish(std::string_view user, std::string_view topic,
                               std::string_view source) const;
-    // "" when `user` may run the control command `cmd`, else a "forbidden: ..." reason.
-    // Commands that change state (ack, resolve, task_done, reload) need operator; any other
-    // (status, order, orders, exceptions, tasks, replay, kpi, unknown ones) needs read.
-    std::string check_control(std::string_view user, std::string_view cmd) const;
+    // "" when `user` has the right `needed` on the control socket (the command table in
+    // control.h says which right each command needs), else a "forbidden: ..." reason.
+    std::string check_control(std::string_view user, control_right needed) const;
 
 private:
     bool enabled_ = false;
@@ -78,8 +77,5 @@ private:
     std::map<std::string, std::size_t, std::less<>> by_key_;   // key bytes -> clients_ index
     std::map<std::string, std::size_t, std::less<>> by_name_;  // name -> clients_ index
 };
-
-// True for the control commands that change state (need operator rights).
-bool is_operator_command(std::string_view cmd);
 
 }  // namespace baton

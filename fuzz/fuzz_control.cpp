@@ -48,8 +48,9 @@ public:
         require(q.limit > 0, "orders: the limit is positive");
         return list_of("orders");
     }
-    baton::value replay(std::uint64_t, std::size_t limit) override {
+    baton::value replay(std::uint64_t since, std::size_t limit) override {
         ++calls;
+        require(since <= 9223372036854775807ULL, "replay: since fits a journal seq");
         require(limit > 0 && limit <= baton::max_replay, "replay: the limit is 1 to max_replay");
         return list_of("messages");
     }
@@ -69,10 +70,11 @@ public:
         require(f.limit > 0, "tasks: the limit is positive");
         return list_of("tasks");
     }
-    std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
+    std::string act(baton::desk_action action, std::uint64_t id, const std::string& by,
                     const std::string& note) override {
         ++calls;
-        require(is_one_of(cmd, {"ack", "resolve", "task_done"}), "act: the command is known", cmd);
+        require(baton::find_control_command(baton::desk_action_name(action)) != nullptr,
+                "act: the command is in the table", baton::desk_action_name(action));
         require(id > 0, "act: the id is positive");
         require(!by.empty() && by.size() <= 64, "act: 'by' is 1 to 64 bytes", by);
         require(note.size() <= 2000, "act: 'note' is at most 2000 bytes");
@@ -81,7 +83,12 @@ public:
     baton::value kpi(std::int64_t since_ms, std::int64_t until_ms) override {
         ++calls;
         require(since_ms < until_ms, "kpi: since is before until");
+        require(since_ms >= 0, "kpi: since is not negative");
         return list_of("stages");
+    }
+    std::string reload() override {
+        ++calls;
+        return "";
     }
 
 private:
@@ -105,8 +112,9 @@ void check_reply(const baton::value& reply, const baton::value& request, int cal
             "a refused request says why");
     // Only the context can refuse after being asked: an unknown order, a refused action.
     const baton::value* cmd = request.find("cmd");
-    const bool asks_first = cmd && cmd->is_string() &&
-                            is_one_of(cmd->as_string(), {"order", "ack", "resolve", "task_done"});
+    const bool asks_first =
+        cmd && cmd->is_string() &&
+        is_one_of(cmd->as_string(), {"order", "ack", "resolve", "task_done", "reload"});
     require(calls == 0 || (calls == 1 && asks_first),
             "a request refused by its checks does not reach the context", error->as_string());
 }

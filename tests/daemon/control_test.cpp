@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,15 @@ public:
         r.set("tasks", value(value_list{}));
         return r;
     }
-    std::string act(const std::string& cmd, std::uint64_t id, const std::string& by,
+    std::string act(desk_action action, std::uint64_t id, const std::string& by,
                     const std::string& note) override {
-        acts.push_back(cmd + " " + std::to_string(id) + " " + by + " " + note);
+        acts.push_back(std::string(desk_action_name(action)) + " " + std::to_string(id) + " " + by +
+                       " " + note);
         return id == 404 ? "exception E-404 is not known" : "";
+    }
+    std::string reload() override {
+        ++reloads;
+        return reload_refusal;
     }
     value kpi(std::int64_t since_ms, std::int64_t until_ms) override {
         kpi_windows.emplace_back(since_ms, until_ms);
@@ -77,6 +83,8 @@ public:
     std::vector<std::pair<std::uint64_t, std::size_t>> replays;
     std::vector<std::string> asked_orders;
     int status_calls = 0;
+    int reloads = 0;
+    std::string reload_refusal;
 };
 
 value request(const char* cmd) {
@@ -263,7 +271,8 @@ TEST(control, replay_needs_since_and_caps_the_limit) {
     EXPECT_EQ(error_of(handle_control(request("replay"), ctx)),
               "replay: 'since' (the last seq you processed, 0 for all) is required");
     EXPECT_EQ(error_of(handle_control(request("replay", "since", value(-1)), ctx)),
-              "replay: 'since' (the last seq you processed, 0 for all) is required");
+              "replay: 'since' must be the last seq you processed (0 for all), an integer from 0 "
+              "to 9223372036854775807, got -1");
     EXPECT_TRUE(ok_of(handle_control(request("replay", "since", value(7)), ctx)));
     value big = request("replay", "since", value(0));
     big.set("limit", 1000000);
@@ -323,6 +332,73 @@ TEST(control, kpi_takes_an_optional_window) {
     value backwards = request("kpi", "since", value(5000));
     backwards.set("until", 1000);
     EXPECT_EQ(error_of(handle_control(backwards, ctx)), "kpi: 'until' must be after 'since'");
+}
+
+TEST(control, replay_refuses_a_since_beyond_int64_instead_of_wrapping) {
+    fake_context ctx;
+    EXPECT_EQ(
+        error_of(handle_control(request("replay", "since", value(9223372036854775808ULL)), ctx)),
+        "replay: 'since' must be the last seq you processed (0 for all), an integer from 0 "
+        "to 9223372036854775807, got 9223372036854775808");
+    EXPECT_EQ(error_of(handle_control(request("replay", "since", value("7")), ctx)),
+              "replay: 'since' must be the last seq you processed (0 for all), an integer from 0 "
+              "to 9223372036854775807, got string");
+    EXPECT_TRUE(
+        ok_of(handle_control(request("replay", "since", value(9223372036854775807ULL)), ctx)));
+    ASSERT_EQ(ctx.replays.size(), 1u);
+    EXPECT_EQ(ctx.replays[0].first, 9223372036854775807ULL);
+}
+
+TEST(control, every_integer_argument_is_range_checked) {
+    fake_context ctx;
+    EXPECT_EQ(error_of(handle_control(request("kpi", "since", value(-5)), ctx)),
+              "kpi: 'since' must be ms since the epoch, an integer from 0 to "
+              "9223372036854775807, got -5");
+    EXPECT_EQ(
+        error_of(handle_control(request("kpi", "until", value(18446744073709551615ULL)), ctx)),
+        "kpi: 'until' must be ms since the epoch, an integer from 0 to "
+        "9223372036854775807, got 18446744073709551615");
+    EXPECT_EQ(error_of(handle_control(request("kpi", "until", value(1.5)), ctx)),
+              "kpi: 'until' must be ms since the epoch, an integer from 0 to "
+              "9223372036854775807, got float");
+    EXPECT_EQ(error_of(handle_control(request("orders", "limit", value(-3)), ctx)),
+              "orders: 'limit' must be a positive integer");
+    value huge_id = request("ack", "id", value(18446744073709551615ULL));
+    huge_id.set("by", "m.weber");
+    EXPECT_EQ(error_of(handle_control(huge_id, ctx)), "ack: 'id' must be an exception id like E-7");
+    value negative_id = request("task_done", "id", value(-1));
+    negative_id.set("by", "m.weber");
+    EXPECT_EQ(error_of(handle_control(negative_id, ctx)),
+              "task_done: 'id' must be a task id like T-12");
+    EXPECT_TRUE(ctx.kpi_windows.empty());
+    EXPECT_TRUE(ctx.acts.empty());
+}
+
+TEST(control, the_table_names_each_command_once_with_its_right) {
+    std::set<std::string> names;
+    for (const auto& c : control_commands()) {
+        EXPECT_TRUE(names.insert(c.name).second) << c.name;
+        EXPECT_NE(c.handler, nullptr) << c.name;
+        EXPECT_NE(c.right, control_right::none) << c.name;
+    }
+    // Every command that changes state needs operator rights; the others read.
+    for (const char* cmd : {"ack", "resolve", "task_done", "reload"})
+        EXPECT_EQ(right_needed(cmd), control_right::operator_) << cmd;
+    for (const char* cmd : {"status", "order", "orders", "exceptions", "tasks", "replay", "kpi"})
+        EXPECT_EQ(right_needed(cmd), control_right::read) << cmd;
+    EXPECT_EQ(right_needed("no-such-command"), control_right::read);
+    EXPECT_EQ(names.size(), 11u);
+}
+
+TEST(control, reload_goes_to_the_context_and_says_why_it_was_refused) {
+    fake_context ctx;
+    EXPECT_TRUE(ok_of(handle_control(request("reload"), ctx)));
+    ctx.reload_refusal = "flow.yaml: stages[1].sla: expected a duration";
+    EXPECT_EQ(error_of(handle_control(request("reload"), ctx)),
+              "reload: flow.yaml: stages[1].sla: expected a duration");
+    EXPECT_EQ(error_of(handle_control(request("reload", "now", value(true)), ctx)),
+              "unknown argument 'now'");
+    EXPECT_EQ(ctx.reloads, 2);
 }
 
 }  // namespace

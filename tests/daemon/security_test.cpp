@@ -2,6 +2,7 @@
 // rights, every mistake a config_error with file, key path and reason), the loopback rule for
 // endpoints, the access decisions on a ZAP User-Id, and key files as batonctl keygen writes them.
 #include "security.h"
+#include "control.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -318,18 +319,23 @@ TEST(access_policy, a_client_publishes_only_its_topic_prefixes_from_its_sources)
 TEST(access_policy, control_rights_separate_reading_from_acting) {
     access_policy p(three_clients());
     for (const char* cmd : {"status", "order", "orders", "exceptions", "tasks", "replay", "kpi"}) {
-        EXPECT_EQ(p.check_control("viewer", cmd), "") << cmd;
-        EXPECT_EQ(p.check_control("ops", cmd), "") << cmd;
+        EXPECT_EQ(right_needed(cmd), control_right::read) << cmd;
+        EXPECT_EQ(p.check_control("viewer", right_needed(cmd)), "") << cmd;
+        EXPECT_EQ(p.check_control("ops", right_needed(cmd)), "") << cmd;
     }
     for (const char* cmd : {"ack", "resolve", "task_done", "reload"}) {
-        EXPECT_EQ(p.check_control("viewer", cmd), "forbidden: client 'viewer' is read-only") << cmd;
-        EXPECT_EQ(p.check_control("ops", cmd), "") << cmd;
+        EXPECT_EQ(right_needed(cmd), control_right::operator_) << cmd;
+        EXPECT_EQ(p.check_control("viewer", right_needed(cmd)),
+                  "forbidden: client 'viewer' is read-only")
+            << cmd;
+        EXPECT_EQ(p.check_control("ops", right_needed(cmd)), "") << cmd;
     }
-    EXPECT_EQ(p.check_control("sales-erp", "status"),
+    EXPECT_EQ(p.check_control("sales-erp", control_right::read),
               "forbidden: client 'sales-erp' may not use the control socket");
-    EXPECT_EQ(p.check_control("nobody", "status"),
+    EXPECT_EQ(p.check_control("nobody", control_right::read),
               "forbidden: client 'nobody' is no longer in security.clients");
-    EXPECT_EQ(p.check_control("", "status"), "forbidden: the peer is not an authenticated client");
+    EXPECT_EQ(p.check_control("", control_right::read),
+              "forbidden: the peer is not an authenticated client");
 }
 
 TEST(access_policy, with_curve_off_everything_is_allowed) {
@@ -337,7 +343,7 @@ TEST(access_policy, with_curve_off_everything_is_allowed) {
     s.curve = false;
     access_policy p(s);
     EXPECT_EQ(p.check_publish("", "finance.credit.approved", "x"), "");
-    EXPECT_EQ(p.check_control("", "ack"), "");
+    EXPECT_EQ(p.check_control("", control_right::operator_), "");
 }
 
 TEST(access_policy, finds_a_client_by_its_binary_key) {

@@ -1,0 +1,175 @@
+// Group commit: the open batch, its one transaction, storage failures and snapshots.
+#include "batch.h"
+
+#include <spdlog/spdlog.h>
+
+#include "codec.h"
+
+namespace baton {
+
+admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
+                              const std::string* peer) {
+    const std::uint64_t key = dedup_window::key(env.source, env.id);
+    // Every event with this hash is compared: a collision never drops an event, and a second
+    // event under the same hash never hides the first one's duplicates.
+    auto [first, last] = batch_keys_.equal_range(key);
+    for (auto it = first; it != last; ++it) {
+        const journal_entry& e = batch_.entries[it->second];
+        if (e.source == env.source && e.id == env.id) {
+            // Same event again before its batch committed: ack it with the batch.
+            ++s_.stats.duplicates;
+            if (peer) acks_.push_back({*peer, env.id});
+            return admission::duplicate_pending;
+        }
+    }
+    for (std::int64_t seq : s_.dedup.find_all(key)) {
+        auto earlier = s_.store.read(seq, false);
+        if (earlier && earlier->source == env.source && earlier->id == env.id) {
+            ++s_.stats.duplicates;
+            return admission::duplicate_committed;
+        }
+    }
+    if (batch_.entries.empty()) deadline_us_ = s_.clock.steady_us() + s_.cfg.batch.max_wait_us;
+    journal_entry e;
+    e.seq = s_.store.last_seq() + static_cast<std::int64_t>(batch_.entries.size()) + 1;
+    e.received_ms = s_.clock.now_ms();
+    // Applied now so that what it relays joins the same transaction; published only after
+    // that commits.
+    order_change change = s_.engine.apply(e.seq, e.received_ms, env, batch_.relayed);
+    desk_output out;
+    s_.desk.on_event(change, env, s_.engine, e.received_ms, out);
+    record(out);
+    e.ts_ms = env.ts_ms;
+    e.topic = std::move(env.topic);
+    e.source = std::move(env.source);
+    e.id = env.id;
+    if (env.order) e.order = std::move(*env.order);
+    e.origin = from;
+    e.envelope.assign(bytes);
+    keys_.push_back(key);
+    batch_keys_.emplace(key, batch_.entries.size());
+    batch_.entries.push_back(std::move(e));
+    if (peer) acks_.push_back({*peer, std::move(env.id)});
+    return admission::batched;
+}
+
+void batch_stage::record(const desk_output& out) {
+    if (out.empty()) return;
+    notices_.record(out, s_.clock.now_ms(), s_.engine, batch_);
+}
+
+std::optional<committed_batch> batch_stage::commit() {
+    if (empty()) return committed_batch{};
+    try {
+        s_.store.commit(batch_);
+    } catch (const journal_error& e) {
+        // Nothing of this batch is acked or relayed. It is kept as it is (the order state
+        // already includes it) and written again every second; meanwhile no input is read.
+        ++s_.stats.commit_failures;
+        if (storage_error_.empty()) {
+            storage_failing_since_ms_ = s_.clock.now_ms();
+            spdlog::critical(
+                "storage failing, acking nothing until it can write again: {} ({} events "
+                "waiting)",
+                e.what(), batch_.entries.size());
+        } else if (s_.stats.commit_failures % 60 == 0) {
+            spdlog::critical("storage still failing after {} attempts: {}",
+                             s_.stats.commit_failures, e.what());
+        }
+        storage_error_ = e.what();
+        storage_retry_us_ = s_.clock.steady_us() + 1000000;
+        return std::nullopt;
+    }
+    if (!storage_error_.empty()) {
+        spdlog::warn("storage recovered: {} events committed after {} s of failures",
+                     batch_.entries.size(), (s_.clock.now_ms() - storage_failing_since_ms_) / 1000);
+        storage_error_.clear();
+    }
+    ++s_.stats.batches;
+    for (std::size_t i = 0; i < batch_.entries.size(); ++i) {
+        const journal_entry& e = batch_.entries[i];
+        s_.dedup.insert(keys_[i], e.seq, e.received_ms);
+        if (e.origin == origin::ingest)
+            ++s_.stats.accepted;
+        else
+            ++s_.stats.subscribed;
+    }
+    const std::uint64_t feed_errors = s_.feed.write_errors();
+    s_.feed.append(batch_.feed);
+    if (s_.feed.write_errors() != feed_errors || s_.feed.last_seq() < s_.store.last_feed_seq())
+        s_.feed.catch_up(s_.store);  // lines a failed write left out go in as soon as it can
+    committed_batch done;
+    done.acks = std::move(acks_);
+    done.relayed = std::move(batch_.relayed);
+    clear();
+    // Small snapshots often rather than a large one that would hold up the acks.
+    if (s_.engine.changed_count() >= s_.cfg.snapshot.max_orders) write_snapshot();
+    return done;
+}
+
+void batch_stage::clear() {
+    batch_.clear();
+    keys_.clear();
+    acks_.clear();
+    batch_keys_.clear();
+}
+
+std::size_t batch_stage::drop() {
+    const std::size_t n = batch_.entries.size();
+    clear();
+    return n;
+}
+
+bool batch_stage::on_time() {
+    desk_output out;
+    s_.desk.on_time(s_.clock.now_ms(), s_.engine, out);
+    record(out);
+    return !out.empty();
+}
+
+std::string batch_stage::act(desk_action action, std::uint64_t id, const std::string& by,
+                             const std::string& note) {
+    if (storage_failing())
+        return "storage is failing (" + storage_error_ + "); nothing can be changed now";
+    desk_output out;
+    std::string error;
+    const std::int64_t now = s_.clock.now_ms();
+    bool done = false;
+    switch (action) {
+        case desk_action::ack: done = s_.desk.acknowledge(id, by, note, now, out, error); break;
+        case desk_action::resolve: done = s_.desk.resolve(id, by, note, now, out, error); break;
+        case desk_action::task_done: done = s_.desk.task_done(id, by, note, now, out, error); break;
+    }
+    if (!done) return error;
+    record(out);
+    return "";
+}
+
+bool batch_stage::snapshot_due() const {
+    return s_.clock.steady_us() - last_snapshot_us_ >= s_.cfg.snapshot.interval_us;
+}
+
+void batch_stage::write_snapshot(bool force) {
+    last_snapshot_us_ = s_.clock.steady_us();
+    if (storage_failing() || !batch_.empty()) return;  // only at a committed point
+    if (s_.store.last_seq() == snapshot_seq_ && !force) return;
+    std::vector<std::pair<std::string, std::string>> changed;
+    for (const auto& id : s_.engine.take_changed())
+        if (const order* o = s_.engine.find(id))
+            changed.emplace_back(id, encode_msgpack(to_value(*o)));
+    snapshot_header h;
+    h.journal_seq = s_.store.last_seq();
+    h.relay_seq = s_.engine.relay_seq();
+    h.customers = encode_msgpack(s_.engine.customers_value());
+    try {
+        s_.store.write_snapshot(h, changed);
+        snapshot_seq_ = h.journal_seq;
+        spdlog::debug("snapshot: {} orders at journal seq {}", changed.size(), h.journal_seq);
+    } catch (const journal_error& e) {
+        // Not fatal: the journal holds everything; the next restart replays more.
+        spdlog::warn("snapshot failed: {}", e.what());
+        for (const auto& entry : changed) s_.engine.mark_changed(entry.first);
+    }
+}
+
+}  // namespace baton

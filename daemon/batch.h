@@ -1,0 +1,110 @@
+// The batch stage: group commit without sockets. Admitted events join the open batch (after the
+// duplicate check), are applied to their orders at once (so what they relay and what the desk
+// raises join the same transaction), and the batch is committed as one transaction; only then
+// does commit() hand back the acks to send and the relay messages to publish. While storage
+// fails nothing is acked: the batch is kept and written again. Unit tests drive it with a fake
+// clock; the loop feeds it from the sockets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "control.h"
+#include "daemon_state.h"
+#include "notices.h"
+
+namespace baton {
+
+struct pending_ack {
+    std::string peer;  // ROUTER identity
+    std::string id;    // event id
+};
+
+// What a committed batch hands to the sockets, in this order: acks, then relay messages.
+struct committed_batch {
+    std::vector<pending_ack> acks;
+    std::vector<relay_message> relayed;
+};
+
+// What became of an admitted event.
+enum class admission {
+    batched,              // joined the open batch; acked when it commits
+    duplicate_pending,    // the same (source, id) is in the open batch: acked with it
+    duplicate_committed,  // already committed earlier: ack now
+};
+
+class batch_stage {
+public:
+    explicit batch_stage(daemon_state& state)
+        : s_(state), last_snapshot_us_(state.clock.steady_us()) {}
+
+    // Dedup, apply, and into the open batch. `peer` is null for subscribe connectors (no ack).
+    admission accept(envelope env, std::string_view bytes, origin from, const std::string* peer);
+    // Exception and task changes join the open batch: stored, fed and relayed with it.
+    void record(const desk_output& out);
+
+    bool empty() const { return batch_.empty() && acks_.empty(); }
+    std::size_t events() const { return batch_.entries.size(); }
+    bool full() const { return batch_.entries.size() >= s_.cfg.batch.max_events; }
+    // When the open batch must be committed (steady µs); meaningless while it holds no event.
+    std::int64_t deadline_us() const { return deadline_us_; }
+    bool due(std::int64_t steady_us) const {
+        return !batch_.entries.empty() && steady_us >= deadline_us_;
+    }
+
+    // One transaction for the whole batch. The acks and messages to send when it committed (or
+    // held nothing); nullopt when storage failed: the batch is kept for the next attempt.
+    std::optional<committed_batch> commit();
+
+    // Storage failures: while failing, the loop reads no input and retries commit() once a
+    // second (retry_due_us); queries are still answered.
+    bool storage_failing() const { return !storage_error_.empty(); }
+    const std::string& storage_error() const { return storage_error_; }
+    std::int64_t storage_failing_since_ms() const { return storage_failing_since_ms_; }
+    std::int64_t retry_due_us() const { return storage_retry_us_; }
+    void retry_soon() { storage_retry_us_ = 0; }
+
+    // Fires the desk's timers due now; true when that recorded anything (commit it soon, so
+    // people hear of a passed deadline at once, not with the next event).
+    bool on_time();
+
+    // A person acts on an exception or a task. "" when the change joined the batch (commit it
+    // before answering), else why it was refused.
+    std::string act(desk_action action, std::uint64_t id, const std::string& by,
+                    const std::string& note);
+
+    // Stores the orders changed since the last snapshot, at a committed point only; with
+    // `force` also when no event came since the last one.
+    void write_snapshot(bool force = false);
+    bool snapshot_due() const;
+    void set_snapshot_seq(std::int64_t seq) { snapshot_seq_ = seq; }
+
+    // Gives up the open batch (at shutdown while storage fails): how many events it held.
+    // Nothing of it was acked, so its senders still hold the events.
+    std::size_t drop();
+
+    notices& notice_writer() { return notices_; }
+
+private:
+    void clear();
+
+    daemon_state& s_;
+    std::int64_t last_snapshot_us_;
+    notices notices_;
+    journal_batch batch_;              // events, relay messages, exceptions, tasks, feed
+    std::vector<std::uint64_t> keys_;  // dedup keys, parallel to batch_.entries
+    std::vector<pending_ack> acks_;
+    std::unordered_multimap<std::uint64_t, std::size_t> batch_keys_;  // dedup key -> entries
+    std::int64_t deadline_us_ = 0;
+    std::string storage_error_;  // "" while commits succeed
+    std::int64_t storage_retry_us_ = 0;
+    std::int64_t storage_failing_since_ms_ = 0;
+    std::int64_t snapshot_seq_ = 0;  // journal seq the stored snapshot reaches
+};
+
+}  // namespace baton

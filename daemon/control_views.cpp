@@ -1,0 +1,182 @@
+// The answers of the control commands, from the shared state.
+#include "control_views.h"
+
+#include <algorithm>
+
+#include "codec.h"
+#include "kpi.h"
+#include "version.h"
+
+namespace baton {
+
+namespace {
+
+value count(std::uint64_t n) {
+    return value(static_cast<unsigned long long>(n));
+}
+
+}  // namespace
+
+value control_views::status() {
+    value r;
+    r.set("version", version);
+    r.set("uptime_s", static_cast<long long>((s_.clock.now_ms() - s_.started_ms) / 1000));
+    r.set("events", static_cast<long long>(s_.store.last_seq()));
+    r.set("orders", count(s_.engine.orders().size()));
+    r.set("orders_open", count(s_.engine.open_orders()));
+    r.set("exceptions_open", count(s_.desk.open_exceptions()));
+    r.set("tasks_open", count(s_.desk.open_tasks()));
+    r.set("timers_pending", count(s_.desk.pending_timers()));
+    r.set("relay_seq", count(s_.store.last_relay_seq()));
+    r.set("storage",
+          stage_.storage_failing() ? "failing: " + stage_.storage_error() : std::string("ok"));
+    if (stage_.storage_failing())
+        r.set("storage_failing_since", static_cast<long long>(stage_.storage_failing_since_ms()));
+    const counters& st = s_.stats;
+    const socket_counters sockets = sockets_ ? sockets_() : socket_counters{};
+    value c;
+    c.set("accepted", count(st.accepted));
+    c.set("duplicates", count(st.duplicates));
+    value nacks;
+    for (auto code : {refusal::decode, refusal::envelope, refusal::schema, refusal::topic,
+                      refusal::forbidden, refusal::limit})
+        nacks.set(refusal_name(code), count(st.nacks[static_cast<std::size_t>(code)]));
+    c.set("nacks", std::move(nacks));
+    c.set("subscribed", count(st.subscribed));
+    c.set("subscribe_refused", count(st.subscribe_refused));
+    c.set("feed_gaps", count(st.feed_gaps));
+    c.set("batches", count(st.batches));
+    c.set("commit_failures", count(st.commit_failures));
+    c.set("control_requests", count(st.control_requests));
+    c.set("auth_refused", count(sockets.auth_refused));
+    c.set("handshakes_failed", count(sockets.handshakes_failed));
+    c.set("control_forbidden", count(st.control_forbidden));
+    c.set("reloads", count(st.reloads));
+    c.set("reloads_refused", count(st.reloads_refused));
+    c.set("dedup_entries", count(s_.dedup.size()));
+    r.set("counters", std::move(c));
+    return r;
+}
+
+std::optional<value> control_views::order(const std::string& id) {
+    const baton::order* o = s_.engine.find(id);
+    if (!o) return std::nullopt;
+    value r;
+    r.set("id", o->id);
+    r.set("customer", o->customer);
+    r.set("stage", o->stage);
+    r.set("holder", o->holder);
+    r.set("since", static_cast<long long>(o->stage_since_ms));
+    value milestones(value_map{});
+    for (const auto& [name, m] : o->milestones)
+        milestones.set(name, static_cast<long long>(m.at_ms));
+    r.set("milestones", std::move(milestones));
+    value_list holds;
+    for (const auto& h : o->holds) holds.emplace_back(h);
+    r.set("holds", value(std::move(holds)));
+    r.set("promised_date", o->promised_date);
+    r.set("amount_cents", static_cast<long long>(o->amount_cents));
+    r.set("paid_cents", static_cast<long long>(o->paid_cents));
+    r.set("terms", o->terms);
+    r.set("new_die", o->new_die);
+    if (!o->planned_finish.empty()) r.set("planned_finish", o->planned_finish);
+    r.set("lines", o->lines.is_nil() ? value(value_list{}) : o->lines);
+    value_list concerned;
+    for (const auto& d : o->departments) concerned.emplace_back(d);
+    r.set("departments", value(std::move(concerned)));
+    value full = to_value(*o);
+    r.set("cases", *full.find("cases"));
+    if (o->cancelled) r.set("cancel_reason", o->cancel_reason);
+    value_list history;
+    history.reserve(o->events.size());
+    for (std::int64_t seq : o->events) {
+        auto e = s_.store.read(seq, false);
+        if (!e) continue;  // in the open batch, not yet committed
+        value h;
+        h.set("ts", static_cast<long long>(e->ts_ms));
+        h.set("topic", e->topic);
+        h.set("id", e->id);
+        h.set("source", e->source);
+        h.set("received", static_cast<long long>(e->received_ms));
+        h.set("seq", static_cast<long long>(e->seq));
+        history.push_back(std::move(h));
+    }
+    r.set("history", value(std::move(history)));
+    value_list exceptions;
+    for (const exception_record* e : s_.desk.exceptions_of(id)) exceptions.push_back(to_value(*e));
+    r.set("exceptions", value(std::move(exceptions)));
+    value_list tasks;
+    for (const task_record* t : s_.desk.tasks_of(id)) tasks.push_back(to_value(*t));
+    r.set("tasks", value(std::move(tasks)));
+    return r;
+}
+
+value control_views::exceptions(const exception_filter& f) {
+    value_list list;
+    for (const exception_record* e : s_.desk.exceptions(f)) list.push_back(to_value(*e));
+    value r;
+    r.set("exceptions", value(std::move(list)));
+    return r;
+}
+
+value control_views::tasks(const task_filter& f) {
+    value_list list;
+    for (const task_record* t : s_.desk.tasks(f)) list.push_back(to_value(*t));
+    value r;
+    r.set("tasks", value(std::move(list)));
+    return r;
+}
+
+value control_views::kpi(std::int64_t since_ms, std::int64_t until_ms) {
+    return compute_kpis(s_.engine.orders(), s_.desk.all_exceptions(), s_.flow,
+                        kpi_window{since_ms, until_ms});
+}
+
+value control_views::orders(const orders_query& q) {
+    std::vector<const baton::order*> found;
+    for (const auto& [id, o] : s_.engine.orders()) {
+        if (!q.stage.empty() && o.stage != q.stage) continue;
+        if (!q.holder.empty() && o.holder != q.holder) continue;
+        if (!q.customer.empty() && o.customer != q.customer) continue;
+        found.push_back(&o);
+    }
+    // Longest-waiting first: that is the order a clerk chases.
+    std::sort(found.begin(), found.end(), [](const baton::order* a, const baton::order* b) {
+        return a->stage_since_ms != b->stage_since_ms ? a->stage_since_ms < b->stage_since_ms
+                                                      : a->id < b->id;
+    });
+    value_list list;
+    for (std::size_t i = 0; i < found.size() && i < q.limit; ++i) {
+        value v;
+        v.set("id", found[i]->id);
+        v.set("customer", found[i]->customer);
+        v.set("stage", found[i]->stage);
+        v.set("holder", found[i]->holder);
+        v.set("since", static_cast<long long>(found[i]->stage_since_ms));
+        list.push_back(std::move(v));
+    }
+    value r;
+    r.set("orders", value(std::move(list)));
+    r.set("total", count(found.size()));
+    return r;
+}
+
+value control_views::replay(std::uint64_t since, std::size_t limit) {
+    value_list list;
+    for (auto& m : s_.store.read_outbox(since, limit)) {
+        value v;
+        v.set("seq", count(m.seq));
+        v.set("topic", m.topic);
+        value env;
+        std::string error;
+        if (!decode_msgpack(m.envelope, decode_limits::trusted(), env, error)) env = value();
+        v.set("envelope", std::move(env));
+        list.push_back(std::move(v));
+    }
+    value r;
+    r.set("messages", value(std::move(list)));
+    r.set("relay_seq", count(s_.store.last_relay_seq()));
+    return r;
+}
+
+}  // namespace baton

@@ -1,0 +1,59 @@
+// The control views: batond's answers to the control commands, read from the shared state —
+// status (counts, relay seq, storage, counters), one order with its history, exceptions and
+// tasks, the orders list, exceptions, tasks, KPIs and a replay of the outbox. What changes state
+// (a person's action, a reload) is handed to `control_actions`, which the loop implements
+// because a change must be committed and published before the reply.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "batch.h"
+#include "control.h"
+#include "daemon_state.h"
+
+namespace baton {
+
+class control_actions {
+public:
+    virtual ~control_actions() = default;
+    virtual std::string act(desk_action action, std::uint64_t id, const std::string& by,
+                            const std::string& note) = 0;
+    virtual std::string reload() = 0;
+};
+
+// Figures that live with the sockets (the ZAP handler's), for `status`.
+struct socket_counters {
+    std::uint64_t auth_refused = 0;
+    std::uint64_t handshakes_failed = 0;
+};
+
+class control_views final : public control_context {
+public:
+    control_views(daemon_state& state, const batch_stage& stage, control_actions& actions,
+                  std::function<socket_counters()> sockets)
+        : s_(state), stage_(stage), actions_(actions), sockets_(std::move(sockets)) {}
+
+    value status() override;
+    std::optional<value> order(const std::string& id) override;
+    value orders(const orders_query& q) override;
+    value replay(std::uint64_t since, std::size_t limit) override;
+    value exceptions(const exception_filter& f) override;
+    value tasks(const task_filter& f) override;
+    value kpi(std::int64_t since_ms, std::int64_t until_ms) override;
+    std::string act(desk_action action, std::uint64_t id, const std::string& by,
+                    const std::string& note) override {
+        return actions_.act(action, id, by, note);
+    }
+    std::string reload() override { return actions_.reload(); }
+
+private:
+    daemon_state& s_;
+    const batch_stage& stage_;
+    control_actions& actions_;
+    std::function<socket_counters()> sockets_;
+};
+
+}  // namespace baton

@@ -1,0 +1,157 @@
+// Start-up: the duplicate window, the order state, the desk and the feed from the store.
+#include "recovery.h"
+
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+#include "codec.h"
+
+namespace baton {
+
+namespace {
+
+value read_stored(const std::string& bytes, const std::string& what) {
+    value v;
+    std::string error;
+    if (!decode_msgpack(bytes, decode_limits::trusted(), v, error))
+        throw journal_error(what + " is unreadable: " + error);
+    return v;
+}
+
+// Polled every few thousand journal entries.
+class cancel_check {
+public:
+    explicit cancel_check(const std::atomic<bool>* flag) : flag_(flag) {}
+    void operator()() {
+        if (flag_ && (++n_ & 4095) == 0 && flag_->load(std::memory_order_relaxed))
+            throw recovery_cancelled("stopped during start-up, while reading the journal");
+    }
+
+private:
+    const std::atomic<bool>* flag_;
+    std::uint64_t n_ = 0;
+};
+
+void rebuild_dedup(daemon_state& s, cancel_check& check) {
+    const std::int64_t horizon = s.clock.now_ms() - s.cfg.dedup.window_us / 1000;
+    s.store.scan(0, false, [&](const journal_entry& e) {
+        check();
+        if (e.received_ms >= horizon)
+            s.dedup.insert(dedup_window::key(e.source, e.id), e.seq, e.received_ms);
+    });
+}
+
+// The orders of the snapshot, compacted when most of its rows are superseded.
+snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
+    std::unordered_map<std::string, std::string> latest;  // id -> its newest stored state
+    std::size_t rows = 0;
+    snapshot_header h = s.store.load_snapshot([&](const std::string& id, const std::string& bytes) {
+        latest[id] = bytes;
+        ++rows;
+    });
+    // The log keeps every state ever appended; at start, when most rows are superseded, keep
+    // only the newest of each order so restarts do not slow down with history.
+    if (rows > 2 * latest.size()) {
+        s.store.compact_snapshot(latest);
+        spdlog::info("snapshot log compacted: {} rows to {}", rows, latest.size());
+    }
+    orders.reserve(latest.size());
+    for (auto& [id, bytes] : latest)
+        orders.push_back(order_from_value(read_stored(bytes, "snapshot of order " + id)));
+    return h;
+}
+
+// The customers: as the snapshot left them, joined by customers added to the seed file since.
+customer_book load_customers(const daemon_state& s, const snapshot_header& h) {
+    customer_book customers(s.seed_customers);
+    if (h.journal_seq == 0) return customers;
+    customer_book stored =
+        customer_book::from_value(read_stored(h.customers, "snapshot of the customers"));
+    for (const auto& [id, account] : customers.accounts())
+        if (!stored.find(id)) stored.at(id) = account;
+    return stored;
+}
+
+// Outbox messages after `since` that the order engine relays (not the desk's notices).
+std::uint64_t engine_messages_after(const journal& store, std::uint64_t since) {
+    std::uint64_t n = 0;
+    for (;;) {
+        auto chunk = store.read_outbox(since, 10000);
+        if (chunk.empty()) return n;
+        for (const auto& m : chunk)
+            if (m.topic.rfind("exception.", 0) != 0 && m.topic.rfind("task.", 0) != 0) ++n;
+        since = chunk.back().seq;
+    }
+}
+
+void load_desk(daemon_state& s) {
+    std::vector<exception_record> exceptions;
+    std::vector<task_record> tasks;
+    s.store.load_records(
+        [&](const std::string& b) {
+            exceptions.push_back(exception_from_value(read_stored(b, "a stored exception")));
+        },
+        [&](const std::string& b) {
+            tasks.push_back(task_from_value(read_stored(b, "a stored task")));
+        });
+    s.desk = exception_desk(s.flow);
+    s.desk.restore(std::move(exceptions), std::move(tasks), s.engine, s.clock.now_ms());
+}
+
+}  // namespace
+
+recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<bool>* cancel) {
+    cancel_check check(cancel);
+    if (rebuild_state) {
+        spdlog::info("rebuilding the order state from the journal, as asked");
+        s.store.clear_snapshot();
+    }
+    rebuild_dedup(s, check);
+
+    recovery_result r;
+    std::vector<order> orders;
+    const snapshot_header h = load_orders(s, orders);
+    s.engine = order_engine(s.flow, load_customers(s, h));
+    s.engine.restore(std::move(orders), s.engine.customers(), h.relay_seq);
+    std::vector<relay_message> discard;
+    s.store.scan(h.journal_seq, true, [&](const journal_entry& e) {
+        check();
+        envelope env;
+        std::string reason;
+        if (!decode_relayed(e.envelope, decode_limits::trusted(), env, reason)) {
+            spdlog::error("journal entry {} is unreadable ({}); skipped", e.seq, reason);
+            return;
+        }
+        discard.clear();
+        s.engine.apply(e.seq, e.received_ms, env, discard);
+        ++r.replayed;
+    });
+    // The replay renumbers only the engine's own messages; the outbox also holds the desk's
+    // notices, so numbering always continues from the outbox. A difference in the engine's
+    // messages alone means the flow changed since they were sent.
+    const std::uint64_t replayed_messages = s.engine.relay_seq() - h.relay_seq;
+    if (s.store.last_relay_seq() > h.relay_seq) {
+        const std::uint64_t stored = engine_messages_after(s.store, h.relay_seq);
+        if (stored != replayed_messages)
+            spdlog::warn(
+                "the replay relayed {} messages where the outbox holds {} since the snapshot: "
+                "the flow changed since they were sent; numbering continues from the outbox",
+                replayed_messages, stored);
+    }
+    s.engine.set_relay_seq(s.store.last_relay_seq());
+    spdlog::info(
+        "order state: {} orders from the snapshot at journal seq {}, {} events replayed after "
+        "it",
+        s.engine.orders().size(), h.journal_seq, r.replayed);
+    r.snapshot_seq = h.journal_seq;
+
+    load_desk(s);
+    r.feed_seq = s.store.last_feed_seq();
+    s.feed.catch_up(s.store);
+    spdlog::info("exceptions: {} open, {} open tasks, {} timers pending", s.desk.open_exceptions(),
+                 s.desk.open_tasks(), s.desk.pending_timers());
+    return r;
+}
+
+}  // namespace baton

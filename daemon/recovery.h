@@ -1,0 +1,37 @@
+// Recovery: batond's start-up. The duplicate window from the journal's recent entries; the
+// order state from the last snapshot plus the journal after it (the journal is the truth); the
+// stored exceptions and tasks, with timers for everything open; the feed file caught up with
+// the store. `--rebuild-state` clears the snapshot first, so the whole journal is replayed.
+//
+// What replay does not redo: the desk's notices (exception.*, task.* relay messages and feed
+// lines) depend on the clock and on people, so they are not regenerated; the desk's records are
+// loaded as stored instead, and the relay sequence continues from the outbox, which holds every
+// message subscribers saw.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+
+#include "daemon_state.h"
+
+namespace baton {
+
+// Thrown when a stop was asked for while recovery ran (SIGTERM during a long rebuild).
+struct recovery_cancelled : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct recovery_result {
+    std::int64_t snapshot_seq = 0;  // journal seq the stored snapshot reaches
+    std::uint64_t feed_seq = 0;     // the last feed line numbered
+    std::size_t replayed = 0;       // journal entries replayed after the snapshot
+};
+
+// Rebuilds `s` from its journal. `cancel` (may be null) is polled while the journal is read;
+// when it turns true recovery stops with recovery_cancelled. Throws journal_error when the
+// store cannot be read.
+recovery_result recover(daemon_state& s, bool rebuild_state,
+                        const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace baton
