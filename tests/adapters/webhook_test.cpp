@@ -1037,7 +1037,9 @@ TEST(webhook_auth, health_is_open_on_loopback_and_needs_credentials_from_other_m
 
 TEST(webhook_auth, refusals_are_logged_at_most_five_a_second_then_counted_and_secrets_stay_out) {
     temp_dir dir;
-    webhook_under_test hook(auth_hook_config(dir, "tcp://127.0.0.1:1"));
+    webhook_config c = auth_hook_config(dir, "tcp://127.0.0.1:1");
+    c.reply_timeout = 100ms;  // should a refusal ever reach the gateway, fail fast
+    webhook_under_test hook(c);
     auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
     auto previous = spdlog::default_logger();
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
