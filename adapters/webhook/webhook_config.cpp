@@ -122,7 +122,7 @@ auth_config parse_auth(const yaml::node& root, const std::string& base) {
         for (const caller& earlier : a.callers)
             if (earlier.secret == c.secret)
                 n.fail("has the same secret as caller '" + earlier.name +
-                       "': each caller needs its own, or batond could not tell them apart");
+                       "': each caller needs its own, or the adapter could not tell them apart");
 
         if (n.has("sources")) {
             const yaml::node sources = n.child("sources");

@@ -519,7 +519,7 @@ TEST(webhook_config, auth_mistakes_name_the_key_and_the_reason_but_never_the_sec
         "auth.callers[1].name: caller 'crm' appears twice");
     EXPECT_EQ(webhook("[{name: crm, token_file: crm.token}, {name: erp, token_file: crm.token}]"),
               "auth.callers[1]: has the same secret as caller 'crm': each caller needs its own, "
-              "or batond could not tell them apart");
+              "or the adapter could not tell them apart");
     EXPECT_EQ(webhook("[]"), "auth.callers: needs at least one caller");
     EXPECT_PRED2(starts_with, webhook("[{name: crm, tokn_file: crm.token}]"),
                  "auth.callers[0].tokn_file: unknown key");
