@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <cstring>
 #include <string>
 
@@ -16,24 +17,27 @@ bool is_zmq_endpoint(const std::string& endpoint, bool allow_inproc) {
     return false;
 }
 
+bool is_loopback_host(const std::string& host) {
+    std::string h = host;
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+    std::string lower = h;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "localhost") return true;
+    in_addr v4{};
+    if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, h.c_str(), &v6) != 1) return false;  // a name: may be anywhere
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
 bool is_loopback_endpoint(const std::string& endpoint) {
     if (endpoint.rfind("ipc://", 0) == 0 || endpoint.rfind("inproc://", 0) == 0) return true;
     if (endpoint.rfind("tcp://", 0) != 0) return false;
-    std::string address = endpoint.substr(6);
-    auto colon = address.rfind(':');
+    const std::string address = endpoint.substr(6);
+    const auto colon = address.rfind(':');
     if (colon == std::string::npos) return false;
-    std::string host = address.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    if (host == "localhost") return true;
-    in_addr v4{};
-    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-    in6_addr v6{};
-    if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-        in6_addr loop = IN6ADDR_LOOPBACK_INIT;
-        return std::memcmp(&v6, &loop, sizeof v6) == 0;
-    }
-    return false;  // "*", an interface name, a host name: may be reachable from elsewhere
+    return is_loopback_host(address.substr(0, colon));  // "*", an interface, a name: maybe not
 }
 
 }  // namespace baton

@@ -8,6 +8,10 @@ namespace baton {
 // True for tcp://…, ipc://… and (when `allow_inproc`) inproc://… with something after the scheme.
 bool is_zmq_endpoint(const std::string& endpoint, bool allow_inproc = true);
 
+// True for 127.0.0.0/8, ::1 (also written ::ffff:127.x.y.z or in brackets) and "localhost":
+// addresses other machines cannot reach. Anything else (0.0.0.0, ::, a host name) may be.
+bool is_loopback_host(const std::string& host);
+
 // True for ipc:// and inproc:// endpoints and tcp:// endpoints whose host is in 127.0.0.0/8,
 // ::1 or localhost: nothing off this machine can reach them.
 bool is_loopback_endpoint(const std::string& endpoint);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "curve_keys.h"
+#include "endpoint.h"
 #include "paths.h"
 #include "yaml_util.h"
 
@@ -16,7 +17,7 @@ namespace {
 
 std::string zmq_endpoint(const yaml::node& n, const char* key, const std::string& fallback) {
     std::string e = n.get_string(key, fallback);
-    if (e.rfind("tcp://", 0) != 0 && e.rfind("ipc://", 0) != 0)
+    if (!is_zmq_endpoint(e, false))
         n.child(key).fail("'" + e + "' is not a ZeroMQ endpoint (tcp://host:port or ipc://path)");
     return e;
 }

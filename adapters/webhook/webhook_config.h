@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 
+#include "caller_auth.h"
 #include "config_error.h"
 #include "curve.h"
+#include "https_server.h"
 
 namespace baton::adapters::webhook {
 
@@ -26,9 +28,14 @@ struct webhook_config {
     std::string outbox;                            // absolute path of the outbox file
     std::string log_level = "info";
     std::optional<curve_client_keys> curve;  // `curve:` keys, when batond runs with CURVE
+    auth_config auth;                        // `auth:`; no callers: no authentication
+    std::optional<tls_files> tls;            // `tls:`; HTTPS when set
+    bool insecure = false;  // a non-loopback host without auth is allowed (and warned about)
 };
 
-// Reads and checks the file; throws baton::config_error (file, key path, reason).
+// Reads and checks the file, the secret files it names and the TLS pair; throws
+// baton::config_error (file, key path, reason). A host other machines can reach is refused
+// without auth callers unless insecure is true.
 webhook_config load_webhook_config(const std::string& path);
 
 }  // namespace baton::adapters::webhook

@@ -1,5 +1,5 @@
-// baton-webhook: parse the command line, load the config, open the outbox, serve HTTP until
-// SIGTERM or SIGINT, exit code. The logic lives in the baton_webhook library.
+// baton-webhook: parse the command line, load the config, open the outbox, serve HTTP or HTTPS
+// until SIGTERM or SIGINT, exit code. The logic lives in the baton_webhook library.
 #include <httplib.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +10,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "https_server.h"
 #include "ingest_gateway.h"
 #include "stop_signal.h"
 #include "webhook_config.h"
@@ -17,13 +18,45 @@
 
 namespace wh = baton::adapters::webhook;
 
+namespace {
+
+std::string describe_auth(const wh::webhook_config& cfg) {
+    if (cfg.auth.callers.empty()) return cfg.insecure ? "no auth (insecure: true)" : "no auth";
+    std::string names;
+    for (const auto& c : cfg.auth.callers)
+        names += (names.empty() ? "" : ", ") + c.name +
+                 (c.scheme == wh::caller_scheme::bearer ? " (token)" : " (hmac)");
+    return "auth callers " + names;
+}
+
+// What an operator should know about how exposed this listener is.
+void warn_about_exposure(const wh::webhook_config& cfg) {
+    if (wh::is_loopback_host(cfg.host)) return;
+    if (cfg.auth.callers.empty())
+        spdlog::warn(
+            "listening on {} without authentication (insecure: true): anyone who reaches port {} "
+            "can publish events as {}",
+            cfg.host, cfg.port, cfg.source.empty() ? "any source" : cfg.source);
+    bool tokens = false;
+    for (const auto& c : cfg.auth.callers) tokens |= c.scheme == wh::caller_scheme::bearer;
+    if (tokens && !cfg.tls)
+        spdlog::warn(
+            "bearer tokens reach {}:{} in clear text (no tls section): anyone on the path can "
+            "read and reuse them",
+            cfg.host, cfg.port);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{
         "baton-webhook: HTTP webhook into batond.\n"
         "POST /events/<topic> with a JSON body {\"order\", \"data\", \"id\"?, \"ts\"?} answers 202 "
         "{\"id\"} once batond acked the event, 400 {\"error\"} with batond's reason when it "
         "refused it, 503 when batond did not answer in time (the event stays queued in the "
-        "outbox and is delivered later). GET /health answers 200.",
+        "outbox and is delivered later). With auth callers configured, a request needs "
+        "Authorization: Bearer <token> or X-Baton-Signature (401 otherwise); with tls, HTTPS. "
+        "GET /health answers 200.",
         "baton-webhook"};
     std::string config_path;
     bool check_only = false;
@@ -45,10 +78,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (check_only) {
-        std::printf("%s: ok (listen %s:%d, source %s, batond %s)\n", cfg.file.c_str(),
-                    cfg.host.c_str(), cfg.port,
-                    cfg.source.empty() ? "from X-Baton-Source" : cfg.source.c_str(),
-                    cfg.ingest.c_str());
+        std::printf(
+            "%s: ok (listen %s://%s:%d, %s, source %s, batond %s)\n", cfg.file.c_str(),
+            cfg.tls ? "https" : "http", cfg.host.c_str(), cfg.port, describe_auth(cfg).c_str(),
+            cfg.source.empty() ? "from X-Baton-Source" : cfg.source.c_str(), cfg.ingest.c_str());
         return 0;
     }
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
@@ -67,7 +100,13 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    httplib::Server server;
+    std::string tls_error;
+    std::unique_ptr<httplib::Server> http = wh::make_http_server(cfg.tls, tls_error);
+    if (!http) {
+        spdlog::critical("{}: {}", cfg.file, tls_error);
+        return 1;
+    }
+    httplib::Server& server = *http;
     wh::webhook_service service(cfg, *gateway);
     service.install(server);
     if (!server.bind_to_port(cfg.host, cfg.port)) {
@@ -75,9 +114,10 @@ int main(int argc, char** argv) {
                          cfg.host, cfg.port);
         return 1;
     }
-    spdlog::info("listening on http://{}:{}/events/<topic>; source {}; batond {}; outbox {}",
-                 cfg.host, cfg.port, cfg.source.empty() ? "from X-Baton-Source" : cfg.source,
-                 cfg.ingest, cfg.outbox);
+    spdlog::info("listening on {}://{}:{}/events/<topic>; {}; source {}; batond {}; outbox {}",
+                 cfg.tls ? "https" : "http", cfg.host, cfg.port, describe_auth(cfg),
+                 cfg.source.empty() ? "from X-Baton-Source" : cfg.source, cfg.ingest, cfg.outbox);
+    warn_about_exposure(cfg);
 
     std::atomic<bool> done{false};
     std::thread watcher([&] {
@@ -98,9 +138,12 @@ int main(int argc, char** argv) {
     done = true;
     watcher.join();
     gateway->stop();
-    spdlog::info("stopped; {} accepted, {} refused, {} unanswered (queued), {} left in outbox",
-                 service.stats().accepted.load(), service.stats().rejected.load(),
-                 service.stats().unanswered.load(), gateway->pending());
+    spdlog::info(
+        "stopped; {} accepted, {} refused, {} unanswered (queued), {} unauthorized, {} forbidden, "
+        "{} left in outbox",
+        service.stats().accepted.load(), service.stats().rejected.load(),
+        service.stats().unanswered.load(), service.stats().unauthorized.load(),
+        service.stats().forbidden.load(), gateway->pending());
     if (!served) {
         spdlog::critical("the HTTP server failed on {}:{}", cfg.host, cfg.port);
         return 1;

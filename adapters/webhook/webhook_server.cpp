@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <mutex>
 
 #include "json.h"
 
@@ -27,52 +26,65 @@ std::string error_body(const std::string& error, const std::string& id) {
     return to_json(v);
 }
 
-// At most one line per second for a kind of trouble that a misbehaving client can repeat at
-// will; the lines left out are counted in the next one.
-class rate_limited_log {
-public:
-    void warn(const std::string& line) {
-        auto now = std::chrono::steady_clock::now();
-        std::uint64_t skipped = 0;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (now - last_ < std::chrono::seconds(1)) {
-                ++skipped_;
-                return;
-            }
-            last_ = now;
-            skipped = skipped_;
-            skipped_ = 0;
-        }
-        if (skipped > 0)
-            spdlog::warn("{} ({} similar line(s) left out)", line, skipped);
-        else
-            spdlog::warn("{}", line);
-    }
+std::int64_t now_s() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
-private:
-    std::mutex mutex_;
-    std::chrono::steady_clock::time_point last_{};
-    std::uint64_t skipped_ = 0;
-};
+// Client-chosen text for a log line: control characters (a decoded %0a in a path) could forge
+// lines, and a long one would flood it.
+std::string printable(const std::string& text) {
+    std::string s = text.substr(0, 160);
+    for (char& c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return s;
+}
 
-rate_limited_log rejection_log;
-rate_limited_log no_reply_log;
+credentials credentials_of(const httplib::Request& req) {
+    credentials c;
+    if (req.has_header("Authorization")) c.authorization = req.get_header_value("Authorization");
+    if (req.has_header(signature_header_name))
+        c.signature = req.get_header_value(signature_header_name);
+    return c;
+}
 
 }  // namespace
 
 webhook_service::webhook_service(const webhook_config& config, ingest_gateway& gateway)
-    : config_(config), gateway_(gateway) {
+    : config_(config), auth_(config.auth), gateway_(gateway) {
     rules_.source = config.source;
     rules_.allow_source_header = config.allow_source_header;
     rules_.max_body_bytes = config.max_body_bytes;
 }
 
-http_answer webhook_service::handle_event(const event_request& request) {
+http_answer webhook_service::refuse(const event_rejection& refusal, const std::string& what,
+                                    const std::string& peer) {
+    (refusal.status == 401 ? stats_.unauthorized : stats_.forbidden).fetch_add(1);
+    auth_log_.warn(fmt::format("refused {} from {}: {}", printable(what), peer.empty() ? "?" : peer,
+                               refusal.reason));
+    return {refusal.status, error_body(refusal.reason, {}), 0};
+}
+
+http_answer webhook_service::handle_event(const event_request& request,
+                                          const credentials& presented, const std::string& peer) {
+    // Who is asking comes first: a stranger learns nothing about what a good body looks like.
+    event_rules rules = rules_;
+    if (auth_.enabled()) {
+        const caller* who = nullptr;
+        auto refusal = auth_.authenticate(presented, request.body, now_s(), who);
+        std::string source;
+        if (!refusal) refusal = choose_source(*who, request, config_.allow_source_header, source);
+        if (refusal) return refuse(*refusal, "POST /events/" + request.topic, peer);
+        rules.source = source;
+        rules.allow_source_header = false;  // choose_source has read it
+    }
+
     envelope e;
-    if (auto bad = build_envelope(request, rules_, now_ms(), e)) {
+    if (auto bad = build_envelope(request, rules, now_ms(), e)) {
         stats_.rejected.fetch_add(1);
-        rejection_log.warn(fmt::format("refused POST /events/{}: {}", request.topic, bad->reason));
+        rejection_log_.warn(fmt::format("refused POST /events/{} from {}: {}",
+                                        printable(request.topic), peer, bad->reason));
         return {bad->status, error_body(bad->reason, bad->id), 0};
     }
     gateway_answer answer = gateway_.submit(e, config_.reply_timeout);
@@ -89,7 +101,7 @@ http_answer webhook_service::handle_event(const event_request& request) {
             return {400, error_body(answer.reason, e.id), 0};
         case gateway_answer::kind::no_reply: {
             stats_.unanswered.fetch_add(1);
-            no_reply_log.warn(
+            no_reply_log_.warn(
                 fmt::format("no answer from batond at {} within {} ms; event {} stays queued",
                             config_.ingest, config_.reply_timeout.count(), e.id));
             auto retry = std::chrono::duration_cast<std::chrono::seconds>(config_.resend_after);
@@ -107,7 +119,12 @@ http_answer webhook_service::handle_event(const event_request& request) {
     return {500, error_body("internal: unexpected answer", e.id), 0};
 }
 
-http_answer webhook_service::health() const {
+http_answer webhook_service::health(const credentials& presented, const std::string& peer) {
+    if (auth_.enabled() && !is_loopback_host(peer)) {
+        const caller* who = nullptr;
+        if (auto refusal = auth_.authenticate(presented, {}, now_s(), who))
+            return refuse(*refusal, "GET /health", peer);
+    }
     value v(value_map{});
     v.set("status", "ok");
     v.set("source", config_.source);
@@ -117,6 +134,9 @@ http_answer webhook_service::health() const {
     v.set("accepted", stats_.accepted.load());
     v.set("rejected", stats_.rejected.load());
     v.set("unanswered", stats_.unanswered.load());
+    v.set("auth", auth_.enabled());
+    v.set("unauthorized", stats_.unauthorized.load());
+    v.set("forbidden", stats_.forbidden.load());
     return {200, to_json(v), 0};
 }
 
@@ -125,9 +145,10 @@ void webhook_service::install(httplib::Server& server) {
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server.set_payload_max_length(config_.max_body_bytes);
 
-    auto reply = [](httplib::Response& res, const http_answer& a) {
+    auto reply = [this](httplib::Response& res, const http_answer& a) {
         res.status = a.status;
         if (a.retry_after_s > 0) res.set_header("Retry-After", std::to_string(a.retry_after_s));
+        if (a.status == 401) res.set_header("WWW-Authenticate", auth_.challenge());
         res.set_content(a.body, "application/json");
     };
 
@@ -138,10 +159,10 @@ void webhook_service::install(httplib::Server& server) {
                     r.body = req.body;
                     if (req.has_header("X-Baton-Source"))
                         r.source_header = req.get_header_value("X-Baton-Source");
-                    reply(res, handle_event(r));
+                    reply(res, handle_event(r, credentials_of(req), req.remote_addr));
                 });
-    server.Get("/health", [this, reply](const httplib::Request&, httplib::Response& res) {
-        reply(res, health());
+    server.Get("/health", [this, reply](const httplib::Request& req, httplib::Response& res) {
+        reply(res, health(credentials_of(req), req.remote_addr));
     });
 
     const std::size_t max_body = config_.max_body_bytes;
