@@ -324,6 +324,43 @@ TEST(loop, a_subscribe_connector_feeds_the_journal_and_counts_seq_gaps) {
     EXPECT_EQ(counter(status, "subscribed"), 3u);
 }
 
+TEST(loop, a_refused_subscribed_event_still_counts_for_its_source_seq) {
+    temp_dir dir;
+    zmq::context_t pub_context(1);
+    zmq::socket_t pub(pub_context, zmq::socket_type::pub);
+    pub.set(zmq::sockopt::linger, 0);
+    pub.bind("tcp://127.0.0.1:*");
+    config c = test_config(dir);
+    c.bus.subscribe.push_back({pub.get(zmq::sockopt::last_endpoint), false, {}});
+    daemon_harness d(c);
+    d.start();
+    auto publish = [&](const std::string& id, std::uint64_t seq, value data) {
+        auto e =
+            testing::make_event("production.order.started", id, "SO-S", std::move(data), "mes");
+        e.seq = seq;
+        std::string bytes = encode_envelope(e);
+        std::array<zmq::const_buffer, 2> msg = {zmq::buffer(e.topic.data(), e.topic.size()),
+                                                zmq::buffer(bytes.data(), bytes.size())};
+        zmq::send_multipart(pub, msg);
+    };
+    value good;
+    good.set("line", "P3");
+    value bad;
+    bad.set("line", 7);  // the schema wants a string: refused
+    for (int i = 0; i < 100 && d.events() < 1; ++i) {
+        publish("s-1", 1, good);
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(d.events(), 1);
+    publish("s-2", 2, bad);   // read whole, refused: not lost
+    publish("s-3", 3, good);  // follows on: no gap
+    for (int i = 0; i < 100 && d.events() < 2; ++i) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(d.events(), 2);
+    value status = d.call(cmd("status"));
+    EXPECT_EQ(counter(status, "subscribe_refused"), 1u);
+    EXPECT_EQ(counter(status, "feed_gaps"), 0u);
+}
+
 TEST(loop, control_answers_req_and_bare_dealer_clients_and_refuses_bad_requests) {
     temp_dir dir;
     daemon_harness d(test_config(dir));

@@ -1,0 +1,116 @@
+// Tests of daemon/recovery: start-up from the store. The state comes back as it was, the relay
+// sequence continues from the outbox, the desk's notices since the snapshot are not mistaken for
+// a flow change, and a stop asked for during a long rebuild ends it.
+#include "recovery.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+
+#include "batch.h"
+#include "daemon_harness.h"
+#include "events.h"
+#include "fake_clock.h"
+#include "log_capture.h"
+#include "temp_dir.h"
+
+namespace baton {
+namespace {
+
+using testing::fake_clock;
+
+std::unique_ptr<daemon_state> open_state(const config& c, const clock_source& clock) {
+    return std::make_unique<daemon_state>(c, load_inputs(c), clock);
+}
+
+// Places an order, lets its stage run overdue (the desk raises and relays an exception) and
+// commits both, so the outbox holds engine messages and notices after the last snapshot.
+void run_an_order_overdue(daemon_state& s, fake_clock& clock) {
+    batch_stage stage(s);
+    const envelope placed = testing::order_placed("e1", "SO-1");
+    const std::string peer = "p";
+    stage.accept(placed, encode_envelope(placed), origin::ingest, &peer);
+    ASSERT_TRUE(stage.commit());
+    clock.advance_ms(30LL * 24 * 3600 * 1000);
+    ASSERT_TRUE(stage.on_time());
+    ASSERT_TRUE(stage.commit());
+}
+
+TEST(recovery, state_and_relay_seq_come_back_and_notices_are_not_a_flow_change) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    std::uint64_t relay_seq = 0;
+    std::size_t open = 0;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        run_an_order_overdue(*s, clock);
+        relay_seq = s->store.last_relay_seq();
+        open = s->desk.open_exceptions();
+        ASSERT_GT(open, 0u);
+    }
+    testing::log_capture log;
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.replayed, 1u);
+    EXPECT_EQ(s->engine.relay_seq(), relay_seq);
+    EXPECT_EQ(s->desk.open_exceptions(), open);
+    EXPECT_EQ(r.feed_seq, s->store.last_feed_seq());
+    EXPECT_FALSE(log.contains("[warning]")) << log.text();  // nothing changed, nothing to warn of
+}
+
+TEST(recovery, rebuild_state_replays_the_whole_journal_to_the_same_orders) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    value before;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        run_an_order_overdue(*s, clock);
+        batch_stage(*s).write_snapshot(true);
+        before = s->engine.state();
+    }
+    testing::log_capture log;
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, true);
+    EXPECT_EQ(r.snapshot_seq, 0);
+    EXPECT_EQ(r.replayed, 1u);
+    EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
+    EXPECT_TRUE(log.contains("rebuilding the order state from the journal")) << log.text();
+    EXPECT_FALSE(log.contains("[warning]")) << log.text();  // nothing changed, nothing to warn of
+}
+
+TEST(recovery, a_stop_asked_for_during_a_long_rebuild_ends_it) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    {
+        journal store(c.data_dir);
+        std::vector<journal_entry> entries;
+        for (int i = 1; i <= 10000; ++i) {
+            journal_entry e;
+            e.seq = i;
+            e.received_ms = 1795000000000;
+            e.topic = "sales.order.placed";
+            e.source = "sales-erp";
+            e.id = "e" + std::to_string(i);
+            e.order = "SO-" + std::to_string(i);
+            e.envelope = "x";
+            entries.push_back(std::move(e));
+        }
+        store.append(entries);
+    }
+    fake_clock clock;
+    auto s = open_state(c, clock);
+    std::atomic<bool> stop{true};
+    EXPECT_THROW(recover(*s, true, &stop), recovery_cancelled);
+    std::atomic<bool> go_on{false};
+    auto again = open_state(c, clock);
+    testing::log_capture log;  // the dummy envelopes are logged as unreadable, not fatal
+    EXPECT_NO_THROW(recover(*again, true, &go_on));
+}
+
+}  // namespace
+}  // namespace baton
