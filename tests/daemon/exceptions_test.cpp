@@ -7,13 +7,17 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "codec.h"
 #include "customers.h"
+#include "desk_print.h"
 #include "envelope.h"
 #include "events.h"
 #include "flow.h"
@@ -1224,6 +1228,193 @@ TEST(exceptions, restore_after_restart_keeps_records_timers_and_ids) {
         EXPECT_FALSE(ev.state == exception_transition::raised &&
                      (ev.record.order == "SO-B" || ev.record.order == "SO-E"))
             << ev.record.detail;
+}
+
+// --- indexes -------------------------------------------------------------------------------
+
+// Every record as the desk's output last showed it, and the queries answered the slow way:
+// what the desk's per-order indexes and counters must agree with.
+struct brute_force {
+    std::map<std::uint64_t, exception_record> exceptions;
+    std::map<std::uint64_t, task_record> tasks;
+
+    void learn(const desk_output& out) {
+        for (const auto& ev : out.exceptions) exceptions[ev.record.id] = ev.record;
+        for (const auto& ev : out.tasks) tasks[ev.record.id] = ev.record;
+    }
+    // As the desk lists them: most severe first, then oldest, then newest id.
+    std::vector<std::uint64_t> exceptions_of(const std::string& order, bool open_only) const {
+        std::vector<const exception_record*> list;
+        for (auto it = exceptions.rbegin(); it != exceptions.rend(); ++it)
+            if (it->second.order == order &&
+                (!open_only || it->second.state != exception_state::resolved))
+                list.push_back(&it->second);
+        std::stable_sort(list.begin(), list.end(), [](const auto* a, const auto* b) {
+            if (a->level != b->level) return a->level > b->level;
+            return a->raised_ms < b->raised_ms;
+        });
+        std::vector<std::uint64_t> ids;
+        for (const auto* e : list) ids.push_back(e->id);
+        return ids;
+    }
+    // Soonest due first, then newest id.
+    std::vector<std::uint64_t> tasks_of(const std::string& order) const {
+        std::vector<const task_record*> list;
+        for (auto it = tasks.rbegin(); it != tasks.rend(); ++it)
+            if (it->second.order == order) list.push_back(&it->second);
+        std::stable_sort(list.begin(), list.end(),
+                         [](const auto* a, const auto* b) { return a->due_ms < b->due_ms; });
+        return ids_of(list);
+    }
+    std::size_t open_exceptions() const {
+        std::size_t n = 0;
+        for (const auto& [id, e] : exceptions) n += e.state != exception_state::resolved;
+        return n;
+    }
+    std::size_t open_tasks() const {
+        std::size_t n = 0;
+        for (const auto& [id, t] : tasks) n += t.state != task_state::done;
+        return n;
+    }
+};
+
+std::vector<std::uint64_t> exception_ids(const std::vector<const exception_record*>& list) {
+    std::vector<std::uint64_t> out;
+    for (const auto* e : list) out.push_back(e->id);
+    return out;
+}
+
+void expect_indexes_agree(const exception_desk& desk, const brute_force& all,
+                          const std::vector<std::string>& orders) {
+    for (const auto& so : orders) {
+        SCOPED_TRACE(so);
+        EXPECT_EQ(exception_ids(desk.exceptions_of(so)), all.exceptions_of(so, false));
+        exception_filter open_of;
+        open_of.order = so;
+        EXPECT_EQ(exception_ids(desk.exceptions(open_of)), all.exceptions_of(so, true));
+        EXPECT_EQ(ids_of(desk.tasks_of(so)), all.tasks_of(so));
+    }
+    EXPECT_EQ(desk.open_exceptions(), all.open_exceptions());
+    EXPECT_EQ(desk.open_tasks(), all.open_tasks());
+}
+
+// A new desk from the records as the store gives them back, on the same engine.
+void restart(desk_run& run, std::int64_t now_ms) {
+    std::vector<exception_record> records;
+    for (const auto& [id, e] : run.desk.all_exceptions())
+        records.push_back(exception_from_value(through_msgpack(to_value(e))));
+    std::vector<task_record> tasks;
+    task_filter all;
+    all.state = "all";
+    all.limit = std::numeric_limits<std::size_t>::max();
+    for (const task_record* t : run.desk.tasks(all))
+        tasks.push_back(task_from_value(through_msgpack(to_value(*t))));
+    std::reverse(records.begin(), records.end());  // the store promises no order
+    run.desk = exception_desk(run.engine.flow());
+    run.desk.restore(records, tasks, run.engine, now_ms);
+}
+
+TEST(exceptions, an_orders_records_are_found_through_raise_ack_resolve_raise_again_and_cancel) {
+    desk_run run;
+    brute_force all;
+    const std::vector<std::string> orders = {"SO-1", "SO-2"};
+    all.learn(run.apply(t0, placed("s-1", "SO-1")));
+    all.learn(run.apply(t0, placed("s-2", "SO-2")));
+    all.learn(run.apply(t0 + minute, credit_rejected("f-1", "SO-1")));
+    all.learn(run.apply(t0 + minute, credit_rejected("f-2", "SO-2")));
+    const exception_record* first = run.only("SO-1", "credit_hold");
+    ASSERT_NE(first, nullptr);
+    const std::uint64_t first_id = first->id;
+    EXPECT_EQ(exception_ids(run.desk.exceptions_of("SO-1")), std::vector<std::uint64_t>{first_id});
+    EXPECT_EQ(run.desk.tasks_of("SO-1").size(), 2u);
+    EXPECT_EQ(run.desk.open_tasks(), 4u);
+    expect_indexes_agree(run.desk, all, orders);
+
+    desk_output out;
+    std::string error;
+    ASSERT_TRUE(run.desk.acknowledge(first_id, "a.lead", "", t0 + 2 * minute, out, error));
+    ASSERT_TRUE(run.desk.resolve(first_id, "a.lead", "paid up", t0 + 3 * minute, out, error));
+    all.learn(out);
+    EXPECT_EQ(run.desk.open_tasks(), 2u);  // SO-2's
+    expect_indexes_agree(run.desk, all, orders);
+
+    all.learn(run.apply(t0 + 4 * minute, credit_rejected("f-3", "SO-1")));  // raised again
+    ASSERT_EQ(run.records("SO-1", "credit_hold").size(), 2u);
+    EXPECT_EQ(run.desk.exceptions_of("SO-1").size(), 2u);
+    EXPECT_EQ(run.desk.tasks_of("SO-1").size(), 4u);
+    EXPECT_EQ(run.desk.open_tasks(), 4u);
+    expect_indexes_agree(run.desk, all, orders);
+
+    all.learn(run.apply(t0 + 5 * minute, cancelled("s-3", "SO-1", "withdrawn")));
+    EXPECT_EQ(run.desk.open_tasks(), 2u);
+    for (const exception_record* e : run.desk.exceptions_of("SO-1"))
+        EXPECT_EQ(e->state, exception_state::resolved);
+    EXPECT_EQ(run.desk.exceptions_of("SO-2").size(), 1u);
+    expect_indexes_agree(run.desk, all, orders);
+
+    restart(run, t0 + 6 * minute);
+    expect_indexes_agree(run.desk, all, orders);
+    all.learn(run.tick(t0 + 5 * hour));  // SO-2's tasks escalate after the restart
+    task_filter escalated;
+    escalated.state = "escalated";
+    EXPECT_EQ(run.desk.tasks(escalated).size(), 2u);
+    expect_indexes_agree(run.desk, all, orders);
+}
+
+// A random plant on a fake clock: facts, timers, people and restarts in any order; after every
+// step the per-order answers equal the brute-force ones.
+TEST(exceptions, per_order_indexes_equal_a_brute_force_search_after_any_sequence) {
+    const std::vector<std::string> orders = {"SO-0", "SO-1", "SO-2", "SO-3", "SO-4"};
+    const char* customers[] = {"C-1001", "C-2002", "C-3003", "C-4004"};
+    const char* dates[] = {"2026-11-19", "2026-11-21", "2026-11-24", "2026-12-18"};
+    for (unsigned seed = 1; seed <= 6; ++seed) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        desk_run run;
+        brute_force all;
+        std::mt19937 rng(seed);
+        auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+        std::int64_t now = t0;
+        for (int step = 0; step < 300; ++step) {
+            SCOPED_TRACE("step " + std::to_string(step));
+            now += static_cast<std::int64_t>(pick(4) == 0 ? pick(30) * hour : pick(90) * minute);
+            const std::string so = orders[pick(orders.size())];
+            const std::string id = "e-" + std::to_string(step);
+            desk_output out;
+            std::string error;
+            switch (pick(16)) {
+                case 0:
+                case 1: out = run.apply(now, placed_promising(id, so, dates[pick(4)])); break;
+                case 2: out = run.apply(now, credit_rejected(id, so)); break;
+                case 3: out = run.apply(now, credit_approved(id, so)); break;
+                case 4: out = run.apply(now, scheduled(id, so, dates[pick(4)])); break;
+                case 5: out = run.apply(now, qc_failed(id, so)); break;
+                case 6: out = run.apply(now, completed(id, so)); break;
+                case 7: out = run.apply(now, dispatched(id, so)); break;
+                case 8: out = run.apply(now, delivered(id, so)); break;
+                case 9: out = run.apply(now, cancelled(id, so, "withdrawn")); break;
+                case 10: out = run.tick(now); break;
+                case 11:
+                    run.desk.acknowledge(1 + pick(all.exceptions.size() + 1), "a.lead", "", now,
+                                         out, error);
+                    break;
+                case 12:
+                    run.desk.resolve(1 + pick(all.exceptions.size() + 1), "a.lead", "", now, out,
+                                     error);
+                    break;
+                case 13:
+                    run.desk.task_done(1 + pick(all.tasks.size() + 1), "a.lead", "", now, out,
+                                       error);
+                    break;
+                case 14: out = run.apply(now, placed(id, so, customers[pick(4)])); break;
+                case 15: restart(run, now); break;
+            }
+            all.learn(out);
+            expect_indexes_agree(run.desk, all, orders);
+            if (::testing::Test::HasFailure()) return;
+        }
+        EXPECT_GT(all.exceptions.size(), 20u);  // the walk did raise things
+        EXPECT_GT(all.tasks.size(), 20u);
+    }
 }
 
 // --- ids -------------------------------------------------------------------------------------
