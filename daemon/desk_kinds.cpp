@@ -22,7 +22,7 @@ constexpr severity none = severity::low;  // the level column of kinds that do n
 // clang-format off
 // Each row: kind, name, owner rule, department;
 //     severity rule, level, plus, resolved by, stage exit, milestone, note.
-constexpr kind_rule kind_rules[13] = {
+constexpr kind_rule kind_rules[std::size(exception_kinds)] = {
     {k::stage_overdue,    "stage_overdue",    o::stage_holder,       "",
         l::stage_clock, none,             0, r::leaving_stage, "",          "",                ""},
     {k::delivery_at_risk, "delivery_at_risk", o::department,         "production",
@@ -61,10 +61,9 @@ constexpr bool same_text(const char* a, const char* b) {
 
 // The table is the enum, row by row, and its names are the clients' list, name by name.
 constexpr bool table_matches_the_names() {
-    constexpr std::size_t n = sizeof(exception_kinds) / sizeof(exception_kinds[0]);
-    if (n != sizeof(kind_rules) / sizeof(kind_rules[0])) return false;
+    constexpr std::size_t n = std::size(exception_kinds);
     for (std::size_t i = 0; i < n; ++i)
-        if (static_cast<std::size_t>(kind_rules[i].kind) != i ||
+        if (static_cast<std::size_t>(kind_rules[i].kind) != i || !kind_rules[i].name ||
             !same_text(kind_rules[i].name, exception_kinds[i]))
             return false;
     return true;

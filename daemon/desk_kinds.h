@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -80,7 +81,7 @@ struct kind_rule {
 };
 
 // Every kind, in enum order.
-extern const kind_rule kind_rules[13];
+extern const kind_rule kind_rules[std::size(exception_kinds)];
 
 const kind_rule& rule_of(exception_kind k);
 const char* kind_name(exception_kind k);
