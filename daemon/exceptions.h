@@ -3,6 +3,9 @@
 // (order, kind) while it is open, resolves it itself when its cause goes away, escalates with
 // time and customer tier, and opens tasks for the departments that must answer. Pure: time
 // comes in as numbers, changes go out as events for the store, the feed and the relay.
+// Its parts: the records (desk_records.h), the kind table (desk_kinds.h), the rule of each
+// kind for facts (desk_rules.cpp), a handler per timer kind (desk_timers.cpp); this file's
+// source keeps the records, their indexes, what people do, and the queries.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "customers.h"
+#include "desk_records.h"
 #include "envelope.h"
 #include "flow.h"
 #include "order_engine.h"
@@ -22,58 +26,14 @@
 
 namespace baton {
 
-enum class severity : int { warning = 0, low = 1, medium = 2, high = 3, critical = 4 };
-const char* severity_name(severity s);
-std::optional<severity> severity_from(const std::string& name);
-
-struct exception_record {
-    std::uint64_t id = 0;
-    std::string kind;
-    std::string order;  // "" for feed_gap
-    std::string customer;
-    std::string dept;  // the department that owns it
-    severity level = severity::low;
-    std::string state;                    // open, acknowledged or resolved
-    std::string detail;                   // one line a person understands
-    std::string stage;                    // stage-bound kinds: the stage it watches
-    std::int64_t since_ms = 0;            // stage-bound kinds: when the order entered that stage
-    std::string scope;                    // feed_gap: the source; cases: the case id
-    std::vector<std::string> resolve_on;  // milestones whose arrival removes the cause
-    int step = 0;  // timer steps taken: 0 warning, 1 overdue, 2.. escalations
-    std::int64_t raised_ms = 0;
-    std::int64_t updated_ms = 0;
-    std::int64_t resolved_ms = 0;
-    std::string by;  // who acknowledged or resolved it ("baton" when it resolved itself)
-    std::string note;
-};
-
-struct task_record {
-    std::uint64_t id = 0;
-    std::string dept;
-    std::string order;
-    std::string action;  // "finance: review credit hold on SO-123"
-    std::string state;   // open, escalated or done
-    std::uint64_t exception_id = 0;
-    std::int64_t opened_ms = 0;
-    std::int64_t due_ms = 0;
-    std::int64_t closed_ms = 0;
-    std::string by;
-    std::string note;
-};
-
-value to_value(const exception_record& e);
-exception_record exception_from_value(const value& v);
-value to_value(const task_record& t);
-task_record task_from_value(const value& v);
-
 // One change, as the store, the feed and the relay see it.
 struct exception_event {
-    std::string state;  // raised, acknowledged, escalated, resolved; "updated": stored only
+    exception_transition state;  // raised, acknowledged, escalated, resolved; updated: stored only
     exception_record record;
     std::string cause;  // id of the event that caused it ("" for time and people)
 };
 struct task_event {
-    std::string state;  // opened, escalated or done
+    task_transition state;  // opened, escalated or done
     task_record record;
     std::string cause;
 };
@@ -124,8 +84,8 @@ public:
     std::vector<const exception_record*> exceptions_of(const std::string& order) const;
     std::vector<const task_record*> tasks_of(const std::string& order) const;
     const std::map<std::uint64_t, exception_record>& all_exceptions() const { return exceptions_; }
-    std::size_t open_exceptions() const;
-    std::size_t open_tasks() const;
+    std::size_t open_exceptions() const { return open_by_key_.size(); }
+    std::size_t open_tasks() const { return open_tasks_; }
 
     // Start-up: stored records back, then timers for every open order, case and task.
     void restore(std::vector<exception_record> exceptions, std::vector<task_record> tasks,
@@ -135,33 +95,108 @@ public:
     void set_flow(const flow_def& flow, const order_engine& engine, std::int64_t now_ms);
 
 private:
-    struct open_key_hash;
-    exception_record* find_open(const std::string& order, const std::string& kind,
+    // What one fact brings to the rules.
+    struct fact {
+        const order_change& change;
+        const order& o;
+        const envelope& event;
+        const order_engine& engine;
+        severity base;  // the customer's tier level
+        std::int64_t now_ms;
+        desk_output& out;
+        const std::string& cause() const { return event.id; }
+        const std::string& topic() const { return event.topic; }
+    };
+    // Everything that decides a new exception; raise() takes its owner and severity from the
+    // kind table (desk_kinds.h) and this.
+    struct raise_request {
+        exception_kind kind = exception_kind::stage_overdue;
+        const order* o = nullptr;       // null for feed_gap
+        severity base = severity::low;  // the customer's tier level (severity_rule tier, stage)
+        std::string detail;
+        std::string cause;                     // id of the event that caused it ("" for time)
+        const stage_def* stage = nullptr;      // stage-bound kinds: the stage `o` is in now
+        int step = 0;                          // stage-bound kinds: the stage clock's step
+        const order_case* for_case = nullptr;  // case_overdue: the case (the scope)
+        std::string topic;                     // topic_department owners: the topic
+        std::string scope;                     // feed_gap: the source
+        std::vector<std::string> resolve_on;   // out_of_sequence: what clears it
+    };
+    // All records of one order, ids ascending: what a fact, a cancel or a query walks.
+    struct order_records {
+        std::vector<std::uint64_t> exceptions;
+        std::vector<std::uint64_t> tasks;
+    };
+
+    // Records and their indexes (exceptions.cpp).
+    exception_record* find_open(const std::string& order, exception_kind kind,
                                 const std::string& scope = "");
-    exception_record& raise(const std::string& kind, const order* o, const std::string& customer,
-                            const std::string& dept, severity level, const std::string& detail,
-                            std::int64_t now_ms, const std::string& cause, desk_output& out);
+    static std::string owner_of(const raise_request& r);
+    exception_record& raise(const raise_request& r, std::int64_t now_ms, desk_output& out);
     void resolve_record(exception_record& e, const std::string& by, const std::string& why,
                         std::int64_t now_ms, const std::string& cause, desk_output& out);
-    void escalate(exception_record& e, severity level, const std::string& detail,
+    // Resolves the open exception of `kind` on `order`, if any, as baton.
+    void settle(const std::string& order, exception_kind kind, const std::string& why,
+                std::int64_t now_ms, const std::string& cause, desk_output& out,
+                const std::string& scope = "");
+    void escalate(exception_record& e, severity level, const std::string& detail, int step,
                   std::int64_t now_ms, desk_output& out);
     void open_task(const exception_record& e, const std::string& dept, const std::string& action,
                    std::int64_t now_ms, const std::string& cause, desk_output& out);
+    void close_task(task_record& t, const std::string& by, const std::string& why,
+                    std::int64_t now_ms, const std::string& cause, desk_output& out);
     void close_tasks_of(std::uint64_t exception_id, const std::string& by, const std::string& why,
                         std::int64_t now_ms, const std::string& cause, desk_output& out);
-    void schedule_stage(const order& o, int step);
-    void schedule_order(const order& o, std::int64_t now_ms);
-    void check_delivery_risk(const order& o, const customer_book& customers, std::int64_t now_ms,
-                             const std::string& cause, desk_output& out);
+    void index(const exception_record& e);
+    void index(const task_record& t);
+    // Whether a person resolved the stage-bound exception of the stay that began at `since_ms`.
+    bool silenced(const std::string& order, exception_kind kind, std::int64_t since_ms) const;
     severity base_severity(const std::string& customer, const customer_book& customers) const;
-    std::int64_t stage_deadline(const order& o, const stage_def& s) const;
     const stage_def* stage_named(const std::string& name) const;
+
+    // One rule per exception kind for facts, in the order on_event calls them
+    // (desk_rules.cpp).
+    void rule_unknown_order(const fact& f);
+    void rule_out_of_sequence(const fact& f);
+    void rule_credit_hold(const fact& f);
+    void rule_qc_failed(const fact& f);
+    void rule_delivery_failed(const fact& f);
+    void rule_delivered_late(const fact& f);
+    void rule_cases(const fact& f);
+    void rule_cancelled(const fact& f);
+    void rule_stage_change(const fact& f);
+    void rule_new_promise(const fact& f);
+    void rule_delivery_risk(const fact& f);
+    // Resolves an open exception of a resolution::milestone kind once its milestone is proved.
+    void settle_when_proved(exception_kind kind, const fact& f);
+
+    // One handler per timer kind, and the scheduling (desk_timers.cpp).
+    void on_stage_timer(const timer_entry& t, const customer_book& customers, std::int64_t now_ms,
+                        std::vector<timer_entry>& later, desk_output& out);
+    void on_promise_timer(const timer_entry& t, const customer_book& customers, std::int64_t now_ms,
+                          desk_output& out);
+    void on_case_timer(const timer_entry& t, const customer_book& customers, std::int64_t now_ms,
+                       desk_output& out);
+    void on_task_timer(const timer_entry& t, std::int64_t now_ms, desk_output& out);
+    void open_stage_tasks(const exception_record& e, const order& o, const stage_def& s,
+                          std::int64_t now_ms, desk_output& out);
+    void schedule_stage(const order& o, int step);
+    void schedule_promise(const order& o, std::int64_t promised_day_start_ms);
+    void schedule_case(const order& o, std::uint32_t index);
+    void schedule_task(const task_record& t);
+    void schedule_order(const order& o);
+    std::int64_t stage_deadline(const order& o, const stage_def& s) const;
 
     flow_def flow_;
     std::map<std::uint64_t, exception_record> exceptions_;  // by id
     std::map<std::uint64_t, task_record> tasks_;            // by id
     // Open (or acknowledged) exceptions by order + kind + scope: one at a time.
     std::unordered_map<std::string, std::uint64_t> open_by_key_;
+    // Every record of an order (not of feed_gap, which has none).
+    std::unordered_map<std::string, order_records> by_order_;
+    // The tasks each exception opened, ids ascending.
+    std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> tasks_by_exception_;
+    std::size_t open_tasks_ = 0;  // open or escalated
     // order + kind -> stage entry time: a person resolved that stay's exception; keep quiet.
     std::unordered_map<std::string, std::int64_t> silenced_;
     std::uint64_t next_exception_id_ = 1;

@@ -78,7 +78,7 @@ struct resolve_tally {
 
     void add(const exception_record& e) {
         ++raised;
-        if (e.state != "resolved") return;
+        if (e.state != exception_state::resolved) return;
         ++resolved;
         resolve_total_ms += std::max<std::int64_t>(0, e.resolved_ms - e.raised_ms);
     }
@@ -163,8 +163,8 @@ value compute_kpis(const std::unordered_map<std::string, order>& orders,
     resolve_tally credit_holds;
     for (const auto& [id, e] : exceptions) {
         if (!in_window(window, e.raised_ms)) continue;
-        by_kind[{e.kind, e.dept}].add(e);
-        if (e.kind == "credit_hold") credit_holds.add(e);
+        by_kind[{kind_name(e.kind), e.dept}].add(e);
+        if (e.kind == exception_kind::credit_hold) credit_holds.add(e);
     }
     value_list exception_rows;
     for (const auto& [key, tally] : by_kind) {

@@ -11,13 +11,14 @@ void notices::record(const desk_output& out, std::int64_t now_ms, order_engine& 
     for (const auto& ev : out.exceptions) {
         value rec = to_value(ev.record);
         batch.exceptions.emplace_back(ev.record.id, encode_msgpack(rec));
-        if (ev.state == "updated") continue;  // bookkeeping: nothing for people to see
+        if (ev.state == exception_transition::updated)
+            continue;  // bookkeeping: nothing for people to see
         value line;
         line.set("fseq", static_cast<unsigned long long>(++feed_seq_));
         line.set("ts", static_cast<long long>(now_ms));
-        line.set("state", ev.state);
+        line.set("state", transition_name(ev.state));
         line.set("id", exception_id_text(ev.record.id));
-        line.set("kind", ev.record.kind);
+        line.set("kind", kind_name(ev.record.kind));
         line.set("severity", severity_name(ev.record.level));
         line.set("dept", ev.record.dept);
         line.set("order", ev.record.order);
@@ -28,22 +29,22 @@ void notices::record(const desk_output& out, std::int64_t now_ms, order_engine& 
         if (!ev.cause.empty()) line.set("cause", ev.cause);
         batch.feed.emplace_back(feed_seq_, to_json(line));
         value data = rec;
-        data.set("status", ev.record.state);  // open, acknowledged or resolved
-        data.set("state", ev.state);          // what just happened to it
+        data.set("status", state_name(ev.record.state));  // open, acknowledged or resolved
+        data.set("state", transition_name(ev.state));     // what just happened to it
         data.set("ts", static_cast<long long>(now_ms));
-        engine.emit_notice(batch.relayed, "exception." + ev.record.kind, ev.record.order, ev.cause,
-                           now_ms, std::move(data));
+        engine.emit_notice(batch.relayed, std::string("exception.") + kind_name(ev.record.kind),
+                           ev.record.order, ev.cause, now_ms, std::move(data));
     }
     for (const auto& ev : out.tasks) {
         value rec = to_value(ev.record);
         batch.tasks.emplace_back(ev.record.id, encode_msgpack(rec));
         value data = rec;
-        data.set("status", ev.record.state);
-        data.set("state", ev.state);
+        data.set("status", state_name(ev.record.state));
+        data.set("state", transition_name(ev.state));
         data.set("ts", static_cast<long long>(now_ms));
         engine.emit_notice(batch.relayed, "task." + ev.record.dept, ev.record.order, ev.cause,
                            now_ms, data);
-        if (ev.state == "escalated")
+        if (ev.state == task_transition::escalated)
             engine.emit_notice(batch.relayed, "task.escalation", ev.record.order, ev.cause, now_ms,
                                std::move(data));
     }

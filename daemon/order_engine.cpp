@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "codec.h"
+#include "credit.h"
 
 namespace baton {
 
@@ -203,12 +204,8 @@ void order_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         if (o.has("paid") && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
         if (!o.cancelled && !o.has("invoiced")) adjust_open(o, o.amount_cents);
         // Auto credit: a credit-terms customer within its limit needs no credit review.
-        if (flow_.auto_credit && o.terms == "credit" && !o.has("credit_approved")) {
-            const auto* a = customers_.find(o.customer);
-            if (a && a->master.terms == "credit" && a->master.credit_limit_cents > 0 &&
-                a->exposure_cents() <= a->master.credit_limit_cents)
-                o.milestones.try_emplace("credit_approved", milestone{received_ms, e.id});
-        }
+        if (auto_credit(flow_, o, customers_) == credit_decision::approve)
+            o.milestones.try_emplace("credit_approved", milestone{received_ms, e.id});
         return;
     }
     if (topic == "sales.order.amended") {

@@ -74,11 +74,14 @@ exception_record& add_exception(exception_book& book, std::uint64_t id, const st
                                 std::int64_t resolved_ms = 0, const std::string& state = "") {
     exception_record& e = book[id];
     e.id = id;
-    e.kind = kind;
+    e.kind = kind_from(kind).value();
     e.dept = dept;
     e.raised_ms = raised_ms;
     e.resolved_ms = resolved_ms;
-    e.state = !state.empty() ? state : resolved_ms != 0 ? "resolved" : "open";
+    e.state = exception_state_from(!state.empty()     ? state
+                                   : resolved_ms != 0 ? "resolved"
+                                                      : "open")
+                  .value();
     return e;
 }
 

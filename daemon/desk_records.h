@@ -1,0 +1,79 @@
+// The exception desk's records: an exception and a coordination task, their states, what can
+// happen to them, and their stored form. Inside batond states are enums; the names below are
+// what the store, the feed, the relay and the control socket read, unchanged since they began.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "desk_kinds.h"
+#include "value.h"
+
+namespace baton {
+
+enum class exception_state : std::uint8_t { open, acknowledged, resolved };
+enum class task_state : std::uint8_t { open, escalated, done };
+
+// What just happened to a record: the `state` of a feed line and of a relay message.
+enum class exception_transition : std::uint8_t {
+    raised,
+    acknowledged,
+    escalated,
+    resolved,
+    updated,  // stored only: bookkeeping nobody needs to see
+};
+enum class task_transition : std::uint8_t { opened, escalated, done };
+
+const char* state_name(exception_state s);
+const char* state_name(task_state s);
+const char* transition_name(exception_transition t);
+const char* transition_name(task_transition t);
+std::optional<exception_state> exception_state_from(const std::string& name);
+std::optional<task_state> task_state_from(const std::string& name);
+
+struct exception_record {
+    std::uint64_t id = 0;
+    exception_kind kind = exception_kind::stage_overdue;
+    std::string order;  // "" for feed_gap
+    std::string customer;
+    std::string dept;  // the department that owns it
+    severity level = severity::low;
+    exception_state state = exception_state::open;
+    std::string detail;                   // one line a person understands
+    std::string stage;                    // stage-bound kinds: the stage it watches
+    std::int64_t since_ms = 0;            // stage-bound kinds: when the order entered that stage
+    std::string scope;                    // feed_gap: the source; cases: the case id
+    std::vector<std::string> resolve_on;  // milestones whose arrival removes the cause
+    int step = 0;  // timer steps taken: 0 warning, 1 overdue, 2.. escalations
+    std::int64_t raised_ms = 0;
+    std::int64_t updated_ms = 0;
+    std::int64_t resolved_ms = 0;
+    std::string by;  // who acknowledged or resolved it ("baton" when it resolved itself)
+    std::string note;
+};
+
+struct task_record {
+    std::uint64_t id = 0;
+    std::string dept;
+    std::string order;
+    std::string action;  // "finance: review credit hold on SO-123"
+    task_state state = task_state::open;
+    std::uint64_t exception_id = 0;
+    std::int64_t opened_ms = 0;
+    std::int64_t due_ms = 0;
+    std::int64_t closed_ms = 0;
+    std::string by;
+    std::string note;
+};
+
+// The stored form. Reading is lenient, as it always was: a missing field reads as empty or
+// zero, an unknown severity as low, an unknown state as open; a kind this batond does not
+// know reads as feed_gap (which only a person resolves).
+value to_value(const exception_record& e);
+exception_record exception_from_value(const value& v);
+value to_value(const task_record& t);
+task_record task_from_value(const value& v);
+
+}  // namespace baton

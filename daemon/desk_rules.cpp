@@ -1,0 +1,311 @@
+// The exception desk's rules for facts: on_event hands each applied event to one rule per
+// exception kind (raise when the fact shows the problem, resolve when it removes the cause),
+// then to the stage-change, cancel, promise and delivery-risk rules.
+#include "exceptions.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "credit.h"
+#include "format.h"
+
+namespace baton {
+
+namespace {
+
+std::string text(const value& data, const char* key) {
+    const value* v = data.find(key);
+    return v && v->is_string() ? v->as_string() : std::string();
+}
+
+}  // namespace
+
+void exception_desk::on_event(const order_change& change, const envelope& event,
+                              const order_engine& engine, std::int64_t now_ms, desk_output& out) {
+    if (!change.o) return;
+    const order& o = *change.o;
+    const fact f{change, o,  event, engine, base_severity(o.customer, engine.customers()),
+                 now_ms, out};
+    // The order matters: it is the order of the lines in the feed.
+    rule_unknown_order(f);
+    rule_out_of_sequence(f);
+    rule_credit_hold(f);
+    rule_qc_failed(f);
+    rule_delivery_failed(f);
+    rule_delivered_late(f);
+    rule_cases(f);
+    rule_cancelled(f);
+    rule_stage_change(f);
+    rule_new_promise(f);
+    rule_delivery_risk(f);
+}
+
+void exception_desk::settle_when_proved(exception_kind kind, const fact& f) {
+    const kind_rule& rule = rule_of(kind);
+    assert(rule.resolved_by == resolution::milestone);
+    if (f.o.has(rule.milestone)) settle(f.o.id, kind, rule.note, f.now_ms, f.cause(), f.out);
+}
+
+// Facts about an order sales never placed. A cancel resolves it (rule_cancelled), as cancelled.
+void exception_desk::rule_unknown_order(const fact& f) {
+    const order& o = f.o;
+    if (!o.placed && !o.cancelled && !find_open(o.id, exception_kind::unknown_order)) {
+        raise_request r;
+        r.kind = exception_kind::unknown_order;
+        r.o = &o;
+        r.detail = o.id + ": " + f.topic() + " from " + f.event.source +
+                   " arrived but sales never placed this order";
+        r.cause = f.cause();
+        auto& e = raise(r, f.now_ms, f.out);
+        open_task(e, "sales",
+                  "enter order " + o.id + " or have " + f.event.source + " correct the order id",
+                  f.now_ms, f.cause(), f.out);
+    }
+    settle_when_proved(exception_kind::unknown_order, f);
+}
+
+// Facts that contradict the rules; each names the milestone that makes it right again ("":
+// only a person can).
+void exception_desk::rule_out_of_sequence(const fact& f) {
+    const order& o = f.o;
+    const auto& anomalies = f.change.anomalies;
+    if (!anomalies.empty()) {
+        exception_record* e = find_open(o.id, exception_kind::out_of_sequence);
+        std::vector<std::string> resolve_on = e ? e->resolve_on : std::vector<std::string>{};
+        for (const auto& a : anomalies) {
+            if (a.cleared_by.empty())
+                resolve_on.assign(1, "");
+            else if (std::find(resolve_on.begin(), resolve_on.end(), a.cleared_by) ==
+                     resolve_on.end())
+                resolve_on.push_back(a.cleared_by);
+        }
+        if (!e) {
+            const anomaly& first = anomalies.front();
+            raise_request r;
+            r.kind = exception_kind::out_of_sequence;
+            r.o = &o;
+            r.topic = f.topic();
+            r.detail = o.id + ": " + first.detail + " (" + f.topic() + " " + f.event.id + ")";
+            r.cause = f.cause();
+            r.resolve_on = resolve_on;
+            auto& raised = raise(r, f.now_ms, f.out);
+            open_task(raised, raised.dept, "check " + f.topic() + " " + f.event.id + " on " + o.id,
+                      f.now_ms, f.cause(), f.out);
+        } else if (resolve_on != e->resolve_on) {
+            e->resolve_on = resolve_on;
+            // The stored record must carry what clears it, or a restart would forget it.
+            bool in_output = false;
+            for (auto& ev : f.out.exceptions)
+                if (ev.record.id == e->id) ev.record.resolve_on = e->resolve_on, in_output = true;
+            if (!in_output)
+                f.out.exceptions.push_back({exception_transition::updated, *e, f.cause()});
+        }
+    }
+    if (exception_record* e = find_open(o.id, exception_kind::out_of_sequence);
+        e && !e->resolve_on.empty()) {
+        bool cleared = std::all_of(e->resolve_on.begin(), e->resolve_on.end(),
+                                   [&](const std::string& m) { return !m.empty() && o.has(m); });
+        if (cleared)
+            resolve_record(*e, "baton", "the missing facts arrived", f.now_ms, f.cause(), f.out);
+    }
+}
+
+// Credit rejected before approval, or auto credit over the limit at placement; resolved by
+// credit approved.
+void exception_desk::rule_credit_hold(const fact& f) {
+    const order& o = f.o;
+    const bool approved = o.has("credit_approved");
+    if (f.topic() == "finance.credit.rejected" && !approved &&
+        !find_open(o.id, exception_kind::credit_hold)) {
+        std::string reason = text(f.event.data, "reason");
+        raise_request r;
+        r.kind = exception_kind::credit_hold;
+        r.o = &o;
+        r.base = f.base;
+        r.detail = o.id + " is on credit hold" + (reason.empty() ? "" : ": " + reason);
+        r.cause = f.cause();
+        auto& e = raise(r, f.now_ms, f.out);
+        open_task(e, "finance", "review the credit hold on " + o.id, f.now_ms, f.cause(), f.out);
+        open_task(e, "sales", "talk to " + o.customer + " about the credit hold on " + o.id,
+                  f.now_ms, f.cause(), f.out);
+    }
+    const customer_book& customers = f.engine.customers();
+    if (f.topic() == "sales.order.placed" && !find_open(o.id, exception_kind::credit_hold) &&
+        auto_credit(f.engine.flow(), o, customers) == credit_decision::over_limit) {
+        const customer_book::account& a = *customers.find(o.customer);
+        raise_request r;
+        r.kind = exception_kind::credit_hold;
+        r.o = &o;
+        r.base = f.base;
+        r.detail = o.id + " is over the credit limit of " + o.customer + ": exposure " +
+                   money_text(a.exposure_cents()) + ", limit " +
+                   money_text(a.master.credit_limit_cents);
+        r.cause = f.cause();
+        auto& e = raise(r, f.now_ms, f.out);
+        open_task(e, "finance", "review the credit limit breach on " + o.id, f.now_ms, f.cause(),
+                  f.out);
+        open_task(e, "sales", "talk to " + o.customer + " about the credit limit (" + o.id + ")",
+                  f.now_ms, f.cause(), f.out);
+    }
+    settle_when_proved(exception_kind::credit_hold, f);
+}
+
+// QC failed before production completed; resolved by produced.
+void exception_desk::rule_qc_failed(const fact& f) {
+    const order& o = f.o;
+    if (f.topic() == "production.qc.failed" && !o.has("produced") &&
+        !find_open(o.id, exception_kind::qc_failed)) {
+        raise_request r;
+        r.kind = exception_kind::qc_failed;
+        r.o = &o;
+        r.base = f.base;
+        r.detail = o.id + " failed quality control: " + text(f.event.data, "detail");
+        r.cause = f.cause();
+        auto& e = raise(r, f.now_ms, f.out);
+        open_task(e, "production", "decide rework or remake of " + o.id, f.now_ms, f.cause(),
+                  f.out);
+    }
+    settle_when_proved(exception_kind::qc_failed, f);
+}
+
+// A delivery failed before delivered; resolved by delivered.
+void exception_desk::rule_delivery_failed(const fact& f) {
+    const order& o = f.o;
+    if (f.topic() == "logistics.delivery.failed" && !o.has("delivered") &&
+        !find_open(o.id, exception_kind::delivery_failed)) {
+        raise_request r;
+        r.kind = exception_kind::delivery_failed;
+        r.o = &o;
+        r.base = f.base;
+        r.detail = "delivery of " + o.id + " failed: " + text(f.event.data, "reason");
+        r.cause = f.cause();
+        auto& e = raise(r, f.now_ms, f.out);
+        open_task(e, "logistics", "re-plan the delivery of " + o.id + " with " + o.customer,
+                  f.now_ms, f.cause(), f.out);
+    }
+    settle_when_proved(exception_kind::delivery_failed, f);
+}
+
+// delivery_late (raised by the promise timer) is resolved by delivered.
+void exception_desk::rule_delivered_late(const fact& f) {
+    settle_when_proved(exception_kind::delivery_late, f);
+}
+
+// After-sale cases: a new case starts its clock; a closed one resolves its case_overdue.
+void exception_desk::rule_cases(const fact& f) {
+    const order& o = f.o;
+    if (f.topic() == "sales.complaint.filed" || f.topic() == "sales.return.requested")
+        for (std::uint32_t i = 0; i < o.cases.size(); ++i)
+            if (o.cases[i].state == "open" && o.cases[i].opened_ms == f.now_ms &&
+                o.cases[i].id == text(f.event.data, "case"))
+                schedule_case(o, i);
+    for (const auto& c : o.cases)
+        if (c.state == "closed")
+            settle(o.id, exception_kind::case_overdue, "case closed: " + c.resolution, f.now_ms,
+                   f.cause(), f.out, c.id);
+}
+
+// Cancelled: nothing about it is pending any more.
+void exception_desk::rule_cancelled(const fact& f) {
+    const order& o = f.o;
+    if (f.topic() != "sales.order.cancelled" || !o.cancelled) return;
+    auto it = by_order_.find(o.id);
+    if (it == by_order_.end()) return;
+    for (std::uint64_t id : it->second.exceptions) {
+        exception_record& e = exceptions_.at(id);
+        if (e.state != exception_state::resolved)
+            resolve_record(e, "baton", "order cancelled", f.now_ms, f.cause(), f.out);
+    }
+}
+
+// A new stage: what watched the old one is settled; the new one gets its clock.
+void exception_desk::rule_stage_change(const fact& f) {
+    const order& o = f.o;
+    if (!f.change.stage_changed) return;
+    if (auto it = by_order_.find(o.id); it != by_order_.end())
+        for (std::uint64_t id : it->second.exceptions) {
+            exception_record& e = exceptions_.at(id);
+            if (e.state != exception_state::resolved && stage_bound(e.kind) &&
+                e.stage == f.change.previous_stage)
+                resolve_record(e, "baton", "moved on to " + o.stage, f.now_ms, f.cause(), f.out);
+        }
+    schedule_stage(o, 0);
+}
+
+// A new promised date gets its clock; one still ahead settles delivery_late.
+void exception_desk::rule_new_promise(const fact& f) {
+    const order& o = f.o;
+    if (!f.change.promise_changed || !o.open()) return;
+    if (auto start = date_start_ms(o.promised_date)) {
+        schedule_promise(o, *start);
+        if (*start + day_ms > f.now_ms)
+            settle(o.id, exception_kind::delivery_late, "promised date moved to " + o.promised_date,
+                   f.now_ms, f.cause(), f.out);
+    }
+}
+
+// delivery_at_risk: on a stage change, a new promise or a new production plan, the end of the
+// planned finish day (or now, once produced) plus the SLAs of the stages still ahead up to
+// delivery against the end of the promised day.
+void exception_desk::rule_delivery_risk(const fact& f) {
+    if (!f.change.stage_changed && !f.change.promise_changed &&
+        f.topic() != "production.order.scheduled")
+        return;
+    const order& o = f.o;
+    const std::int64_t now_ms = f.now_ms;
+    exception_record* open = find_open(o.id, exception_kind::delivery_at_risk);
+    auto promised = date_start_ms(o.promised_date);
+    if (!o.open() || !o.placed || o.has("delivered") || !promised) {
+        if (open) resolve_record(*open, "baton", "no longer at risk", now_ms, f.cause(), f.out);
+        return;
+    }
+    // When production will be done: now if it is, else the end of the planned finish day.
+    std::int64_t start;
+    std::string basis;
+    if (o.has("produced")) {
+        start = now_ms;
+        basis = "produced";
+    } else if (auto finish = date_start_ms(o.planned_finish)) {
+        start = std::max(*finish + day_ms, now_ms);
+        basis = "planned finish " + o.planned_finish;
+    } else {
+        return;  // not scheduled yet: no basis for a prediction
+    }
+    // Then every remaining stage up to delivery takes its SLA.
+    std::int64_t remaining = 0;
+    std::string path;
+    bool after_production = false;
+    for (const auto& s : flow_.stages) {
+        if (s.exit == "produced") {
+            after_production = true;
+            continue;
+        }
+        if (!after_production || !stage_applies(s, o) || o.has(s.exit)) {
+            if (s.exit == "delivered" && after_production) break;
+            continue;
+        }
+        remaining += s.sla_us / 1000;
+        path += ", then " + s.name + " " + duration_text(s.sla_us / 1000);
+        if (s.exit == "delivered") break;
+    }
+    const std::int64_t predicted = start + remaining;
+    const std::int64_t promised_end = *promised + day_ms;
+    if (predicted > promised_end) {
+        if (open) return;
+        raise_request r;
+        r.kind = exception_kind::delivery_at_risk;
+        r.o = &o;
+        r.base = f.base;
+        r.detail = o.id + " may miss its promised date " + o.promised_date + ": " + basis + path +
+                   " gives " + utc_minute_text(predicted);
+        r.cause = f.cause();
+        auto& e = raise(r, now_ms, f.out);
+        open_task(e, "sales", "agree a new date with " + o.customer + " or expedite " + o.id,
+                  now_ms, f.cause(), f.out);
+    } else if (open) {
+        resolve_record(*open, "baton", "the plan meets the promised date again", now_ms, f.cause(),
+                       f.out);
+    }
+}
+
+}  // namespace baton
