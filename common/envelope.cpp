@@ -21,11 +21,11 @@ std::string code_point_text(char32_t cp) {
 }
 
 // A name a person may see on a terminal (batonctl, logs): control characters could move the
-// cursor, clear the screen or change a window title there, so they are refused.
-bool name_is_well_formed(const std::string& s) {
+// cursor, clear the screen or change a window title there, so an inbound one is refused.
+bool name_is_well_formed(const std::string& s, bool inbound) {
     char32_t cp = 0;
     return !s.empty() && s.size() <= max_name_bytes &&
-           find_control(s, cp) == std::string_view::npos;
+           (!inbound || find_control(s, cp) == std::string_view::npos);
 }
 
 // The integer as text, signed or not, for a refusal.
@@ -35,7 +35,10 @@ std::string integer_text(const value& v) {
     return "";
 }
 
-bool read_name(const value& v, const char* key, std::string& out, std::string& reason) {
+// `inbound`: a client's event, where control characters are refused. What batond relays is
+// read as written: an order accepted before they were refused still has its messages read.
+bool read_name(const value& v, const char* key, bool inbound, std::string& out,
+               std::string& reason) {
     if (!v.is_string()) {
         reason = std::string("envelope: ") + key + ": expected string, got " + type_name(v);
         return false;
@@ -47,7 +50,7 @@ bool read_name(const value& v, const char* key, std::string& out, std::string& r
         return false;
     }
     char32_t cp = 0;
-    if (std::size_t at = find_control(s, cp); at != std::string::npos) {
+    if (std::size_t at = find_control(s, cp); inbound && at != std::string::npos) {
         reason = std::string("envelope: ") + key + ": control character " + code_point_text(cp) +
                  " at byte " + std::to_string(at) + " (counting from 0) is not allowed";
         return false;
@@ -66,7 +69,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
     }
     // Read the id first so every later refusal can name the event.
     if (const value* id = root.find("id");
-        id && id->is_string() && name_is_well_formed(id->as_string()))
+        id && id->is_string() && name_is_well_formed(id->as_string(), !relayed))
         out.id = id->as_string();
 
     for (const auto& m : root.as_map()) {
@@ -95,8 +98,8 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
             reason = std::string("envelope: ") + key + ": required key is missing";
             return false;
         }
-    if (!read_name(*root.find("id"), "id", out.id, reason)) return false;
-    if (!read_name(*root.find("source"), "source", out.source, reason)) return false;
+    if (!read_name(*root.find("id"), "id", !relayed, out.id, reason)) return false;
+    if (!read_name(*root.find("source"), "source", !relayed, out.source, reason)) return false;
     const value& topic = *root.find("topic");
     if (!topic.is_string()) {
         reason = std::string("envelope: topic: expected string, got ") + type_name(topic);
@@ -119,7 +122,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
     }
     if (const value* order = root.find("order")) {
         std::string o;
-        if (!read_name(*order, "order", o, reason)) return false;
+        if (!read_name(*order, "order", !relayed, o, reason)) return false;
         out.order = std::move(o);
     }
     if (const value* seq = root.find("seq")) {

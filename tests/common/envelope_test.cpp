@@ -387,6 +387,17 @@ envelope relayed_example() {
     return e;
 }
 
+// An order batond accepted before control characters were refused is still relayed; its
+// followers (batonctl tail, adapters) must read those messages, not lose them.
+TEST(envelope, relayed_envelope_with_a_control_character_in_its_order_is_read) {
+    envelope in = relayed_example();
+    in.order = "SO-\x1b[2J";
+    envelope out;
+    std::string reason;
+    ASSERT_TRUE(decode_relayed(encode_envelope(in), decode_limits{}, out, reason)) << reason;
+    EXPECT_EQ(out.order, in.order);
+}
+
 TEST(envelope, relayed_envelope_round_trips_with_cause) {
     const envelope in = relayed_example();
     envelope out;
