@@ -21,6 +21,7 @@
 #include "control_client.h"
 #include "curve.h"
 #include "envelope.h"
+#include "format.h"
 #include "json.h"
 #include "record_id.h"
 #include "render.h"
@@ -151,8 +152,9 @@ int run_tail(const tail_options& o, zmq::context_t& context) {
         const value* ok = r->find("ok");
         if (!ok || !ok->is_bool() || !ok->as_bool()) {
             const value* e = r->find("error");
-            std::fprintf(stderr, "batonctl: %s\n",
-                         e && e->is_string() ? e->as_string().c_str() : "request refused");
+            std::fprintf(
+                stderr, "batonctl: %s\n",
+                e && e->is_string() ? baton::printable(e->as_string()).c_str() : "request refused");
             return exit_refused;
         }
         reply = std::move(*r);
@@ -233,7 +235,8 @@ int run_tail(const tail_options& o, zmq::context_t& context) {
         baton::envelope env;
         std::string reason;
         if (!baton::decode_relayed(frames[1].to_string_view(), limits, env, reason)) {
-            std::fprintf(stderr, "batonctl: unreadable relay message: %s\n", reason.c_str());
+            std::fprintf(stderr, "batonctl: unreadable relay message: %s\n",
+                         baton::printable(reason).c_str());
             continue;
         }
         const std::uint64_t seq = env.seq.value_or(0);
@@ -545,8 +548,9 @@ int main(int argc, char** argv) {
         std::cout << render(*reply);
     } else {
         const baton::value* e = reply->find("error");
-        std::fprintf(stderr, "batonctl: %s\n",
-                     e && e->is_string() ? e->as_string().c_str() : "request refused");
+        std::fprintf(
+            stderr, "batonctl: %s\n",
+            e && e->is_string() ? baton::printable(e->as_string()).c_str() : "request refused");
     }
     return succeeded ? exit_ok : exit_refused;
 }

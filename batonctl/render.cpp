@@ -8,16 +8,19 @@
 #include <sstream>
 #include <vector>
 
+#include "format.h"
 #include "json.h"
 
 namespace baton::ctl {
 
 namespace {
 
+// Every string batonctl prints came from batond, and most from a department's events: shown
+// through printable() so an escape sequence in an order id cannot act on the terminal.
 std::string str(const value& v, const char* key) {
     const value* f = v.find(key);
     if (!f) return "";
-    if (f->is_string()) return f->as_string();
+    if (f->is_string()) return printable(f->as_string());
     if (f->is_nil()) return "";
     return to_json(*f);
 }
@@ -98,8 +101,8 @@ const value& section(const value& reply, const char* key) {
 // One CSV field: strings quoted when they hold a comma, quote or line break.
 std::string csv_field(const value& v) {
     if (v.is_string()) {
-        const std::string& s = v.as_string();
-        if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+        const std::string s = printable(v.as_string());
+        if (s.find_first_of(",\"") == std::string::npos) return s;
         std::string q = "\"";
         for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
         return q + "\"";
@@ -227,10 +230,10 @@ std::string render_status(const value& r, std::int64_t /*now_ms*/) {
             if (m.val.is_map()) {
                 std::string parts;
                 for (const auto& n : m.val.as_map())
-                    parts += (parts.empty() ? "" : ", ") + n.key + " " + to_json(n.val);
-                rows.push_back({m.key, parts});
+                    parts += (parts.empty() ? "" : ", ") + printable(n.key) + " " + to_json(n.val);
+                rows.push_back({printable(m.key), parts});
             } else {
-                rows.push_back({m.key, to_json(m.val)});
+                rows.push_back({printable(m.key), to_json(m.val)});
             }
         }
     }
@@ -258,7 +261,9 @@ std::string render_order(const value& reply, std::int64_t now_ms) {
     if (!str(*o, "planned_finish").empty())
         head.push_back({"planned finish", str(*o, "planned_finish")});
     std::string holds;
-    for (const auto& h : list(*o, "holds")) holds += (holds.empty() ? "" : ", ") + h.as_string();
+    for (const auto& h : list(*o, "holds"))
+        holds +=
+            (holds.empty() ? "" : ", ") + (h.is_string() ? printable(h.as_string()) : to_json(h));
     head.push_back({"holds", holds.empty() ? "none" : holds});
     if (!str(*o, "cancel_reason").empty()) head.push_back({"cancelled", str(*o, "cancel_reason")});
     out << table(head);
@@ -277,7 +282,7 @@ std::string render_order(const value& reply, std::int64_t now_ms) {
         for (const member* m : sorted) {
             std::int64_t at = 0;
             m->val.to_int64(at);
-            rows.push_back({"  " + m->key, format_time(at)});
+            rows.push_back({"  " + printable(m->key), format_time(at)});
         }
         out << table(rows);
     }
@@ -327,7 +332,7 @@ std::string render_replay(const value& reply) {
     for (const auto& m : messages) {
         const value* env = m.find("envelope");
         std::string data = env && env->find("data") ? to_json(*env->find("data")) : "";
-        if (data.size() > 60) data = data.substr(0, 57) + "...";
+        data = clip(data, 60);
         rows.push_back({std::to_string(num(m, "seq")), str(m, "topic"),
                         env ? str(*env, "order") : "", env ? str(*env, "cause") : "", data});
     }
@@ -367,7 +372,7 @@ std::string render_tasks(const value& reply, std::int64_t now_ms) {
 
 std::string render_act(const std::string& cmd, const std::string& id, const std::string& by) {
     const char* done = cmd == "ack" ? "acknowledged" : cmd == "resolve" ? "resolved" : "done";
-    return id + " " + done + " by " + by + "\n";
+    return printable(id) + " " + done + " by " + printable(by) + "\n";
 }
 
 std::string render_kpi(const value& reply) {

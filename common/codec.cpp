@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "utf8.h"
+
 namespace baton {
 
 namespace {
@@ -157,7 +159,7 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
         error = "decode: truncated MessagePack (" + std::to_string(bytes.size()) + " bytes)";
         return false;
     } catch (const std::exception& e) {
-        error = std::string("decode: not valid MessagePack (") + e.what() + ")";
+        error = "decode: not valid MessagePack (" + reason_text(e.what()) + ")";
         return false;
     }
     if (offset != bytes.size()) {
@@ -181,53 +183,32 @@ std::string encode_msgpack(const value& v) {
 }
 
 bool is_utf8(std::string_view s) {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    std::size_t n = s.size(), i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len;
-        std::uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > n) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
+    std::size_t i = 0;
+    char32_t cp = 0;
+    while (i < s.size()) {
+        const std::size_t len = utf8_sequence(s, i, cp);
+        if (len == 0) return false;
         i += len;
     }
     return true;
 }
 
 std::string reason_text(std::string_view s, std::size_t limit) {
-    std::size_t n = std::min(s.size(), limit);
-    if (n < s.size())
-        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
     std::string out;
-    out.reserve(n + 3);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto c = static_cast<unsigned char>(s[i]);
-        out += (c < 0x20 || c == 0x7f) ? '?' : s[i];
+    out.reserve(std::min(s.size(), limit) + 3);
+    std::size_t i = 0;
+    while (i < s.size()) {
+        char32_t cp = 0;
+        const std::size_t len = utf8_sequence(s, i, cp);
+        const std::size_t step = len == 0 ? 1 : len;
+        if (i + step > limit) break;  // never cut a sequence
+        if (len == 0 || is_control(cp))
+            out += '?';
+        else
+            out.append(s.substr(i, len));
+        i += step;
     }
-    if (n < s.size()) out += "...";
+    if (i < s.size()) out += "...";
     return out;
 }
 

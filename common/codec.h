@@ -37,7 +37,8 @@ std::string encode_msgpack(const value& v);
 bool is_utf8(std::string_view s);
 
 // Untrusted text quoted in a one-line reason: at most `limit` bytes (a UTF-8 sequence is not
-// cut; "..." marks the cut), control characters as '?'.
+// cut; "..." marks the cut), control characters (C0, DEL, C1) and bytes that are not UTF-8 as
+// '?', so a reason is always one line of valid UTF-8.
 std::string reason_text(std::string_view s, std::size_t limit = 64);
 
 }  // namespace baton

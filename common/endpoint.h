@@ -16,4 +16,10 @@ bool is_loopback_host(const std::string& host);
 // ::1 or localhost: nothing off this machine can reach them.
 bool is_loopback_endpoint(const std::string& endpoint);
 
+// Why a socket cannot bind `endpoint`, or "" when it can. ZeroMQ looks no host name up when it
+// binds (tcp://localhost:7710 fails with "No such device"), so the host of a tcp:// endpoint
+// must be `*`, an IPv4 or IPv6 address, or the name of a network interface of this machine.
+// Other schemes are not checked here.
+std::string bind_endpoint_problem(const std::string& endpoint);
+
 }  // namespace baton

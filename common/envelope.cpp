@@ -2,6 +2,9 @@
 #include "envelope.h"
 
 #include <array>
+#include <cstdio>
+
+#include "utf8.h"
 
 namespace baton {
 
@@ -10,7 +13,32 @@ namespace {
 constexpr std::array<std::string_view, 9> known_keys = {"v",     "id",  "source", "topic", "ts",
                                                         "order", "seq", "cause",  "data"};
 
-bool read_name(const value& v, const char* key, std::string& out, std::string& reason) {
+// "U+001B": how a refusal names a character that cannot be shown.
+std::string code_point_text(char32_t cp) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+    return buf;
+}
+
+// A name a person may see on a terminal (batonctl, logs): control characters could move the
+// cursor, clear the screen or change a window title there, so an inbound one is refused.
+bool name_is_well_formed(const std::string& s, bool inbound) {
+    char32_t cp = 0;
+    return !s.empty() && s.size() <= max_name_bytes &&
+           (!inbound || find_control(s, cp) == std::string_view::npos);
+}
+
+// The integer as text, signed or not, for a refusal.
+std::string integer_text(const value& v) {
+    if (auto* i = std::get_if<std::int64_t>(&v.v)) return std::to_string(*i);
+    if (auto* u = std::get_if<std::uint64_t>(&v.v)) return std::to_string(*u);
+    return "";
+}
+
+// `inbound`: a client's event, where control characters are refused. What batond relays is
+// read as written: an order accepted before they were refused still has its messages read.
+bool read_name(const value& v, const char* key, bool inbound, std::string& out,
+               std::string& reason) {
     if (!v.is_string()) {
         reason = std::string("envelope: ") + key + ": expected string, got " + type_name(v);
         return false;
@@ -19,6 +47,12 @@ bool read_name(const value& v, const char* key, std::string& out, std::string& r
     if (s.empty() || s.size() > max_name_bytes) {
         reason = std::string("envelope: ") + key + ": length " + std::to_string(s.size()) +
                  ", expected 1 to " + std::to_string(max_name_bytes) + " bytes";
+        return false;
+    }
+    char32_t cp = 0;
+    if (std::size_t at = find_control(s, cp); inbound && at != std::string::npos) {
+        reason = std::string("envelope: ") + key + ": control character " + code_point_text(cp) +
+                 " at byte " + std::to_string(at) + " (counting from 0) is not allowed";
         return false;
     }
     out = s;
@@ -34,8 +68,8 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         return false;
     }
     // Read the id first so every later refusal can name the event.
-    if (const value* id = root.find("id"); id && id->is_string() && !id->as_string().empty() &&
-                                           id->as_string().size() <= max_name_bytes)
+    if (const value* id = root.find("id");
+        id && id->is_string() && name_is_well_formed(id->as_string(), !relayed))
         out.id = id->as_string();
 
     for (const auto& m : root.as_map()) {
@@ -51,12 +85,12 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         reason = "envelope: v: required key is missing";
         return false;
     }
-    if (!v->to_uint64(out.v)) {
+    if (!v->is_integer()) {
         reason = std::string("envelope: v: expected uint, got ") + type_name(*v);
         return false;
     }
-    if (out.v != envelope_version) {
-        reason = "envelope: v: unsupported version " + std::to_string(out.v) + ", expected 1";
+    if (!v->to_uint64(out.v) || out.v != envelope_version) {
+        reason = "envelope: v: unsupported version " + integer_text(*v) + ", expected 1";
         return false;
     }
     for (const char* key : {"id", "source", "topic", "ts", "data"})
@@ -64,8 +98,8 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
             reason = std::string("envelope: ") + key + ": required key is missing";
             return false;
         }
-    if (!read_name(*root.find("id"), "id", out.id, reason)) return false;
-    if (!read_name(*root.find("source"), "source", out.source, reason)) return false;
+    if (!read_name(*root.find("id"), "id", !relayed, out.id, reason)) return false;
+    if (!read_name(*root.find("source"), "source", !relayed, out.source, reason)) return false;
     const value& topic = *root.find("topic");
     if (!topic.is_string()) {
         reason = std::string("envelope: topic: expected string, got ") + type_name(topic);
@@ -76,20 +110,29 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         return false;
     }
     out.topic = topic.as_string();
-    if (!root.find("ts")->to_int64(out.ts_ms)) {
-        reason = std::string("envelope: ts: expected int (ms since epoch), got ") +
-                 type_name(*root.find("ts"));
+    const value& ts = *root.find("ts");
+    if (!ts.is_integer()) {
+        reason = std::string("envelope: ts: expected int (ms since epoch), got ") + type_name(ts);
+        return false;
+    }
+    if (!ts.to_int64(out.ts_ms)) {  // a uint past INT64_MAX
+        reason = "envelope: ts: " + integer_text(ts) +
+                 " is out of range (ms since the epoch, at most 2^63-1)";
         return false;
     }
     if (const value* order = root.find("order")) {
         std::string o;
-        if (!read_name(*order, "order", o, reason)) return false;
+        if (!read_name(*order, "order", !relayed, o, reason)) return false;
         out.order = std::move(o);
     }
     if (const value* seq = root.find("seq")) {
         std::uint64_t s = 0;
-        if (!seq->to_uint64(s)) {
+        if (!seq->is_integer()) {
             reason = std::string("envelope: seq: expected uint, got ") + type_name(*seq);
+            return false;
+        }
+        if (!seq->to_uint64(s)) {  // a negative int
+            reason = "envelope: seq: " + integer_text(*seq) + " is out of range (0 to 2^64-1)";
             return false;
         }
         out.seq = s;

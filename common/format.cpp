@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "utf8.h"
+
 namespace baton {
 
 std::string duration_text(std::int64_t ms) {
@@ -31,6 +33,52 @@ std::string utc_minute_text(std::int64_t ms) {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
     return buf;
+}
+
+namespace {
+
+// Characters that print nothing but change how the text around them is shown: the bidi
+// embeddings, overrides and isolates (a "Trojan source" reorders a line with them) and the
+// Unicode line and paragraph separators.
+bool is_invisible_format(char32_t cp) {
+    return cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
+
+std::string printable(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    char buf[16];
+    std::size_t i = 0;
+    while (i < s.size()) {
+        char32_t cp = 0;
+        const std::size_t len = utf8_sequence(s, i, cp);
+        if (len == 0) {
+            std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i]));
+            out += buf;
+            ++i;
+            continue;
+        }
+        if (cp == '\n') {
+            out += "\\n";
+        } else if (cp == '\t') {
+            out += "\\t";
+        } else if (cp == '\r') {
+            out += "\\r";
+        } else if (cp < 0x80 && is_control(cp)) {
+            std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
+            out += buf;
+        } else if (is_control(cp) || is_invisible_format(cp)) {
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+            out += buf;
+        } else {
+            out.append(s.substr(i, len));
+        }
+        i += len;
+    }
+    return out;
 }
 
 }  // namespace baton

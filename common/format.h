@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace baton {
 
@@ -13,5 +14,11 @@ std::string duration_text(std::int64_t ms);
 std::string money_text(std::int64_t cents);
 // A moment to the minute in UTC: "2026-12-01 14:05 UTC".
 std::string utc_minute_text(std::int64_t ms);
+
+// Text from elsewhere made safe to print on a terminal: control characters shown escaped
+// ("\x1b", "\n", "\t", "\r", "\x7f", C1 as "\u009b"), as are the invisible characters that
+// reorder or break lines (bidi controls, U+2028/U+2029: "\u202e"), and bytes that are not UTF-8
+// ("\xff"). Every other UTF-8 character, Chinese included, is kept as it is.
+std::string printable(std::string_view s);
 
 }  // namespace baton

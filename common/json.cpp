@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+
 namespace baton {
 
 namespace {
@@ -34,7 +36,28 @@ nlohmann::ordered_json convert(const value& v) {
 
 std::string to_json(const value& v, int indent) {
     // Strings were checked as UTF-8 on the way in; replace rather than throw if one was not.
-    return convert(v).dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    std::string text =
+        convert(v).dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    // nlohmann escapes C0 controls but writes DEL and the C1 controls (U+0080 to U+009F) as they
+    // are, and a terminal may act on those (U+009B is CSI). JSON allows \u escapes for any
+    // character, and outside strings the text is ASCII, so every such byte is inside a string.
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if (c == 0x7f) {
+            out += "\\u007f";
+        } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(next));
+            out += buf;
+            ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
 }
 
 }  // namespace baton

@@ -17,6 +17,9 @@ std::string endpoint(const yaml::node& bus, const char* key, const std::string& 
     std::string e = bus.get_string(key, fallback);
     if (!is_zmq_endpoint(e))
         bus.child(key).fail("'" + e + "' is not a ZeroMQ endpoint (tcp://host:port or ipc://path)");
+    // batond binds these: a host name would pass here and fail at bind, in a restart loop.
+    if (std::string problem = bind_endpoint_problem(e); !problem.empty())
+        bus.child(key).fail(problem);
     return e;
 }
 
@@ -62,6 +65,9 @@ config load_config(const std::string& path) {
                 if (mode != "connect" && mode != "bind")
                     s.child("mode").fail("expected connect or bind, got '" + mode + "'");
                 sc.bind = mode == "bind";
+                if (std::string problem = bind_endpoint_problem(sc.endpoint);
+                    sc.bind && !problem.empty())
+                    s.child("endpoint").fail(problem);
                 if (s.has("topics")) {
                     auto topics = s.child("topics");
                     topics.expect_list();

@@ -50,36 +50,19 @@ CREATE TABLE IF NOT EXISTS snapshot_meta (
 ) WITHOUT ROWID;
 )sql";
 
-struct statement_reset {
-    sqlite3_stmt* s;
-    ~statement_reset() {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-    }
-};
-
-std::string column_text(sqlite3_stmt* s, int i) {
-    auto* p = sqlite3_column_text(s, i);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
-             : std::string();
-}
-
-void fill(sqlite3_stmt* s, bool with_envelope, journal_entry& e) {
-    e.seq = sqlite3_column_int64(s, 0);
-    e.received_ms = sqlite3_column_int64(s, 1);
-    e.ts_ms = sqlite3_column_int64(s, 2);
-    e.topic = column_text(s, 3);
-    e.source = column_text(s, 4);
-    e.id = column_text(s, 5);
-    e.order = column_text(s, 6);
-    e.origin = static_cast<origin>(sqlite3_column_int(s, 7));
-    if (with_envelope) {
-        auto* p = static_cast<const char*>(sqlite3_column_blob(s, 8));
-        e.envelope.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 8)));
-    } else {
+void fill(const sqlite_statement& s, bool with_envelope, journal_entry& e) {
+    e.seq = s.column_int64(0);
+    e.received_ms = s.column_int64(1);
+    e.ts_ms = s.column_int64(2);
+    e.topic = s.column_text(3);
+    e.source = s.column_text(4);
+    e.id = s.column_text(5);
+    e.order = s.column_text(6);
+    e.origin = static_cast<origin>(s.column_int(7));
+    if (with_envelope)
+        e.envelope = s.column_blob(8);
+    else
         e.envelope.clear();
-    }
 }
 
 }  // namespace
@@ -103,11 +86,8 @@ journal::journal(const std::string& data_dir) {
         exec("PRAGMA cache_size=-65536");  // 64 MiB of page cache
         int version = 0;
         {
-            sqlite3_stmt* s = nullptr;
-            if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
-                fail("read schema version");
-            if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
-            sqlite3_finalize(s);
+            sqlite_statement s = prepare("PRAGMA user_version", "read schema version");
+            if (s.step() == SQLITE_ROW) version = s.column_int(0);
         }
         if (version > journal_schema_version)
             throw journal_error(path_ + " has schema version " + std::to_string(version) +
@@ -117,55 +97,39 @@ journal::journal(const std::string& data_dir) {
         if (version < journal_schema_version)
             exec(("PRAGMA user_version=" + std::to_string(journal_schema_version)).c_str());
 
-        if (sqlite3_prepare_v2(db_,
-                               "INSERT INTO journal(seq, received_ms, ts_ms, topic, source, "
-                               "event_id, order_id, origin, envelope) VALUES(?,?,?,?,?,?,?,?,?)",
-                               -1, &insert_, nullptr) != SQLITE_OK)
-            fail("prepare insert");
-        if (sqlite3_prepare_v2(db_,
-                               "SELECT seq, received_ms, ts_ms, topic, source, event_id, "
-                               "order_id, origin, envelope FROM journal WHERE seq = ?",
-                               -1, &read_, nullptr) != SQLITE_OK)
-            fail("prepare read");
-        if (sqlite3_prepare_v2(db_,
-                               "SELECT seq, received_ms, ts_ms, topic, source, event_id, "
-                               "order_id, origin FROM journal WHERE seq = ?",
-                               -1, &read_meta_, nullptr) != SQLITE_OK)
-            fail("prepare read");
-        if (sqlite3_prepare_v2(db_, "INSERT INTO relay(seq, topic, envelope) VALUES(?,?,?)", -1,
-                               &insert_relay_, nullptr) != SQLITE_OK)
-            fail("prepare relay insert");
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db_, "SELECT max(seq) FROM journal", -1, &s, nullptr) != SQLITE_OK)
-            fail("prepare max");
-        if (sqlite3_step(s) == SQLITE_ROW) last_seq_ = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-        if (sqlite3_prepare_v2(db_, "SELECT max(seq) FROM relay", -1, &s, nullptr) != SQLITE_OK)
-            fail("prepare max");
-        if (sqlite3_step(s) == SQLITE_ROW)
-            last_relay_seq_ = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
-        sqlite3_finalize(s);
-        if (sqlite3_prepare_v2(db_, "SELECT max(seq) FROM feed", -1, &s, nullptr) != SQLITE_OK)
-            fail("prepare max");
-        if (sqlite3_step(s) == SQLITE_ROW)
-            last_feed_seq_ = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
-        sqlite3_finalize(s);
+        insert_ = prepare(
+            "INSERT INTO journal(seq, received_ms, ts_ms, topic, source, event_id, order_id, "
+            "origin, envelope) VALUES(?,?,?,?,?,?,?,?,?)",
+            "prepare insert");
+        read_ = prepare(
+            "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, origin, envelope "
+            "FROM journal WHERE seq = ?",
+            "prepare read");
+        read_meta_ = prepare(
+            "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, origin FROM "
+            "journal WHERE seq = ?",
+            "prepare read");
+        insert_relay_ = prepare("INSERT INTO relay(seq, topic, envelope) VALUES(?,?,?)",
+                                "prepare relay insert");
+        auto max_of = [&](const char* sql) -> std::int64_t {
+            sqlite_statement s = prepare(sql, "prepare max");
+            return s.step() == SQLITE_ROW ? s.column_int64(0) : 0;
+        };
+        last_seq_ = max_of("SELECT max(seq) FROM journal");
+        last_relay_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM relay"));
+        last_feed_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM feed"));
     } catch (...) {
-        sqlite3_finalize(insert_relay_);
-        sqlite3_finalize(insert_);
-        sqlite3_finalize(read_);
-        sqlite3_finalize(read_meta_);
-        sqlite3_close(db_);
+        // The statements prepared so far are finalised when their members go; close_v2 waits
+        // for them.
+        sqlite3_close_v2(db_);
         throw;
     }
 }
 
 journal::~journal() {
-    sqlite3_finalize(insert_relay_);
-    sqlite3_finalize(insert_);
-    sqlite3_finalize(read_);
-    sqlite3_finalize(read_meta_);
-    sqlite3_close(db_);
+    // The kept statements are finalised after this body, when the members go: close_v2 closes
+    // the connection once the last of them is.
+    sqlite3_close_v2(db_);
 }
 
 void journal::exec(const char* sql) const {
@@ -179,6 +143,12 @@ void journal::exec(const char* sql) const {
 
 void journal::fail(const std::string& what) const {
     throw journal_error(path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+}
+
+sqlite_statement journal::prepare(const char* sql, const std::string& what) const {
+    sqlite_statement s(db_, sql);
+    if (!s) fail(what);
+    return s;
 }
 
 void journal::append(const std::vector<journal_entry>& entries) {
@@ -202,55 +172,41 @@ void journal::commit(const journal_batch& batch) {
     exec("BEGIN");
     try {
         for (const auto& e : entries) {
-            statement_reset guard{insert_};
-            sqlite3_bind_int64(insert_, 1, e.seq);
-            sqlite3_bind_int64(insert_, 2, e.received_ms);
-            sqlite3_bind_int64(insert_, 3, e.ts_ms);
-            sqlite3_bind_text(insert_, 4, e.topic.data(), static_cast<int>(e.topic.size()),
-                              SQLITE_STATIC);
-            sqlite3_bind_text(insert_, 5, e.source.data(), static_cast<int>(e.source.size()),
-                              SQLITE_STATIC);
-            sqlite3_bind_text(insert_, 6, e.id.data(), static_cast<int>(e.id.size()),
-                              SQLITE_STATIC);
+            sqlite_reset_guard guard(insert_);
+            insert_.bind_int64(1, e.seq);
+            insert_.bind_int64(2, e.received_ms);
+            insert_.bind_int64(3, e.ts_ms);
+            insert_.bind_text(4, e.topic);
+            insert_.bind_text(5, e.source);
+            insert_.bind_text(6, e.id);
             if (e.order.empty())
-                sqlite3_bind_null(insert_, 7);
+                insert_.bind_null(7);
             else
-                sqlite3_bind_text(insert_, 7, e.order.data(), static_cast<int>(e.order.size()),
-                                  SQLITE_STATIC);
-            sqlite3_bind_int(insert_, 8, static_cast<int>(e.origin));
-            sqlite3_bind_blob(insert_, 9, e.envelope.data(), static_cast<int>(e.envelope.size()),
-                              SQLITE_STATIC);
-            if (sqlite3_step(insert_) != SQLITE_DONE) fail("append event " + e.id);
+                insert_.bind_text(7, e.order);
+            insert_.bind_int64(8, static_cast<int>(e.origin));
+            insert_.bind_blob(9, e.envelope);
+            if (insert_.step() != SQLITE_DONE) fail("append event " + e.id);
         }
         for (const auto& r : relayed) {
-            statement_reset guard{insert_relay_};
-            sqlite3_bind_int64(insert_relay_, 1, static_cast<sqlite3_int64>(r.seq));
-            sqlite3_bind_text(insert_relay_, 2, r.topic.data(), static_cast<int>(r.topic.size()),
-                              SQLITE_STATIC);
-            sqlite3_bind_blob(insert_relay_, 3, r.envelope.data(),
-                              static_cast<int>(r.envelope.size()), SQLITE_STATIC);
-            if (sqlite3_step(insert_relay_) != SQLITE_DONE)
+            sqlite_reset_guard guard(insert_relay_);
+            insert_relay_.bind_int64(1, static_cast<std::int64_t>(r.seq));
+            insert_relay_.bind_text(2, r.topic);
+            insert_relay_.bind_blob(3, r.envelope);
+            if (insert_relay_.step() != SQLITE_DONE)
                 fail("append relay message " + std::to_string(r.seq));
         }
         if (!batch.exceptions.empty() || !batch.tasks.empty() || !batch.feed.empty()) {
             auto upsert = [&](const char* sql, const auto& rows, bool text) {
-                sqlite3_stmt* st = nullptr;
-                if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) fail(sql);
+                sqlite_statement st = prepare(sql, sql);
                 for (const auto& [id, bytes] : rows) {
-                    sqlite3_reset(st);
-                    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(id));
+                    st.reset();
+                    st.bind_int64(1, static_cast<std::int64_t>(id));
                     if (text)
-                        sqlite3_bind_text(st, 2, bytes.data(), static_cast<int>(bytes.size()),
-                                          SQLITE_STATIC);
+                        st.bind_text(2, bytes);
                     else
-                        sqlite3_bind_blob(st, 2, bytes.data(), static_cast<int>(bytes.size()),
-                                          SQLITE_STATIC);
-                    if (sqlite3_step(st) != SQLITE_DONE) {
-                        sqlite3_finalize(st);
-                        fail(sql);
-                    }
+                        st.bind_blob(2, bytes);
+                    if (st.step() != SQLITE_DONE) fail(sql);
                 }
-                sqlite3_finalize(st);
             };
             upsert("INSERT OR REPLACE INTO exceptions(id, record) VALUES(?,?)", batch.exceptions,
                    false);
@@ -271,52 +227,39 @@ void journal::load_records(const std::function<void(const std::string&)>& except
                            const std::function<void(const std::string&)>& task) const {
     for (auto [sql, fn] : {std::pair{"SELECT record FROM exceptions ORDER BY id", &exception},
                            std::pair{"SELECT record FROM tasks ORDER BY id", &task}}) {
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) fail(sql);
+        sqlite_statement st = prepare(sql, sql);
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            auto* p = static_cast<const char*>(sqlite3_column_blob(st, 0));
-            (*fn)(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, 0))));
-        }
-        sqlite3_finalize(st);
+        while ((rc = st.step()) == SQLITE_ROW) (*fn)(st.column_blob(0));
         if (rc != SQLITE_DONE) fail(sql);
     }
 }
 
 void journal::read_feed(std::uint64_t after,
                         const std::function<void(std::uint64_t, const std::string&)>& fn) const {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT seq, line FROM feed WHERE seq > ? ORDER BY seq", -1, &st,
-                           nullptr) != SQLITE_OK)
-        fail("prepare feed read");
-    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(after));
+    sqlite_statement st =
+        prepare("SELECT seq, line FROM feed WHERE seq > ? ORDER BY seq", "prepare feed read");
+    st.bind_int64(1, static_cast<std::int64_t>(after));
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        fn(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)), column_text(st, 1));
-    sqlite3_finalize(st);
+    while ((rc = st.step()) == SQLITE_ROW)
+        fn(static_cast<std::uint64_t>(st.column_int64(0)), st.column_text(1));
     if (rc != SQLITE_DONE) fail("feed read");
 }
 
 std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t limit) const {
     std::vector<outbox_entry> out;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_,
-                           "SELECT seq, topic, envelope FROM relay WHERE seq > ? ORDER BY seq "
-                           "LIMIT ?",
-                           -1, &s, nullptr) != SQLITE_OK)
-        fail("prepare outbox read");
-    sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since));
-    sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(limit));
+    sqlite_statement s =
+        prepare("SELECT seq, topic, envelope FROM relay WHERE seq > ? ORDER BY seq LIMIT ?",
+                "prepare outbox read");
+    s.bind_int64(1, static_cast<std::int64_t>(since));
+    s.bind_int64(2, static_cast<std::int64_t>(limit));
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = s.step()) == SQLITE_ROW) {
         outbox_entry e;
-        e.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
-        e.topic = column_text(s, 1);
-        auto* p = static_cast<const char*>(sqlite3_column_blob(s, 2));
-        e.envelope.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 2)));
+        e.seq = static_cast<std::uint64_t>(s.column_int64(0));
+        e.topic = s.column_text(1);
+        e.envelope = s.column_blob(2);
         out.push_back(std::move(e));
     }
-    sqlite3_finalize(s);
     if (rc != SQLITE_DONE) fail("outbox read");
     return out;
 }
@@ -324,42 +267,31 @@ std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t 
 void journal::write_snapshot(const snapshot_header& header,
                              const std::vector<std::pair<std::string, std::string>>& orders) {
     exec("BEGIN");
-    sqlite3_stmt* put = nullptr;
-    sqlite3_stmt* meta = nullptr;
     try {
-        if (sqlite3_prepare_v2(db_, "INSERT INTO snapshot_log(id, state) VALUES(?,?)", -1, &put,
-                               nullptr) != SQLITE_OK ||
-            sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)",
-                               -1, &meta, nullptr) != SQLITE_OK)
-            fail("prepare snapshot");
+        sqlite_statement put =
+            prepare("INSERT INTO snapshot_log(id, state) VALUES(?,?)", "prepare snapshot");
+        sqlite_statement meta = prepare(
+            "INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)", "prepare snapshot");
         for (const auto& [id, state] : orders) {
-            sqlite3_reset(put);
-            sqlite3_bind_text(put, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
-            sqlite3_bind_blob(put, 2, state.data(), static_cast<int>(state.size()), SQLITE_STATIC);
-            if (sqlite3_step(put) != SQLITE_DONE) fail("snapshot order " + id);
+            put.reset();
+            put.bind_text(1, id);
+            put.bind_blob(2, state);
+            if (put.step() != SQLITE_DONE) fail("snapshot order " + id);
         }
         auto put_meta = [&](const char* key, auto bind) {
-            sqlite3_reset(meta);
-            sqlite3_bind_text(meta, 1, key, -1, SQLITE_STATIC);
+            meta.reset();
+            meta.bind_text(1, key);
             bind(meta);
-            if (sqlite3_step(meta) != SQLITE_DONE) fail(std::string("snapshot ") + key);
+            if (meta.step() != SQLITE_DONE) fail(std::string("snapshot ") + key);
         };
         put_meta("journal_seq",
-                 [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 2, header.journal_seq); });
-        put_meta("relay_seq", [&](sqlite3_stmt* st) {
-            sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(header.relay_seq));
+                 [&](sqlite_statement& st) { st.bind_int64(2, header.journal_seq); });
+        put_meta("relay_seq", [&](sqlite_statement& st) {
+            st.bind_int64(2, static_cast<std::int64_t>(header.relay_seq));
         });
-        put_meta("customers", [&](sqlite3_stmt* st) {
-            sqlite3_bind_blob(st, 2, header.customers.data(),
-                              static_cast<int>(header.customers.size()), SQLITE_STATIC);
-        });
-        sqlite3_finalize(put);
-        sqlite3_finalize(meta);
-        put = meta = nullptr;
+        put_meta("customers", [&](sqlite_statement& st) { st.bind_blob(2, header.customers); });
         exec("COMMIT");
     } catch (...) {
-        sqlite3_finalize(put);
-        sqlite3_finalize(meta);
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
@@ -368,49 +300,32 @@ void journal::write_snapshot(const snapshot_header& header,
 snapshot_header journal::load_snapshot(
     const std::function<void(const std::string&, const std::string&)>& fn) const {
     snapshot_header h;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT key, value FROM snapshot_meta", -1, &s, nullptr) !=
-        SQLITE_OK)
-        fail("prepare snapshot read");
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        std::string key = column_text(s, 0);
-        if (key == "journal_seq") h.journal_seq = sqlite3_column_int64(s, 1);
-        if (key == "relay_seq")
-            h.relay_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
-        if (key == "customers") {
-            auto* p = static_cast<const char*>(sqlite3_column_blob(s, 1));
-            h.customers.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+    {
+        sqlite_statement s =
+            prepare("SELECT key, value FROM snapshot_meta", "prepare snapshot read");
+        while ((rc = s.step()) == SQLITE_ROW) {
+            const std::string key = s.column_text(0);
+            if (key == "journal_seq") h.journal_seq = s.column_int64(1);
+            if (key == "relay_seq") h.relay_seq = static_cast<std::uint64_t>(s.column_int64(1));
+            if (key == "customers") h.customers = s.column_blob(1);
         }
+        if (rc != SQLITE_DONE) fail("snapshot read");
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) fail("snapshot read");
     if (h.journal_seq == 0) return h;
-    if (sqlite3_prepare_v2(db_, "SELECT id, state FROM snapshot_log ORDER BY seq", -1, &s,
-                           nullptr) != SQLITE_OK)
-        fail("prepare snapshot read");
-    try {
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            auto* p = static_cast<const char*>(sqlite3_column_blob(s, 1));
-            fn(column_text(s, 0),
-               std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1))));
-        }
-    } catch (...) {
-        sqlite3_finalize(s);
-        throw;
-    }
-    sqlite3_finalize(s);
+    sqlite_statement s =
+        prepare("SELECT id, state FROM snapshot_log ORDER BY seq", "prepare snapshot read");
+    while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text(0), s.column_blob(1));
     if (rc != SQLITE_DONE) fail("snapshot read");
     return h;
 }
 
 void journal::set_max_bytes(std::uint64_t max_bytes) {
-    sqlite3_stmt* s = nullptr;
     std::int64_t page_size = 4096;
-    if (sqlite3_prepare_v2(db_, "PRAGMA page_size", -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        page_size = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    {
+        sqlite_statement s(db_, "PRAGMA page_size");
+        if (s && s.step() == SQLITE_ROW) page_size = s.column_int64(0);
+    }
     const std::uint64_t pages =
         max_bytes == 0 ? 4294967294ULL : std::max<std::uint64_t>(1, max_bytes / page_size);
     exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
@@ -418,23 +333,18 @@ void journal::set_max_bytes(std::uint64_t max_bytes) {
 
 void journal::compact_snapshot(const std::unordered_map<std::string, std::string>& latest) {
     exec("BEGIN");
-    sqlite3_stmt* put = nullptr;
     try {
         exec("DELETE FROM snapshot_log");
-        if (sqlite3_prepare_v2(db_, "INSERT INTO snapshot_log(id, state) VALUES(?,?)", -1, &put,
-                               nullptr) != SQLITE_OK)
-            fail("prepare snapshot compaction");
+        sqlite_statement put = prepare("INSERT INTO snapshot_log(id, state) VALUES(?,?)",
+                                       "prepare snapshot compaction");
         for (const auto& [id, state] : latest) {
-            sqlite3_reset(put);
-            sqlite3_bind_text(put, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
-            sqlite3_bind_blob(put, 2, state.data(), static_cast<int>(state.size()), SQLITE_STATIC);
-            if (sqlite3_step(put) != SQLITE_DONE) fail("compact snapshot of " + id);
+            put.reset();
+            put.bind_text(1, id);
+            put.bind_blob(2, state);
+            if (put.step() != SQLITE_DONE) fail("compact snapshot of " + id);
         }
-        sqlite3_finalize(put);
-        put = nullptr;
         exec("COMMIT");
     } catch (...) {
-        sqlite3_finalize(put);
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
@@ -454,34 +364,27 @@ void journal::clear_snapshot() {
 
 void journal::scan(std::int64_t after, bool with_envelope,
                    const std::function<void(const journal_entry&)>& fn) const {
-    sqlite3_stmt* s = nullptr;
     const char* sql = with_envelope
                           ? "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, "
                             "origin, envelope FROM journal WHERE seq > ? ORDER BY seq"
                           : "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, "
                             "origin FROM journal WHERE seq > ? ORDER BY seq";
-    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) fail("prepare scan");
-    sqlite3_bind_int64(s, 1, after);
+    sqlite_statement s = prepare(sql, "prepare scan");
+    s.bind_int64(1, after);
     journal_entry e;
     int rc;
-    try {
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            fill(s, with_envelope, e);
-            fn(e);
-        }
-    } catch (...) {
-        sqlite3_finalize(s);
-        throw;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        fill(s, with_envelope, e);
+        fn(e);
     }
-    sqlite3_finalize(s);
     if (rc != SQLITE_DONE) fail("scan");
 }
 
 std::optional<journal_entry> journal::read(std::int64_t seq, bool with_envelope) const {
-    sqlite3_stmt* s = with_envelope ? read_ : read_meta_;
-    statement_reset guard{s};
-    sqlite3_bind_int64(s, 1, seq);
-    int rc = sqlite3_step(s);
+    sqlite_statement& s = with_envelope ? read_ : read_meta_;
+    sqlite_reset_guard guard(s);
+    s.bind_int64(1, seq);
+    int rc = s.step();
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail("read " + std::to_string(seq));
     journal_entry e;

@@ -11,8 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sqlite_statement.h"
+
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace baton {
 
@@ -135,13 +136,17 @@ public:
 private:
     void exec(const char* sql) const;
     [[noreturn]] void fail(const std::string& what) const;
+    // The statement for `sql`; throws journal_error naming `what` when SQLite refuses it.
+    sqlite_statement prepare(const char* sql, const std::string& what) const;
 
     std::string path_;
     sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
-    sqlite3_stmt* read_ = nullptr;
-    sqlite3_stmt* read_meta_ = nullptr;
-    sqlite3_stmt* insert_relay_ = nullptr;
+    // Kept prepared for the per-event path (the reads are mutable: read() is const but steps
+    // them).
+    sqlite_statement insert_;
+    mutable sqlite_statement read_;
+    mutable sqlite_statement read_meta_;
+    sqlite_statement insert_relay_;
     std::int64_t last_seq_ = 0;
     std::uint64_t last_relay_seq_ = 0;
     std::uint64_t last_feed_seq_ = 0;

@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "config.h"
+#include "fd_limit.h"
 #include "journal.h"
 #include "loop.h"
 #include "notify.h"
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
     }
 
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    baton::raise_fd_limit();  // every connection is a descriptor: use what the system allows
     inputs.stop_requested = &stop_requested;
 
     // Signals are handled by the loop; the handler only wakes it (or, before the loop runs,

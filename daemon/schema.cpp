@@ -13,6 +13,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "codec.h"
 #include "config_error.h"
 #include "dates.h"
 #include "yaml_util.h"
@@ -370,16 +371,9 @@ struct path_frame {
 };
 
 // Untrusted text in a message: at most `limit` bytes (not cutting a UTF-8 sequence), control
-// characters replaced, so the reason stays one short line.
+// characters and bytes that are not UTF-8 replaced, so the reason stays one short line of UTF-8.
 void append_clean(std::string& out, std::string_view s, std::size_t limit) {
-    std::size_t n = std::min(s.size(), limit);
-    if (n < s.size())
-        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    for (std::size_t i = 0; i < n; ++i) {
-        auto c = static_cast<unsigned char>(s[i]);
-        out += (c < 0x20 || c == 0x7f) ? '?' : s[i];
-    }
-    if (n < s.size()) out += "...";
+    out += reason_text(s, limit);
 }
 
 void append_quoted(std::string& out, std::string_view s) {

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "dates.h"
+#include "utf8.h"
 #include "yaml_util.h"
 
 namespace baton::adapters {
@@ -556,6 +557,9 @@ mapping load_one(const yaml::node& n) {
     }
     m.source = n.require_string("source");
     if (m.source.size() > max_id_bytes) n.child("source").fail("longer than 64 bytes");
+    char32_t control = 0;
+    if (find_control(m.source, control) != std::string::npos)
+        n.child("source").fail("must not hold control characters");
     m.order_column = n.get_string("order", "");
     if (n.has("id")) {
         yaml::node id = n.child("id");
@@ -701,6 +705,16 @@ private:
         }
         if (out.size() > max_id_bytes) {
             add(r, column, std::string("longer than 64 bytes (it is ") + role + ")");
+            return false;
+        }
+        // batond refuses control characters in ids and orders (they would act on terminals).
+        char32_t cp = 0;
+        if (std::size_t at = find_control(out, cp); at != std::string::npos) {
+            char code[16];
+            std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+            add(r, column,
+                std::string("holds control character ") + code + " at byte " + std::to_string(at) +
+                    " (it is " + role + ")");
             return false;
         }
         return true;

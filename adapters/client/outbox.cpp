@@ -10,6 +10,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "sqlite_statement.h"
+
 namespace baton::adapters {
 
 namespace {
@@ -23,37 +25,6 @@ CREATE TABLE IF NOT EXISTS outbox (
     queued_ms INTEGER NOT NULL                    -- when it was put, ms since the epoch
 );
 )sql";
-
-// A prepared statement, finalized on every path out of the function that made it.
-class statement {
-public:
-    statement(sqlite3* db, const char* sql) {
-        if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) {
-            sqlite3_finalize(s_);
-            s_ = nullptr;
-        }
-    }
-    ~statement() { sqlite3_finalize(s_); }
-    statement(const statement&) = delete;
-    statement& operator=(const statement&) = delete;
-
-    explicit operator bool() const { return s_ != nullptr; }
-    sqlite3_stmt* get() const { return s_; }
-
-private:
-    sqlite3_stmt* s_ = nullptr;
-};
-
-std::string column_text(sqlite3_stmt* s, int i) {
-    const void* p = sqlite3_column_blob(s, i);
-    int n = sqlite3_column_bytes(s, i);
-    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n))
-             : std::string();
-}
-
-int bind_text(sqlite3_stmt* s, int i, const std::string& text) {
-    return sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-}
 
 }  // namespace
 
@@ -76,11 +47,11 @@ outbox::outbox(const std::string& path) : path_(path) {
     }
     try {
         sqlite3_busy_timeout(db_, 5000);
-        statement wal(db_, "PRAGMA journal_mode=WAL");
-        if (!wal || sqlite3_step(wal.get()) != SQLITE_ROW) fail("set WAL mode");
-        if (column_text(wal.get(), 0) != "wal")
+        sqlite_statement wal(db_, "PRAGMA journal_mode=WAL");
+        if (!wal || wal.step() != SQLITE_ROW) fail("set WAL mode");
+        if (wal.column_text(0) != "wal")
             throw std::runtime_error("outbox " + path_ + ": WAL mode refused (journal_mode is " +
-                                     column_text(wal.get(), 0) + ")");
+                                     wal.column_text(0) + ")");
         exec("PRAGMA synchronous=FULL");
         exec(create_sql);
     } catch (...) {
@@ -109,22 +80,21 @@ void outbox::fail(const std::string& what) const {
 
 void outbox::insert(const outbox_event& e) {
     // OR IGNORE: a pending id keeps its first bytes (they may be on the wire already).
-    statement s(db_,
-                "INSERT OR IGNORE INTO outbox(id, topic, envelope, queued_ms) VALUES(?,?,?,?)");
+    sqlite_statement s(
+        db_, "INSERT OR IGNORE INTO outbox(id, topic, envelope, queued_ms) VALUES(?,?,?,?)");
     if (!s) fail("prepare put");
-    bind_text(s.get(), 1, e.id);
-    bind_text(s.get(), 2, e.topic);
-    sqlite3_bind_blob(s.get(), 3, e.envelope.data(), static_cast<int>(e.envelope.size()),
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s.get(), 4, e.queued_ms);
-    if (sqlite3_step(s.get()) != SQLITE_DONE) fail("put " + e.id);
+    s.bind_text(1, e.id);
+    s.bind_text(2, e.topic);
+    s.bind_blob(3, e.envelope);
+    s.bind_int64(4, e.queued_ms);
+    if (s.step() != SQLITE_DONE) fail("put " + e.id);
 }
 
 void outbox::erase(const std::string& id) {
-    statement s(db_, "DELETE FROM outbox WHERE id = ?");
+    sqlite_statement s(db_, "DELETE FROM outbox WHERE id = ?");
     if (!s) fail("prepare remove");
-    bind_text(s.get(), 1, id);
-    if (sqlite3_step(s.get()) != SQLITE_DONE) fail("remove " + id);
+    s.bind_text(1, id);
+    if (s.step() != SQLITE_DONE) fail("remove " + id);
 }
 
 void outbox::put(const outbox_event& e) {
@@ -162,22 +132,21 @@ void outbox::remove_all(const std::vector<std::string>& ids) {
 std::vector<outbox_event> outbox::select(std::int64_t after, std::size_t limit) const {
     std::vector<outbox_event> out;
     if (limit == 0) return out;
-    statement s(db_,
-                "SELECT seq, id, topic, envelope, queued_ms FROM outbox WHERE seq > ? "
-                "ORDER BY seq LIMIT ?");
+    sqlite_statement s(db_,
+                       "SELECT seq, id, topic, envelope, queued_ms FROM outbox WHERE seq > ? "
+                       "ORDER BY seq LIMIT ?");
     if (!s) fail("prepare pending");
-    sqlite3_bind_int64(s.get(), 1, after);
-    sqlite3_bind_int64(s.get(), 2,
-                       static_cast<sqlite3_int64>(std::min<std::size_t>(
-                           limit, std::numeric_limits<sqlite3_int64>::max())));
+    s.bind_int64(1, after);
+    s.bind_int64(2, static_cast<std::int64_t>(
+                        std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
     int rc;
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    while ((rc = s.step()) == SQLITE_ROW) {
         outbox_event e;
-        e.seq = sqlite3_column_int64(s.get(), 0);
-        e.id = column_text(s.get(), 1);
-        e.topic = column_text(s.get(), 2);
-        e.envelope = column_text(s.get(), 3);
-        e.queued_ms = sqlite3_column_int64(s.get(), 4);
+        e.seq = s.column_int64(0);
+        e.id = s.column_text(1);
+        e.topic = s.column_text(2);
+        e.envelope = s.column_blob(3);
+        e.queued_ms = s.column_int64(4);
         out.push_back(std::move(e));
     }
     if (rc != SQLITE_DONE) fail("read pending");
@@ -193,10 +162,10 @@ std::vector<outbox_event> outbox::pending_after(std::int64_t seq, std::size_t li
 }
 
 std::size_t outbox::size() const {
-    statement s(db_, "SELECT count(*) FROM outbox");
+    sqlite_statement s(db_, "SELECT count(*) FROM outbox");
     if (!s) fail("prepare size");
-    if (sqlite3_step(s.get()) != SQLITE_ROW) fail("count");
-    return static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
+    if (s.step() != SQLITE_ROW) fail("count");
+    return static_cast<std::size_t>(s.column_int64(0));
 }
 
 }  // namespace baton::adapters

@@ -380,6 +380,26 @@ TEST(mapping, event_time_reads_iso_with_zones_and_epoch_seconds) {
     EXPECT_EQ(map_one(custom, {{{"t", "11.06.2026 10:30 +0200"}}}).ts_ms, 1781166600000);
 }
 
+// batond refuses ids and orders holding control characters: the row is an error here instead
+// of an event batond would nack.
+TEST(mapping, a_control_character_in_the_order_or_an_id_part_is_a_row_error) {
+    mapping m = one(R"(    order: order_no
+    id: [order_no, line]
+    fields:
+      qty: {column: qty, type: number}
+)");
+    EXPECT_EQ(error_of(m, {{{"order_no",
+                             "SO-\x02"
+                             "001"},
+                            {"line", "1"},
+                            {"qty", "1"}}}),
+              "column 'order_no': holds control character U+0002 at byte 3 (it is the order)");
+    EXPECT_EQ(error_of(m, {{{"order_no", "SO-1"}, {"line", "1\x1b[2J"}, {"qty", "1"}}}),
+              "column 'line': holds control character U+001B at byte 1 (it is part of the event "
+              "id)");
+    EXPECT_EQ(map_one(m, {{{"order_no", "订单-1"}, {"line", "1"}, {"qty", "1"}}}).order, "订单-1");
+}
+
 TEST(mapping, a_missing_column_is_a_row_error_naming_it) {
     mapping m = one("    fields:\n      c: {column: customer}\n");
     EXPECT_EQ(error_of(m, {{{"other", "x"}}}), "column 'customer': is missing");

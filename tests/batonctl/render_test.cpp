@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "codec.h"
+#include "json.h"
+
 #include <limits>
 #include <sstream>
 #include <string>
@@ -290,6 +293,147 @@ TEST(render, dates_are_local_midnights_and_impossible_dates_are_refused) {
     for (const char* bad : {"2026-02-30", "2026-13-01", "2026-00-10", "2027-02-29", "26-11-26",
                             "2026/11/26", "2026-11-2", "2026-11-26x", "", "yesterday"})
         EXPECT_FALSE(local_midnight_ms(bad).has_value()) << bad;
+}
+
+// Text from batond's replies (most of it from department events) that would act on a terminal:
+// an OSC sequence that sets the window title, then one that clears the screen, and a C1 CSI.
+const std::string hostile =
+    "SO-1\x1b]0;pwned\x07\x1b[2J\xc2\x9b"
+    "31m";
+const std::string hostile_shown = "SO-1\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m";
+
+// Nothing in `text` that a terminal acts on: no control byte but the line ends, no DEL, no C1,
+// and valid UTF-8.
+void expect_terminal_safe(const std::string& text, const char* what) {
+    EXPECT_TRUE(is_utf8(text)) << what;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        EXPECT_FALSE((c < 0x20 && c != '\n') || c == 0x7f) << what << ": byte " << i;
+        if (c == 0xc2 && i + 1 < text.size()) {
+            const auto n = static_cast<unsigned char>(text[i + 1]);
+            EXPECT_FALSE(n >= 0x80 && n <= 0x9f) << what << ": C1 at byte " << i;
+        }
+    }
+}
+
+TEST(render, escape_sequences_in_an_exception_are_shown_escaped) {
+    value e = exception("E-1", "high", hostile);
+    e.set("order", hostile);
+    e.set("customer", hostile);
+    value r;
+    r.set("exceptions", value_list{e});
+    const std::string text = render_exceptions(r, now);
+    expect_terminal_safe(text, "exceptions");
+    EXPECT_TRUE(has(text, hostile_shown)) << text;
+}
+
+TEST(render, every_table_and_line_escapes_what_it_prints) {
+    value o;
+    for (const char* key : {"id", "customer", "stage", "holder", "promised_date", "terms",
+                            "planned_finish", "cancel_reason"})
+        o.set(key, hostile);
+    o.set("holds", value_list{value(hostile)});
+    value milestones;
+    milestones.set(hostile, 1795000000000LL);
+    o.set("milestones", milestones);
+    value c;
+    for (const char* key : {"id", "kind", "state", "detail", "resolution"}) c.set(key, hostile);
+    o.set("cases", value_list{c});
+    value h;
+    for (const char* key : {"topic", "id", "source"}) h.set(key, hostile);
+    h.set("received", 1795000000000LL);
+    o.set("history", value_list{h});
+    value order_reply;
+    order_reply.set("order", o);
+    value orders_reply;
+    orders_reply.set("orders", value_list{o});
+
+    value env;
+    env.set("order", hostile);
+    env.set("cause", hostile);
+    value data;
+    data.set(hostile, hostile);
+    env.set("data", data);
+    value message;
+    message.set("seq", 1);
+    message.set("topic", hostile);
+    message.set("envelope", env);
+    value replay_reply;
+    replay_reply.set("messages", value_list{message});
+
+    value t = task("T-1", now + hour, "open");
+    t.set("order", hostile);
+    t.set("action", hostile);
+    t.set("dept", hostile);
+    value tasks_reply;
+    tasks_reply.set("tasks", value_list{t});
+
+    value status;
+    status.set("version", hostile);
+    value counters;
+    value nacks;
+    nacks.set(hostile, 3);
+    counters.set("nacks", nacks);
+    counters.set(hostile, hostile);
+    status.set("counters", counters);
+
+    value kpi = kpi_reply();
+    value row = stage_row(hostile, hostile, 1, 1, 1, 1.0, 0);
+    kpi.set("stages", value_list{row});
+
+    value feed = exception("E-1", hostile, hostile);
+    feed.set("state", "resolved");
+    feed.set("by", hostile);
+    feed.set("note", hostile);
+    feed.set("order", hostile);
+    feed.set("kind", hostile);
+    value feed_task = task("T-1", now, hostile);
+    feed_task.set("id", hostile);
+
+    const std::pair<const char*, std::string> outputs[] = {
+        {"order", render_order(order_reply, now)},
+        {"orders", render_orders(orders_reply, now)},
+        {"replay", render_replay(replay_reply)},
+        {"tasks", render_tasks(tasks_reply, now)},
+        {"status", render_status(status, now)},
+        {"kpi", render_kpi(kpi)},
+        {"kpi csv", render_kpi_csv(kpi)},
+        {"act", render_act("ack", hostile, hostile)},
+        {"feed line", render_feed_line(feed, false)},
+        {"task feed line", render_feed_line(feed_task, false)},
+    };
+    for (const auto& [what, text] : outputs) {
+        expect_terminal_safe(text, what);
+        EXPECT_TRUE(has(text, "\\x1b]0;pwned\\x07")) << what << ":\n" << text;
+    }
+}
+
+TEST(render, chinese_text_is_shown_as_it_is) {
+    value o;
+    o.set("id", "订单-1187");
+    o.set("customer", "苏州铝业有限公司");
+    o.set("stage", "credit_review");
+    value r;
+    r.set("orders", value_list{o});
+    const std::string text = render_orders(r, now);
+    EXPECT_TRUE(has(text, "订单-1187")) << text;
+    EXPECT_TRUE(has(text, "苏州铝业有限公司")) << text;
+    value e = exception("E-1", "high", "交货延迟：模具未就绪");
+    value er;
+    er.set("exceptions", value_list{e});
+    EXPECT_TRUE(has(render_exceptions(er, now), "交货延迟：模具未就绪"));
+}
+
+TEST(render, json_output_escapes_every_control_character) {
+    value v;
+    v.set("order", hostile + "\x7f");
+    v.set("customer", "苏州铝业");
+    const std::string compact = to_json(v);
+    const std::string indented = to_json(v, 2);
+    expect_terminal_safe(compact, "json");
+    expect_terminal_safe(indented, "json indented");
+    EXPECT_TRUE(has(compact, R"(SO-1\u001b]0;pwned\u0007\u001b[2J\u009b31m\u007f)")) << compact;
+    EXPECT_TRUE(has(compact, "苏州铝业")) << compact;
 }
 
 }  // namespace

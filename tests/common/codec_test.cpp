@@ -432,5 +432,32 @@ TEST(codec, deep_nesting_claim_is_a_limit) {
     EXPECT_EQ(refuse_fast(std::string(100000, '\x91')), "limit: nesting deeper than 8 levels");
 }
 
+TEST(codec, reason_text_replaces_bytes_that_are_not_utf8) {
+    EXPECT_EQ(reason_text("sales\xff.order"), "sales?.order");
+    EXPECT_EQ(reason_text("\xc0\xaf\xed\xa0\x80"), "?????");  // overlong '/', a surrogate
+    EXPECT_EQ(reason_text("cut \xe4\xb8"), "cut ??");         // a sequence cut short
+    EXPECT_TRUE(is_utf8(reason_text("\x80\xbf\xfe\xf8\x88\x80\x80\x80")));
+}
+
+TEST(codec, reason_text_replaces_c0_del_and_c1_controls) {
+    EXPECT_EQ(reason_text("a\x1b]0;x\x07z"), "a?]0;x?z");
+    EXPECT_EQ(reason_text("del\x7f"), "del?");
+    EXPECT_EQ(reason_text("csi\xc2\x9b"
+                          "31m"),
+              "csi?31m");
+}
+
+TEST(codec, reason_text_keeps_printable_utf8_and_clips_between_sequences) {
+    EXPECT_EQ(reason_text("订单 Müller"), "订单 Müller");
+    // 64 bytes allowed: 21 three-byte characters fit (63 bytes), the 22nd would be cut.
+    std::string chinese;
+    for (int i = 0; i < 30; ++i) chinese += "订";
+    const std::string clipped = reason_text(chinese);
+    EXPECT_EQ(clipped, chinese.substr(0, 63) + "...");
+    EXPECT_TRUE(is_utf8(clipped));
+    EXPECT_EQ(reason_text(std::string(64, 'x')), std::string(64, 'x'));
+    EXPECT_EQ(reason_text(std::string(65, 'x')), std::string(64, 'x') + "...");
+}
+
 }  // namespace
 }  // namespace baton

@@ -141,8 +141,6 @@ TEST(envelope, missing_data_is_refused) {
 TEST(envelope, v_of_wrong_type_is_refused) {
     EXPECT_EQ(refusal(with(valid_event(), "v", value("1"))),
               "envelope: v: expected uint, got string");
-    EXPECT_EQ(refusal(with(valid_event(), "v", value(-1LL))),
-              "envelope: v: expected uint, got int");
     EXPECT_EQ(refusal(with(valid_event(), "v", value(1.0))),
               "envelope: v: expected uint, got float");
 }
@@ -181,9 +179,51 @@ TEST(envelope, ts_of_wrong_type_is_refused) {
               "envelope: ts: expected int (ms since epoch), got float");
 }
 
-TEST(envelope, ts_past_int64_is_refused) {
+TEST(envelope, ts_past_int64_is_refused_as_out_of_range) {
     EXPECT_EQ(refusal(with(valid_event(), "ts", value(18446744073709551615ULL))),
-              "envelope: ts: expected int (ms since epoch), got int");
+              "envelope: ts: 18446744073709551615 is out of range (ms since the epoch, at most "
+              "2^63-1)");
+    EXPECT_EQ(refusal(with(valid_event(), "ts", value(9223372036854775808ULL))),
+              "envelope: ts: 9223372036854775808 is out of range (ms since the epoch, at most "
+              "2^63-1)");
+}
+
+TEST(envelope, largest_ts_is_accepted) {
+    auto r = decode_in(with(valid_event(), "ts", value(9223372036854775807ULL)));
+    ASSERT_TRUE(r.ok) << r.reason;
+    EXPECT_EQ(r.env.ts_ms, 9223372036854775807LL);
+}
+
+TEST(envelope, v_out_of_range_is_an_unsupported_version) {
+    EXPECT_EQ(refusal(with(valid_event(), "v", value(-1LL))),
+              "envelope: v: unsupported version -1, expected 1");
+    EXPECT_EQ(refusal(with(valid_event(), "v", value(18446744073709551615ULL))),
+              "envelope: v: unsupported version 18446744073709551615, expected 1");
+    EXPECT_EQ(refusal(with(valid_event(), "v", value("1"))),
+              "envelope: v: expected uint, got string");
+}
+
+TEST(envelope, control_characters_in_names_are_refused_with_their_position) {
+    EXPECT_EQ(refusal(with(valid_event(), "id", value("evt\x1b]0;pwned\x07"))),
+              "envelope: id: control character U+001B at byte 3 (counting from 0) is not allowed");
+    EXPECT_EQ(refusal(with(valid_event(), "source", value("\tsales"))),
+              "envelope: source: control character U+0009 at byte 0 (counting from 0) is not "
+              "allowed");
+    EXPECT_EQ(refusal(with(valid_event(), "order", value("SO-1\xc2\x9f"))),
+              "envelope: order: control character U+009F at byte 4 (counting from 0) is not "
+              "allowed");
+}
+
+TEST(envelope, printable_utf8_names_are_accepted) {
+    auto r = decode_in(with(with(valid_event(), "id", value("事件-1")), "order", value("订单 1")));
+    ASSERT_TRUE(r.ok) << r.reason;
+    EXPECT_EQ(r.env.id, "事件-1");
+}
+
+TEST(envelope, id_with_a_control_character_is_not_reported) {
+    auto r = decode_in(with(valid_event(), "id", value("evt\x1b")));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.env.id, "");
 }
 
 TEST(envelope, order_of_wrong_type_is_refused) {
@@ -195,7 +235,7 @@ TEST(envelope, seq_of_wrong_type_is_refused) {
     EXPECT_EQ(refusal(with(valid_event(), "seq", value("7"))),
               "envelope: seq: expected uint, got string");
     EXPECT_EQ(refusal(with(valid_event(), "seq", value(-7LL))),
-              "envelope: seq: expected uint, got int");
+              "envelope: seq: -7 is out of range (0 to 2^64-1)");
 }
 
 TEST(envelope, data_of_wrong_type_is_refused) {
@@ -345,6 +385,17 @@ envelope relayed_example() {
     e.data.set("stage", value("credit_review"));
     e.data.set("amount_cents", value(-3LL));
     return e;
+}
+
+// An order batond accepted before control characters were refused is still relayed; its
+// followers (batonctl tail, adapters) must read those messages, not lose them.
+TEST(envelope, relayed_envelope_with_a_control_character_in_its_order_is_read) {
+    envelope in = relayed_example();
+    in.order = "SO-\x1b[2J";
+    envelope out;
+    std::string reason;
+    ASSERT_TRUE(decode_relayed(encode_envelope(in), decode_limits{}, out, reason)) << reason;
+    EXPECT_EQ(out.order, in.order);
 }
 
 TEST(envelope, relayed_envelope_round_trips_with_cause) {

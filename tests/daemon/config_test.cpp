@@ -232,6 +232,78 @@ TEST(config, endpoint_of_a_bare_scheme_is_refused) {
     EXPECT_EQ(e.reason.rfind("'tcp://' is not a ZeroMQ endpoint", 0), 0u) << e.reason;
 }
 
+// ZeroMQ does not look host names up when it binds: tcp://localhost passed every check, then
+// batond exited 1 at bind ("No such device") and systemd restarted it in a loop.
+TEST(config, bound_endpoint_with_localhost_is_refused_with_the_address_to_use) {
+    config_file f(
+        "bus:\n"
+        "  ingest: tcp://localhost:7710\n");
+    auto e = f.error();
+    EXPECT_EQ(e.file, f.path);
+    EXPECT_EQ(e.key, "bus.ingest");
+    EXPECT_EQ(e.reason,
+              "'tcp://localhost:7710': batond binds to an address, not a host name; use "
+              "tcp://127.0.0.1:7710 (line 6)");
+}
+
+TEST(config, bound_endpoints_with_any_host_name_are_refused) {
+    for (const char* key : {"ingest", "relay", "control"}) {
+        config_file f(std::string("bus:\n  ") + key + ": tcp://baton.plant.example:7799\n");
+        auto e = f.error();
+        EXPECT_EQ(e.key, std::string("bus.") + key);
+        EXPECT_EQ(e.reason.rfind("'tcp://baton.plant.example:7799': batond binds to an address, "
+                                 "not a host name; use ",
+                                 0),
+                  0u)
+            << e.reason;
+    }
+}
+
+TEST(config, subscribe_entry_that_binds_a_host_name_is_refused) {
+    config_file f(
+        "bus:\n"
+        "  subscribe:\n"
+        "    - endpoint: tcp://localhost:5556\n"
+        "      mode: bind\n");
+    auto e = f.error();
+    EXPECT_EQ(e.key, "bus.subscribe[0].endpoint");
+    EXPECT_EQ(e.reason.rfind("'tcp://localhost:5556': batond binds to an address, not a host "
+                             "name; use tcp://127.0.0.1:5556",
+                             0),
+              0u)
+        << e.reason;
+}
+
+TEST(config, subscribe_entry_that_connects_may_name_a_host) {
+    config_file f(
+        "bus:\n"
+        "  subscribe:\n"
+        "    - endpoint: tcp://legacy-mes.plant.example:5556\n"
+        "    - endpoint: tcp://localhost:5557\n"
+        "      mode: connect\n");
+    config c = load_config(f.path);
+    ASSERT_EQ(c.bus.subscribe.size(), 2u);
+    EXPECT_EQ(c.bus.subscribe[0].endpoint, "tcp://legacy-mes.plant.example:5556");
+}
+
+TEST(config, bound_endpoints_may_be_addresses_wildcards_interfaces_and_ipc) {
+    config_file f(
+        "bus:\n"
+        "  ingest: tcp://127.0.0.1:*\n"
+        "  relay: tcp://[::1]:7711\n"
+        "  control: tcp://lo:7712\n"
+        "  subscribe:\n"
+        "    - endpoint: tcp://*:5556\n"
+        "      mode: bind\n"
+        "    - endpoint: ipc:///run/baton/legacy\n"
+        "      mode: bind\n"
+        "security:\n"
+        "  insecure: true\n");
+    config c = load_config(f.path);
+    EXPECT_EQ(c.bus.relay, "tcp://[::1]:7711");
+    EXPECT_EQ(c.bus.control, "tcp://lo:7712");
+}
+
 TEST(config, bad_log_level_is_refused) {
     config_file f(
         "log:\n"

@@ -6,10 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "codec.h"
 #include "schema.h"
+#include "utf8.h"
 
 namespace baton {
 namespace {
@@ -328,6 +332,175 @@ TEST(ingest, every_refusal_is_deterministic) {
         EXPECT_EQ(first, second);
         EXPECT_EQ(refusal_of(first), r1) << first;
     }
+}
+
+// Ids, orders and sources end up on terminals (batonctl, logs): an escape sequence in one could
+// change a window title or clear the screen, so control characters are refused at the door.
+TEST(ingest, escape_in_id_is_an_envelope_refusal_naming_key_and_byte) {
+    value e = placed_event();
+    e.set("id", value("evt\x1b]0;pwned\x07"));
+    auto a = admit(e);
+    EXPECT_EQ(a.code, refusal::envelope);
+    EXPECT_EQ(a.reason,
+              "envelope: id: control character U+001B at byte 3 (counting from 0) is not allowed");
+    EXPECT_EQ(a.env.id, "");  // the nack's id frame does not carry the escape back either
+}
+
+TEST(ingest, escape_in_order_is_an_envelope_refusal_naming_key_and_byte) {
+    value e = placed_event();
+    e.set("order", value("SO\x1b[2J"));
+    auto a = admit(e);
+    EXPECT_EQ(a.code, refusal::envelope);
+    EXPECT_EQ(a.reason,
+              "envelope: order: control character U+001B at byte 2 (counting from 0) is not "
+              "allowed");
+    EXPECT_EQ(a.env.id, "evt-100");
+}
+
+TEST(ingest, escape_in_source_is_an_envelope_refusal_naming_key_and_byte) {
+    value e = placed_event();
+    e.set("source", value("sales-erp\x1b"));
+    auto a = admit(e);
+    EXPECT_EQ(a.code, refusal::envelope);
+    EXPECT_EQ(a.reason,
+              "envelope: source: control character U+001B at byte 9 (counting from 0) is not "
+              "allowed");
+}
+
+TEST(ingest, del_newline_and_c1_controls_in_names_are_refused) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"evt\x7f", "U+007F at byte 3"},
+        {"evt\n1", "U+000A at byte 3"},
+        {std::string("evt\0x", 5), "U+0000 at byte 3"},
+        {"e\xc2\x9b"
+         "31m",
+         "U+009B at byte 1"},  // C1 CSI, UTF-8 encoded
+        {"\xc2\x85", "U+0085 at byte 0"},
+    };
+    for (const auto& [id, where] : cases) {
+        value e = placed_event();
+        e.set("id", value(id));
+        auto a = admit(e);
+        EXPECT_EQ(a.code, refusal::envelope) << a.reason;
+        EXPECT_EQ(a.reason,
+                  "envelope: id: control character " + where + " (counting from 0) is not allowed");
+    }
+}
+
+TEST(ingest, chinese_and_other_printable_utf8_names_are_admitted) {
+    value e = placed_event();
+    e.set("id", value("订单事件-1"));
+    e.set("order", value("订单-100"));
+    e.set("source", value("销售系统 ü é"));
+    auto a = admit(e);
+    EXPECT_EQ(a.code, refusal::none) << a.reason;
+    EXPECT_EQ(a.env.id, "订单事件-1");
+    EXPECT_EQ(a.env.order, std::optional<std::string>("订单-100"));
+}
+
+// A nack's reason goes back to the client as UTF-8 text and into batond's log: whatever the
+// input, it is valid UTF-8, has no control character, and starts with its code.
+void expect_clean_reason(refusal code, const std::string& reason, const std::string& what) {
+    EXPECT_NE(code, refusal::none) << what;
+    EXPECT_TRUE(is_utf8(reason)) << what << ": " << reason;
+    char32_t cp = 0;
+    EXPECT_EQ(find_control(reason, cp), std::string::npos) << what << ": " << reason;
+    EXPECT_EQ(refusal_of(reason), code) << what << ": " << reason;
+}
+
+TEST(ingest, every_nack_reason_from_nasty_input_is_utf8_with_a_known_code) {
+    const std::string bad_utf8[] = {"\xff",          "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                    "\xe4\xb8",      "\x80\x80", "\xc2\x9b",     "\x1b]0;pwned\x07",
+                                    "订单\xff单\x1b"};
+    std::vector<std::pair<std::string, std::string>> inputs;  // topic frame, envelope bytes
+    const std::string placed = encode_msgpack(placed_event());
+    for (const std::string& b : bad_utf8) {
+        // In the topic frame, which no decoder checked.
+        inputs.push_back({"sales.order." + b, placed});
+        inputs.push_back({b + std::string(70, 'x') + b, placed});
+        inputs.push_back({std::string(63, 'x') + "订" + b, placed});
+        // In a top-level key, a data key, a line's key.
+        value e = placed_event();
+        e.set("prio" + b, value(1ULL));
+        inputs.push_back({"sales.order.placed", encode_msgpack(e)});
+        value data = placed_data();
+        data.set("note" + b, value("x"));
+        inputs.push_back({"sales.order.placed", encode_msgpack(event("sales.order.placed", data))});
+        // In string values: a name, an enum, a date, a free text, the envelope's topic.
+        for (const char* key : {"id", "source", "order", "topic"}) {
+            value f = placed_event();
+            f.set(key, value("x" + b));
+            inputs.push_back({"sales.order.placed", encode_msgpack(f)});
+            inputs.push_back({"x" + b, encode_msgpack(f)});
+        }
+        for (const char* field : {"currency", "promised_date", "notes", "customer"}) {
+            value d = placed_data();
+            d.set(field, value(b + "EUR" + b));
+            inputs.push_back(
+                {"sales.order.placed", encode_msgpack(event("sales.order.placed", d))});
+        }
+        value line = order_line();
+        line.set("alloy", value(b));
+        value d = placed_data();
+        d.set("lines", value(value_list{line}));
+        inputs.push_back({"sales.order.placed", encode_msgpack(event("sales.order.placed", d))});
+    }
+    // Integers at the edges of their range.
+    for (const char* key : {"v", "ts", "seq"})
+        for (value n : {value(18446744073709551615ULL), value(9223372036854775808ULL), value(-1LL),
+                        value(-9223372036854775807LL - 1), value(1.5)}) {
+            value e = placed_event();
+            e.set(key, n);
+            inputs.push_back({"sales.order.placed", encode_msgpack(e)});
+        }
+    for (value n : {value(18446744073709551615ULL), value(-9223372036854775807LL - 1)}) {
+        value d = placed_data();
+        d.set("amount_cents", n);
+        inputs.push_back({"sales.order.placed", encode_msgpack(event("sales.order.placed", d))});
+    }
+    // Bytes that are not one MessagePack object.
+    inputs.push_back({"sales.order.placed", ""});
+    inputs.push_back({"sales.order.placed", "\xc1"});
+    inputs.push_back({"sales.order.placed", placed.substr(0, placed.size() / 2)});
+    inputs.push_back({"sales.order.placed", placed + std::string(1, '\0')});
+    inputs.push_back({"sales.order.placed", "\xa2\xff\xfe"});  // a str of 2 invalid bytes
+
+    std::size_t refused_inputs = 0;
+    for (const auto& [frame, bytes] : inputs) {
+        envelope out;
+        std::string reason;
+        refusal code = admit_event(real_rules(), frame, bytes, out, reason);
+        EXPECT_TRUE(is_utf8(out.id));
+        if (code == refusal::none) continue;  // a negative ts, a large seq, control text in notes
+        ++refused_inputs;
+        expect_clean_reason(code, reason,
+                            reason_text(frame) + " / " + std::to_string(bytes.size()));
+    }
+    EXPECT_GT(refused_inputs, inputs.size() * 9 / 10);
+
+    // Random damage to a valid envelope and its topic frame: whatever is refused, the reason is
+    // clean. The seed is fixed so a failure repeats.
+    std::mt19937 rng(20260611);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::size_t refused = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string bytes = placed;
+        std::string frame = "sales.order.placed";
+        const int flips = 1 + round % 4;
+        for (int k = 0; k < flips; ++k) {
+            bytes[static_cast<std::size_t>(rng() % bytes.size())] = static_cast<char>(byte(rng));
+            if (round % 3 == 0)
+                frame[static_cast<std::size_t>(rng() % frame.size())] =
+                    static_cast<char>(byte(rng));
+        }
+        envelope out;
+        std::string reason;
+        refusal code = admit_event(real_rules(), frame, bytes, out, reason);
+        if (code == refusal::none) continue;
+        ++refused;
+        expect_clean_reason(code, reason, "round " + std::to_string(round));
+    }
+    EXPECT_GT(refused, 1000u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,51 @@ TEST(journal, exception_from_the_scan_callback_propagates_and_the_journal_still_
     EXPECT_EQ(scan_all(j, 0, true).size(), 2u);
     j.append({entry(3)});
     EXPECT_EQ(j.last_seq(), 3);
+}
+
+// Descriptors this process holds open on files under `folder` (the database, its -wal, -shm).
+int open_files_under(const std::filesystem::path& folder) {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        std::error_code link_ec;
+        const auto target = std::filesystem::read_symlink(fd.path(), link_ec);
+        if (!link_ec && target.string().rfind(folder.string(), 0) == 0) ++n;
+    }
+    return n;
+}
+
+// A statement left unfinalised keeps the connection (and its files) open after sqlite3_close.
+// Every read whose callback throws must still finalise its statement.
+TEST(journal, a_throwing_callback_leaks_no_statement_and_the_files_close) {
+    temp_dir dir;
+    {
+        journal j(dir / "var");
+        journal_batch b;
+        b.entries = {entry(1), entry(2)};
+        b.exceptions = {{1, "x"}, {2, "y"}};
+        b.tasks = {{1, "t"}};
+        b.feed = {{1, "{}"}, {2, "{}"}};
+        j.commit(b);
+        j.write_snapshot(snapshot_header{2, 0, "c"}, {{"SO-1", "s"}});
+        struct stop : std::runtime_error {
+            stop() : std::runtime_error("stop") {}
+        };
+        EXPECT_THROW(
+            j.load_records([](const std::string&) { throw stop(); }, [](const std::string&) {}),
+            stop);
+        EXPECT_THROW(
+            j.load_records([](const std::string&) {}, [](const std::string&) { throw stop(); }),
+            stop);
+        EXPECT_THROW(j.read_feed(0, [](std::uint64_t, const std::string&) { throw stop(); }), stop);
+        EXPECT_THROW(j.load_snapshot([](const std::string&, const std::string&) { throw stop(); }),
+                     stop);
+        EXPECT_THROW(j.scan(0, true, [](const journal_entry&) { throw stop(); }), stop);
+        // Still usable.
+        EXPECT_EQ(j.read_outbox(0, 10).size(), 0u);
+        EXPECT_GT(open_files_under(dir / "var"), 0);
+    }
+    EXPECT_EQ(open_files_under(dir / "var"), 0);
 }
 
 TEST(journal, duplicate_seq_is_refused_and_rolled_back) {

@@ -212,6 +212,33 @@ TEST(batond, check_config_accepts_the_default_config_and_names_file_key_and_reas
     EXPECT_NE(v_out.find("batond "), std::string::npos);
 }
 
+// ZeroMQ binds to addresses only: a host name in a bound endpoint is a config error (exit 2,
+// which the unit's RestartPreventExitStatus=2 does not restart), not a failed bind (exit 1).
+TEST(batond, check_config_refuses_a_host_name_in_a_bound_endpoint_with_exit_2) {
+    temp_dir dir;
+    std::string src = BATON_SOURCE_DIR;
+    const int port = testing::free_port();
+    std::string cfg =
+        dir.write("etc/baton.yaml", "data_dir: ../var\nschemas: " + src + "/schemas\nflow: " + src +
+                                        "/config/flow.yaml\ncustomers: " + src +
+                                        "/config/customers.yaml\nbus:\n  ingest: tcp://localhost:" +
+                                        std::to_string(port) + "\n");
+    const std::string expected = "bus.ingest: 'tcp://localhost:" + std::to_string(port) +
+                                 "': batond binds to an address, not a host name; use "
+                                 "tcp://127.0.0.1:" +
+                                 std::to_string(port);
+    auto [check_status, check_out] =
+        testing::run_program({BATOND_PATH, "--config", cfg, "--check-config"}, dir / "check.txt");
+    EXPECT_EQ(check_status, 2) << check_out;
+    EXPECT_NE(check_out.find("batond: invalid configuration: " + cfg + ": " + expected),
+              std::string::npos)
+        << check_out;
+    auto [run_status, run_out] =
+        testing::run_program({BATOND_PATH, "--config", cfg}, dir / "run.txt");
+    EXPECT_EQ(run_status, 2) << run_out;
+    EXPECT_NE(run_out.find(expected), std::string::npos) << run_out;
+}
+
 TEST(batond, refuses_to_start_when_the_ingest_port_is_taken) {
     temp_dir dir;
     ports p;

@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -35,9 +37,15 @@ inline int free_port() {
     return ntohs(a.sin_port);
 }
 
+// What a child starts with besides its arguments, as `prlimit` or a service manager would set.
+struct child_limits {
+    std::optional<rlimit> nofile;  // RLIMIT_NOFILE (soft, hard) set before exec
+};
+
 class child_process {
 public:
-    child_process(const std::vector<std::string>& argv, const std::string& stderr_path) {
+    child_process(const std::vector<std::string>& argv, const std::string& stderr_path,
+                  const child_limits& limits = {}) {
         pid_ = ::fork();
         if (pid_ < 0) throw std::runtime_error("fork failed");
         if (pid_ == 0) {
@@ -46,6 +54,7 @@ public:
                 ::dup2(fd, 2);
                 ::dup2(fd, 1);
             }
+            if (limits.nofile && ::setrlimit(RLIMIT_NOFILE, &*limits.nofile) != 0) ::_exit(126);
             std::vector<char*> args;
             for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
             args.push_back(nullptr);
@@ -63,6 +72,7 @@ public:
     child_process& operator=(const child_process&) = delete;
 
     void signal(int sig) { ::kill(pid_, sig); }
+    pid_t pid() const { return pid_; }
     // Waits for the exit and returns the exit status (128 + signal when killed).
     int wait() {
         if (pid_ <= 0) return status_;
