@@ -2,6 +2,8 @@
 #include "order_engine.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "codec.h"
 #include "credit.h"
@@ -109,18 +111,14 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
                                  std::vector<relay_message>& out) {
     order_change change;
     const value& data = e.data;
-    if (e.topic == "finance.receivable.updated") {
-        std::int64_t balance = 0;
-        integer(data, "balance_cents", balance);
-        customers_.at(text(data, "customer")).receivable_cents = balance;
-        return change;
-    }
-    if (e.topic == "sales.customer.updated") {
-        auto& m = customers_.at(text(data, "customer")).master;
-        if (auto name = text(data, "name"); !name.empty()) m.name = name;
-        if (auto tier = text(data, "tier"); !tier.empty()) m.tier = tier;
-        if (auto terms = text(data, "terms"); !terms.empty()) m.terms = terms;
-        integer(data, "credit_limit_cents", m.credit_limit_cents);
+    // Facts about a customer, not an order.
+    using customer_handler = void (order_engine::*)(const value&);
+    static const std::unordered_map<std::string_view, customer_handler> customer_facts = {
+        {"finance.receivable.updated", &order_engine::on_receivable},
+        {"sales.customer.updated", &order_engine::on_customer_updated},
+    };
+    if (auto it = customer_facts.find(e.topic); it != customer_facts.end()) {
+        (this->*(it->second))(data);
         return change;
     }
     if (!e.order) return change;  // every other topic names an order (the schemas enforce it)
@@ -178,175 +176,253 @@ void order_engine::emit_notice(std::vector<relay_message>& out, const std::strin
     out.push_back({*e.seq, topic, encode_envelope(e)});
 }
 
+void order_engine::on_receivable(const value& data) {
+    std::int64_t balance = 0;
+    integer(data, "balance_cents", balance);
+    customers_.at(text(data, "customer")).receivable_cents = balance;
+}
+
+void order_engine::on_customer_updated(const value& data) {
+    auto& m = customers_.at(text(data, "customer")).master;
+    if (auto name = text(data, "name"); !name.empty()) m.name = name;
+    if (auto tier = text(data, "tier"); !tier.empty()) m.tier = tier;
+    if (auto terms = text(data, "terms"); !terms.empty()) m.terms = terms;
+    integer(data, "credit_limit_cents", m.credit_limit_cents);
+}
+
+// --- facts: one handler per topic -----------------------------------------------------------
+
+// What one fact is applied with.
+struct order_engine::fact {
+    order& o;
+    std::int64_t received_ms;
+    const envelope& e;
+    std::vector<relay_message>& out;
+    const value& data;
+    const std::string& topic;
+    // The first proof of a fact stands; repeats are history, not news.
+    void prove(const std::string& name) {
+        o.milestones.try_emplace(name, milestone{received_ms, e.id});
+    }
+};
+
+void order_engine::on_placed(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    const std::int64_t received_ms = f.received_ms;
+    const envelope& e = f.e;
+    if (o.placed) return;  // a second placement of the same order is only history
+    o.customer = text(data, "customer");
+    integer(data, "amount_cents", o.amount_cents);
+    o.promised_date = text(data, "promised_date");
+    const auto* account = customers_.find(o.customer);
+    o.terms = text(data, "terms");
+    if (o.terms.empty()) o.terms = account ? account->master.terms : "credit";
+    const value* nd = data.find("new_die");
+    o.new_die = nd && nd->is_bool() && nd->as_bool();
+    if (const value* lines = data.find("lines")) o.lines = *lines;
+    o.placed = true;
+    f.prove("placed");
+    // A payment booked before the order proves payment only if it covers the amount.
+    if (o.has("paid") && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
+    if (!o.cancelled && !o.has("invoiced")) adjust_open(o, o.amount_cents);
+    // Auto credit: a credit-terms customer within its limit needs no credit review.
+    if (auto_credit(flow_, o, customers_) == credit_decision::approve)
+        o.milestones.try_emplace("credit_approved", milestone{received_ms, e.id});
+}
+
+void order_engine::on_amended(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    const std::int64_t received_ms = f.received_ms;
+    const envelope& e = f.e;
+    std::vector<relay_message>& out = f.out;
+    value changes(value_map{});
+    const bool was_open = counts_as_open(o);
+    std::int64_t amount = 0;
+    if (integer(data, "amount_cents", amount) && amount != o.amount_cents) {
+        if (was_open) adjust_open(o, amount - o.amount_cents);
+        o.amount_cents = amount;
+        changes.set("amount_cents", static_cast<long long>(amount));
+        // Payment proves itself against the amount as it now stands, until shipment.
+        if (o.placed && !o.has("dispatched")) {
+            if (o.paid_cents < o.amount_cents)
+                o.milestones.erase("paid");
+            else if (o.paid_cents > 0)
+                o.milestones.try_emplace("paid", milestone{received_ms, e.id});
+        }
+    }
+    if (auto d = text(data, "promised_date"); !d.empty() && d != o.promised_date) {
+        o.promised_date = d;
+        changes.set("promised_date", d);
+    }
+    if (auto t = text(data, "terms"); !t.empty() && t != o.terms) {
+        o.terms = t;
+        changes.set("terms", t);
+    }
+    if (const value* nd = data.find("new_die"); nd && nd->is_bool() && nd->as_bool() != o.new_die) {
+        o.new_die = nd->as_bool();
+        changes.set("new_die", o.new_die);
+    }
+    if (const value* lines = data.find("lines");
+        lines && encode_msgpack(*lines) != encode_msgpack(o.lines)) {
+        o.lines = *lines;
+        changes.set("lines", *lines);
+    }
+    // Nothing changed, or nobody left to tell: history only.
+    if (changes.as_map().empty() || o.cancelled) return;
+    value d;
+    d.set("customer", o.customer);
+    d.set("reason", text(data, "reason"));
+    d.set("changes", std::move(changes));
+    for (const auto& dept : o.departments)
+        if (dept != "sales") emit(out, dept + ".amend", o, e, received_ms, d);
+}
+
+void order_engine::on_cancelled(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    const std::int64_t received_ms = f.received_ms;
+    const envelope& e = f.e;
+    std::vector<relay_message>& out = f.out;
+    if (o.cancelled) return;
+    if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
+    o.cancelled = true;
+    o.cancel_reason = text(data, "reason");
+    value d;
+    d.set("customer", o.customer);
+    d.set("reason", o.cancel_reason);
+    d.set("stage", o.stage);
+    for (const auto& dept : o.departments)
+        if (dept != "sales") emit(out, dept + ".cancel", o, e, received_ms, d);
+}
+
+void order_engine::on_credit_approved(fact& f) {
+    order& o = f.o;
+    f.prove("credit_approved");
+    o.holds.erase(std::remove(o.holds.begin(), o.holds.end(), "credit"), o.holds.end());
+}
+
+void order_engine::on_credit_rejected(fact& f) {
+    order& o = f.o;
+    if (!o.on_hold("credit")) o.holds.push_back("credit");
+}
+
+void order_engine::on_payment(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    std::int64_t amount = 0;
+    integer(data, "amount_cents", amount);
+    o.paid_cents += amount;
+    if (o.paid_cents >= o.amount_cents || !o.placed) f.prove("paid");
+}
+
+void order_engine::on_invoiced(fact& f) {
+    order& o = f.o;
+    if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
+    f.prove("invoiced");
+}
+
+void order_engine::on_scheduled(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    o.planned_start = text(data, "planned_start");
+    o.planned_finish = text(data, "planned_finish");
+    f.prove("scheduled");
+}
+
+void order_engine::on_delivered(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    if (const value* q = data.find("qty"); q && q->is_number()) o.delivered_qty += q->to_double();
+    // Goods at the customer were dispatched, even when the dispatch note comes late.
+    f.prove("delivered");
+    f.prove("dispatched");
+}
+
+void order_engine::on_delivery_failed(fact& f) {
+    order& o = f.o;
+    // The goods are back with logistics: the shipment must be made again.
+    if (!o.has("delivered")) o.milestones.erase("dispatched");
+}
+
+void order_engine::on_case_opened(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    const std::int64_t received_ms = f.received_ms;
+    const envelope& e = f.e;
+    std::vector<relay_message>& out = f.out;
+    const std::string& topic = f.topic;
+    std::string case_id = text(data, "case");
+    if (o.find_case(case_id)) return;
+    order_case c;
+    c.id = case_id;
+    c.kind = topic == "sales.complaint.filed" ? "complaint" : "return";
+    c.state = "open";
+    c.detail = c.kind == "complaint" ? text(data, "detail") : text(data, "reason");
+    c.opened_ms = received_ms;
+    c.departments = c.kind == "complaint" ? std::vector<std::string>{"production"}
+                                          : std::vector<std::string>{"logistics", "production"};
+    value d;
+    d.set("customer", o.customer);
+    d.set("case", c.id);
+    d.set("kind", c.kind);
+    for (const char* key : {"kind", "detail", "qty", "unit", "reason", "line", "pickup_date"})
+        if (const value* v = data.find(key))
+            d.set(c.kind == "complaint" && std::string(key) == "kind" ? "complaint_kind" : key, *v);
+    for (const auto& dept : c.departments) {
+        note_department(o, dept);
+        emit(out, dept + "." + c.kind, o, e, received_ms, d);
+    }
+    o.cases.push_back(std::move(c));
+}
+
+void order_engine::on_case_closed(fact& f) {
+    order& o = f.o;
+    const value& data = f.data;
+    const std::int64_t received_ms = f.received_ms;
+    const envelope& e = f.e;
+    std::vector<relay_message>& out = f.out;
+    order_case* c = o.find_case(text(data, "case"));
+    if (!c || c->state == "closed") return;
+    c->state = "closed";
+    c->resolution = text(data, "resolution");
+    c->closed_ms = received_ms;
+    value d;
+    d.set("customer", o.customer);
+    d.set("case", c->id);
+    d.set("kind", c->kind);
+    d.set("resolution", c->resolution);
+    for (const auto& dept : c->departments) emit(out, dept + ".case_closed", o, e, received_ms, d);
+}
+
 void order_engine::apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
                                     std::vector<relay_message>& out) {
-    const value& data = e.data;
-    const std::string& topic = e.topic;
-    auto prove = [&](const std::string& name) {
-        // The first proof of a fact stands; repeats are history, not news.
-        o.milestones.try_emplace(name, milestone{received_ms, e.id});
+    using handler = void (order_engine::*)(fact&);
+    // Topic -> what it does to its order. A topic not listed proves its milestone (order.h's
+    // milestone_of), if it has one, and is otherwise history only.
+    static const std::unordered_map<std::string_view, handler> handlers = {
+        {"sales.order.placed", &order_engine::on_placed},
+        {"sales.order.amended", &order_engine::on_amended},
+        {"sales.order.cancelled", &order_engine::on_cancelled},
+        {"sales.complaint.filed", &order_engine::on_case_opened},
+        {"sales.return.requested", &order_engine::on_case_opened},
+        {"sales.case.closed", &order_engine::on_case_closed},
+        {"finance.credit.approved", &order_engine::on_credit_approved},
+        {"finance.credit.rejected", &order_engine::on_credit_rejected},
+        {"finance.payment.received", &order_engine::on_payment},
+        {"finance.invoice.issued", &order_engine::on_invoiced},
+        {"production.order.scheduled", &order_engine::on_scheduled},
+        {"production.case.resolved", &order_engine::on_case_closed},
+        {"logistics.shipment.delivered", &order_engine::on_delivered},
+        {"logistics.delivery.failed", &order_engine::on_delivery_failed},
     };
-
-    if (topic == "sales.order.placed") {
-        if (o.placed) return;  // a second placement of the same order is only history
-        o.customer = text(data, "customer");
-        integer(data, "amount_cents", o.amount_cents);
-        o.promised_date = text(data, "promised_date");
-        const auto* account = customers_.find(o.customer);
-        o.terms = text(data, "terms");
-        if (o.terms.empty()) o.terms = account ? account->master.terms : "credit";
-        const value* nd = data.find("new_die");
-        o.new_die = nd && nd->is_bool() && nd->as_bool();
-        if (const value* lines = data.find("lines")) o.lines = *lines;
-        o.placed = true;
-        prove("placed");
-        // A payment booked before the order proves payment only if it covers the amount.
-        if (o.has("paid") && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
-        if (!o.cancelled && !o.has("invoiced")) adjust_open(o, o.amount_cents);
-        // Auto credit: a credit-terms customer within its limit needs no credit review.
-        if (auto_credit(flow_, o, customers_) == credit_decision::approve)
-            o.milestones.try_emplace("credit_approved", milestone{received_ms, e.id});
+    fact f{o, received_ms, e, out, e.data, e.topic};
+    if (auto it = handlers.find(e.topic); it != handlers.end()) {
+        (this->*(it->second))(f);
         return;
     }
-    if (topic == "sales.order.amended") {
-        value changes(value_map{});
-        const bool was_open = counts_as_open(o);
-        std::int64_t amount = 0;
-        if (integer(data, "amount_cents", amount) && amount != o.amount_cents) {
-            if (was_open) adjust_open(o, amount - o.amount_cents);
-            o.amount_cents = amount;
-            changes.set("amount_cents", static_cast<long long>(amount));
-            // Payment proves itself against the amount as it now stands, until shipment.
-            if (o.placed && !o.has("dispatched")) {
-                if (o.paid_cents < o.amount_cents)
-                    o.milestones.erase("paid");
-                else if (o.paid_cents > 0)
-                    o.milestones.try_emplace("paid", milestone{received_ms, e.id});
-            }
-        }
-        if (auto d = text(data, "promised_date"); !d.empty() && d != o.promised_date) {
-            o.promised_date = d;
-            changes.set("promised_date", d);
-        }
-        if (auto t = text(data, "terms"); !t.empty() && t != o.terms) {
-            o.terms = t;
-            changes.set("terms", t);
-        }
-        if (const value* nd = data.find("new_die");
-            nd && nd->is_bool() && nd->as_bool() != o.new_die) {
-            o.new_die = nd->as_bool();
-            changes.set("new_die", o.new_die);
-        }
-        if (const value* lines = data.find("lines");
-            lines && encode_msgpack(*lines) != encode_msgpack(o.lines)) {
-            o.lines = *lines;
-            changes.set("lines", *lines);
-        }
-        // Nothing changed, or nobody left to tell: history only.
-        if (changes.as_map().empty() || o.cancelled) return;
-        value d;
-        d.set("customer", o.customer);
-        d.set("reason", text(data, "reason"));
-        d.set("changes", std::move(changes));
-        for (const auto& dept : o.departments)
-            if (dept != "sales") emit(out, dept + ".amend", o, e, received_ms, d);
-        return;
-    }
-    if (topic == "sales.order.cancelled") {
-        if (o.cancelled) return;
-        if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
-        o.cancelled = true;
-        o.cancel_reason = text(data, "reason");
-        value d;
-        d.set("customer", o.customer);
-        d.set("reason", o.cancel_reason);
-        d.set("stage", o.stage);
-        for (const auto& dept : o.departments)
-            if (dept != "sales") emit(out, dept + ".cancel", o, e, received_ms, d);
-        return;
-    }
-    if (topic == "finance.credit.approved") {
-        prove("credit_approved");
-        o.holds.erase(std::remove(o.holds.begin(), o.holds.end(), "credit"), o.holds.end());
-        return;
-    }
-    if (topic == "finance.credit.rejected") {
-        if (!o.on_hold("credit")) o.holds.push_back("credit");
-        return;
-    }
-    if (topic == "finance.payment.received") {
-        std::int64_t amount = 0;
-        integer(data, "amount_cents", amount);
-        o.paid_cents += amount;
-        if (o.paid_cents >= o.amount_cents || !o.placed) prove("paid");
-        return;
-    }
-    if (topic == "finance.invoice.issued") {
-        if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
-        prove("invoiced");
-        return;
-    }
-    if (topic == "production.order.scheduled") {
-        o.planned_start = text(data, "planned_start");
-        o.planned_finish = text(data, "planned_finish");
-        prove("scheduled");
-        return;
-    }
-    if (topic == "logistics.shipment.delivered") {
-        if (const value* q = data.find("qty"); q && q->is_number())
-            o.delivered_qty += q->to_double();
-        // Goods at the customer were dispatched, even when the dispatch note comes late.
-        prove("delivered");
-        prove("dispatched");
-        return;
-    }
-    if (topic == "logistics.delivery.failed") {
-        // The goods are back with logistics: the shipment must be made again.
-        if (!o.has("delivered")) o.milestones.erase("dispatched");
-        return;
-    }
-    if (topic == "sales.complaint.filed" || topic == "sales.return.requested") {
-        std::string case_id = text(data, "case");
-        if (o.find_case(case_id)) return;
-        order_case c;
-        c.id = case_id;
-        c.kind = topic == "sales.complaint.filed" ? "complaint" : "return";
-        c.state = "open";
-        c.detail = c.kind == "complaint" ? text(data, "detail") : text(data, "reason");
-        c.opened_ms = received_ms;
-        c.departments = c.kind == "complaint" ? std::vector<std::string>{"production"}
-                                              : std::vector<std::string>{"logistics", "production"};
-        value d;
-        d.set("customer", o.customer);
-        d.set("case", c.id);
-        d.set("kind", c.kind);
-        for (const char* key : {"kind", "detail", "qty", "unit", "reason", "line", "pickup_date"})
-            if (const value* v = data.find(key))
-                d.set(c.kind == "complaint" && std::string(key) == "kind" ? "complaint_kind" : key,
-                      *v);
-        for (const auto& dept : c.departments) {
-            note_department(o, dept);
-            emit(out, dept + "." + c.kind, o, e, received_ms, d);
-        }
-        o.cases.push_back(std::move(c));
-        return;
-    }
-    if (topic == "production.case.resolved" || topic == "sales.case.closed") {
-        order_case* c = o.find_case(text(data, "case"));
-        if (!c || c->state == "closed") return;
-        c->state = "closed";
-        c->resolution = text(data, "resolution");
-        c->closed_ms = received_ms;
-        value d;
-        d.set("customer", o.customer);
-        d.set("case", c->id);
-        d.set("kind", c->kind);
-        d.set("resolution", c->resolution);
-        for (const auto& dept : c->departments)
-            emit(out, dept + ".case_closed", o, e, received_ms, d);
-        return;
-    }
-    if (const char* m = milestone_of(topic); *m) prove(m);
+    if (const char* m = milestone_of(e.topic); *m) f.prove(m);
 }
 
 void order_engine::update_stage(order& o, std::int64_t received_ms, const envelope& cause,

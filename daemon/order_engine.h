@@ -80,8 +80,23 @@ public:
 
 private:
     std::vector<anomaly> anomalies_of(const order& o, const envelope& e) const;
+    void on_receivable(const value& data);
+    void on_customer_updated(const value& data);
+    struct fact;
     void apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
                           std::vector<relay_message>& out);
+    void on_placed(fact& f);
+    void on_amended(fact& f);
+    void on_cancelled(fact& f);
+    void on_credit_approved(fact& f);
+    void on_credit_rejected(fact& f);
+    void on_payment(fact& f);
+    void on_invoiced(fact& f);
+    void on_scheduled(fact& f);
+    void on_delivered(fact& f);
+    void on_delivery_failed(fact& f);
+    void on_case_opened(fact& f);
+    void on_case_closed(fact& f);
     void update_stage(order& o, std::int64_t received_ms, const envelope& cause,
                       std::vector<relay_message>& out);
     void emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
