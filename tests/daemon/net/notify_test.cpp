@@ -1,4 +1,4 @@
-// The systemd notifications (daemon/notify.h) as a service manager receives them: datagrams on
+// The systemd notifications (daemon/net/notify.h) as a service manager receives them: datagrams on
 // the unix socket that NOTIFY_SOCKET names, and WATCHDOG_USEC / WATCHDOG_PID read as
 // sd_watchdog_enabled does. Without NOTIFY_SOCKET every call is a no-op.
 #include "notify.h"
