@@ -40,7 +40,8 @@ value status_of(daemon_harness& d) {
 
 std::uint64_t relay_seq(daemon_harness& d) {
     std::uint64_t n = 0;
-    if (const value* v = status_of(d).find("relay_seq")) v->to_uint64(n);
+    const value s = status_of(d);  // kept: find() points into it
+    if (const value* v = s.find("relay_seq")) v->to_uint64(n);
     return n;
 }
 
