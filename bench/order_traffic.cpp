@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <msgpack.hpp>
 
+#include "dates.h"
+
 namespace baton::bench {
 
 namespace {
@@ -44,22 +46,6 @@ constexpr char hex_digits[] = "0123456789abcdef";
 
 void put_hex(char* out, std::uint64_t v, int digits) {
     for (int i = digits - 1; i >= 0; --i, v >>= 4) out[i] = hex_digits[v & 0xf];
-}
-
-// "YYYY-MM-DD" of a day counted from 1970-01-01 (Howard Hinnant's civil_from_days).
-std::string civil_date(std::int64_t days) {
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(days - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-    const std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(year), month, day);
-    return buf;
 }
 
 // Each producer has its own customers (C-P<producer>-<n>), announced by the prologue with

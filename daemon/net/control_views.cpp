@@ -15,6 +15,15 @@ value count(std::uint64_t n) {
     return value(static_cast<unsigned long long>(n));
 }
 
+// The records as the wire shows them, in the order given.
+template <typename Record>
+value values_of(const std::vector<const Record*>& records) {
+    value_list list;
+    list.reserve(records.size());
+    for (const Record* r : records) list.push_back(to_value(*r));
+    return value(std::move(list));
+}
+
 }  // namespace
 
 value control_views::status() {
@@ -102,28 +111,20 @@ std::optional<value> control_views::order(const std::string& id) {
         history.push_back(std::move(h));
     }
     r.set("history", value(std::move(history)));
-    value_list exceptions;
-    for (const exception_record* e : s_.desk.exceptions_of(id)) exceptions.push_back(to_value(*e));
-    r.set("exceptions", value(std::move(exceptions)));
-    value_list tasks;
-    for (const task_record* t : s_.desk.tasks_of(id)) tasks.push_back(to_value(*t));
-    r.set("tasks", value(std::move(tasks)));
+    r.set("exceptions", values_of(s_.desk.exceptions_of(id)));
+    r.set("tasks", values_of(s_.desk.tasks_of(id)));
     return r;
 }
 
 value control_views::exceptions(const exception_filter& f) {
-    value_list list;
-    for (const exception_record* e : s_.desk.exceptions(f)) list.push_back(to_value(*e));
     value r;
-    r.set("exceptions", value(std::move(list)));
+    r.set("exceptions", values_of(s_.desk.exceptions(f)));
     return r;
 }
 
 value control_views::tasks(const task_filter& f) {
-    value_list list;
-    for (const task_record* t : s_.desk.tasks(f)) list.push_back(to_value(*t));
     value r;
-    r.set("tasks", value(std::move(list)));
+    r.set("tasks", values_of(s_.desk.tasks(f)));
     return r;
 }
 
