@@ -126,7 +126,8 @@ void pack_value(Packer& pk, string_buffer& raw, const value& v) {
 }  // namespace
 
 bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,
-                    std::string& error) {
+                    std::string& error, refusal& code) {
+    code = refusal::decode;
     if (bytes.empty()) {
         error = "decode: empty frame";
         return false;
@@ -138,21 +139,26 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
     try {
         handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
     } catch (const msgpack::array_size_overflow&) {
+        code = refusal::limit;
         error = "limit: array longer than " + std::to_string(limits.max_array) + " elements";
         return false;
     } catch (const msgpack::map_size_overflow&) {
+        code = refusal::limit;
         error = "limit: map larger than " + std::to_string(limits.max_map) + " pairs";
         return false;
     } catch (const msgpack::str_size_overflow&) {
+        code = refusal::limit;
         error = "limit: string longer than " + std::to_string(limits.max_string) + " bytes";
         return false;
     } catch (const msgpack::bin_size_overflow&) {
+        code = refusal::limit;
         error = "limit: bin longer than " + std::to_string(limits.max_string) + " bytes";
         return false;
     } catch (const msgpack::ext_size_overflow&) {
         error = "decode: ext values are not accepted";
         return false;
     } catch (const msgpack::depth_size_overflow&) {
+        code = refusal::limit;
         error = "limit: nesting deeper than " + std::to_string(limits.max_depth) + " levels";
         return false;
     } catch (const msgpack::insufficient_bytes&) {
@@ -168,6 +174,12 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
         return false;
     }
     return convert(handle.get(), out, error);
+}
+
+bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,
+                    std::string& error) {
+    refusal code = refusal::none;
+    return decode_msgpack(bytes, limits, out, error, code);
 }
 
 void encode_msgpack(const value& v, std::string& out) {

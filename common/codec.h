@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "refusal.h"
 #include "value.h"
 
 namespace baton {
@@ -28,6 +29,9 @@ struct decode_limits {
 // bin/ext), "limit: ..." for sizes above the limits.
 bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,
                     std::string& error);
+// The same, with the refusal code of the error (decode or limit) beside its text.
+bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,
+                    std::string& error, refusal& code);
 
 // Appends the MessagePack encoding of `v` to `out`.
 void encode_msgpack(const value& v, std::string& out);

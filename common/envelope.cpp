@@ -59,10 +59,12 @@ bool read_name(const value& v, const char* key, bool inbound, std::string& out,
     return true;
 }
 
+// Every refusal after the MessagePack layer is an envelope: refusal (`code` says so).
 bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, envelope& out,
-            std::string& reason) {
+            std::string& reason, refusal& code) {
     value root;
-    if (!decode_msgpack(bytes, limits, root, reason)) return false;
+    if (!decode_msgpack(bytes, limits, root, reason, code)) return false;
+    code = refusal::envelope;
     if (!root.is_map()) {
         reason = std::string("envelope: expected a map, got ") + type_name(root);
         return false;
@@ -163,8 +165,16 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
 
 bool decode_inbound(std::string_view topic_frame, std::string_view bytes,
                     const decode_limits& limits, envelope& out, std::string& reason) {
-    if (!decode(bytes, limits, false, out, reason)) return false;
+    refusal code = refusal::none;
+    return decode_inbound(topic_frame, bytes, limits, out, reason, code);
+}
+
+bool decode_inbound(std::string_view topic_frame, std::string_view bytes,
+                    const decode_limits& limits, envelope& out, std::string& reason,
+                    refusal& code) {
+    if (!decode(bytes, limits, false, out, reason, code)) return false;
     if (topic_frame != out.topic) {
+        code = refusal::topic;
         reason = "topic: frame says '" + reason_text(topic_frame) + "' but the envelope says '" +
                  reason_text(out.topic) + "'";
         return false;
@@ -174,7 +184,8 @@ bool decode_inbound(std::string_view topic_frame, std::string_view bytes,
 
 bool decode_relayed(std::string_view bytes, const decode_limits& limits, envelope& out,
                     std::string& reason) {
-    return decode(bytes, limits, true, out, reason);
+    refusal code = refusal::none;
+    return decode(bytes, limits, true, out, reason, code);
 }
 
 std::string encode_envelope(const envelope& e) {

@@ -32,6 +32,9 @@ struct envelope {
 // when it could be read (empty otherwise).
 bool decode_inbound(std::string_view topic_frame, std::string_view bytes,
                     const decode_limits& limits, envelope& out, std::string& reason);
+// The same, with the refusal code (decode, limit, envelope or topic) beside the reason.
+bool decode_inbound(std::string_view topic_frame, std::string_view bytes,
+                    const decode_limits& limits, envelope& out, std::string& reason, refusal& code);
 
 // Reads a relayed envelope (what batond publishes); `cause` is allowed here.
 bool decode_relayed(std::string_view bytes, const decode_limits& limits, envelope& out,

@@ -7,29 +7,6 @@
 
 namespace baton {
 
-const char* refusal_name(refusal r) {
-    switch (r) {
-        case refusal::none: return "none";
-        case refusal::decode: return "decode";
-        case refusal::envelope: return "envelope";
-        case refusal::schema: return "schema";
-        case refusal::topic: return "topic";
-        case refusal::forbidden: return "forbidden";
-        case refusal::limit: return "limit";
-    }
-    return "none";
-}
-
-refusal refusal_of(std::string_view reason) {
-    auto colon = reason.find(':');
-    if (colon == std::string_view::npos) return refusal::none;
-    auto code = reason.substr(0, colon);
-    for (auto r : {refusal::decode, refusal::envelope, refusal::schema, refusal::topic,
-                   refusal::forbidden, refusal::limit})
-        if (code == refusal_name(r)) return r;
-    return refusal::none;
-}
-
 bool is_relay_topic(std::string_view topic) {
     auto dot = topic.find('.');
     auto head = topic.substr(0, dot);
@@ -48,8 +25,9 @@ refusal admit_event(const ingest_rules& rules, std::string_view topic_frame,
                  " bytes, the maximum is " + std::to_string(rules.max_envelope_bytes);
         return refusal::limit;
     }
-    if (!decode_inbound(topic_frame, envelope_bytes, rules.limits, out, reason))
-        return refusal_of(reason);
+    if (refusal code = refusal::none;
+        !decode_inbound(topic_frame, envelope_bytes, rules.limits, out, reason, code))
+        return code;
     if (is_relay_topic(out.topic)) {
         reason = "forbidden: topic '" + reason_text(out.topic) + "' is published by batond only";
         return refusal::forbidden;

@@ -8,16 +8,11 @@
 
 #include "codec.h"
 #include "envelope.h"
+#include "refusal.h"
 
 namespace baton {
 
 class schema_set;
-
-// The refusal codes of PROTOCOL.md, in the order of the nack reason prefix.
-enum class refusal { none, decode, envelope, schema, topic, forbidden, limit };
-inline constexpr std::size_t refusal_count = 7;
-const char* refusal_name(refusal r);          // "decode", ...
-refusal refusal_of(std::string_view reason);  // from a reason's "code:" prefix
 
 struct ingest_rules {
     const schema_set* schemas = nullptr;
@@ -25,8 +20,9 @@ struct ingest_rules {
     std::size_t max_envelope_bytes = 65536;  // larger envelope frames get "limit:"
 };
 
-// Checks one event. On refusal returns the code, sets `reason` (one line, starting with the
-// code) and leaves in `out.id` the event id when it could be read.
+// Checks one event. On refusal returns the code and sets `reason` (one line, starting with the
+// code): together the {code, text} of the nack. Leaves in `out.id` the event id when it could
+// be read.
 refusal admit_event(const ingest_rules& rules, std::string_view topic_frame,
                     std::string_view envelope_bytes, envelope& out, std::string& reason);
 

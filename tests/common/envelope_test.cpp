@@ -476,5 +476,40 @@ TEST(envelope, relayed_decode_applies_the_same_strictness) {
     EXPECT_EQ(reason, "envelope: source: required key is missing");
 }
 
+TEST(envelope, a_refusal_comes_with_its_code_beside_its_text) {
+    envelope out;
+    std::string reason;
+    baton::refusal code = baton::refusal::none;
+    EXPECT_FALSE(decode_inbound("sales.order.placed", std::string("\xc1", 1), decode_limits{}, out,
+                                reason, code));
+    EXPECT_EQ(code, baton::refusal::decode);
+    EXPECT_EQ(refusal_of(reason), code) << reason;
+
+    decode_limits tight;
+    tight.max_string = 4;
+    envelope e;
+    e.id = "E-1";
+    e.source = "sales-erp";
+    e.topic = "sales.order.placed";
+    e.ts_ms = 1;
+    e.data = value(value_map{});
+    const std::string bytes = encode_envelope(e);
+    EXPECT_FALSE(decode_inbound("sales.order.placed", bytes, tight, out, reason, code));
+    EXPECT_EQ(code, baton::refusal::limit);
+    EXPECT_EQ(refusal_of(reason), code) << reason;
+
+    EXPECT_FALSE(
+        decode_inbound("sales.order.cancelled", bytes, decode_limits{}, out, reason, code));
+    EXPECT_EQ(code, baton::refusal::topic);
+    EXPECT_EQ(refusal_of(reason), code) << reason;
+
+    e.seq = 3;
+    e.cause = "x";  // only relayed messages carry one
+    EXPECT_FALSE(decode_inbound("sales.order.placed", encode_envelope(e), decode_limits{}, out,
+                                reason, code));
+    EXPECT_EQ(code, baton::refusal::envelope);
+    EXPECT_EQ(refusal_of(reason), code) << reason;
+}
+
 }  // namespace
 }  // namespace baton
