@@ -86,10 +86,8 @@ void feed_writer::drop_torn_tail() {
                      std::strerror(errno));
         return;
     }
-    spdlog::warn(
-        "feed: cut off a torn last line of {} ({} bytes); it is written again from the "
-        "store",
-        path_, size_ - keep);
+    spdlog::warn("feed: cut off a torn last line of {} ({} bytes); the store's copy follows", path_,
+                 size_ - keep);
     size_ = keep;
 }
 
