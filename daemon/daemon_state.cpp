@@ -21,7 +21,7 @@ daemon_state::daemon_state(const config& c, loop_inputs in, const clock_source& 
       dedup(c.dedup.window_us / 1000, c.dedup.max_entries),
       engine(flow, customer_book(seed_customers)),
       desk(flow),
-      feed(c.feed_path, c.feed_max_bytes, c.feed_keep),
+      feed(c.feed_path, c.feed_max_bytes, c.feed_keep, &clk),
       started_ms(clk.now_ms()) {
     rules.schemas = &schemas;
     rules.limits = cfg.limits.decode;

@@ -4,10 +4,10 @@
 // so a stage change costs nothing here. Pushing and popping are O(log n); no scan per tick.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <limits>
-#include <queue>
 #include <vector>
 
 namespace baton {
@@ -32,35 +32,38 @@ struct timer_entry {
 
 class timer_queue {
 public:
-    void push(const timer_entry& e) { heap_.push(e); }
+    void push(const timer_entry& e) {
+        heap_.push_back(e);
+        std::push_heap(heap_.begin(), heap_.end(), later{});
+    }
     std::int64_t next_due_ms() const {
-        return heap_.empty() ? std::numeric_limits<std::int64_t>::max() : heap_.top().due_ms;
+        return heap_.empty() ? std::numeric_limits<std::int64_t>::max() : heap_.front().due_ms;
     }
     // Pops every entry due at or before `now_ms`, earliest first, into `fn`.
     template <typename Fn>
     void pop_due(std::int64_t now_ms, Fn&& fn) {
-        while (!heap_.empty() && heap_.top().due_ms <= now_ms) {
-            timer_entry e = heap_.top();
-            heap_.pop();
+        while (!heap_.empty() && heap_.front().due_ms <= now_ms) {
+            std::pop_heap(heap_.begin(), heap_.end(), later{});
+            timer_entry e = heap_.back();
+            heap_.pop_back();
             fn(e);
         }
     }
     std::size_t size() const { return heap_.size(); }
-    void clear() { heap_ = {}; }
-    void reserve(std::size_t n) {
-        std::vector<timer_entry> v;
-        v.reserve(n);
-        heap_ = std::priority_queue<timer_entry, std::vector<timer_entry>, later>(later{},
-                                                                                  std::move(v));
-    }
+    void clear() { heap_.clear(); }
+    // Room for `n` entries; the entries already queued stay.
+    void reserve(std::size_t n) { heap_.reserve(n); }
 
 private:
+    // The heap functions keep the greatest element first; "later" makes that the earliest.
     struct later {
         bool operator()(const timer_entry& a, const timer_entry& b) const {
             return a.due_ms > b.due_ms;
         }
     };
-    std::priority_queue<timer_entry, std::vector<timer_entry>, later> heap_;
+    // A plain vector kept as a heap (std::push_heap/pop_heap) rather than a priority_queue,
+    // whose container cannot be reserved without rebuilding it.
+    std::vector<timer_entry> heap_;
 };
 
 }  // namespace baton

@@ -41,6 +41,11 @@ value control_views::status() {
           stage_.storage_failing() ? "failing: " + stage_.storage_error() : std::string("ok"));
     if (stage_.storage_failing())
         r.set("storage_failing_since", static_cast<long long>(stage_.storage_failing_since_ms()));
+    // The feed file is written after the commit; its failures lose nothing (the store has every
+    // line and catches the file up) but people reading the file miss lines meanwhile.
+    r.set("feed", s_.feed.failing() ? "failing: " + s_.feed.last_error() : std::string("ok"));
+    if (s_.feed.failing())
+        r.set("feed_failing_since", static_cast<long long>(s_.feed.failing_since_ms()));
     const counters& st = s_.stats;
     const socket_counters sockets = sockets_ ? sockets_() : socket_counters{};
     value c;
@@ -63,6 +68,7 @@ value control_views::status() {
     c.set("reloads", count(st.reloads));
     c.set("reloads_refused", count(st.reloads_refused));
     c.set("dedup_entries", count(s_.dedup.size()));
+    c.set("feed_write_errors", count(s_.feed.write_errors()));
     r.set("counters", std::move(c));
     return r;
 }

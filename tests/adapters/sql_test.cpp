@@ -1,6 +1,7 @@
 // Integration tests of baton-sql: a department's SQLite database (finance payments, production
 // completions) polled by the adapter in-process, batond in-process on ephemeral ports. New rows
 // arrive, the watermark holds across restarts, bad rows are skipped, errors name their key.
+// PostgreSQL runs on a throwaway server the test starts (tests/support/postgres_server.h).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -23,6 +24,7 @@
 #include "sql_config.h"
 #include "watermark_file.h"
 #ifdef BATON_SQL_WITH_POSTGRES
+#include "postgres_server.h"
 #include "postgres_source.h"
 #endif
 
@@ -557,20 +559,27 @@ TEST_F(sql_adapter_test, the_program_helps_checks_and_runs_once) {
     EXPECT_EQ(load_watermark(dir_ / "var/sql.state")->value, "2");
 }
 
-// ---- PostgreSQL, when a server is at hand ----------------------------------------------------
+// ---- PostgreSQL: a throwaway server of its own, or the one BATON_TEST_POSTGRES names ------------
 
 TEST_F(sql_adapter_test, postgres_rows_after_a_timestamp_watermark_are_picked_up) {
 #ifndef BATON_SQL_WITH_POSTGRES
-    GTEST_SKIP() << "built without libpq";
+    GTEST_SKIP() << "built without libpq (Debian package libpq-dev)";
 #else
-    const char* conninfo = std::getenv("BATON_TEST_POSTGRES");
-    if (!conninfo || !*conninfo)
-        GTEST_SKIP() << "set BATON_TEST_POSTGRES to a libpq conninfo to run this test";
+    std::unique_ptr<testing::postgres_server> server;
+    std::string conninfo;
+    if (const char* given = std::getenv("BATON_TEST_POSTGRES"); given && *given) {
+        conninfo = given;
+    } else {
+        server = std::make_unique<testing::postgres_server>();
+        if (!server->skip_reason().empty()) GTEST_SKIP() << server->skip_reason();
+        ASSERT_TRUE(server->running()) << server->error();
+        conninfo = server->conninfo();
+    }
     std::unique_ptr<postgres_source> pg;
     try {
         pg = std::make_unique<postgres_source>(conninfo);
     } catch (const source_error& e) {
-        GTEST_SKIP() << "no PostgreSQL server: " << e.what();
+        FAIL() << "cannot connect to PostgreSQL (" << conninfo << "): " << e.what();
     }
     const std::string table = "baton_sql_test_" + std::to_string(::getpid());
     pg->query("DROP TABLE IF EXISTS " + table, {});
@@ -602,7 +611,7 @@ TEST_F(sql_adapter_test, postgres_rows_after_a_timestamp_watermark_are_picked_up
     std::string text = read_text(config);
     text.replace(text.find("{kind: sqlite, path: ../finance.db}"),
                  std::string("{kind: sqlite, path: ../finance.db}").size(),
-                 std::string("{kind: postgres, conninfo: '") + conninfo + "'}");
+                 "{kind: postgres, conninfo: '" + conninfo + "'}");
     dir_.write("etc/sql.yaml", text);
     dir_.write("etc/mapping.yaml", R"(mappings:
   - name: finance-payments
