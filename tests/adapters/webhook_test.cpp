@@ -885,7 +885,8 @@ std::uint64_t health_counter(webhook_under_test& hook, const char* name) {
     auto res = hook.get("/health");
     if (!res || res->status != 200) return 999999;
     std::uint64_t n = 999999;
-    if (const value* v = parse(res->body).find(name)) v->to_uint64(n);
+    const value health = parse(res->body);  // kept: find() points into it
+    if (const value* v = health.find(name)) v->to_uint64(n);
     return n;
 }
 
