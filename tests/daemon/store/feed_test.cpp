@@ -1,6 +1,6 @@
-// Tests of daemon/store/feed: rotation by size keeps the newest files, catch-up writes what the store
-// has and the file lacks, the file keeps whole lines after a power cut or a write cut short, and
-// write failures are counted, shown and logged without flooding the log.
+// Tests of daemon/store/feed: rotation by size keeps the newest files, catch-up writes what the
+// store has and the file lacks, the file keeps whole lines after a power cut or a write cut short,
+// and write failures are counted, shown and logged without flooding the log.
 #include "feed.h"
 
 #include <gtest/gtest.h>
