@@ -14,10 +14,11 @@ public:
 
     // True when a line may be written at `now_ms` (any clock with ms resolution);
     // `suppressed` gets how many lines were dropped since the last one written.
+    // A window opens with the first line after the last window closed and lasts a second, so a
+    // burst is never split in two by a second boundary.
     bool allow(std::int64_t now_ms, std::uint64_t& suppressed) {
-        const std::int64_t second = now_ms / 1000;
-        if (second != second_) {
-            second_ = second;
+        if (window_start_ms_ < 0 || now_ms - window_start_ms_ >= 1000) {
+            window_start_ms_ = now_ms;
             used_ = 0;
         }
         if (used_ >= per_second_) {
@@ -37,7 +38,7 @@ public:
 
 private:
     int per_second_;
-    std::int64_t second_ = -1;
+    std::int64_t window_start_ms_ = -1;
     int used_ = 0;
     std::uint64_t suppressed_ = 0;
 };
