@@ -200,41 +200,6 @@ value through_msgpack(const value& v) {
     return out;
 }
 
-void expect_same(const exception_record& a, const exception_record& b) {
-    EXPECT_EQ(a.id, b.id);
-    EXPECT_EQ(a.kind, b.kind);
-    EXPECT_EQ(a.order, b.order);
-    EXPECT_EQ(a.customer, b.customer);
-    EXPECT_EQ(a.dept, b.dept);
-    EXPECT_EQ(a.level, b.level);
-    EXPECT_EQ(a.state, b.state);
-    EXPECT_EQ(a.detail, b.detail);
-    EXPECT_EQ(a.stage, b.stage);
-    EXPECT_EQ(a.scope, b.scope);
-    EXPECT_EQ(a.resolve_on, b.resolve_on);
-    EXPECT_EQ(a.step, b.step);
-    EXPECT_EQ(a.since_ms, b.since_ms);
-    EXPECT_EQ(a.raised_ms, b.raised_ms);
-    EXPECT_EQ(a.updated_ms, b.updated_ms);
-    EXPECT_EQ(a.resolved_ms, b.resolved_ms);
-    EXPECT_EQ(a.by, b.by);
-    EXPECT_EQ(a.note, b.note);
-}
-
-void expect_same(const task_record& a, const task_record& b) {
-    EXPECT_EQ(a.id, b.id);
-    EXPECT_EQ(a.dept, b.dept);
-    EXPECT_EQ(a.order, b.order);
-    EXPECT_EQ(a.action, b.action);
-    EXPECT_EQ(a.state, b.state);
-    EXPECT_EQ(a.exception_id, b.exception_id);
-    EXPECT_EQ(a.opened_ms, b.opened_ms);
-    EXPECT_EQ(a.due_ms, b.due_ms);
-    EXPECT_EQ(a.closed_ms, b.closed_ms);
-    EXPECT_EQ(a.by, b.by);
-    EXPECT_EQ(a.note, b.note);
-}
-
 // --- stage SLAs ---------------------------------------------------------------------------
 
 TEST(exceptions, stage_overdue_warns_at_75_percent_then_escalates_the_same_exception) {
