@@ -18,7 +18,8 @@ std::vector<customer> load_customers(const std::string& path) {
     std::set<std::string> ids;
     for (std::size_t i = 0; i < list.size(); ++i) {
         auto n = list.item(i);
-        n.expect_keys({"id", "name", "tier", "terms", "credit_limit_cents"});
+        n.expect_keys({"id", "name", "tier", "terms", "credit_limit_cents", "payment_days",
+                       "blocked", "account_manager", "country"});
         customer c;
         c.id = n.require_string("id");
         if (c.id.size() > 64) n.child("id").fail("longer than 64 bytes");
@@ -32,6 +33,14 @@ std::vector<customer> load_customers(const std::string& path) {
             n.child("terms").fail("expected credit or prepay, got '" + c.terms + "'");
         c.credit_limit_cents = n.get_int("credit_limit_cents", 0);
         if (c.credit_limit_cents < 0) n.child("credit_limit_cents").fail("must not be negative");
+        if (n.has("payment_days")) {
+            const std::int64_t days = n.get_int("payment_days", 0);
+            if (days < 0 || days > 365) n.child("payment_days").fail("expected 0 to 365 days");
+            c.payment_days = static_cast<int>(days);
+        }
+        c.blocked = n.get_bool("blocked", false);
+        c.account_manager = n.get_string("account_manager", "");
+        c.country = n.get_string("country", "");
         out.push_back(std::move(c));
     }
     return out;

@@ -10,9 +10,9 @@ namespace baton {
 
 // The exception kinds as the wire, the feed and the clients name them (docs/protocol.md).
 inline constexpr const char* exception_kinds[] = {
-    "stage_overdue",   "delivery_at_risk", "delivery_late",   "credit_hold",  "payment_overdue",
-    "die_overdue",     "qc_failed",        "delivery_failed", "case_overdue", "invoice_missing",
-    "out_of_sequence", "unknown_order",    "feed_gap"};
+    "stage_overdue",   "delivery_at_risk", "delivery_late",   "credit_hold",    "payment_overdue",
+    "die_overdue",     "qc_failed",        "delivery_failed", "case_overdue",   "invoice_missing",
+    "out_of_sequence", "unknown_order",    "feed_gap",        "short_produced", "invoice_mismatch"};
 bool is_exception_kind(const std::string& kind);
 
 std::string exception_id_text(std::uint64_t id);  // "E-17"

@@ -49,6 +49,10 @@ constexpr kind_rule kind_rules[std::size(exception_kinds)] = {
         l::fixed,       severity::medium, 0, r::milestone,     "",          "placed",          "the order was placed"},
     {k::feed_gap,         "feed_gap",         o::topic_department,   "",
         l::fixed,       severity::medium, 0, r::person_only,   "",          "",                ""},
+    {k::short_produced,   "short_produced",   o::department,         "production",
+        l::tier,        none,             1, r::milestone,     "",          "produced",        "the whole order produced"},
+    {k::invoice_mismatch, "invoice_mismatch", o::department,         "finance",
+        l::tier,        none,             0, r::recheck,       "",          "",                ""},
 };
 // clang-format on
 

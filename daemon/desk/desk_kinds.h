@@ -36,6 +36,8 @@ enum class exception_kind : std::uint8_t {
     out_of_sequence,
     unknown_order,
     feed_gap,
+    short_produced,
+    invoice_mismatch,
 };
 
 // Who owns an exception of a kind.
@@ -62,6 +64,7 @@ enum class resolution : std::uint8_t {
     missing_facts,  // every milestone in the record's resolve_on is proved
     prediction,     // the plan meets the promised date again, or there is nothing to predict
     case_closing,   // its case (the record's scope) closes
+    recheck,        // its rule finds the cause gone (the invoice, its scope, matches again)
     person_only,    // nothing but a person
 };
 

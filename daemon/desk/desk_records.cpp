@@ -129,6 +129,7 @@ value to_value(const task_record& t) {
     v.set("due_at", static_cast<long long>(t.due_ms));
     v.set("state", state_name(t.state));
     v.set("exception", t.exception_id ? exception_id_text(t.exception_id) : std::string());
+    if (!t.answer.empty()) v.set("answer", t.answer);
     v.set("opened_at", static_cast<long long>(t.opened_ms));
     v.set("closed_at", static_cast<long long>(t.closed_ms));
     v.set("by", t.by);
@@ -144,6 +145,7 @@ task_record task_from_value(const value& v) {
     t.action = text(v, "action");
     t.state = task_state_from(text(v, "state")).value_or(task_state::open);
     t.exception_id = parse_record_id(text(v, "exception"), 'E').value_or(0);
+    t.answer = text(v, "answer");
     t.due_ms = number(v, "due_at");
     t.opened_ms = number(v, "opened_at");
     t.closed_ms = number(v, "closed_at");

@@ -60,7 +60,8 @@ struct task_record {
     std::string order;
     std::string action;  // "finance: review credit hold on SO-123"
     task_state state = task_state::open;
-    std::uint64_t exception_id = 0;
+    std::uint64_t exception_id = 0;  // 0: a follow-up of a fact, not of an exception
+    std::string answer;  // follow-ups: the topic on its order that closes it ("" : people only)
     std::int64_t opened_ms = 0;
     std::int64_t due_ms = 0;
     std::int64_t closed_ms = 0;

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cassert>
 
-#include "credit.h"
 #include "format.h"
+#include "quantities.h"
 
 namespace baton {
 
@@ -31,10 +31,13 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
     rule_out_of_sequence(f);
     rule_credit_hold(f);
     rule_qc_failed(f);
+    rule_short_produced(f);
     rule_delivery_failed(f);
     rule_delivered_late(f);
+    rule_invoices(f);
     rule_cases(f);
     rule_cancelled(f);
+    rule_follow_ups(f);
     rule_stage_change(f);
     rule_new_promise(f);
     rule_delivery_risk(f);
@@ -110,8 +113,9 @@ void exception_desk::rule_out_of_sequence(const fact& f) {
     }
 }
 
-// Credit rejected before approval, or auto credit over the limit at placement; resolved by
-// credit approved.
+// Credit rejected before approval, or a new order waiting on a hold (blocked customer, overdue
+// beyond the flow's amount, over the credit limit); resolved by credit approved (or a
+// rejection that released the order against payment in advance).
 void exception_desk::rule_credit_hold(const fact& f) {
     const order& o = f.o;
     const bool approved = o.has("credit_approved");
@@ -129,61 +133,211 @@ void exception_desk::rule_credit_hold(const fact& f) {
         open_task(e, "sales", "talk to " + o.customer + " about the credit hold on " + o.id,
                   f.now_ms, f.cause(), f.out);
     }
-    const customer_book& customers = f.engine.customers();
-    if (f.topic() == "sales.order.placed" && !find_open(o.id, exception_kind::credit_hold) &&
-        auto_credit(f.engine.flow(), o, customers) == credit_decision::over_limit) {
-        const customer_book::account& a = *customers.find(o.customer);
+    const bool first_placement =
+        f.topic() == "sales.order.placed" && o.milestones.at("placed").event_id == f.cause();
+    if (first_placement && !approved && !o.holds.empty() &&
+        !find_open(o.id, exception_kind::credit_hold)) {
+        const customer_book::account* a = f.engine.customers().find(o.customer);
+        std::string why;
+        for (const auto& hold : o.holds) {
+            if (!why.empty()) why += "; ";
+            if (hold == "blocked")
+                why += "customer " + o.customer + " is blocked";
+            else if (hold == "overdue" && a)
+                why += o.customer + " is overdue by " + money_text(a->overdue_cents) +
+                       " (hold above " + money_text(f.engine.flow().overdue_hold_cents) + ")";
+            else if (hold == "limit" && a)
+                why += "over the credit limit of " + o.customer + ": exposure " +
+                       money_text(a->exposure_cents()) + ", limit " +
+                       money_text(a->master.credit_limit_cents);
+            else
+                why += hold;
+        }
         raise_request r;
         r.kind = exception_kind::credit_hold;
         r.o = &o;
         r.base = f.base;
-        r.detail = o.id + " is over the credit limit of " + o.customer + ": exposure " +
-                   money_text(a.exposure_cents()) + ", limit " +
-                   money_text(a.master.credit_limit_cents);
+        r.detail = o.id + " waits on a credit hold: " + why;
         r.cause = f.cause();
         auto& e = raise(r, f.now_ms, f.out);
-        open_task(e, "finance", "review the credit limit breach on " + o.id, f.now_ms, f.cause(),
-                  f.out);
-        open_task(e, "sales", "talk to " + o.customer + " about the credit limit (" + o.id + ")",
+        open_task(e, "finance", "review the credit hold on " + o.id + " (" + why + ")", f.now_ms,
+                  f.cause(), f.out);
+        open_task(e, "sales", "talk to " + o.customer + " about the credit hold on " + o.id,
                   f.now_ms, f.cause(), f.out);
     }
+    if (approved && o.prepay_switched && f.topic() == "finance.credit.rejected")
+        settle(o.id, exception_kind::credit_hold, "released against payment in advance", f.now_ms,
+               f.cause(), f.out);
     settle_when_proved(exception_kind::credit_hold, f);
 }
 
-// QC failed before production completed; resolved by produced.
+// QC failed for a batch before the order was produced; resolved when that batch completes
+// afterwards, or when the whole order is produced.
 void exception_desk::rule_qc_failed(const fact& f) {
     const order& o = f.o;
+    const std::string& batch = f.change.subject;
     if (f.topic() == "production.qc.failed" && !o.has("produced") &&
-        !find_open(o.id, exception_kind::qc_failed)) {
+        !find_open(o.id, exception_kind::qc_failed, batch)) {
         raise_request r;
         r.kind = exception_kind::qc_failed;
         r.o = &o;
         r.base = f.base;
-        r.detail = o.id + " failed quality control: " + text(f.event.data, "detail");
+        r.scope = batch;
+        r.detail =
+            o.id + " batch " + batch + " failed quality control: " + text(f.event.data, "detail");
         r.cause = f.cause();
         auto& e = raise(r, f.now_ms, f.out);
-        open_task(e, "production", "decide rework or remake of " + o.id, f.now_ms, f.cause(),
-                  f.out);
-    }
-    settle_when_proved(exception_kind::qc_failed, f);
-}
-
-// A delivery failed before delivered; resolved by delivered.
-void exception_desk::rule_delivery_failed(const fact& f) {
-    const order& o = f.o;
-    if (f.topic() == "logistics.delivery.failed" && !o.has("delivered") &&
-        !find_open(o.id, exception_kind::delivery_failed)) {
-        raise_request r;
-        r.kind = exception_kind::delivery_failed;
-        r.o = &o;
-        r.base = f.base;
-        r.detail = "delivery of " + o.id + " failed: " + text(f.event.data, "reason");
-        r.cause = f.cause();
-        auto& e = raise(r, f.now_ms, f.out);
-        open_task(e, "logistics", "re-plan the delivery of " + o.id + " with " + o.customer,
+        open_task(e, "production", "decide rework or re-run of batch " + batch + " of " + o.id,
                   f.now_ms, f.cause(), f.out);
     }
-    settle_when_proved(exception_kind::delivery_failed, f);
+    if (f.topic() == "production.order.completed")
+        for (const auto& b : o.batches)
+            if (b.id == batch && b.completed && b.completed_ms == f.now_ms)
+                settle(o.id, exception_kind::qc_failed, "batch " + batch + " completed", f.now_ms,
+                       f.cause(), f.out, batch);
+    if (o.has("produced"))
+        settle_all(o.id, exception_kind::qc_failed, "production completed", f.now_ms, f.cause(),
+                   f.out);
+}
+
+// Every batch completed and still short of the order beyond the tolerance: production must
+// re-run, sales tell the customer or amend; resolved once the whole order is produced.
+void exception_desk::rule_short_produced(const fact& f) {
+    const order& o = f.o;
+    const bool relevant = f.topic() == "production.order.completed" ||
+                          f.topic() == "production.qc.failed" ||
+                          f.topic() == "sales.order.placed" || f.topic() == "sales.order.amended";
+    if (relevant && o.placed && !o.cancelled && !o.has("produced") && !o.batches.empty() &&
+        std::all_of(o.batches.begin(), o.batches.end(),
+                    [](const production_batch& b) { return b.completed; }) &&
+        !find_open(o.id, exception_kind::short_produced)) {
+        const auto missing = shortfalls(totals_of(o), measure::good, f.engine.flow().tolerance);
+        if (!missing.empty()) {
+            std::string what;
+            for (const auto& m : missing) what += (what.empty() ? "" : "; ") + m;
+            raise_request r;
+            r.kind = exception_kind::short_produced;
+            r.o = &o;
+            r.base = f.base;
+            r.detail = o.id + " is short after its last batch: " + what;
+            r.cause = f.cause();
+            auto& e = raise(r, f.now_ms, f.out);
+            open_task(e, "production", "re-run what is missing of " + o.id + ": " + what, f.now_ms,
+                      f.cause(), f.out);
+            open_task(
+                e, "sales",
+                "tell " + o.customer + " of the short quantity of " + o.id + " or amend the order",
+                f.now_ms, f.cause(), f.out);
+        }
+    }
+    settle_when_proved(exception_kind::short_produced, f);
+}
+
+// A shipment's delivery failed (also after an earlier shipment arrived); resolved when that
+// shipment is delivered, or when the whole order is.
+void exception_desk::rule_delivery_failed(const fact& f) {
+    const order& o = f.o;
+    const std::string& id = f.change.subject;
+    if (f.topic() == "logistics.delivery.failed" &&
+        !find_open(o.id, exception_kind::delivery_failed, id)) {
+        const shipment* s = nullptr;
+        for (const auto& candidate : o.shipments)
+            if (candidate.id == id) s = &candidate;
+        if (!s || s->state == shipment_state::failed) {
+            raise_request r;
+            r.kind = exception_kind::delivery_failed;
+            r.o = &o;
+            r.base = f.base;
+            r.scope = id;
+            r.detail = "delivery of " + o.id + (id.empty() ? "" : " shipment " + id) +
+                       " failed: " + text(f.event.data, "reason");
+            r.cause = f.cause();
+            auto& e = raise(r, f.now_ms, f.out);
+            open_task(e, "logistics",
+                      "re-plan the delivery of " + o.id + (id.empty() ? "" : " shipment " + id) +
+                          " with " + o.customer,
+                      f.now_ms, f.cause(), f.out);
+        }
+    }
+    if (f.topic() == "logistics.shipment.delivered") {
+        settle(o.id, exception_kind::delivery_failed, "delivered", f.now_ms, f.cause(), f.out, id);
+        if (o.has("delivered"))
+            settle_all(o.id, exception_kind::delivery_failed, "delivered", f.now_ms, f.cause(),
+                       f.out);
+    }
+}
+
+// Invoices: each unpaid one on credit terms ages from its due date (the invoice timer raises
+// payment_overdue); a payment that settles it resolves that. An invoice that does not bill what
+// was delivered (within the amount tolerance) raises invoice_mismatch, resolved when a later
+// fact makes it match.
+void exception_desk::rule_invoices(const fact& f) {
+    const order& o = f.o;
+    if (f.topic() == "finance.invoice.issued")
+        for (std::uint32_t i = 0; i < o.invoices.size(); ++i) {
+            const invoice& inv = o.invoices[i];
+            if (inv.id != f.change.subject || inv.issued_ms != f.now_ms) continue;
+            if (o.terms == "credit") schedule_invoice(o, i, 0);
+            std::string detail;
+            if (!find_open(o.id, exception_kind::invoice_mismatch, inv.id) &&
+                !invoice_matches(o, inv, detail)) {
+                raise_request r;
+                r.kind = exception_kind::invoice_mismatch;
+                r.o = &o;
+                r.base = f.base;
+                r.scope = inv.id;
+                r.detail = "invoice " + inv.id + " of " + o.id + " " + detail;
+                r.cause = f.cause();
+                auto& e = raise(r, f.now_ms, f.out);
+                open_task(e, "finance", "check invoice " + inv.id + " of " + o.id + ": " + detail,
+                          f.now_ms, f.cause(), f.out);
+            }
+        }
+    if (f.topic() == "finance.payment.received")
+        for (const auto& inv : o.invoices)
+            if (inv.amount_cents > 0 && inv.paid_cents >= inv.amount_cents)
+                settle(o.id, exception_kind::payment_overdue, "invoice " + inv.id + " paid",
+                       f.now_ms, f.cause(), f.out, inv.id);
+    // A later invoice, delivery or amendment may make an invoice match.
+    auto it = by_order_.find(o.id);
+    if (it == by_order_.end()) return;
+    for (std::uint64_t id : it->second.exceptions) {
+        exception_record& e = exceptions_.at(id);
+        if (e.kind != exception_kind::invoice_mismatch || e.state == exception_state::resolved)
+            continue;
+        for (const auto& inv : o.invoices) {
+            std::string detail;
+            if (inv.id == e.scope && invoice_matches(o, inv, detail))
+                resolve_record(e, "baton", "invoice " + inv.id + " now bills what was delivered",
+                               f.now_ms, f.cause(), f.out);
+        }
+    }
+}
+
+bool exception_desk::invoice_matches(const order& o, const invoice& inv,
+                                     std::string& detail) const {
+    const order_totals t = totals_of(o);
+    std::int64_t billed = inv.amount_cents, expected = 0;
+    std::string basis;
+    if (!inv.shipment.empty()) {
+        const shipment* s = nullptr;
+        for (const auto& candidate : o.shipments)
+            if (candidate.id == inv.shipment) s = &candidate;
+        if (!s) return true;  // the shipment is not known yet: nothing to compare with
+        expected = shipment_value_cents(o, t, *s);
+        basis = std::string("shipment ") + s->id +
+                (s->state == shipment_state::delivered ? " delivered" : " dispatched");
+    } else {
+        billed = o.invoiced_cents();
+        const bool any_delivered =
+            std::any_of(o.shipments.begin(), o.shipments.end(),
+                        [](const shipment& s) { return s.state == shipment_state::delivered; });
+        expected = any_delivered ? delivered_value_cents(o, t) : o.amount_cents;
+        basis = any_delivered ? "delivered" : "ordered";
+    }
+    if (within(billed, expected, flow_.tolerance.amount_bp)) return true;
+    detail = "bills " + money_text(billed) + " against " + money_text(expected) + " " + basis;
+    return false;
 }
 
 // delivery_late (raised by the promise timer) is resolved by delivered.
@@ -218,6 +372,59 @@ void exception_desk::rule_cancelled(const fact& f) {
     }
 }
 
+// Follow-ups that hang on no exception: an answering fact closes them; an amendment after
+// scheduling asks production (and finance when the amount changed) to confirm it; a cancel
+// after production started asks for the goods and the money to be dealt with.
+void exception_desk::rule_follow_ups(const fact& f) {
+    const order& o = f.o;
+    const bool cancelling = f.topic() == "sales.order.cancelled" && o.cancelled &&
+                            f.change.previous_stage != "cancelled";
+    if (auto it = by_order_.find(o.id); it != by_order_.end())
+        for (std::uint64_t id : it->second.tasks) {
+            task_record& t = tasks_.at(id);
+            if (t.exception_id != 0 || t.state == task_state::done) continue;
+            if (!t.answer.empty() && t.answer == f.topic())
+                close_task(t, "baton", f.topic() + " " + f.cause(), f.now_ms, f.cause(), f.out);
+            else if (cancelling)
+                close_task(t, "baton", "order cancelled", f.now_ms, f.cause(), f.out);
+        }
+    if (f.change.amended_after_scheduling && !o.cancelled) {
+        std::string changed;
+        if (f.event.data.find("lines")) changed = "lines";
+        for (const char* key : {"amount_cents", "promised_date", "terms", "new_die"})
+            if (f.event.data.find(key)) changed += (changed.empty() ? "" : ", ") + std::string(key);
+        open_follow_up(o, "production",
+                       "confirm the amended " + o.id + " (" + changed + ") against its plan",
+                       "production.order.scheduled", f.now_ms, f.cause(), f.out);
+        if (f.change.amount_amended)
+            open_follow_up(o, "finance",
+                           "confirm the new amount of " + o.id + ": " + money_text(o.amount_cents),
+                           "finance.credit.approved", f.now_ms, f.cause(), f.out);
+    }
+    if (!cancelling) return;
+    const bool started =
+        o.has("started") || o.has("produced") ||
+        std::any_of(o.batches.begin(), o.batches.end(),
+                    [](const production_batch& b) { return b.started || b.completed; });
+    if (started) {
+        open_follow_up(o, "sales", "re-sell or scrap the goods made for the cancelled " + o.id, "",
+                       f.now_ms, f.cause(), f.out);
+        open_follow_up(o, "logistics",
+                       "take the goods made for the cancelled " + o.id + " into stock", "",
+                       f.now_ms, f.cause(), f.out);
+    }
+    if (o.paid_cents > 0)
+        open_follow_up(o, "finance",
+                       "refund " + money_text(o.paid_cents) + " paid for the cancelled " + o.id +
+                           (o.charge_cents > 0 ? " less the charge" : ""),
+                       "", f.now_ms, f.cause(), f.out);
+    if (o.charge_cents > 0)
+        open_follow_up(o, "finance",
+                       "charge " + o.customer + " the cancellation charge of " +
+                           money_text(o.charge_cents) + " for " + o.id,
+                       "", f.now_ms, f.cause(), f.out);
+}
+
 // A new stage: what watched the old one is settled; the new one gets its clock.
 void exception_desk::rule_stage_change(const fact& f) {
     const order& o = f.o;
@@ -225,7 +432,7 @@ void exception_desk::rule_stage_change(const fact& f) {
     if (auto it = by_order_.find(o.id); it != by_order_.end())
         for (std::uint64_t id : it->second.exceptions) {
             exception_record& e = exceptions_.at(id);
-            if (e.state != exception_state::resolved && stage_bound(e.kind) &&
+            if (e.state != exception_state::resolved && stage_bound(e.kind) && !e.stage.empty() &&
                 e.stage == f.change.previous_stage)
                 resolve_record(e, "baton", "moved on to " + o.stage, f.now_ms, f.cause(), f.out);
         }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "format.h"
+#include "quantities.h"
 
 namespace baton {
 
@@ -18,6 +19,7 @@ void exception_desk::on_time(std::int64_t now_ms, const order_engine& engine, de
             case timer_kind::promise: on_promise_timer(t, customers, now_ms, out); return;
             case timer_kind::case_due: on_case_timer(t, customers, now_ms, out); return;
             case timer_kind::task: on_task_timer(t, now_ms, out); return;
+            case timer_kind::invoice: on_invoice_timer(t, customers, now_ms, out); return;
         }
     });
     for (const auto& t : later) timers_.push(t);
@@ -156,6 +158,56 @@ void exception_desk::on_case_timer(const timer_entry& t, const customer_book& cu
         open_task(e, d, "answer case " + c.id + " on " + o.id, now_ms, "", out);
 }
 
+// An invoice of a credit-terms order unpaid at the end of its due day: payment_overdue with a
+// collection task for finance and sales, one severity level higher in each ageing bucket
+// (0-30, 31-60, 61-90, over 90 days past due).
+void exception_desk::on_invoice_timer(const timer_entry& t, const customer_book& customers,
+                                      std::int64_t now_ms, desk_output& out) {
+    const order& o = *t.target;
+    if (t.index >= o.invoices.size() || o.terms != "credit") return;
+    const invoice& inv = o.invoices[t.index];
+    auto due = date_start_ms(inv.due_date);
+    if (!due || *due != t.stamp || inv.paid_cents >= inv.amount_cents) return;
+    const std::int64_t days = days_overdue(inv.due_date, now_ms);
+    const int bucket = std::max<int>(t.step, ageing_bucket(days));
+    if (bucket < 0) return;
+    raise_request r;
+    r.kind = exception_kind::payment_overdue;
+    r.o = &o;
+    r.base = base_severity(o.customer, customers);
+    r.scope = inv.id;
+    r.owner = "finance";
+    r.step = bucket + 1;  // the stage clock's scale: step 1 is the base level
+    r.detail = "invoice " + inv.id + " of " + o.id + " (" + money_text(inv.amount_cents) +
+               (inv.paid_cents > 0 ? ", " + money_text(inv.paid_cents) + " paid" : "") + ") is " +
+               std::to_string(std::max<std::int64_t>(days, 0)) + " days past its due date " +
+               inv.due_date + " (" + ageing_bucket_names[bucket] + " days)";
+    if (exception_record* open = find_open(o.id, exception_kind::payment_overdue, inv.id)) {
+        escalate(*open, severity_for(r.kind, r.base, r.step), r.detail, r.step, now_ms, out);
+    } else {
+        // A person who resolved this invoice's reminder (a payment plan agreed) is not
+        // overruled by the clock.
+        bool resolved_by_person = false;
+        if (auto it = by_order_.find(o.id); it != by_order_.end())
+            for (std::uint64_t id : it->second.exceptions) {
+                const exception_record& past = exceptions_.at(id);
+                resolved_by_person =
+                    resolved_by_person ||
+                    (past.kind == exception_kind::payment_overdue && past.scope == inv.id &&
+                     past.by != "baton" && past.state == exception_state::resolved);
+            }
+        if (resolved_by_person) return;
+        auto& e = raise(r, now_ms, out);
+        open_task(e, "finance",
+                  "collect invoice " + inv.id + " (" +
+                      money_text(inv.amount_cents - inv.paid_cents) + ") from " + o.customer,
+                  now_ms, "", out);
+        open_task(e, "sales", "ask " + o.customer + " to pay invoice " + inv.id + " of " + o.id,
+                  now_ms, "", out);
+    }
+    if (bucket < 3) schedule_invoice(o, t.index, bucket + 1);
+}
+
 // --- scheduling ----------------------------------------------------------------------------
 
 std::int64_t exception_desk::stage_deadline(const order& o, const stage_def& s) const {
@@ -193,6 +245,15 @@ void exception_desk::schedule_case(const order& o, std::uint32_t index) {
     timers_.push({c.opened_ms + sla_us / 1000, &o, c.opened_ms, index, timer_kind::case_due, 0});
 }
 
+// Step 0 at the end of the due day, step k (1..3) when the invoice is 30k+1 days past it.
+void exception_desk::schedule_invoice(const order& o, std::uint32_t index, int step) {
+    const invoice& inv = o.invoices[index];
+    auto due = date_start_ms(inv.due_date);
+    if (!due) return;
+    const std::int64_t at = *due + day_ms + (step == 0 ? 0 : (30LL * step + 1) * day_ms);
+    timers_.push({at, &o, *due, index, timer_kind::invoice, static_cast<std::uint8_t>(step)});
+}
+
 void exception_desk::schedule_task(const task_record& t) {
     if (t.state != task_state::open) return;  // escalated once, done: nothing more to wait for
     timers_.push({t.due_ms, nullptr, static_cast<std::int64_t>(t.id), 0, timer_kind::task, 0});
@@ -201,6 +262,17 @@ void exception_desk::schedule_task(const task_record& t) {
 // Every clock of an order, at start and on reload: its stage (resuming after the step its
 // open exception took), its promise, its open cases.
 void exception_desk::schedule_order(const order& o) {
+    // Unpaid invoices age also once the order is closed.
+    if (o.terms == "credit")
+        for (std::uint32_t i = 0; i < o.invoices.size(); ++i) {
+            const invoice& inv = o.invoices[i];
+            if (inv.paid_cents >= inv.amount_cents) continue;
+            int step = 0;
+            if (const exception_record* e =
+                    find_open(o.id, exception_kind::payment_overdue, inv.id))
+                step = std::min(e->step, 3);  // the next bucket after the one it reached
+            schedule_invoice(o, i, step);
+        }
     if (!o.open()) return;
     if (const stage_def* s = stage_named(o.stage)) {
         int step = 0;

@@ -84,6 +84,7 @@ void exception_desk::index(const task_record& t) {
 }
 
 std::string exception_desk::owner_of(const raise_request& r) {
+    if (!r.owner.empty()) return r.owner;
     const kind_rule& rule = rule_of(r.kind);
     switch (rule.owner) {
         case owner_rule::department: return rule.dept;
@@ -179,6 +180,37 @@ void exception_desk::open_task(const exception_record& e, const std::string& dep
     index(stored);
     schedule_task(stored);
     out.tasks.push_back({task_transition::opened, stored, cause});
+}
+
+void exception_desk::open_follow_up(const order& o, const std::string& dept,
+                                    const std::string& action, const std::string& answer,
+                                    std::int64_t now_ms, const std::string& cause,
+                                    desk_output& out) {
+    task_record t;
+    t.id = next_task_id_++;
+    t.dept = dept;
+    t.order = o.id;
+    t.action = dept + ": " + action;
+    t.state = task_state::open;
+    t.answer = answer;
+    t.opened_ms = now_ms;
+    t.due_ms = now_ms + flow_.task_due_us / 1000;
+    auto& stored = tasks_[t.id] = std::move(t);
+    index(stored);
+    schedule_task(stored);
+    out.tasks.push_back({task_transition::opened, stored, cause});
+}
+
+void exception_desk::settle_all(const std::string& order, exception_kind kind,
+                                const std::string& why, std::int64_t now_ms,
+                                const std::string& cause, desk_output& out) {
+    auto it = by_order_.find(order);
+    if (it == by_order_.end()) return;
+    for (std::uint64_t id : it->second.exceptions) {
+        exception_record& e = exceptions_.at(id);
+        if (e.kind == kind && e.state != exception_state::resolved)
+            resolve_record(e, "baton", why, now_ms, cause, out);
+    }
 }
 
 void exception_desk::close_task(task_record& t, const std::string& by, const std::string& why,

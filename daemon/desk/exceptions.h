@@ -121,6 +121,7 @@ private:
         std::string topic;                     // topic_department owners: the topic
         std::string scope;                     // feed_gap: the source
         std::vector<std::string> resolve_on;   // out_of_sequence: what clears it
+        std::string owner;  // payment_overdue on an invoice (no stage): who owns it
     };
     // All records of one order, ids ascending: what a fact, a cancel or a query walks.
     struct order_records {
@@ -143,6 +144,14 @@ private:
                   std::int64_t now_ms, desk_output& out);
     void open_task(const exception_record& e, const std::string& dept, const std::string& action,
                    std::int64_t now_ms, const std::string& cause, desk_output& out);
+    // A task that follows a fact rather than an exception, closed by `answer` on its order (or
+    // by a person).
+    void open_follow_up(const order& o, const std::string& dept, const std::string& action,
+                        const std::string& answer, std::int64_t now_ms, const std::string& cause,
+                        desk_output& out);
+    // Resolves every open exception of `kind` on `order`, whatever its scope.
+    void settle_all(const std::string& order, exception_kind kind, const std::string& why,
+                    std::int64_t now_ms, const std::string& cause, desk_output& out);
     void close_task(task_record& t, const std::string& by, const std::string& why,
                     std::int64_t now_ms, const std::string& cause, desk_output& out);
     void close_tasks_of(std::uint64_t exception_id, const std::string& by, const std::string& why,
@@ -160,7 +169,10 @@ private:
     void rule_out_of_sequence(const fact& f);
     void rule_credit_hold(const fact& f);
     void rule_qc_failed(const fact& f);
+    void rule_short_produced(const fact& f);
     void rule_delivery_failed(const fact& f);
+    void rule_invoices(const fact& f);
+    void rule_follow_ups(const fact& f);
     void rule_delivered_late(const fact& f);
     void rule_cases(const fact& f);
     void rule_cancelled(const fact& f);
@@ -178,6 +190,12 @@ private:
     void on_case_timer(const timer_entry& t, const customer_book& customers, std::int64_t now_ms,
                        desk_output& out);
     void on_task_timer(const timer_entry& t, std::int64_t now_ms, desk_output& out);
+    void on_invoice_timer(const timer_entry& t, const customer_book& customers, std::int64_t now_ms,
+                          desk_output& out);
+    void schedule_invoice(const order& o, std::uint32_t index, int step);
+    // Whether invoice `inv` of `o` bills what was delivered (within the amount tolerance);
+    // `detail` says how far apart they are when not.
+    bool invoice_matches(const order& o, const invoice& inv, std::string& detail) const;
     void open_stage_tasks(const exception_record& e, const order& o, const stage_def& s,
                           std::int64_t now_ms, desk_output& out);
     void schedule_stage(const order& o, int step);

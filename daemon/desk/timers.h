@@ -19,6 +19,7 @@ enum class timer_kind : std::uint8_t {
     promise,   // the end of the promised delivery date
     case_due,  // an after-sale case's deadline (index = case index)
     task,      // a task's due time (stamp = task id)
+    invoice,   // an unpaid invoice's due day ending, then each ageing bucket (index = invoice)
 };
 
 struct timer_entry {

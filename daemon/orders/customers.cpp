@@ -30,7 +30,12 @@ value customer_book::to_value() const {
         v.set("tier", a.master.tier);
         v.set("terms", a.master.terms);
         v.set("credit_limit_cents", static_cast<long long>(a.master.credit_limit_cents));
+        v.set("payment_days", static_cast<long long>(a.master.payment_days));
+        v.set("blocked", a.master.blocked);
+        v.set("account_manager", a.master.account_manager);
+        v.set("country", a.master.country);
         v.set("receivable_cents", static_cast<long long>(a.receivable_cents));
+        v.set("overdue_cents", static_cast<long long>(a.overdue_cents));
         v.set("open_cents", static_cast<long long>(a.open_cents));
         list.push_back(std::move(v));
     }
@@ -55,7 +60,13 @@ customer_book customer_book::from_value(const value& v) {
         a.master.tier = text("tier");
         a.master.terms = text("terms");
         a.master.credit_limit_cents = number("credit_limit_cents");
+        a.master.payment_days =
+            e.find("payment_days") ? static_cast<int>(number("payment_days")) : -1;
+        if (const value* b = e.find("blocked"); b && b->is_bool()) a.master.blocked = b->as_bool();
+        a.master.account_manager = text("account_manager");
+        a.master.country = text("country");
         a.receivable_cents = number("receivable_cents");
+        a.overdue_cents = number("overdue_cents");
         a.open_cents = number("open_cents");
     }
     return book;

@@ -19,6 +19,7 @@ public:
     struct account {
         customer master;
         std::int64_t receivable_cents = 0;  // from finance.receivable.updated
+        std::int64_t overdue_cents = 0;     // of which overdue, as finance reports it
         std::int64_t open_cents = 0;        // open orders not yet invoiced
         std::int64_t exposure_cents() const { return receivable_cents + open_cents; }
     };

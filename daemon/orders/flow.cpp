@@ -15,12 +15,59 @@ bool is_department(const std::string& name) {
     return false;
 }
 
+int tolerances::of(const std::string& unit) const {
+    if (unit == "kg") return kg_bp;
+    if (unit == "m") return m_bp;
+    if (unit == "pcs") return pcs_bp;
+    return 0;
+}
+
+namespace {
+
+// "2%", "0.5%" or "0%" in basis points, within [0, max_bp].
+int percent_bp(const yaml::node& n, int max_bp) {
+    const std::string text = n.as_string();
+    std::string w = text;
+    if (!w.empty() && w.back() == '%') w.pop_back();
+    int bp = -1;
+    try {
+        std::size_t used = 0;
+        const double p = std::stod(w, &used);
+        if (used == w.size() && !w.empty() && text.back() == '%' && p >= 0)
+            bp = static_cast<int>(p * 100 + 0.5);
+    } catch (const std::exception&) {
+    }
+    if (bp < 0 || bp > max_bp)
+        n.fail("expected a percentage from 0% to " + std::to_string(max_bp / 100) + "%, got '" +
+               text + "'");
+    return bp;
+}
+
+}  // namespace
+
 flow_def load_flow(const std::string& path) {
     flow_def f;
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map with a 'stages' list");
-    root.expect_keys({"auto_credit", "stages", "warning_at", "cases", "task_due"});
+    root.expect_keys({"auto_credit", "stages", "warning_at", "cases", "task_due", "tolerance",
+                      "deposit", "overdue_hold_cents", "payment_days"});
     f.auto_credit = root.get_bool("auto_credit", false);
+    if (root.has("tolerance")) {
+        auto t = root.child("tolerance");
+        t.expect_keys({"kg", "m", "pcs", "amount"});
+        if (t.has("kg")) f.tolerance.kg_bp = percent_bp(t.child("kg"), 5000);
+        if (t.has("m")) f.tolerance.m_bp = percent_bp(t.child("m"), 5000);
+        if (t.has("pcs")) f.tolerance.pcs_bp = percent_bp(t.child("pcs"), 5000);
+        if (t.has("amount")) f.tolerance.amount_bp = percent_bp(t.child("amount"), 5000);
+    }
+    if (root.has("deposit")) f.deposit_percent = percent_bp(root.child("deposit"), 10000) / 100;
+    f.overdue_hold_cents = root.get_int("overdue_hold_cents", 0);
+    if (f.overdue_hold_cents < 0) root.child("overdue_hold_cents").fail("must not be negative");
+    if (root.has("payment_days")) {
+        const std::int64_t days = root.get_int("payment_days", 30);
+        if (days < 0 || days > 365) root.child("payment_days").fail("expected 0 to 365 days");
+        f.payment_days = static_cast<int>(days);
+    }
     if (root.has("warning_at")) {
         std::string w = root.child("warning_at").as_string();
         if (!w.empty() && w.back() == '%') w.pop_back();
@@ -74,7 +121,8 @@ flow_def load_flow(const std::string& path) {
         if (!is_milestone(st.exit))
             s.child("exit").fail("'" + st.exit +
                                  "' is not a milestone (credit_approved, die_ready, scheduled, "
-                                 "started, produced, paid, dispatched, delivered, invoiced)");
+                                 "started, produced, deposit_paid, paid, dispatched, delivered, "
+                                 "invoiced)");
         if (st.exit == "placed")
             s.child("exit").fail("'placed' starts the flow; no stage ends on it");
         if (!exits.insert(st.exit).second)
@@ -89,8 +137,8 @@ flow_def load_flow(const std::string& path) {
                                       "'");
         }
         st.when = s.get_string("when", "");
-        if (!st.when.empty() && st.when != "new_die" && st.when != "prepay")
-            s.child("when").fail("expected new_die or prepay, got '" + st.when + "'");
+        if (!st.when.empty() && st.when != "new_die" && st.when != "prepay" && st.when != "deposit")
+            s.child("when").fail("expected new_die, prepay or deposit, got '" + st.when + "'");
         f.stages.push_back(std::move(st));
     }
     return f;
@@ -99,6 +147,7 @@ flow_def load_flow(const std::string& path) {
 bool stage_applies(const stage_def& s, const order& o) {
     if (s.when == "new_die") return o.new_die;
     if (s.when == "prepay") return o.terms == "prepay";
+    if (s.when == "deposit") return o.deposit_cents > 0;
     return true;
 }
 

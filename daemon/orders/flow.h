@@ -23,11 +23,27 @@ struct stage_def {
     std::string sla_from;  // "" (stage entry) or a date field the SLA counts from: planned_finish
     std::string exit;      // milestone that ends the stage, e.g. credit_approved
     std::string relay;     // topic relayed to the holder on entry, e.g. finance.credit_check
-    std::string when;      // "" (always), "new_die" or "prepay": condition for the stage
+    std::string when;      // "" (always), "new_die", "prepay" or "deposit": condition for the stage
+};
+
+// How far a quantity or an amount may fall short of (or pass) what was ordered and still count
+// as the whole, in basis points (1/100 %) per unit. Extrusion is sold by weight: ±2 % is common.
+struct tolerances {
+    int kg_bp = 200;
+    int m_bp = 100;
+    int pcs_bp = 0;
+    int amount_bp = 50;  // invoices against the delivered value
+    // The tolerance of a unit (kg, m, pcs; 0 for any other).
+    int of(const std::string& unit) const;
 };
 
 struct flow_def {
     bool auto_credit = false;  // approve within-limit orders of credit-terms customers
+    tolerances tolerance;
+    int deposit_percent = 0;  // `when: deposit` stages: share of the amount paid before production
+    std::int64_t overdue_hold_cents =
+        0;                  // customers overdue beyond this: new orders on hold (0: off)
+    int payment_days = 30;  // invoices of customers with no payment_days of their own
     std::vector<stage_def> stages;
     int warning_percent = 75;                           // warn when this much of an SLA is used
     std::int64_t complaint_sla_us = 5LL * 86400000000;  // a complaint must be answered in

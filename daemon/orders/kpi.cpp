@@ -3,6 +3,8 @@
 // every figure is a time that actually occurred.
 #include "kpi.h"
 
+#include "quantities.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <utility>
@@ -11,6 +13,7 @@
 #include "exceptions.h"
 #include "flow.h"
 #include "order.h"
+#include "quantities.h"
 
 namespace baton {
 
@@ -50,21 +53,6 @@ double share(std::size_t part, std::size_t whole) {
     return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
 }
 
-// How much was ordered: the sum of the lines' numeric `qty` (0 when there are no lines).
-double ordered_qty(const order& o) {
-    double total = 0;
-    if (!o.lines.is_list()) return total;
-    for (const auto& line : o.lines.as_list())
-        if (const value* qty = line.find("qty"); qty && qty->is_number()) total += qty->to_double();
-    return total;
-}
-
-// Delivered by the end of the promised day. An order without a readable promise broke none.
-bool delivered_on_time(const order& o, std::int64_t delivered_ms) {
-    auto promised = date_start_ms(o.promised_date);
-    return !promised || delivered_ms < *promised + day_ms;
-}
-
 struct stage_tally {
     std::vector<std::int64_t> dwell_ms;
     std::size_t within_sla = 0;
@@ -91,7 +79,7 @@ struct resolve_tally {
 
 value compute_kpis(const std::unordered_map<std::string, order>& orders,
                    const std::map<std::uint64_t, exception_record>& exceptions,
-                   const flow_def& flow, const kpi_window& window, double in_full_tolerance) {
+                   const flow_def& flow, const kpi_window& window) {
     std::map<std::string, std::size_t> stage_index;  // stage name -> position in the flow
     for (std::size_t i = 0; i < flow.stages.size(); ++i)
         stage_index.emplace(flow.stages[i].name, i);
@@ -127,9 +115,9 @@ value compute_kpis(const std::unordered_map<std::string, order>& orders,
             if (auto placed_it = o.milestones.find("placed"); placed_it != o.milestones.end())
                 cycle_ms.push_back(
                     std::max<std::int64_t>(0, delivered_ms - placed_it->second.at_ms));
-            const bool timely = delivered_on_time(o, delivered_ms);
-            const double ordered = ordered_qty(o);
-            const bool full = ordered <= 0 || o.delivered_qty >= ordered * (1 - in_full_tolerance);
+            const otif_result r = otif_of(o, flow.tolerance);
+            const bool timely = r.on_time;
+            const bool full = r.in_full;
             ++delivered;
             on_time += timely ? 1 : 0;
             in_full += full ? 1 : 0;

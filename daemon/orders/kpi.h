@@ -27,10 +27,10 @@ struct kpi_window {
 // stage, holder, count, p50_ms, p90_ms, within_sla, open), `cycle_time` (count, p50_ms, p90_ms),
 // `otif` (delivered, on_time, in_full, otif, share), `exceptions` (per kind and dept: kind, dept,
 // raised, resolved, mean_resolve_ms), `credit_holds` (count, resolved, mean_resolve_ms),
-// `die_lead_time` (count, p50_ms, p90_ms) and `window` (since, until). An order is in full when
-// it was delivered at least (1 - in_full_tolerance) of the quantity ordered.
+// `die_lead_time` (count, p50_ms, p90_ms) and `window` (since, until). On time and in full are
+// per promised quantity (quantities.h `otif_of`), within the flow's tolerance per unit.
 value compute_kpis(const std::unordered_map<std::string, order>& orders,
                    const std::map<std::uint64_t, exception_record>& exceptions,
-                   const flow_def& flow, const kpi_window& window, double in_full_tolerance = 0.02);
+                   const flow_def& flow, const kpi_window& window);
 
 }  // namespace baton

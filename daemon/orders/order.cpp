@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "quantities.h"
+
 namespace baton {
 
 bool order::on_hold(const std::string& hold) const {
@@ -13,6 +15,39 @@ order_case* order::find_case(const std::string& case_id) {
     for (auto& c : cases)
         if (c.id == case_id) return &c;
     return nullptr;
+}
+
+production_batch* order::find_batch(const std::string& batch_id) {
+    for (auto& b : batches)
+        if (b.id == batch_id) return &b;
+    return nullptr;
+}
+
+shipment* order::find_shipment(const std::string& shipment_id) {
+    for (auto& s : shipments)
+        if (s.id == shipment_id) return &s;
+    return nullptr;
+}
+
+invoice* order::find_invoice(const std::string& invoice_id) {
+    for (auto& i : invoices)
+        if (i.id == invoice_id) return &i;
+    return nullptr;
+}
+
+std::int64_t order::invoiced_cents() const {
+    std::int64_t sum = 0;
+    for (const auto& i : invoices) sum += i.amount_cents;
+    return sum;
+}
+
+const char* shipment_state_name(shipment_state s) {
+    switch (s) {
+        case shipment_state::on_road: return "on_road";
+        case shipment_state::delivered: return "delivered";
+        case shipment_state::failed: return "failed";
+    }
+    return "on_road";
 }
 
 const char* milestone_of(const std::string& topic) {
@@ -33,8 +68,9 @@ const char* milestone_of(const std::string& topic) {
 }
 
 bool is_milestone(const std::string& name) {
-    for (const char* m : {"placed", "credit_approved", "die_ready", "scheduled", "started",
-                          "produced", "paid", "dispatched", "delivered", "invoiced"})
+    for (const char* m :
+         {"placed", "credit_approved", "die_ready", "scheduled", "started", "produced",
+          "deposit_paid", "paid", "dispatched", "delivered", "invoiced"})
         if (name == m) return true;
     return false;
 }
@@ -71,10 +107,199 @@ bool flag(const value& v, const char* key) {
     return f && f->is_bool() && f->as_bool();
 }
 
+value quantities(const std::vector<line_qty>& qs) {
+    value_list l;
+    for (const auto& q : qs) {
+        value e;
+        e.set("line", static_cast<long long>(q.line));
+        e.set("milli", static_cast<long long>(q.milli));
+        if (!q.unit.empty()) e.set("unit", q.unit);
+        l.push_back(std::move(e));
+    }
+    return value(std::move(l));
+}
+
+std::vector<line_qty> quantities_of(const value* v) {
+    std::vector<line_qty> out;
+    if (v && v->is_list())
+        for (const auto& e : v->as_list())
+            out.push_back({static_cast<int>(num(e, "line")), num(e, "milli"), str(e, "unit")});
+    return out;
+}
+
+value batch_value(const production_batch& b) {
+    value v;
+    v.set("id", b.id);
+    v.set("press_line", b.press_line);
+    v.set("planned_start", b.planned_start);
+    v.set("planned_finish", b.planned_finish);
+    v.set("started", b.started);
+    v.set("completed", b.completed);
+    v.set("whole", b.whole);
+    v.set("good", quantities(b.good));
+    v.set("scrap", quantities(b.scrap));
+    v.set("qc_failures", static_cast<long long>(b.qc_failures));
+    v.set("scheduled_at", static_cast<long long>(b.scheduled_ms));
+    v.set("completed_at", static_cast<long long>(b.completed_ms));
+    v.set("event", b.event_id);
+    return v;
+}
+
+production_batch batch_of(const value& v) {
+    production_batch b;
+    b.id = str(v, "id");
+    b.press_line = str(v, "press_line");
+    b.planned_start = str(v, "planned_start");
+    b.planned_finish = str(v, "planned_finish");
+    b.started = flag(v, "started");
+    b.completed = flag(v, "completed");
+    b.whole = flag(v, "whole");
+    b.good = quantities_of(v.find("good"));
+    b.scrap = quantities_of(v.find("scrap"));
+    b.qc_failures = static_cast<int>(num(v, "qc_failures"));
+    b.scheduled_ms = num(v, "scheduled_at");
+    b.completed_ms = num(v, "completed_at");
+    b.event_id = str(v, "event");
+    return b;
+}
+
+value shipment_value(const shipment& s) {
+    value v;
+    v.set("id", s.id);
+    v.set("vehicle", s.vehicle);
+    v.set("carrier", s.carrier);
+    v.set("expected_delivery", s.expected_delivery);
+    v.set("state", shipment_state_name(s.state));
+    v.set("whole", s.whole);
+    v.set("sent", quantities(s.sent));
+    v.set("received", quantities(s.received));
+    v.set("dispatched_at", static_cast<long long>(s.dispatched_ms));
+    v.set("answered_at", static_cast<long long>(s.answered_ms));
+    v.set("failure", s.failure);
+    v.set("event", s.event_id);
+    return v;
+}
+
+shipment shipment_of(const value& v) {
+    shipment s;
+    s.id = str(v, "id");
+    s.vehicle = str(v, "vehicle");
+    s.carrier = str(v, "carrier");
+    s.expected_delivery = str(v, "expected_delivery");
+    const std::string state = str(v, "state");
+    s.state = state == "delivered" ? shipment_state::delivered
+              : state == "failed"  ? shipment_state::failed
+                                   : shipment_state::on_road;
+    s.whole = flag(v, "whole");
+    s.sent = quantities_of(v.find("sent"));
+    s.received = quantities_of(v.find("received"));
+    s.dispatched_ms = num(v, "dispatched_at");
+    s.answered_ms = num(v, "answered_at");
+    s.failure = str(v, "failure");
+    s.event_id = str(v, "event");
+    return s;
+}
+
+value invoice_value(const invoice& i) {
+    value v;
+    v.set("id", i.id);
+    v.set("shipment", i.shipment);
+    v.set("amount_cents", static_cast<long long>(i.amount_cents));
+    v.set("invoice_date", i.invoice_date);
+    v.set("due_date", i.due_date);
+    v.set("issued_at", static_cast<long long>(i.issued_ms));
+    v.set("paid_cents", static_cast<long long>(i.paid_cents));
+    v.set("settled_at", static_cast<long long>(i.settled_ms));
+    return v;
+}
+
+invoice invoice_of(const value& v) {
+    invoice i;
+    i.id = str(v, "id");
+    i.shipment = str(v, "shipment");
+    i.amount_cents = num(v, "amount_cents");
+    i.invoice_date = str(v, "invoice_date");
+    i.due_date = str(v, "due_date");
+    i.issued_ms = num(v, "issued_at");
+    i.paid_cents = num(v, "paid_cents");
+    i.settled_ms = num(v, "settled_at");
+    return i;
+}
+
+template <typename T, typename Fn>
+value list_value(const std::vector<T>& items, Fn fn) {
+    value_list l;
+    for (const auto& item : items) l.push_back(fn(item));
+    return value(std::move(l));
+}
+
+template <typename T, typename Fn>
+std::vector<T> list_of(const value* v, Fn fn) {
+    std::vector<T> out;
+    if (v && v->is_list())
+        for (const auto& e : v->as_list()) out.push_back(fn(e));
+    return out;
+}
+
+// An order stored before quantities (format 1): what it had proven stands for the whole order.
+void upgrade_from_format_1(order& o) {
+    if (o.has("scheduled") || o.has("produced")) {
+        production_batch b;
+        b.planned_start = o.planned_start;
+        b.planned_finish = o.planned_finish;
+        b.started = o.has("started") || o.has("produced");
+        b.completed = o.has("produced");
+        b.whole = b.completed;
+        b.scheduled_ms = o.has("scheduled") ? o.milestones.at("scheduled").at_ms : 0;
+        b.completed_ms = b.completed ? o.milestones.at("produced").at_ms : 0;
+        o.batches.push_back(std::move(b));
+    }
+    if (o.has("dispatched") || o.has("delivered")) {
+        shipment s;
+        s.whole = true;
+        s.state = o.has("delivered") ? shipment_state::delivered : shipment_state::on_road;
+        s.dispatched_ms = o.has("dispatched") ? o.milestones.at("dispatched").at_ms : 0;
+        s.answered_ms = o.has("delivered") ? o.milestones.at("delivered").at_ms : 0;
+        o.shipments.push_back(std::move(s));
+    }
+    // Its invoice and payments, without a due date (format 1 did not keep one): not aged.
+    if (o.has("invoiced")) {
+        invoice i;
+        i.amount_cents = o.amount_cents;
+        i.issued_ms = o.milestones.at("invoiced").at_ms;
+        o.invoices.push_back(std::move(i));
+    }
+    if (o.paid_cents > 0) o.payments.push_back({"", o.paid_cents, 0, ""});
+    // What it added to its customer's open order value, as format 1 counted it.
+    if (o.placed && !o.cancelled && !o.has("invoiced")) o.open_counted_cents = o.amount_cents;
+}
+
 }  // namespace
+
+std::vector<order_line> lines_of(const value& lines) {
+    std::vector<order_line> out;
+    if (!lines.is_list()) return out;
+    int no = 0;
+    for (const auto& l : lines.as_list()) {
+        order_line line;
+        line.no = ++no;
+        line.item = str(l, "item");
+        line.die = str(l, "die");
+        line.unit = str(l, "unit");
+        if (const value* q = l.find("qty"); q && q->is_number())
+            line.ordered_milli = to_milli(q->to_double());
+        if (const value* a = l.find("amount_cents")) {
+            std::int64_t cents = 0;
+            if (a->to_int64(cents) && cents >= 0) line.amount_cents = cents;
+        }
+        out.push_back(std::move(line));
+    }
+    return out;
+}
 
 value to_value(const order& o) {
     value v;
+    v.set("v", static_cast<long long>(order_format));
     v.set("id", o.id);
     v.set("customer", o.customer);
     v.set("placed", o.placed);
@@ -82,13 +307,29 @@ value to_value(const order& o) {
     v.set("cancel_reason", o.cancel_reason);
     v.set("amount_cents", static_cast<long long>(o.amount_cents));
     v.set("paid_cents", static_cast<long long>(o.paid_cents));
-    v.set("delivered_qty", o.delivered_qty);
+    v.set("charge_cents", static_cast<long long>(o.charge_cents));
+    v.set("deposit_cents", static_cast<long long>(o.deposit_cents));
+    v.set("open_counted_cents", static_cast<long long>(o.open_counted_cents));
     v.set("promised_date", o.promised_date);
     v.set("terms", o.terms);
+    v.set("prepay_switched", o.prepay_switched);
     v.set("new_die", o.new_die);
+    v.set("salesperson", o.salesperson);
+    v.set("customer_po", o.customer_po);
     v.set("lines", o.lines);
     v.set("planned_start", o.planned_start);
     v.set("planned_finish", o.planned_finish);
+    v.set("batches", list_value(o.batches, batch_value));
+    v.set("shipments", list_value(o.shipments, shipment_value));
+    v.set("invoices", list_value(o.invoices, invoice_value));
+    v.set("payments", list_value(o.payments, [](const payment& p) {
+              value e;
+              e.set("invoice", p.invoice);
+              e.set("amount_cents", static_cast<long long>(p.amount_cents));
+              e.set("at", static_cast<long long>(p.at_ms));
+              e.set("event", p.event_id);
+              return e;
+          }));
     value ms(value_map{});
     for (const auto& [name, m] : o.milestones) {
         value e;
@@ -113,6 +354,11 @@ value to_value(const order& o) {
         cv.set("opened", static_cast<long long>(c.opened_ms));
         cv.set("closed", static_cast<long long>(c.closed_ms));
         cv.set("departments", strings(c.departments));
+        cv.set("complaint_kind", c.complaint_kind);
+        cv.set("line", static_cast<long long>(c.line));
+        cv.set("outcome", c.outcome);
+        cv.set("root_cause", c.root_cause);
+        cv.set("credit_cents", static_cast<long long>(c.credit_cents));
         cases.push_back(std::move(cv));
     }
     v.set("cases", value(std::move(cases)));
@@ -141,13 +387,25 @@ order order_from_value(const value& v) {
     o.cancel_reason = str(v, "cancel_reason");
     o.amount_cents = num(v, "amount_cents");
     o.paid_cents = num(v, "paid_cents");
-    if (const value* q = v.find("delivered_qty")) o.delivered_qty = q->to_double();
+    o.charge_cents = num(v, "charge_cents");
+    o.deposit_cents = num(v, "deposit_cents");
+    o.open_counted_cents = num(v, "open_counted_cents");
     o.promised_date = str(v, "promised_date");
     o.terms = str(v, "terms");
+    o.prepay_switched = flag(v, "prepay_switched");
     o.new_die = flag(v, "new_die");
+    o.salesperson = str(v, "salesperson");
+    o.customer_po = str(v, "customer_po");
     if (const value* l = v.find("lines")) o.lines = *l;
+    o.line_items = lines_of(o.lines);
     o.planned_start = str(v, "planned_start");
     o.planned_finish = str(v, "planned_finish");
+    o.batches = list_of<production_batch>(v.find("batches"), batch_of);
+    o.shipments = list_of<shipment>(v.find("shipments"), shipment_of);
+    o.invoices = list_of<invoice>(v.find("invoices"), invoice_of);
+    o.payments = list_of<payment>(v.find("payments"), [](const value& e) {
+        return payment{str(e, "invoice"), num(e, "amount_cents"), num(e, "at"), str(e, "event")};
+    });
     if (const value* ms = v.find("milestones"); ms && ms->is_map())
         for (const auto& m : ms->as_map())
             o.milestones[m.key] = {num(m.val, "at"), str(m.val, "event")};
@@ -167,6 +425,11 @@ order order_from_value(const value& v) {
             c.opened_ms = num(cv, "opened");
             c.closed_ms = num(cv, "closed");
             c.departments = strings_of(cv.find("departments"));
+            c.complaint_kind = str(cv, "complaint_kind");
+            c.line = static_cast<int>(num(cv, "line"));
+            c.outcome = str(cv, "outcome");
+            c.root_cause = str(cv, "root_cause");
+            c.credit_cents = num(cv, "credit_cents");
             o.cases.push_back(std::move(c));
         }
     if (const value* events = v.find("events"); events && events->is_list())
@@ -179,6 +442,7 @@ order order_from_value(const value& v) {
     if (const value* visits = v.find("visits"); visits && visits->is_list())
         for (const auto& e : visits->as_list())
             o.visits.push_back({str(e, "stage"), num(e, "entered"), num(e, "left")});
+    if (num(v, "v") < 2) upgrade_from_format_1(o);
     return o;
 }
 

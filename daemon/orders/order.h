@@ -27,6 +27,81 @@ struct order_case {
     std::int64_t opened_ms = 0;
     std::int64_t closed_ms = 0;
     std::vector<std::string> departments;  // who must answer it
+    std::string complaint_kind;            // complaints: dimension, surface, ... (schema enum)
+    int line = 0;                          // 1-based order line concerned (0: none named)
+    std::string outcome;                   // from sales.case.closed: credit_note, replacement, ...
+    std::string root_cause;                // from production.case.resolved
+    std::int64_t credit_cents = 0;         // credit note granted on closing
+};
+
+// Quantities are kept in thousandths of the line's unit (the schemas allow 0.001), so sums and
+// tolerance checks are exact. A fact's quantity for one line; line 0: the fact named no line
+// (the whole order for a fact without quantity, or the one line of a one-line order).
+struct line_qty {
+    int line = 0;
+    std::int64_t milli = 0;
+    std::string unit;  // as the fact gave it ("" when it gave none)
+};
+
+// One order line as placed or amended: what was promised, in which unit, at what value.
+struct order_line {
+    int no = 0;  // 1-based, in the order the lines were listed
+    std::string item;
+    std::string die;
+    std::string unit;  // kg, pcs or m; never mixed with another
+    std::int64_t ordered_milli = 0;
+    std::int64_t amount_cents = -1;  // the line's value when the order gave it, else -1
+};
+
+// A production batch: one press run of some lines. Several per order; a fact that names no
+// batch is about the order's unnamed batch ("").
+struct production_batch {
+    std::string id;
+    std::string press_line;
+    std::string planned_start, planned_finish;  // YYYY-MM-DD
+    bool started = false;
+    bool completed = false;
+    bool whole = false;                 // completed without quantities: the whole order produced
+    std::string event_id;               // the completion
+    std::vector<line_qty> good, scrap;  // as completed (qc failures after it move good to scrap)
+    int qc_failures = 0;
+    std::int64_t scheduled_ms = 0, completed_ms = 0;
+};
+
+// A shipment: one dispatch, answered by one delivery or failure. A fact that names no shipment
+// is about the order's unnamed shipment ("").
+enum class shipment_state : std::uint8_t { on_road, delivered, failed };
+struct shipment {
+    std::string id;
+    std::string vehicle, carrier;
+    std::string expected_delivery;  // YYYY-MM-DD
+    shipment_state state = shipment_state::on_road;
+    bool whole = false;  // dispatched without naming lines on a multi-line order: all of it
+    std::vector<line_qty> sent, received;
+    std::int64_t dispatched_ms = 0, answered_ms = 0;
+    std::string failure;   // why the last delivery failed
+    std::string event_id;  // the dispatch (or the delivery, when no dispatch came)
+};
+const char* shipment_state_name(shipment_state s);
+
+// An invoice, settled by payments (those naming it first, then the others oldest invoice
+// first: see quantities.h `allocate_payments`).
+struct invoice {
+    std::string id;
+    std::string shipment;  // the shipment it bills ("" : the order as a whole)
+    std::int64_t amount_cents = 0;
+    std::string invoice_date;  // YYYY-MM-DD (the day it arrived when not given)
+    std::string due_date;      // YYYY-MM-DD: given, or invoice date + the customer's payment days
+    std::int64_t issued_ms = 0;
+    std::int64_t paid_cents = 0;  // derived: what the payments settle of it
+    std::int64_t settled_ms = 0;  // derived: when it became fully paid (0 while not)
+};
+
+struct payment {
+    std::string invoice;  // the invoice it names ("" : none)
+    std::int64_t amount_cents = 0;
+    std::int64_t at_ms = 0;
+    std::string event_id;
 };
 
 // One stay of an order in a stage, for dwell times.
@@ -43,14 +118,24 @@ struct order {
     bool cancelled = false;
     std::string cancel_reason;
     std::int64_t amount_cents = 0;
-    std::int64_t paid_cents = 0;
-    double delivered_qty = 0;   // as the delivery note says (kg, pcs or m as the lines)
-    std::string promised_date;  // YYYY-MM-DD
-    std::string terms;          // credit or prepay
+    std::int64_t paid_cents = 0;          // every payment received for it
+    std::int64_t charge_cents = 0;        // cancellation charge agreed with the customer
+    std::int64_t deposit_cents = 0;       // due before production (flow `deposit`, prepay terms)
+    std::int64_t open_counted_cents = 0;  // what it adds to its customer's open order value
+    std::string promised_date;            // YYYY-MM-DD
+    std::string terms;                    // credit or prepay
+    bool prepay_switched = false;         // credit refused, released against payment in advance
     bool new_die = false;
+    std::string salesperson;
+    std::string customer_po;
     value lines;                                  // the line items as last placed or amended
-    std::string planned_start;                    // YYYY-MM-DD, from production.order.scheduled
-    std::string planned_finish;                   // YYYY-MM-DD
+    std::vector<order_line> line_items;           // the same, as quantities batond counts
+    std::string planned_start;                    // YYYY-MM-DD: earliest of the open batches
+    std::string planned_finish;                   // YYYY-MM-DD: latest of the open batches
+    std::vector<production_batch> batches;        // in the order first reported
+    std::vector<shipment> shipments;              // in the order first reported
+    std::vector<invoice> invoices;                // in the order issued
+    std::vector<payment> payments;                // in the order received
     std::map<std::string, milestone> milestones;  // name -> when and by which event
     std::vector<std::string> holds;               // e.g. "credit"
     std::string stage;                            // derived: credit_review, ..., closed, cancelled
@@ -66,6 +151,10 @@ struct order {
     bool on_hold(const std::string& hold) const;
     bool open() const { return stage != "closed" && stage != "cancelled"; }
     order_case* find_case(const std::string& case_id);
+    production_batch* find_batch(const std::string& batch_id);
+    shipment* find_shipment(const std::string& shipment_id);
+    invoice* find_invoice(const std::string& invoice_id);
+    std::int64_t invoiced_cents() const;
 };
 
 // The milestone a topic proves ("" for topics that prove none).
@@ -74,7 +163,15 @@ const char* milestone_of(const std::string& topic);
 bool is_milestone(const std::string& name);
 
 // The whole state of an order as a value (and back), for snapshots and rebuild comparisons.
+// Snapshots carry a format number ("v"); an order stored by an older batond (no "v": format 1,
+// before quantities) is read as the same order: its proven milestones stand, its lines are
+// read from its line items, and what it had proven stands for the whole order.
+inline constexpr int order_format = 2;
 value to_value(const order& o);
 order order_from_value(const value& v);
+
+// The order lines of a `lines` list as placed or amended (items without a unit or a positive
+// quantity are kept with what they have; the schema requires both).
+std::vector<order_line> lines_of(const value& lines);
 
 }  // namespace baton

@@ -7,6 +7,8 @@
 
 #include "codec.h"
 #include "credit.h"
+#include "dates.h"
+#include "quantities.h"
 
 namespace baton {
 
@@ -22,12 +24,56 @@ bool integer(const value& data, const char* key, std::int64_t& out) {
     return v && v->to_int64(out);
 }
 
-// An order no longer counts towards its customer's exposure once invoiced or cancelled.
-bool counts_as_open(const order& o) {
-    return o.placed && !o.cancelled && !o.has("invoiced");
+// What an order adds to its customer's exposure: its value not yet invoiced, while it is open.
+std::int64_t open_value(const order& o) {
+    if (!o.placed || o.cancelled || o.has("invoiced")) return 0;
+    return std::max<std::int64_t>(0, o.amount_cents - o.invoiced_cents());
+}
+
+// A fact's quantities: its order_lines, or else its top-level quantity for the line it does not
+// name (a one-line order's line, or the whole of a multi-line order).
+std::vector<line_qty> quantities_in(const value& data, const char* per_line, const char* total) {
+    std::vector<line_qty> out;
+    if (const value* lines = data.find("order_lines"); lines && lines->is_list()) {
+        for (const auto& l : lines->as_list()) {
+            std::int64_t no = 0;
+            if (const value* n = l.find("line")) n->to_int64(no);
+            const value* q = l.find(per_line);
+            if (!q || !q->is_number()) continue;
+            out.push_back({static_cast<int>(no), to_milli(q->to_double()), text(l, "unit")});
+        }
+        return out;
+    }
+    if (const value* q = data.find(total); q && q->is_number())
+        out.push_back({0, to_milli(q->to_double()), text(data, "unit")});
+    return out;
+}
+
+// An id for a piece its sender did not name: "#2" for the second unnamed one.
+template <typename T>
+std::string unnamed_id(const std::vector<T>& pieces) {
+    std::size_t n = 1;
+    for (const auto& p : pieces)
+        if (!p.id.empty() && p.id[0] == '#') ++n;
+    return "#" + std::to_string(n);
 }
 
 }  // namespace
+
+// What one fact is applied with.
+struct order_engine::fact {
+    order& o;
+    std::int64_t received_ms;
+    const envelope& e;
+    std::vector<relay_message>& out;
+    const value& data;
+    const std::string& topic;
+    order_change& change;
+    // The first proof of a fact stands; repeats are history, not news.
+    void prove(const std::string& name) {
+        o.milestones.try_emplace(name, milestone{received_ms, e.id});
+    }
+};
 
 order_engine::order_engine(flow_def flow, customer_book customers)
     : flow_(std::move(flow)), customers_(std::move(customers)) {}
@@ -73,10 +119,33 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
     customers_ = std::move(customers);
     relay_seq_ = relay_seq;
     changed_.clear();
+    by_customer_.clear();
+    std::vector<const order*> placed;
+    for (const auto& [id, o] : orders_)
+        if (o.placed && !o.customer.empty()) placed.push_back(&o);
+    std::sort(placed.begin(), placed.end(), [](const order* a, const order* b) {
+        return a->first_seen_ms != b->first_seen_ms ? a->first_seen_ms < b->first_seen_ms
+                                                    : a->id < b->id;
+    });
+    for (const order* o : placed) by_customer_[o->customer].push_back(o->id);
 }
 
-void order_engine::adjust_open(const order& o, std::int64_t delta_cents) {
-    if (!o.customer.empty()) customers_.at(o.customer).open_cents += delta_cents;
+const std::vector<std::string>& order_engine::orders_of(const std::string& customer) const {
+    static const std::vector<std::string> none;
+    auto it = by_customer_.find(customer);
+    return it == by_customer_.end() ? none : it->second;
+}
+
+void order_engine::sync_open(order& o) {
+    const std::int64_t now = open_value(o);
+    if (now != o.open_counted_cents && !o.customer.empty())
+        customers_.at(o.customer).open_cents += now - o.open_counted_cents;
+    o.open_counted_cents = now;
+}
+
+int order_engine::payment_days_of(const std::string& customer) const {
+    const auto* a = customers_.find(customer);
+    return a && a->master.payment_days >= 0 ? a->master.payment_days : flow_.payment_days;
 }
 
 void order_engine::note_department(order& o, const std::string& dept) {
@@ -103,7 +172,21 @@ value order_engine::summary(const order& o) const {
     d.set("terms", o.terms);
     d.set("new_die", o.new_die);
     if (!o.planned_finish.empty()) d.set("planned_finish", o.planned_finish);
+    if (o.deposit_cents > 0) d.set("deposit_cents", static_cast<long long>(o.deposit_cents));
     d.set("lines", o.lines.is_nil() ? value(value_list{}) : o.lines);
+    // What is still to ship, once some of it has left.
+    if (!o.shipments.empty()) {
+        value_list rest;
+        for (const auto& b : backorder(totals_of(o))) {
+            value l;
+            l.set("line", static_cast<long long>(b.no));
+            l.set("item", b.item);
+            l.set("qty", static_cast<double>(b.milli) / 1000.0);
+            l.set("unit", b.unit);
+            rest.push_back(std::move(l));
+        }
+        d.set("backorder", value(std::move(rest)));
+    }
     return d;
 }
 
@@ -135,7 +218,14 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     change.previous_holder = o.holder;
     change.anomalies = anomalies_of(o, e);
     const std::string promised_before = o.promised_date;
-    apply_order_fact(o, received_ms, e, out);
+    const std::string finish_before = o.planned_finish;
+    const bool was_scheduled = o.has("scheduled") && !o.has("delivered");
+    const std::int64_t amount_before = o.amount_cents;
+    fact f{o, received_ms, e, out, e.data, e.topic, change};
+    apply_order_fact(f);
+    if (!o.cancelled || e.topic == "sales.order.cancelled")
+        derive_from_pieces(o, e, received_ms, change.anomalies);
+    sync_open(o);
     // A department that proved a milestone has had the order in hand, even when its fact came
     // before the order reached its stage: it must hear of a cancel all the same.
     if (*milestone_of(e.topic) && e.topic.rfind("sales.", 0) != 0 && !o.cancelled)
@@ -143,6 +233,9 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     update_stage(o, received_ms, e, out);
     change.stage_changed = o.stage != change.previous_stage;
     change.promise_changed = o.promised_date != promised_before;
+    change.plan_changed = change.plan_changed || o.planned_finish != finish_before;
+    change.amount_amended = e.topic == "sales.order.amended" && o.amount_cents != amount_before;
+    change.amended_after_scheduling = change.amended_after_scheduling && was_scheduled;
     return change;
 }
 
@@ -152,12 +245,16 @@ std::vector<anomaly> order_engine::anomalies_of(const order& o, const envelope& 
         found.push_back({e.topic + " arrived after the order was cancelled", ""});
         return found;
     }
-    if (e.topic == "logistics.shipment.dispatched" && !o.has("dispatched")) {
-        if (!o.has("produced"))
-            found.push_back({"dispatched before production was completed", "produced"});
-        if (o.placed && o.terms == "prepay" && !o.has("paid"))
-            found.push_back({"dispatched without payment from a prepay customer", "paid"});
+    if (e.topic == "sales.order.cancelled" && !o.cancelled &&
+        (o.has("delivered") || o.has("invoiced"))) {
+        found.push_back({std::string("cancel refused: the order was already ") +
+                             (o.has("invoiced") ? "invoiced" : "delivered"),
+                         ""});
+        return found;
     }
+    if (e.topic == "logistics.shipment.dispatched" && o.placed && o.terms == "prepay" &&
+        !o.has("paid"))
+        found.push_back({"dispatched without payment from a prepay customer", "paid"});
     return found;
 }
 
@@ -177,40 +274,76 @@ void order_engine::emit_notice(std::vector<relay_message>& out, const std::strin
 }
 
 void order_engine::on_receivable(const value& data) {
-    std::int64_t balance = 0;
-    integer(data, "balance_cents", balance);
-    customers_.at(text(data, "customer")).receivable_cents = balance;
+    auto& a = customers_.at(text(data, "customer"));
+    integer(data, "balance_cents", a.receivable_cents);
+    std::int64_t overdue = 0;
+    if (integer(data, "overdue_cents", overdue)) a.overdue_cents = overdue;
 }
 
 void order_engine::on_customer_updated(const value& data) {
-    auto& m = customers_.at(text(data, "customer")).master;
+    const std::string id = text(data, "customer");
+    auto& m = customers_.at(id).master;
     if (auto name = text(data, "name"); !name.empty()) m.name = name;
     if (auto tier = text(data, "tier"); !tier.empty()) m.tier = tier;
     if (auto terms = text(data, "terms"); !terms.empty()) m.terms = terms;
+    if (auto am = text(data, "account_manager"); !am.empty()) m.account_manager = am;
+    if (auto country = text(data, "country"); !country.empty()) m.country = country;
     integer(data, "credit_limit_cents", m.credit_limit_cents);
+    std::int64_t days = 0;
+    if (integer(data, "payment_days", days)) m.payment_days = static_cast<int>(days);
+    if (const value* b = data.find("blocked"); b && b->is_bool()) {
+        m.blocked = b->as_bool();
+        // Unblocked: its orders no longer wait on the block (finance still reviews them).
+        if (!m.blocked)
+            for (const auto& order_id : orders_of(id)) {
+                order& o = orders_.at(order_id);
+                auto held = std::find(o.holds.begin(), o.holds.end(), "blocked");
+                if (held == o.holds.end()) continue;
+                o.holds.erase(held);
+                changed_.insert(order_id);
+            }
+    }
 }
 
 // --- facts: one handler per topic -----------------------------------------------------------
 
-// What one fact is applied with.
-struct order_engine::fact {
-    order& o;
-    std::int64_t received_ms;
-    const envelope& e;
-    std::vector<relay_message>& out;
-    const value& data;
-    const std::string& topic;
-    // The first proof of a fact stands; repeats are history, not news.
-    void prove(const std::string& name) {
-        o.milestones.try_emplace(name, milestone{received_ms, e.id});
-    }
-};
+namespace {
+
+void remove_hold(order& o, const char* hold) {
+    o.holds.erase(std::remove(o.holds.begin(), o.holds.end(), hold), o.holds.end());
+}
+
+void add_hold(order& o, const char* hold) {
+    if (!o.on_hold(hold)) o.holds.push_back(hold);
+}
+
+// The deposit a prepay order owes before production, under the flow's share.
+std::int64_t deposit_for(const order& o, const flow_def& flow) {
+    if (o.terms != "prepay" || flow.deposit_percent <= 0) return 0;
+    return o.amount_cents * flow.deposit_percent / 100;
+}
+
+}  // namespace
+
+void order_engine::decide_credit(fact& f) {
+    order& o = f.o;
+    if (o.has("credit_approved")) return;
+    const auto* a = customers_.find(o.customer);
+    if (!a) return;
+    if (a->master.blocked) add_hold(o, "blocked");
+    if (o.terms != "credit") return;
+    if (flow_.overdue_hold_cents > 0 && a->overdue_cents > flow_.overdue_hold_cents)
+        add_hold(o, "overdue");
+    if (a->master.terms == "credit" && a->master.credit_limit_cents > 0 &&
+        a->exposure_cents() > a->master.credit_limit_cents)
+        add_hold(o, "limit");
+    if (o.holds.empty() && auto_credit(flow_, o, customers_) == credit_decision::approve)
+        f.prove("credit_approved");
+}
 
 void order_engine::on_placed(fact& f) {
     order& o = f.o;
     const value& data = f.data;
-    const std::int64_t received_ms = f.received_ms;
-    const envelope& e = f.e;
     if (o.placed) return;  // a second placement of the same order is only history
     o.customer = text(data, "customer");
     integer(data, "amount_cents", o.amount_cents);
@@ -220,15 +353,19 @@ void order_engine::on_placed(fact& f) {
     if (o.terms.empty()) o.terms = account ? account->master.terms : "credit";
     const value* nd = data.find("new_die");
     o.new_die = nd && nd->is_bool() && nd->as_bool();
+    o.salesperson = text(data, "salesperson");
+    o.customer_po = text(data, "customer_po");
     if (const value* lines = data.find("lines")) o.lines = *lines;
+    o.line_items = lines_of(o.lines);
+    o.deposit_cents = deposit_for(o, flow_);
     o.placed = true;
     f.prove("placed");
+    by_customer_[o.customer].push_back(o.id);
     // A payment booked before the order proves payment only if it covers the amount.
     if (o.has("paid") && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
-    if (!o.cancelled && !o.has("invoiced")) adjust_open(o, o.amount_cents);
-    // Auto credit: a credit-terms customer within its limit needs no credit review.
-    if (auto_credit(flow_, o, customers_) == credit_decision::approve)
-        o.milestones.try_emplace("credit_approved", milestone{received_ms, e.id});
+    if (o.deposit_cents > 0 && o.paid_cents >= o.deposit_cents) f.prove("deposit_paid");
+    sync_open(o);  // its own value counts in the exposure it is judged by
+    decide_credit(f);
 }
 
 void order_engine::on_amended(fact& f) {
@@ -238,12 +375,11 @@ void order_engine::on_amended(fact& f) {
     const envelope& e = f.e;
     std::vector<relay_message>& out = f.out;
     value changes(value_map{});
-    const bool was_open = counts_as_open(o);
     std::int64_t amount = 0;
     if (integer(data, "amount_cents", amount) && amount != o.amount_cents) {
-        if (was_open) adjust_open(o, amount - o.amount_cents);
         o.amount_cents = amount;
         changes.set("amount_cents", static_cast<long long>(amount));
+        if (!o.has("deposit_paid")) o.deposit_cents = deposit_for(o, flow_);
         // Payment proves itself against the amount as it now stands, until shipment.
         if (o.placed && !o.has("dispatched")) {
             if (o.paid_cents < o.amount_cents)
@@ -259,18 +395,23 @@ void order_engine::on_amended(fact& f) {
     if (auto t = text(data, "terms"); !t.empty() && t != o.terms) {
         o.terms = t;
         changes.set("terms", t);
+        if (!o.has("deposit_paid")) o.deposit_cents = deposit_for(o, flow_);
     }
     if (const value* nd = data.find("new_die"); nd && nd->is_bool() && nd->as_bool() != o.new_die) {
         o.new_die = nd->as_bool();
         changes.set("new_die", o.new_die);
     }
+    if (auto sp = text(data, "salesperson"); !sp.empty()) o.salesperson = sp;
+    if (auto po = text(data, "customer_po"); !po.empty()) o.customer_po = po;
     if (const value* lines = data.find("lines");
         lines && encode_msgpack(*lines) != encode_msgpack(o.lines)) {
         o.lines = *lines;
+        o.line_items = lines_of(o.lines);
         changes.set("lines", *lines);
     }
     // Nothing changed, or nobody left to tell: history only.
     if (changes.as_map().empty() || o.cancelled) return;
+    f.change.amended_after_scheduling = true;  // apply() keeps it only when production had it
     value d;
     d.set("customer", o.customer);
     d.set("reason", text(data, "reason"));
@@ -282,76 +423,304 @@ void order_engine::on_amended(fact& f) {
 void order_engine::on_cancelled(fact& f) {
     order& o = f.o;
     const value& data = f.data;
-    const std::int64_t received_ms = f.received_ms;
-    const envelope& e = f.e;
-    std::vector<relay_message>& out = f.out;
     if (o.cancelled) return;
-    if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
+    // Goods at the customer or billed: too late to cancel (the desk raises out_of_sequence).
+    if (o.has("delivered") || o.has("invoiced")) return;
     o.cancelled = true;
     o.cancel_reason = text(data, "reason");
+    integer(data, "charge_cents", o.charge_cents);
     value d;
     d.set("customer", o.customer);
     d.set("reason", o.cancel_reason);
     d.set("stage", o.stage);
+    if (o.charge_cents > 0) d.set("charge_cents", static_cast<long long>(o.charge_cents));
     for (const auto& dept : o.departments)
-        if (dept != "sales") emit(out, dept + ".cancel", o, e, received_ms, d);
+        if (dept != "sales") emit(f.out, dept + ".cancel", o, f.e, f.received_ms, d);
 }
 
 void order_engine::on_credit_approved(fact& f) {
     order& o = f.o;
     f.prove("credit_approved");
-    o.holds.erase(std::remove(o.holds.begin(), o.holds.end(), "credit"), o.holds.end());
+    o.holds.clear();  // finance decided: no hold stands against its approval
 }
 
 void order_engine::on_credit_rejected(fact& f) {
     order& o = f.o;
-    if (!o.on_hold("credit")) o.holds.push_back("credit");
+    const value* prepay = f.data.find("prepay_accepted");
+    if (prepay && prepay->is_bool() && prepay->as_bool() && !o.has("credit_approved")) {
+        // Released against payment in advance: prepay terms, and the payment stage gates
+        // shipment as for any prepay order.
+        o.terms = "prepay";
+        o.prepay_switched = true;
+        if (!o.has("deposit_paid")) o.deposit_cents = deposit_for(o, flow_);
+        if (o.placed && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
+        o.holds.clear();
+        f.prove("credit_approved");
+        return;
+    }
+    add_hold(o, "credit");
 }
 
 void order_engine::on_payment(fact& f) {
     order& o = f.o;
-    const value& data = f.data;
     std::int64_t amount = 0;
-    integer(data, "amount_cents", amount);
+    integer(f.data, "amount_cents", amount);
     o.paid_cents += amount;
+    o.payments.push_back({text(f.data, "invoice"), amount, f.received_ms, f.e.id});
+    allocate_payments(o);
+    f.change.subject = text(f.data, "invoice");
     if (o.paid_cents >= o.amount_cents || !o.placed) f.prove("paid");
+    if (o.deposit_cents > 0 && o.paid_cents >= o.deposit_cents) f.prove("deposit_paid");
 }
 
 void order_engine::on_invoiced(fact& f) {
     order& o = f.o;
-    if (counts_as_open(o)) adjust_open(o, -o.amount_cents);
-    f.prove("invoiced");
+    const std::string id = text(f.data, "invoice");
+    f.change.subject = id;
+    if (o.find_invoice(id)) return;  // the same invoice again: history
+    invoice inv;
+    inv.id = id;
+    inv.shipment = text(f.data, "shipment");
+    integer(f.data, "amount_cents", inv.amount_cents);
+    inv.issued_ms = f.received_ms;
+    inv.invoice_date = text(f.data, "invoice_date");
+    if (inv.invoice_date.empty()) inv.invoice_date = civil_date(f.received_ms / day_ms);
+    inv.due_date = text(f.data, "due_date");
+    if (inv.due_date.empty())
+        if (auto start = date_start_ms(inv.invoice_date))
+            inv.due_date = civil_date(*start / day_ms + payment_days_of(o.customer));
+    o.invoices.push_back(std::move(inv));
+    allocate_payments(o);
 }
 
+namespace {
+
+// The batch a production fact is about: the one it names, else the first unnamed batch that
+// is not yet completed (created when there is none).
+production_batch& batch_for(order& o, const std::string& named, std::int64_t at_ms) {
+    if (!named.empty()) {
+        if (production_batch* b = o.find_batch(named)) return *b;
+        o.batches.push_back({});
+        o.batches.back().id = named;
+        o.batches.back().scheduled_ms = at_ms;
+        return o.batches.back();
+    }
+    for (auto& b : o.batches)
+        if (!b.id.empty() && b.id[0] == '#' && !b.completed) return b;
+    production_batch b;
+    b.id = unnamed_id(o.batches);
+    b.scheduled_ms = at_ms;
+    o.batches.push_back(std::move(b));
+    return o.batches.back();
+}
+
+// The shipment a delivery or failure answers: the one it names, else the oldest on the road.
+shipment* shipment_answered(order& o, const std::string& named) {
+    if (!named.empty()) return o.find_shipment(named);
+    for (auto& s : o.shipments)
+        if (s.state == shipment_state::on_road) return &s;
+    return nullptr;
+}
+
+}  // namespace
+
 void order_engine::on_scheduled(fact& f) {
-    order& o = f.o;
-    const value& data = f.data;
-    o.planned_start = text(data, "planned_start");
-    o.planned_finish = text(data, "planned_finish");
+    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms);
+    b.planned_start = text(f.data, "planned_start");
+    b.planned_finish = text(f.data, "planned_finish");
+    b.press_line = text(f.data, "line");
+    f.change.subject = b.id;
+    f.change.plan_changed = true;
     f.prove("scheduled");
+}
+
+void order_engine::on_started(fact& f) {
+    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms);
+    b.started = true;
+    if (b.press_line.empty()) b.press_line = text(f.data, "line");
+    f.change.subject = b.id;
+    f.prove("started");
+}
+
+void order_engine::on_completed(fact& f) {
+    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms);
+    f.change.subject = b.id;
+    if (b.completed) return;  // the same batch reported twice: history
+    b.completed = true;
+    b.started = true;
+    b.completed_ms = f.received_ms;
+    b.event_id = f.e.id;
+    b.good = quantities_in(f.data, "qty_good", "qty_good");
+    b.scrap = quantities_in(f.data, "qty_scrap", "qty_scrap");
+}
+
+void order_engine::on_qc_failed(fact& f) {
+    order& o = f.o;
+    const std::string named = text(f.data, "batch");
+    production_batch* b = named.empty() ? nullptr : o.find_batch(named);
+    if (!b && named.empty())  // the batch in production: the last one reported
+        b = o.batches.empty() ? nullptr : &o.batches.back();
+    if (!b) b = &batch_for(o, named, f.received_ms);
+    ++b->qc_failures;
+    f.change.subject = b->id;
+    // Rejected after it was reported good: that quantity is scrap now.
+    if (b->completed && !b->whole)
+        for (auto q : quantities_in(f.data, "qty", "qty")) {
+            b->scrap.push_back(q);
+            q.milli = -q.milli;
+            b->good.push_back(q);
+        }
+}
+
+void order_engine::on_dispatched(fact& f) {
+    order& o = f.o;
+    std::string id = text(f.data, "shipment");
+    shipment* s = id.empty() ? nullptr : o.find_shipment(id);
+    if (s && s->state != shipment_state::failed) return;  // the same shipment again: history
+    if (!s) {
+        o.shipments.push_back({});
+        s = &o.shipments.back();
+        s->id = id.empty() ? unnamed_id(o.shipments) : id;
+    }
+    // A new shipment, or a failed one sent again.
+    s->state = shipment_state::on_road;
+    s->vehicle = text(f.data, "vehicle");
+    s->carrier = text(f.data, "carrier");
+    s->expected_delivery = text(f.data, "expected_delivery");
+    s->sent = quantities_in(f.data, "qty", "qty");
+    s->received.clear();
+    s->dispatched_ms = f.received_ms;
+    s->answered_ms = 0;
+    s->event_id = f.e.id;
+    f.change.subject = s->id;
 }
 
 void order_engine::on_delivered(fact& f) {
     order& o = f.o;
-    const value& data = f.data;
-    if (const value* q = data.find("qty"); q && q->is_number()) o.delivered_qty += q->to_double();
-    // Goods at the customer were dispatched, even when the dispatch note comes late.
-    f.prove("delivered");
-    f.prove("dispatched");
+    const std::string named = text(f.data, "shipment");
+    shipment* s = shipment_answered(o, named);
+    if (s && s->state == shipment_state::delivered) return;  // answered already: history
+    if (!s) {
+        // Goods at the customer were dispatched, even when the dispatch note comes late.
+        o.shipments.push_back({});
+        s = &o.shipments.back();
+        s->id = named.empty() ? unnamed_id(o.shipments) : named;
+        s->sent = quantities_in(f.data, "qty", "qty");
+        s->dispatched_ms = f.received_ms;
+        s->event_id = f.e.id;
+    }
+    s->state = shipment_state::delivered;
+    s->received = quantities_in(f.data, "qty", "qty");
+    s->answered_ms = f.received_ms;
+    f.change.subject = s->id;
 }
 
 void order_engine::on_delivery_failed(fact& f) {
     order& o = f.o;
-    // The goods are back with logistics: the shipment must be made again.
-    if (!o.has("delivered")) o.milestones.erase("dispatched");
+    shipment* s = shipment_answered(o, text(f.data, "shipment"));
+    if (!s) {
+        f.change.subject = text(f.data, "shipment");
+        return;
+    }
+    // The goods are back with logistics: that shipment must be made again.
+    if (s->state == shipment_state::on_road) {
+        s->state = shipment_state::failed;
+        s->answered_ms = f.received_ms;
+    }
+    s->failure = text(f.data, "reason");
+    f.change.subject = s->id;
+}
+
+void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t received_ms,
+                                      std::vector<anomaly>& anomalies) {
+    // The production plan: the open batches' earliest start and latest finish.
+    std::string start, finish;
+    bool any_open = false;
+    for (const auto& b : o.batches)
+        if (!b.completed && !b.planned_finish.empty()) any_open = true;
+    for (const auto& b : o.batches) {
+        if (any_open && b.completed) continue;
+        if (!b.planned_start.empty() && (start.empty() || b.planned_start < start))
+            start = b.planned_start;
+        if (b.planned_finish > finish) finish = b.planned_finish;
+    }
+    if (!finish.empty()) {
+        o.planned_start = start;
+        o.planned_finish = finish;
+    }
+    if (o.batches.empty() && o.shipments.empty() && o.invoices.empty()) return;
+    const order_totals t = totals_of(o);
+    auto hold = [&](const char* name, bool proven, bool keep) {
+        if (proven)
+            o.milestones.try_emplace(name, milestone{received_ms, e.id});
+        else if (!keep)
+            o.milestones.erase(name);
+    };
+    if (o.placed) {
+        // Proven when the whole order is covered; a proof stands once the goods moved on.
+        hold("produced", covered(t, measure::good, flow_.tolerance),
+             !o.has("produced") || o.has("dispatched") || o.has("delivered"));
+        hold("delivered", covered(t, measure::delivered, flow_.tolerance), true);
+        hold("dispatched", covered(t, measure::dispatched, flow_.tolerance),
+             !o.has("dispatched") || o.has("delivered"));
+    } else {
+        // Lines unknown until placed: a fact without lines proves what it always proved.
+        for (const auto& b : o.batches)
+            if (b.completed) o.milestones.try_emplace("produced", milestone{received_ms, e.id});
+        for (const auto& s : o.shipments) {
+            if (s.state != shipment_state::failed)
+                o.milestones.try_emplace("dispatched", milestone{received_ms, e.id});
+            if (s.state == shipment_state::delivered)
+                o.milestones.try_emplace("delivered", milestone{received_ms, e.id});
+        }
+        if (o.has("dispatched") &&
+            std::none_of(o.shipments.begin(), o.shipments.end(),
+                         [](const shipment& s) { return s.state != shipment_state::failed; }))
+            o.milestones.erase("dispatched");
+    }
+    // Invoiced: an invoice for the order as a whole, or every shipment of a dispatched order
+    // billed by its own.
+    bool invoiced = false;
+    for (const auto& inv : o.invoices)
+        if (inv.shipment.empty()) invoiced = true;
+    if (!invoiced && !o.invoices.empty() && o.has("dispatched")) {
+        invoiced = true;
+        for (const auto& s : o.shipments) {
+            if (s.state == shipment_state::failed) continue;
+            bool billed = false;
+            for (const auto& inv : o.invoices) billed = billed || inv.shipment == s.id;
+            invoiced = invoiced && billed;
+        }
+    }
+    if (invoiced) o.milestones.try_emplace("invoiced", milestone{received_ms, e.id});
+    // Goods sent before they were made: more of a line dispatched than produced good.
+    if (e.topic == "logistics.shipment.dispatched" && !o.has("produced")) {
+        bool ahead = false;
+        if (!o.placed)
+            ahead = std::none_of(o.batches.begin(), o.batches.end(),
+                                 [](const production_batch& b) { return b.completed; });
+        else if (t.produced_whole)
+            ahead = false;
+        else if (t.dispatched_whole)
+            ahead = true;
+        else
+            for (const auto& l : t.lines)
+                if (!covers(l.good, l.dispatched, flow_.tolerance.of(l.unit))) ahead = true;
+        if (ahead) anomalies.push_back({"dispatched before production was completed", "produced"});
+    }
+    // A quantity this fact gave that could not be counted (a line the order lacks, a unit
+    // other than the line's): a person must look at it.
+    if (o.placed && !t.problems.empty() &&
+        (e.topic.rfind("production.", 0) == 0 || e.topic.rfind("logistics.", 0) == 0))
+        for (const auto& p : t.problems)
+            if (std::none_of(anomalies.begin(), anomalies.end(),
+                             [&](const anomaly& a) { return a.detail == p.detail; }))
+                anomalies.push_back({p.detail, ""});
 }
 
 void order_engine::on_case_opened(fact& f) {
     order& o = f.o;
     const value& data = f.data;
-    const std::int64_t received_ms = f.received_ms;
-    const envelope& e = f.e;
-    std::vector<relay_message>& out = f.out;
     const std::string& topic = f.topic;
     std::string case_id = text(data, "case");
     if (o.find_case(case_id)) return;
@@ -360,9 +729,12 @@ void order_engine::on_case_opened(fact& f) {
     c.kind = topic == "sales.complaint.filed" ? "complaint" : "return";
     c.state = "open";
     c.detail = c.kind == "complaint" ? text(data, "detail") : text(data, "reason");
-    c.opened_ms = received_ms;
+    c.opened_ms = f.received_ms;
     c.departments = c.kind == "complaint" ? std::vector<std::string>{"production"}
                                           : std::vector<std::string>{"logistics", "production"};
+    if (c.kind == "complaint") c.complaint_kind = text(data, "kind");
+    std::int64_t line = 0;
+    if (integer(data, "line", line)) c.line = static_cast<int>(line);
     value d;
     d.set("customer", o.customer);
     d.set("case", c.id);
@@ -372,7 +744,7 @@ void order_engine::on_case_opened(fact& f) {
             d.set(c.kind == "complaint" && std::string(key) == "kind" ? "complaint_kind" : key, *v);
     for (const auto& dept : c.departments) {
         note_department(o, dept);
-        emit(out, dept + "." + c.kind, o, e, received_ms, d);
+        emit(f.out, dept + "." + c.kind, o, f.e, f.received_ms, d);
     }
     o.cases.push_back(std::move(c));
 }
@@ -380,24 +752,38 @@ void order_engine::on_case_opened(fact& f) {
 void order_engine::on_case_closed(fact& f) {
     order& o = f.o;
     const value& data = f.data;
-    const std::int64_t received_ms = f.received_ms;
-    const envelope& e = f.e;
-    std::vector<relay_message>& out = f.out;
     order_case* c = o.find_case(text(data, "case"));
-    if (!c || c->state == "closed") return;
+    if (!c) return;
+    if (auto rc = text(data, "root_cause"); !rc.empty()) c->root_cause = rc;
+    if (c->state == "closed") return;
     c->state = "closed";
     c->resolution = text(data, "resolution");
-    c->closed_ms = received_ms;
+    c->closed_ms = f.received_ms;
+    if (auto outcome = text(data, "outcome"); !outcome.empty()) c->outcome = outcome;
+    integer(data, "credit_cents", c->credit_cents);
     value d;
     d.set("customer", o.customer);
     d.set("case", c->id);
     d.set("kind", c->kind);
     d.set("resolution", c->resolution);
-    for (const auto& dept : c->departments) emit(out, dept + ".case_closed", o, e, received_ms, d);
+    for (const auto& dept : c->departments)
+        emit(f.out, dept + ".case_closed", o, f.e, f.received_ms, d);
+    // A credit granted to the customer: finance writes the credit note.
+    if (c->credit_cents > 0) {
+        value n;
+        n.set("customer", o.customer);
+        n.set("case", c->id);
+        n.set("kind", c->kind);
+        n.set("credit_cents", static_cast<long long>(c->credit_cents));
+        if (!c->outcome.empty()) n.set("outcome", c->outcome);
+        n.set("resolution", c->resolution);
+        if (!o.invoices.empty()) n.set("invoice", o.invoices.back().id);
+        note_department(o, "finance");
+        emit(f.out, "finance.credit_note_request", o, f.e, f.received_ms, std::move(n));
+    }
 }
 
-void order_engine::apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
-                                    std::vector<relay_message>& out) {
+void order_engine::apply_order_fact(fact& f) {
     using handler = void (order_engine::*)(fact&);
     // Topic -> what it does to its order. A topic not listed proves its milestone (order.h's
     // milestone_of), if it has one, and is otherwise history only.
@@ -413,16 +799,19 @@ void order_engine::apply_order_fact(order& o, std::int64_t received_ms, const en
         {"finance.payment.received", &order_engine::on_payment},
         {"finance.invoice.issued", &order_engine::on_invoiced},
         {"production.order.scheduled", &order_engine::on_scheduled},
+        {"production.order.started", &order_engine::on_started},
+        {"production.order.completed", &order_engine::on_completed},
+        {"production.qc.failed", &order_engine::on_qc_failed},
         {"production.case.resolved", &order_engine::on_case_closed},
+        {"logistics.shipment.dispatched", &order_engine::on_dispatched},
         {"logistics.shipment.delivered", &order_engine::on_delivered},
         {"logistics.delivery.failed", &order_engine::on_delivery_failed},
     };
-    fact f{o, received_ms, e, out, e.data, e.topic};
-    if (auto it = handlers.find(e.topic); it != handlers.end()) {
+    if (auto it = handlers.find(f.topic); it != handlers.end()) {
         (this->*(it->second))(f);
         return;
     }
-    if (const char* m = milestone_of(e.topic); *m) f.prove(m);
+    if (const char* m = milestone_of(f.topic); *m) f.prove(m);
 }
 
 void order_engine::update_stage(order& o, std::int64_t received_ms, const envelope& cause,
@@ -454,6 +843,11 @@ void order_engine::update_stage(order& o, std::int64_t received_ms, const envelo
             d.set("exposure_cents", static_cast<long long>(exposure));
             d.set("credit_limit_cents", static_cast<long long>(limit));
             d.set("over_limit", exposure > limit);
+            if (!o.holds.empty()) {
+                value_list holds;
+                for (const auto& h : o.holds) holds.emplace_back(h);
+                d.set("holds", value(std::move(holds)));
+            }
         }
         emit(out, pos.def->relay, o, cause, received_ms, std::move(d));
     }

@@ -38,6 +38,12 @@ struct order_change {
     bool stage_changed = false;
     std::vector<anomaly> anomalies;  // facts that contradict the rules (out_of_sequence)
     bool promise_changed = false;    // placed, or the promised date was amended
+    bool plan_changed = false;       // a batch was scheduled: the production deadline may move
+    // An amendment that changed something after production scheduled the order (it must confirm
+    // it), and whether it changed the amount (finance must confirm too).
+    bool amended_after_scheduling = false;
+    bool amount_amended = false;
+    std::string subject;  // the batch, shipment or invoice the fact was about ("" for none)
 };
 
 class order_engine {
@@ -56,6 +62,8 @@ public:
                      value data);
 
     const order* find(const std::string& id) const;
+    // The orders a customer placed, in the order placed.
+    const std::vector<std::string>& orders_of(const std::string& customer) const;
     const std::unordered_map<std::string, order>& orders() const { return orders_; }
     const customer_book& customers() const { return customers_; }
     const flow_def& flow() const { return flow_; }
@@ -83,8 +91,7 @@ private:
     void on_receivable(const value& data);
     void on_customer_updated(const value& data);
     struct fact;
-    void apply_order_fact(order& o, std::int64_t received_ms, const envelope& e,
-                          std::vector<relay_message>& out);
+    void apply_order_fact(fact& f);
     void on_placed(fact& f);
     void on_amended(fact& f);
     void on_cancelled(fact& f);
@@ -93,6 +100,10 @@ private:
     void on_payment(fact& f);
     void on_invoiced(fact& f);
     void on_scheduled(fact& f);
+    void on_started(fact& f);
+    void on_completed(fact& f);
+    void on_qc_failed(fact& f);
+    void on_dispatched(fact& f);
     void on_delivered(fact& f);
     void on_delivery_failed(fact& f);
     void on_case_opened(fact& f);
@@ -103,11 +114,21 @@ private:
               const envelope& cause, std::int64_t received_ms, value data);
     value summary(const order& o) const;
     void note_department(order& o, const std::string& dept);
-    void adjust_open(const order& o, std::int64_t delta_cents);
+    // Keeps the customer's open order value equal to what this order now adds to it.
+    void sync_open(order& o);
+    // Holds a new order must wait on (blocked customer, overdue beyond the flow's amount, over
+    // the credit limit), or auto credit's approval.
+    void decide_credit(fact& f);
+    // The milestones the quantities prove (produced, dispatched, delivered, invoiced), and the
+    // production plan of the open batches.
+    void derive_from_pieces(order& o, const envelope& e, std::int64_t received_ms,
+                            std::vector<anomaly>& anomalies);
+    int payment_days_of(const std::string& customer) const;
 
     flow_def flow_;
     customer_book customers_;
     std::unordered_map<std::string, order> orders_;
+    std::unordered_map<std::string, std::vector<std::string>> by_customer_;
     std::set<std::string> changed_;
     std::uint64_t relay_seq_ = 0;
 };
