@@ -176,6 +176,9 @@ void exception_desk::rule_credit_hold(const fact& f) {
 void exception_desk::rule_qc_failed(const fact& f) {
     const order& o = f.o;
     const std::string& batch = f.change.subject;
+    // An order's only batch, unnamed by its sender, is the order itself to people.
+    const std::string named =
+        batch.empty() || (batch[0] == '#' && o.batches.size() == 1) ? "" : " batch " + batch;
     if (f.topic() == "production.qc.failed" && !o.has("produced") &&
         !find_open(o.id, exception_kind::qc_failed, batch)) {
         raise_request r;
@@ -183,21 +186,21 @@ void exception_desk::rule_qc_failed(const fact& f) {
         r.o = &o;
         r.base = f.base;
         r.scope = batch;
-        r.detail =
-            o.id + " batch " + batch + " failed quality control: " + text(f.event.data, "detail");
+        r.detail = o.id + named + " failed quality control: " + text(f.event.data, "detail");
         r.cause = f.cause();
         auto& e = raise(r, f.now_ms, f.out);
-        open_task(e, "production", "decide rework or re-run of batch " + batch + " of " + o.id,
+        open_task(e, "production",
+                  "decide rework or re-run of" + (named.empty() ? "" : named + " of") + " " + o.id,
                   f.now_ms, f.cause(), f.out);
     }
+    if (o.has("produced"))
+        settle_all(o.id, exception_kind::qc_failed, "production completed", f.now_ms, f.cause(),
+                   f.out);
     if (f.topic() == "production.order.completed")
         for (const auto& b : o.batches)
             if (b.id == batch && b.completed && b.completed_ms == f.now_ms)
                 settle(o.id, exception_kind::qc_failed, "batch " + batch + " completed", f.now_ms,
                        f.cause(), f.out, batch);
-    if (o.has("produced"))
-        settle_all(o.id, exception_kind::qc_failed, "production completed", f.now_ms, f.cause(),
-                   f.out);
 }
 
 // Every batch completed and still short of the order beyond the tolerance: production must

@@ -245,6 +245,7 @@ std::vector<T> list_of(const value* v, Fn fn) {
 void upgrade_from_format_1(order& o) {
     if (o.has("scheduled") || o.has("produced")) {
         production_batch b;
+        b.id = "#1";  // as batond names a batch its sender did not name
         b.planned_start = o.planned_start;
         b.planned_finish = o.planned_finish;
         b.started = o.has("started") || o.has("produced");
@@ -256,6 +257,7 @@ void upgrade_from_format_1(order& o) {
     }
     if (o.has("dispatched") || o.has("delivered")) {
         shipment s;
+        s.id = "#1";
         s.whole = true;
         s.state = o.has("delivered") ? shipment_state::delivered : shipment_state::on_road;
         s.dispatched_ms = o.has("dispatched") ? o.milestones.at("dispatched").at_ms : 0;

@@ -94,8 +94,12 @@ journal::journal(const std::string& data_dir) {
                                 "; this batond knows up to " +
                                 std::to_string(journal_schema_version) + " (downgrade refused)");
         exec(create_sql);
-        if (version < journal_schema_version)
+        // 1 -> 2 changes no table: what changed is the format of the order snapshots, which
+        // recovery upgrades as it reads them.
+        if (version < journal_schema_version) {
+            if (version > 0) migrated_from_ = version;
             exec(("PRAGMA user_version=" + std::to_string(journal_schema_version)).c_str());
+        }
 
         insert_ = prepare(
             "INSERT INTO journal(seq, received_ms, ts_ms, topic, source, event_id, order_id, "

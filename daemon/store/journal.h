@@ -17,7 +17,9 @@ struct sqlite3;
 
 namespace baton {
 
-inline constexpr int journal_schema_version = 1;
+// 1: the first store. 2: order snapshots hold quantities, batches, shipments and invoices
+// (order format 2; format 1 snapshots are read and upgraded, see order.h).
+inline constexpr int journal_schema_version = 2;
 
 struct journal_error : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -81,6 +83,9 @@ public:
     journal& operator=(const journal&) = delete;
 
     const std::string& path() const { return path_; }
+    // The schema version the file had when it was opened, when it was older than this batond's
+    // (and not new): 1 for a store written before quantities; 0 when nothing was migrated.
+    int migrated_from() const { return migrated_from_; }
     std::int64_t last_seq() const { return last_seq_; }
 
     // Appends the entries in one transaction; durable when this returns. Their seq must follow
@@ -150,6 +155,7 @@ private:
     std::int64_t last_seq_ = 0;
     std::uint64_t last_relay_seq_ = 0;
     std::uint64_t last_feed_seq_ = 0;
+    int migrated_from_ = 0;
 };
 
 }  // namespace baton

@@ -145,6 +145,15 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
         "it",
         s.engine.orders().size(), h.journal_seq, r.replayed);
     r.snapshot_seq = h.journal_seq;
+    // A store from before quantities: its orders were read in the old format and upgraded; the
+    // next snapshot writes every one of them in the new one.
+    if (s.store.migrated_from() == 1) {
+        for (const auto& [id, o] : s.engine.orders()) s.engine.mark_changed(id);
+        spdlog::info(
+            "store migrated from schema 1 to {}: {} orders upgraded (quantities, batches, "
+            "shipments, invoices); the next snapshot stores them in the new format",
+            journal_schema_version, s.engine.orders().size());
+    }
 
     load_desk(s);
     r.feed_seq = s.store.last_feed_seq();

@@ -643,7 +643,7 @@ TEST(flow, bad_when_is_refused) {
     temp_dir dir;
     auto e = flow_error(dir, one_stage("finance", "4h", "    when: always\n"));
     EXPECT_EQ(e.key, "stages[0].when");
-    EXPECT_EQ(e.reason, "expected new_die or prepay, got 'always' (line 7)");
+    EXPECT_EQ(e.reason, "expected new_die, prepay or deposit, got 'always' (line 7)");
 }
 
 TEST(flow, bad_sla_from_is_refused) {

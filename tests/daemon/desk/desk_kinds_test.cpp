@@ -117,7 +117,8 @@ TEST(desk_kinds, milestone_kinds_name_a_real_milestone_and_a_note) {
         EXPECT_TRUE(is_milestone(rule.milestone)) << rule.name << ": " << rule.milestone;
         EXPECT_NE(std::string(rule.note), "") << rule.name;
     }
-    EXPECT_EQ(count, 5);  // credit_hold, qc_failed, delivery_failed, delivery_late, unknown_order
+    EXPECT_EQ(count, 6);  // credit_hold, qc_failed, delivery_failed, delivery_late, unknown_order,
+                          // short_produced
     EXPECT_EQ(rule_of(exception_kind::feed_gap).resolved_by, resolution::person_only);
     EXPECT_EQ(rule_of(exception_kind::out_of_sequence).resolved_by, resolution::missing_facts);
 }

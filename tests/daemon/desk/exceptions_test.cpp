@@ -61,10 +61,10 @@ flow_def late_task_flow() {
 
 customer_book seeded_customers() {
     return customer_book(std::vector<customer>{
-        {"C-1001", "Alu Fenster GmbH", "A", "credit", 5000000},
+        {"C-1001", "Alu Fenster GmbH", "A", "credit", 50000000},
         {"C-2002", "Fassadenbau Kraus KG", "B", "prepay", 0},
         {"C-3003", "Wintergarten Nord", "key", "credit", 20000000},
-        {"C-4004", "Metallbau Klein", "C", "credit", 1000000},
+        {"C-4004", "Metallbau Klein", "C", "credit", 10000000},
     });
 }
 
@@ -483,13 +483,14 @@ TEST(exceptions, auto_credit_over_the_limit_raises_credit_hold_at_placement) {
     flow_def f = default_flow();
     f.auto_credit = true;
     desk_run run(f);
-    EXPECT_TRUE(run.apply(t0, receivable("f-0", "C-1001", 4000000)).empty());
+    EXPECT_TRUE(run.apply(t0, receivable("f-0", "C-1001", 49000000)).empty());
 
     desk_output out = run.apply(t0 + minute, placed("s-1", "SO-OVER", "C-1001"));
     ASSERT_EQ(changes(out), (std::vector<std::string>{"raised credit_hold SO-OVER medium"}));
     EXPECT_EQ(out.exceptions[0].record.dept, "finance");
     EXPECT_EQ(out.exceptions[0].record.detail,
-              "SO-OVER is over the credit limit of C-1001: exposure 58430.00, limit 50000.00");
+              "SO-OVER waits on a credit hold: over the credit limit of C-1001: exposure "
+              "508430.00, limit 500000.00");
     EXPECT_EQ(task_changes(out),
               (std::vector<std::string>{"opened finance SO-OVER", "opened sales SO-OVER"}));
     EXPECT_EQ(run.engine.find("SO-OVER")->stage, "credit_review");
@@ -511,7 +512,7 @@ TEST(exceptions, qc_failure_raises_qc_failed_until_production_completes) {
     EXPECT_EQ(out.exceptions[0].record.detail,
               so + " failed quality control: twist over tolerance on 12 bars");
     ASSERT_EQ(task_changes(out), (std::vector<std::string>{"opened production " + so}));
-    EXPECT_EQ(out.tasks[0].record.action, "production: decide rework or remake of " + so);
+    EXPECT_EQ(out.tasks[0].record.action, "production: decide rework or re-run of " + so);
     EXPECT_TRUE(run.apply(t0 + 4 * hour, qc_failed("p-3", so)).empty());  // still the same one
 
     out = run.apply(t0 + 5 * hour, completed("p-4", so));
@@ -532,10 +533,10 @@ TEST(exceptions, failed_delivery_raises_delivery_failed_until_delivered) {
     ASSERT_EQ(changes(out), (std::vector<std::string>{"raised delivery_failed " + so + " high"}));
     EXPECT_EQ(out.exceptions[0].record.dept, "logistics");
     EXPECT_EQ(out.exceptions[0].record.detail,
-              "delivery of " + so + " failed: site closed, nobody to unload");
+              "delivery of " + so + " shipment DN-l-1 failed: site closed, nobody to unload");
     ASSERT_EQ(task_changes(out), (std::vector<std::string>{"opened logistics " + so}));
     EXPECT_EQ(out.tasks[0].record.action,
-              "logistics: re-plan the delivery of " + so + " with C-1001");
+              "logistics: re-plan the delivery of " + so + " shipment DN-l-1 with C-1001");
 
     // Dispatched again: not delivered yet, so it stays.
     EXPECT_TRUE(changes(run.apply(t0 + 6 * hour, dispatched("l-3", so))).empty());

@@ -17,6 +17,7 @@
 #include "exceptions.h"
 #include "flow.h"
 #include "order.h"
+#include "quantities.h"
 
 namespace baton {
 namespace {
@@ -66,6 +67,7 @@ value line(value qty) {
     value l;
     l.set("item", "PRF-D-4411");
     l.set("qty", std::move(qty));
+    l.set("unit", "kg");
     return l;
 }
 
@@ -294,24 +296,35 @@ TEST(kpi, cycle_time_runs_from_placed_to_delivered) {
     EXPECT_EQ(num(at(k, "otif"), "on_time"), 3);    // no promised date: no promise broken
 }
 
-TEST(kpi, otif_judges_each_delivery_against_promised_date_and_ordered_qty) {
+TEST(kpi, otif_judges_each_line_against_promised_date_and_ordered_qty) {
     order_book orders;
-    // Promised 2026-11-10: on time when delivered before d0 + 9d (end of the promised day).
+    // Promised 2026-11-10: on time when delivered before d0 + 9d (end of the promised day). One
+    // shipment delivers `got` of each line at `at_ms`.
     auto delivery = [&](const std::string& id, std::int64_t at_ms, value_list lines,
-                        double delivered_qty) {
+                        std::vector<double> got) {
         order& o = add_order(orders, id);
         o.promised_date = "2026-11-10";
         o.lines = value(std::move(lines));
-        o.delivered_qty = delivered_qty;
+        o.line_items = lines_of(o.lines);
+        shipment s;
+        s.id = "S1";
+        s.state = shipment_state::delivered;
+        s.answered_ms = at_ms;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            s.sent.push_back({static_cast<int>(i + 1), to_milli(got[i]), ""});
+            s.received.push_back({static_cast<int>(i + 1), to_milli(got[i]), ""});
+        }
+        if (got.empty()) s.whole = true;
+        o.shipments.push_back(std::move(s));
         reach(o, "placed", d0);
         reach(o, "delivered", at_ms);
     };
-    delivery("SO-fine", d0 + 9 * day - 1, {line(1000), line(500.5)}, 1500.5);  // last ms of day
-    delivery("SO-late", d0 + 9 * day, {line(1000)}, 1000);                     // next midnight
-    delivery("SO-short", d0 + 2 * day, {line(600.0), line(400)}, 970);         // < 980
-    delivery("SO-both", d0 + 12 * day, {line(1000)}, 500);
-    delivery("SO-tolerated", d0 + 3 * day, {line(1000)}, 985);  // within 2% short
-    delivery("SO-nolines", d0 + 3 * day, {}, 0);                // nothing ordered: in full
+    delivery("SO-fine", d0 + 9 * day - 1, {line(1000), line(500.5)}, {1000, 500.5});  // last ms
+    delivery("SO-late", d0 + 9 * day, {line(1000)}, {1000});                          // midnight
+    delivery("SO-short", d0 + 2 * day, {line(600.0), line(400)}, {600, 370});         // 370 < 392
+    delivery("SO-both", d0 + 12 * day, {line(1000)}, {500});
+    delivery("SO-tolerated", d0 + 3 * day, {line(1000)}, {985});  // within 2% short
+    delivery("SO-nolines", d0 + 3 * day, {}, {});                 // nothing ordered: in full
 
     const value k = compute_kpis(orders, {}, default_flow(), november);
     const value& otif = at(k, "otif");
@@ -321,12 +334,16 @@ TEST(kpi, otif_judges_each_delivery_against_promised_date_and_ordered_qty) {
     EXPECT_EQ(num(otif, "otif"), 3);     // fine, tolerated, nolines
     EXPECT_DOUBLE_EQ(real(otif, "share"), 0.5);
 
-    // A looser tolerance (5%) takes the 970 of 1000 as in full.
-    const value loose = compute_kpis(orders, {}, default_flow(), november, 0.05);
+    // A looser tolerance for kg (10%) takes the 370 of 400 as in full.
+    flow_def loose_flow = default_flow();
+    loose_flow.tolerance.kg_bp = 1000;
+    const value loose = compute_kpis(orders, {}, loose_flow, november);
     EXPECT_EQ(num(at(loose, "otif"), "in_full"), 5);
     EXPECT_EQ(num(at(loose, "otif"), "otif"), 4);
     // No tolerance: the 985 of 1000 is short.
-    const value strict = compute_kpis(orders, {}, default_flow(), november, 0.0);
+    flow_def strict_flow = default_flow();
+    strict_flow.tolerance.kg_bp = 0;
+    const value strict = compute_kpis(orders, {}, strict_flow, november);
     EXPECT_EQ(num(at(strict, "otif"), "in_full"), 3);
     EXPECT_EQ(num(at(strict, "otif"), "otif"), 2);
 }

@@ -291,7 +291,7 @@ TEST(journal, journal_of_a_newer_version_is_refused) {
         FAIL() << "a journal of schema version 99 was opened";
     } catch (const journal_error& e) {
         EXPECT_EQ(std::string(e.what()), path +
-                                             " has schema version 99; this batond knows up to 1 "
+                                             " has schema version 99; this batond knows up to 2 "
                                              "(downgrade refused)");
     }
     // Refusing must not touch the file: its version is still 99.
