@@ -510,9 +510,10 @@ config_error flow_error(const temp_dir& dir, const std::string& text) {
 TEST(flow, repo_flow_loads_every_stage_in_order) {
     flow_def f = load_flow(source_dir + "/config/flow.yaml");
     EXPECT_FALSE(f.auto_credit);
-    ASSERT_EQ(f.stages.size(), 8u);
-    const char* names[] = {"credit_review", "die_preparation", "scheduling", "production",
-                           "payment",       "shipping",        "in_transit", "invoicing"};
+    ASSERT_EQ(f.stages.size(), 9u);
+    const char* names[] = {"credit_review", "deposit",    "die_preparation",
+                           "scheduling",    "production", "payment",
+                           "shipping",      "in_transit", "invoicing"};
     for (std::size_t i = 0; i < f.stages.size(); ++i) EXPECT_EQ(f.stages[i].name, names[i]);
     const auto& credit = f.stages[0];
     EXPECT_EQ(credit.holder, "finance");
@@ -521,12 +522,54 @@ TEST(flow, repo_flow_loads_every_stage_in_order) {
     EXPECT_EQ(credit.relay, "finance.credit_check");
     EXPECT_EQ(credit.when, "");
     EXPECT_EQ(credit.sla_from, "");
-    EXPECT_EQ(f.stages[1].when, "new_die");
-    EXPECT_EQ(f.stages[1].sla_us, 10LL * 86400 * 1000000);
-    EXPECT_EQ(f.stages[3].sla_from, "planned_finish");
-    EXPECT_EQ(f.stages[3].relay, "");
-    EXPECT_EQ(f.stages[4].when, "prepay");
-    EXPECT_EQ(f.stages[5].holder, "logistics");
+    EXPECT_EQ(f.stages[1].when, "deposit");
+    EXPECT_EQ(f.stages[1].exit, "deposit_paid");
+    EXPECT_EQ(f.stages[2].when, "new_die");
+    EXPECT_EQ(f.stages[2].sla_us, 10LL * 86400 * 1000000);
+    EXPECT_EQ(f.stages[4].sla_from, "planned_finish");
+    EXPECT_EQ(f.stages[4].relay, "");
+    EXPECT_EQ(f.stages[5].when, "prepay");
+    EXPECT_EQ(f.stages[6].holder, "logistics");
+    // The quantities: tolerance per unit, no deposit, 30 days net, no overdue hold.
+    EXPECT_EQ(f.tolerance.kg_bp, 200);
+    EXPECT_EQ(f.tolerance.m_bp, 100);
+    EXPECT_EQ(f.tolerance.pcs_bp, 0);
+    EXPECT_EQ(f.tolerance.amount_bp, 50);
+    EXPECT_EQ(f.deposit_percent, 0);
+    EXPECT_EQ(f.payment_days, 30);
+    EXPECT_EQ(f.overdue_hold_cents, 0);
+}
+
+TEST(flow, tolerance_deposit_payment_days_and_overdue_hold_are_read_and_checked) {
+    temp_dir dir;
+    const std::string stages =
+        "stages:\n  - {name: credit_review, holder: finance, sla: 4h, exit: credit_approved}\n";
+    flow_def f = load_flow(dir.write("ok.yaml",
+                                     "tolerance: {kg: 1.5%, pcs: 1%}\ndeposit: 30%\n"
+                                     "payment_days: 60\noverdue_hold_cents: 500000\n" +
+                                         stages));
+    EXPECT_EQ(f.tolerance.kg_bp, 150);
+    EXPECT_EQ(f.tolerance.pcs_bp, 100);
+    EXPECT_EQ(f.tolerance.m_bp, 100);  // not given: the default
+    EXPECT_EQ(f.deposit_percent, 30);
+    EXPECT_EQ(f.payment_days, 60);
+    EXPECT_EQ(f.overdue_hold_cents, 500000);
+    const std::pair<const char*, const char*> bad[] = {
+        {"tolerance: {kg: 2}\n", "expected a percentage from 0% to 50%, got '2'"},
+        {"tolerance: {kg: 60%}\n", "expected a percentage from 0% to 50%, got '60%'"},
+        {"tolerance: {lb: 2%}\n", "lb"},
+        {"deposit: 120%\n", "expected a percentage from 0% to 100%, got '120%'"},
+        {"payment_days: 400\n", "expected 0 to 365 days"},
+        {"overdue_hold_cents: -1\n", "must not be negative"},
+    };
+    for (const auto& [text, reason] : bad) {
+        try {
+            load_flow(dir.write("bad.yaml", std::string(text) + stages));
+            ADD_FAILURE() << text;
+        } catch (const config_error& e) {
+            EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+        }
+    }
 }
 
 TEST(flow, minimal_flow_gets_defaults) {

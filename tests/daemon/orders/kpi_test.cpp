@@ -146,12 +146,13 @@ TEST(kpi, result_has_every_section_with_its_keys) {
 TEST(kpi, empty_inputs_give_zeros_for_every_stage_of_the_flow) {
     const value k = compute_kpis({}, {}, default_flow(), kpi_window{});
     const auto& stages = at(k, "stages").as_list();
-    ASSERT_EQ(stages.size(), 8u);
+    ASSERT_EQ(stages.size(), 9u);
     const std::vector<std::pair<std::string, std::string>> expected = {
-        {"credit_review", "finance"}, {"die_preparation", "production"},
-        {"scheduling", "production"}, {"production", "production"},
-        {"payment", "finance"},       {"shipping", "logistics"},
-        {"in_transit", "logistics"},  {"invoicing", "finance"}};
+        {"credit_review", "finance"},      {"deposit", "finance"},
+        {"die_preparation", "production"}, {"scheduling", "production"},
+        {"production", "production"},      {"payment", "finance"},
+        {"shipping", "logistics"},         {"in_transit", "logistics"},
+        {"invoicing", "finance"}};
     for (std::size_t i = 0; i < stages.size(); ++i) {
         EXPECT_EQ(at(stages[i], "stage").as_string(), expected[i].first);
         EXPECT_EQ(at(stages[i], "holder").as_string(), expected[i].second);
@@ -272,7 +273,7 @@ TEST(kpi, open_counts_orders_still_in_a_stage_whatever_the_window) {
     EXPECT_EQ(num(stage_row(k, "credit_review"), "count"), 0);  // left outside the window
     EXPECT_EQ(num(stage_row(k, "invoicing"), "open"), 0);
     EXPECT_EQ(num(stage_row(k, "invoicing"), "count"), 1);
-    EXPECT_EQ(at(k, "stages").as_list().size(), 8u);  // no row for "closed"
+    EXPECT_EQ(at(k, "stages").as_list().size(), 9u);  // no row for "closed"
 }
 
 TEST(kpi, cycle_time_runs_from_placed_to_delivered) {
