@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
                    "run in name order) against the configured flow, schemas and customers, in "
                    "memory on a fake clock, writing nothing; print PASS or FAIL per scenario. "
                    "Exit 0 when all pass, 1 when any fails, 2 for an invalid file")
-        ->type_name("PATH...")
+        ->type_name("PATH")
         ->excludes(check_flag)
         ->excludes(rebuild_flag);
     app.set_version_flag("-V,--version", std::string("batond ") + baton::version);
