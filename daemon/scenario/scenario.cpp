@@ -545,8 +545,18 @@ scenario load_scenario(const std::string& path, const scenario_context& ctx) {
     std::string order;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         yaml::node step = steps.item(i);
-        step.expect_map();
-        sc.steps.push_back(parse_step(step, static_cast<int>(i) + 1, at_ms, order, ctx));
+        try {
+            step.expect_map();
+            sc.steps.push_back(parse_step(step, static_cast<int>(i) + 1, at_ms, order, ctx));
+        } catch (const config_error& e) {
+            // Reports count steps from 1: say which one, beside the key path's index.
+            static const std::regex line_suffix(" \\((line [0-9]+)\\)$");
+            const std::string step_text = "step " + std::to_string(i + 1);
+            std::string reason =
+                std::regex_replace(e.reason, line_suffix, " (" + step_text + ", $1)");
+            if (reason == e.reason) reason += " (" + step_text + ")";
+            throw config_error(e.file, e.key, reason);
+        }
         at_ms = sc.steps.back().at_ms;
     }
     return sc;
