@@ -17,7 +17,6 @@
 
 #include "desk_kinds.h"
 #include "duration.h"
-#include "ingest.h"
 #include "record_id.h"
 #include "schema.h"
 #include "yaml_util.h"

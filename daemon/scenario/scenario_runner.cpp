@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <limits>
+#include <optional>
 #include <stdexcept>
+#include <type_traits>
 
 #include "batch.h"
 #include "control_views.h"
