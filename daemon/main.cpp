@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <iostream>
 #include <zmq.hpp>
 
 #include "config.h"
@@ -14,6 +15,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "recovery.h"
+#include "scenario_runner.h"
 #include "version.h"
 
 namespace {
@@ -55,12 +57,22 @@ int main(int argc, char** argv) {
                    "Path of baton.yaml (relative paths inside it are "
                    "relative to its folder)")
         ->required();
-    app.add_flag("--check-config", check_only,
-                 "Validate the config, schemas, flow and customers files, then exit (0 when all "
-                 "are valid)");
-    app.add_flag("--rebuild-state", rebuild_state,
-                 "Throw away the stored order state and rebuild it from the journal at start "
-                 "(after a flow change, or to verify the snapshot)");
+    std::vector<std::string> test_paths;
+    auto* check_flag = app.add_flag("--check-config", check_only,
+                                    "Validate the config, schemas, flow and customers files, then "
+                                    "exit (0 when all are valid)");
+    auto* rebuild_flag =
+        app.add_flag("--rebuild-state", rebuild_state,
+                     "Throw away the stored order state and rebuild it from the journal at start "
+                     "(after a flow change, or to verify the snapshot)");
+    app.add_option("--test-flow", test_paths,
+                   "Run flow scenario files (docs/scenarios.md; a file, or a folder of *.yaml "
+                   "run in name order) against the configured flow, schemas and customers, in "
+                   "memory on a fake clock, writing nothing; print PASS or FAIL per scenario. "
+                   "Exit 0 when all pass, 1 when any fails, 2 for an invalid file")
+        ->type_name("PATH")
+        ->excludes(check_flag)
+        ->excludes(rebuild_flag);
     app.set_version_flag("-V,--version", std::string("batond ") + baton::version);
     CLI11_PARSE(app, argc, argv);
 
@@ -73,6 +85,10 @@ int main(int argc, char** argv) {
     try {
         cfg = baton::load_config(config_path);
         inputs = baton::load_inputs(cfg);
+        if (!test_paths.empty()) {
+            spdlog::set_level(spdlog::level::warn);
+            return baton::test_flow(cfg, test_paths, std::cout, std::cerr);
+        }
         if (check_only) {
             std::printf("%s: ok (%zu topics in %s, %zu stages in %s, %zu customers in %s)\n",
                         cfg.file.c_str(), inputs.schemas.topics().size(), cfg.schemas_dir.c_str(),

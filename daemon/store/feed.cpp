@@ -33,6 +33,7 @@ feed_writer::feed_writer(std::string path, std::size_t max_bytes, int keep,
       max_bytes_(max_bytes),
       keep_(keep),
       clock_(clock ? *clock : system_clock) {
+    if (path_.empty()) return;  // no file
     std::error_code ec;
     fs::create_directories(fs::path(path_).parent_path(), ec);
     open_file();  // first, so a torn last line is gone before the last seq is read
@@ -151,6 +152,10 @@ void feed_writer::write_lines(const std::vector<std::pair<std::uint64_t, std::st
     for (const auto& [seq, line] : lines) {
         if (seq <= last_seq_) continue;                   // already in the file
         if (!from_store && seq != last_seq_ + 1) return;  // catch_up() fills the gap first
+        if (path_.empty()) {
+            last_seq_ = seq;  // no file to write
+            continue;
+        }
         if (fd_ < 0) open_file();
         if (fd_ < 0) return;
         if (size_ > 0 && size_ + line.size() + 1 > max_bytes_) rotate();

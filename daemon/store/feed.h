@@ -21,8 +21,9 @@ public:
     static constexpr std::int64_t error_log_interval_ms = 30000;
 
     // `max_bytes`: rotate when the file would grow past it; `keep`: rotated files kept
-    // (path.1 newest ... path.N oldest). `clock` (not owned; null: the system clock) dates the
-    // failures and spaces their log lines.
+    // (path.1 newest ... path.N oldest). An empty `path` keeps no file: lines count as written
+    // (`batond --test-flow`, which runs in memory). `clock` (not owned; null: the system clock)
+    // dates the failures and spaces their log lines.
     feed_writer(std::string path, std::size_t max_bytes, int keep,
                 const clock_source* clock = nullptr);
     ~feed_writer();

@@ -68,10 +68,14 @@ void fill(const sqlite_statement& s, bool with_envelope, journal_entry& e) {
 }  // namespace
 
 journal::journal(const std::string& data_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec) throw journal_error("cannot create data_dir " + data_dir + ": " + ec.message());
-    path_ = (std::filesystem::path(data_dir) / "baton.db").string();
+    if (data_dir == in_memory) {
+        path_ = in_memory;  // SQLite's own name for a private in-memory database
+    } else {
+        std::error_code ec;
+        std::filesystem::create_directories(data_dir, ec);
+        if (ec) throw journal_error("cannot create data_dir " + data_dir + ": " + ec.message());
+        path_ = (std::filesystem::path(data_dir) / "baton.db").string();
+    }
     if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";

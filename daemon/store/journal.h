@@ -76,7 +76,9 @@ struct journal_batch {
 
 class journal {
 public:
-    // Opens (creating if needed) `<data_dir>/baton.db`; throws journal_error.
+    // Opens (creating if needed) `<data_dir>/baton.db`; throws journal_error. The data_dir
+    // `in_memory` keeps the database in memory and writes no file (`batond --test-flow`).
+    static constexpr const char* in_memory = ":memory:";
     explicit journal(const std::string& data_dir);
     ~journal();
     journal(const journal&) = delete;
