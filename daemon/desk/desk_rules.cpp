@@ -171,8 +171,9 @@ void exception_desk::rule_credit_hold(const fact& f) {
     settle_when_proved(exception_kind::credit_hold, f);
 }
 
-// QC failed for a batch before the order was produced; resolved when that batch completes
-// afterwards, or when the whole order is produced.
+// QC failed for a batch before the order was produced; resolved when the whole order is
+// produced (the failed quantity made again), not by the failed batch's own completion, whose
+// scrap leaves the order short.
 void exception_desk::rule_qc_failed(const fact& f) {
     const order& o = f.o;
     const std::string& batch = f.change.subject;
@@ -196,11 +197,6 @@ void exception_desk::rule_qc_failed(const fact& f) {
     if (o.has("produced"))
         settle_all(o.id, exception_kind::qc_failed, "production completed", f.now_ms, f.cause(),
                    f.out);
-    if (f.topic() == "production.order.completed")
-        for (const auto& b : o.batches)
-            if (b.id == batch && b.completed && b.completed_ms == f.now_ms)
-                settle(o.id, exception_kind::qc_failed, "batch " + batch + " completed", f.now_ms,
-                       f.cause(), f.out, batch);
 }
 
 // Every batch completed and still short of the order beyond the tolerance: production must
@@ -241,6 +237,9 @@ void exception_desk::rule_short_produced(const fact& f) {
 void exception_desk::rule_delivery_failed(const fact& f) {
     const order& o = f.o;
     const std::string& id = f.change.subject;
+    // An order's only shipment, unnamed by its sender, is the order's delivery to people.
+    const std::string named =
+        id.empty() || (id[0] == '#' && o.shipments.size() == 1) ? "" : " shipment " + id;
     if (f.topic() == "logistics.delivery.failed" &&
         !find_open(o.id, exception_kind::delivery_failed, id)) {
         const shipment* s = nullptr;
@@ -252,14 +251,12 @@ void exception_desk::rule_delivery_failed(const fact& f) {
             r.o = &o;
             r.base = f.base;
             r.scope = id;
-            r.detail = "delivery of " + o.id + (id.empty() ? "" : " shipment " + id) +
-                       " failed: " + text(f.event.data, "reason");
+            r.detail = "delivery of " + o.id + named + " failed: " + text(f.event.data, "reason");
             r.cause = f.cause();
             auto& e = raise(r, f.now_ms, f.out);
             open_task(e, "logistics",
-                      "re-plan the delivery of " + o.id + (id.empty() ? "" : " shipment " + id) +
-                          " with " + o.customer,
-                      f.now_ms, f.cause(), f.out);
+                      "re-plan the delivery of " + o.id + named + " with " + o.customer, f.now_ms,
+                      f.cause(), f.out);
         }
     }
     if (f.topic() == "logistics.shipment.delivered") {

@@ -72,6 +72,12 @@ void exception_desk::on_stage_timer(const timer_entry& t, const customer_book& c
             schedule_stage(o, 1);
             return;
         }
+        // The deadline moved later (a batch planned to finish later): warn at its new time.
+        const std::int64_t warn_at = deadline - span * (100 - flow_.warning_percent) / 100;
+        if (now_ms < warn_at) {
+            later.push_back({warn_at, &o, t.stamp, t.index, t.kind, t.step});
+            return;
+        }
         if (!find_open(o.id, kind)) {
             r.detail = o.id + " has been in " + o.stage + " for " + duration_text(held) + "; " +
                        sla_text + " (" + std::to_string(flow_.warning_percent) +

@@ -755,12 +755,29 @@ void order_engine::on_case_closed(fact& f) {
     order_case* c = o.find_case(text(data, "case"));
     if (!c) return;
     if (auto rc = text(data, "root_cause"); !rc.empty()) c->root_cause = rc;
+    // Sales' closing carries the outcome and any credit, also when production closed it first.
+    if (f.topic == "sales.case.closed") {
+        if (auto outcome = text(data, "outcome"); !outcome.empty()) c->outcome = outcome;
+        std::int64_t credit = 0;
+        if (c->credit_cents == 0 && integer(data, "credit_cents", credit) && credit > 0) {
+            c->credit_cents = credit;
+            // A credit granted to the customer: finance writes the credit note.
+            value n;
+            n.set("customer", o.customer);
+            n.set("case", c->id);
+            n.set("kind", c->kind);
+            n.set("credit_cents", static_cast<long long>(credit));
+            if (!c->outcome.empty()) n.set("outcome", c->outcome);
+            n.set("resolution", text(data, "resolution"));
+            if (!o.invoices.empty()) n.set("invoice", o.invoices.back().id);
+            note_department(o, "finance");
+            emit(f.out, "finance.credit_note_request", o, f.e, f.received_ms, std::move(n));
+        }
+    }
     if (c->state == "closed") return;
     c->state = "closed";
     c->resolution = text(data, "resolution");
     c->closed_ms = f.received_ms;
-    if (auto outcome = text(data, "outcome"); !outcome.empty()) c->outcome = outcome;
-    integer(data, "credit_cents", c->credit_cents);
     value d;
     d.set("customer", o.customer);
     d.set("case", c->id);
@@ -768,19 +785,6 @@ void order_engine::on_case_closed(fact& f) {
     d.set("resolution", c->resolution);
     for (const auto& dept : c->departments)
         emit(f.out, dept + ".case_closed", o, f.e, f.received_ms, d);
-    // A credit granted to the customer: finance writes the credit note.
-    if (c->credit_cents > 0) {
-        value n;
-        n.set("customer", o.customer);
-        n.set("case", c->id);
-        n.set("kind", c->kind);
-        n.set("credit_cents", static_cast<long long>(c->credit_cents));
-        if (!c->outcome.empty()) n.set("outcome", c->outcome);
-        n.set("resolution", c->resolution);
-        if (!o.invoices.empty()) n.set("invoice", o.invoices.back().id);
-        note_department(o, "finance");
-        emit(f.out, "finance.credit_note_request", o, f.e, f.received_ms, std::move(n));
-    }
 }
 
 void order_engine::apply_order_fact(fact& f) {
