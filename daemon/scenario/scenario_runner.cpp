@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "batch.h"
+#include "codec.h"
 #include "control_views.h"
 #include "envelope.h"
 #include "ingest.h"
@@ -271,7 +272,36 @@ public:
             }
             for (auto& f : failures) result.failures.push_back(where + f);
         }
+        if (result.passed()) check_rebuild(result);
         return result;
+    }
+
+    // Rebuilt from the journal alone, the orders and customers are those of the live run (the
+    // promise `batond --rebuild-state` relies on), whatever order the facts came in.
+    void check_rebuild(scenario_result& result) {
+        order_engine rebuilt(state_.flow, customer_book(state_.seed_customers));
+        std::vector<relay_message> discard;
+        state_.store.scan(0, true, [&](const journal_entry& e) {
+            envelope env;
+            std::string reason;
+            if (!decode_relayed(e.envelope, decode_limits::trusted(), env, reason)) return;
+            discard.clear();
+            rebuilt.apply(e.seq, e.received_ms, env, discard);
+        });
+        const value live = state_.engine.state();
+        const value again = rebuilt.state();
+        for (const char* part : {"orders", "customers"}) {
+            const std::string a = to_json(*live.find(part));
+            const std::string b = to_json(*again.find(part));
+            if (a == b) continue;
+            std::size_t at = 0;
+            while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
+            const std::size_t from = at > 60 ? at - 60 : 0;
+            result.failures.push_back(
+                std::string("after the last step: the ") + part +
+                " rebuilt from the journal differ from the live ones near: live ..." +
+                a.substr(from, 120) + "... rebuilt ..." + b.substr(from, 120) + "...");
+        }
     }
 
     // control_actions: only the views' `order` is asked for; people act through the stage.
