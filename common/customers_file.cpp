@@ -1,6 +1,7 @@
 // Parsing of customers.yaml.
 #include "customers_file.h"
 
+#include <cctype>
 #include <set>
 
 #include "yaml_util.h"
@@ -41,6 +42,11 @@ std::vector<customer> load_customers(const std::string& path) {
         c.blocked = n.get_bool("blocked", false);
         c.account_manager = n.get_string("account_manager", "");
         c.country = n.get_string("country", "");
+        if (!c.country.empty() &&
+            (c.country.size() != 2 || !std::isupper(static_cast<unsigned char>(c.country[0])) ||
+             !std::isupper(static_cast<unsigned char>(c.country[1]))))
+            n.child("country").fail("expected an ISO 3166-1 alpha-2 code such as CN or DE, got '" +
+                                    c.country + "'");
         out.push_back(std::move(c));
     }
     return out;

@@ -245,7 +245,9 @@ void exception_desk::rule_delivery_failed(const fact& f) {
         const shipment* s = nullptr;
         for (const auto& candidate : o.shipments)
             if (candidate.id == id) s = &candidate;
-        if (!s || s->state == shipment_state::failed) {
+        // The shipment it answers failed; or none is known yet (the failure came first) and
+        // the order is not delivered.
+        if (s ? s->state == shipment_state::failed : !o.has("delivered")) {
             raise_request r;
             r.kind = exception_kind::delivery_failed;
             r.o = &o;

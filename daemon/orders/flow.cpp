@@ -60,7 +60,7 @@ flow_def load_flow(const std::string& path) {
         if (t.has("pcs")) f.tolerance.pcs_bp = percent_bp(t.child("pcs"), 5000);
         if (t.has("amount")) f.tolerance.amount_bp = percent_bp(t.child("amount"), 5000);
     }
-    if (root.has("deposit")) f.deposit_percent = percent_bp(root.child("deposit"), 10000) / 100;
+    if (root.has("deposit")) f.deposit_bp = percent_bp(root.child("deposit"), 10000);
     f.overdue_hold_cents = root.get_int("overdue_hold_cents", 0);
     if (f.overdue_hold_cents < 0) root.child("overdue_hold_cents").fail("must not be negative");
     if (root.has("payment_days")) {

@@ -40,7 +40,7 @@ struct tolerances {
 struct flow_def {
     bool auto_credit = false;  // approve within-limit orders of credit-terms customers
     tolerances tolerance;
-    int deposit_percent = 0;  // `when: deposit` stages: share of the amount paid before production
+    int deposit_bp = 0;  // `when: deposit` stages: share of the amount paid before production
     std::int64_t overdue_hold_cents =
         0;                  // customers overdue beyond this: new orders on hold (0: off)
     int payment_days = 30;  // invoices of customers with no payment_days of their own

@@ -221,10 +221,18 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     const std::string finish_before = o.planned_finish;
     const bool was_scheduled = o.has("scheduled") && !o.has("delivered");
     const std::int64_t amount_before = o.amount_cents;
+    // What could not be counted before this fact is not this fact's fault.
+    const bool piece_fact =
+        e.topic.rfind("production.", 0) == 0 || e.topic.rfind("logistics.", 0) == 0;
+    const std::vector<quantity_problem> known =
+        o.placed && piece_fact ? totals_of(o).problems : std::vector<quantity_problem>{};
     fact f{o, received_ms, e, out, e.data, e.topic, change};
     apply_order_fact(f);
     if (!o.cancelled || e.topic == "sales.order.cancelled")
-        derive_from_pieces(o, e, received_ms, change.anomalies);
+        derive_from_pieces(o, e, received_ms, known, change.anomalies);
+    // The deposit, however it came to be covered (a payment, a lower amount, new terms).
+    if (o.placed && o.deposit_cents > 0 && o.paid_cents >= o.deposit_cents)
+        o.milestones.try_emplace("deposit_paid", milestone{received_ms, e.id});
     sync_open(o);
     // A department that proved a milestone has had the order in hand, even when its fact came
     // before the order reached its stage: it must hear of a cancel all the same.
@@ -319,8 +327,9 @@ void add_hold(order& o, const char* hold) {
 
 // The deposit a prepay order owes before production, under the flow's share.
 std::int64_t deposit_for(const order& o, const flow_def& flow) {
-    if (o.terms != "prepay" || flow.deposit_percent <= 0) return 0;
-    return o.amount_cents * flow.deposit_percent / 100;
+    if (o.terms != "prepay" || flow.deposit_bp <= 0) return 0;
+    return static_cast<std::int64_t>(static_cast<__int128>(o.amount_cents) * flow.deposit_bp /
+                                     10000);
 }
 
 }  // namespace
@@ -563,8 +572,10 @@ void order_engine::on_qc_failed(fact& f) {
     if (!b) b = &batch_for(o, named, f.received_ms);
     ++b->qc_failures;
     f.change.subject = b->id;
-    // Rejected after it was reported good: that quantity is scrap now.
-    if (b->completed && !b->whole)
+    // Rejected after it was reported good: that quantity is scrap now. Without lines, only a
+    // one-line order's line can be meant.
+    const bool says_which = f.data.find("order_lines") || o.line_items.size() <= 1;
+    if (b->completed && !b->whole && says_which)
         for (auto q : quantities_in(f.data, "qty", "qty")) {
             b->scrap.push_back(q);
             q.milli = -q.milli;
@@ -632,6 +643,7 @@ void order_engine::on_delivery_failed(fact& f) {
 }
 
 void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t received_ms,
+                                      const std::vector<quantity_problem>& known,
                                       std::vector<anomaly>& anomalies) {
     // The production plan: the open batches' earliest start and latest finish.
     std::string start, finish;
@@ -712,10 +724,12 @@ void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t 
     // other than the line's): a person must look at it.
     if (o.placed && !t.problems.empty() &&
         (e.topic.rfind("production.", 0) == 0 || e.topic.rfind("logistics.", 0) == 0))
-        for (const auto& p : t.problems)
-            if (std::none_of(anomalies.begin(), anomalies.end(),
-                             [&](const anomaly& a) { return a.detail == p.detail; }))
+        for (const auto& p : t.problems) {
+            auto same = [&](const auto& other) { return other.detail == p.detail; };
+            if (std::none_of(known.begin(), known.end(), same) &&
+                std::none_of(anomalies.begin(), anomalies.end(), same))
                 anomalies.push_back({p.detail, ""});
+        }
 }
 
 void order_engine::on_case_opened(fact& f) {

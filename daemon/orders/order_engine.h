@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "journal.h"
 #include "order.h"
+#include "quantities.h"
 
 namespace baton {
 
@@ -122,6 +123,7 @@ private:
     // The milestones the quantities prove (produced, dispatched, delivered, invoiced), and the
     // production plan of the open batches.
     void derive_from_pieces(order& o, const envelope& e, std::int64_t received_ms,
+                            const std::vector<quantity_problem>& known,
                             std::vector<anomaly>& anomalies);
     int payment_days_of(const std::string& customer) const;
 

@@ -113,6 +113,21 @@ order_totals totals_of(const order& o) {
                 add(t, s.sent, &line_totals::dispatched, "a shipment");
                 if (s.state == shipment_state::on_road)
                     add(t, s.sent, &line_totals::on_road, "a shipment");
+                // What arrived beyond what the dispatch note said was dispatched all the same.
+                if (s.state == shipment_state::delivered) {
+                    std::map<int, std::int64_t> sent, extra;
+                    for (const auto& q : s.sent) sent[q.line] += q.milli;
+                    for (const auto& q : s.received) extra[q.line] += q.milli;
+                    std::vector<line_qty> beyond;
+                    for (const auto& q : s.received)
+                        if (extra[q.line] > sent[q.line]) {
+                            beyond.push_back({q.line, extra[q.line] - sent[q.line], q.unit});
+                            extra[q.line] = sent[q.line];  // once per line
+                        }
+                    std::vector<quantity_problem> kept = t.problems;
+                    add(t, beyond, &line_totals::dispatched, "a delivery");
+                    t.problems = std::move(kept);  // the delivery reports its own problems
+                }
             }
         }
         if (s.state == shipment_state::delivered) {

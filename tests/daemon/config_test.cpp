@@ -535,7 +535,7 @@ TEST(flow, repo_flow_loads_every_stage_in_order) {
     EXPECT_EQ(f.tolerance.m_bp, 100);
     EXPECT_EQ(f.tolerance.pcs_bp, 0);
     EXPECT_EQ(f.tolerance.amount_bp, 50);
-    EXPECT_EQ(f.deposit_percent, 0);
+    EXPECT_EQ(f.deposit_bp, 0);
     EXPECT_EQ(f.payment_days, 30);
     EXPECT_EQ(f.overdue_hold_cents, 0);
 }
@@ -551,7 +551,7 @@ TEST(flow, tolerance_deposit_payment_days_and_overdue_hold_are_read_and_checked)
     EXPECT_EQ(f.tolerance.kg_bp, 150);
     EXPECT_EQ(f.tolerance.pcs_bp, 100);
     EXPECT_EQ(f.tolerance.m_bp, 100);  // not given: the default
-    EXPECT_EQ(f.deposit_percent, 30);
+    EXPECT_EQ(f.deposit_bp, 3000);
     EXPECT_EQ(f.payment_days, 60);
     EXPECT_EQ(f.overdue_hold_cents, 500000);
     const std::pair<const char*, const char*> bad[] = {

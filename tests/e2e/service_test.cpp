@@ -227,7 +227,8 @@ TEST(service, cmake_install_lays_out_a_tree_whose_config_checks) {
           "share/baton/schemas/finance.yaml", "share/baton/schemas/production.yaml",
           "share/baton/schemas/logistics.yaml", "share/doc/baton/README.md",
           "share/doc/baton/adapters/csv/README.md", "etc/baton/baton.yaml", "etc/baton/flow.yaml",
-          "etc/baton/customers.yaml", "lib/systemd/system/batond.service"})
+          "etc/baton/customers.yaml", "lib/systemd/system/batond.service",
+          "share/doc/baton/scenarios.md", "share/doc/baton/scenarios/01-happy-path.yaml"})
         EXPECT_TRUE(fs::exists(fs::path(root) / file)) << file;
 
     // Absolute paths: systemd's state and log folders, the installed schemas and flow.
@@ -249,6 +250,14 @@ TEST(service, cmake_install_lays_out_a_tree_whose_config_checks) {
         {root + "/bin/batond", "--config", root + "/etc/baton/baton.yaml", "--check-config"},
         dir / "check.txt");
     EXPECT_EQ(check_status, 0) << check_out;
+    // The shipped scenarios pass against the installed flow, as a plant runs them before a
+    // reload.
+    auto [flow_status, flow_out] = testing::run_program(
+        {root + "/bin/batond", "--config", root + "/etc/baton/baton.yaml", "--test-flow",
+         root + "/share/doc/baton/scenarios"},
+        dir / "test-flow.txt");
+    EXPECT_EQ(flow_status, 0) << flow_out;
+    EXPECT_NE(flow_out.find(" passed, 0 failed"), std::string::npos) << flow_out;
 
     // A second install keeps a config file the plant edited and puts the new default beside it.
     std::ofstream(root + "/etc/baton/flow.yaml", std::ios::app) << "# edited by the plant\n";

@@ -167,7 +167,7 @@ steps:
     EXPECT_TRUE(sc.flow->auto_credit);
     EXPECT_EQ(sc.flow->complaint_sla_us, 2LL * 86400000000);
     EXPECT_EQ(sc.flow->return_sla_us, 10LL * 86400000000);  // kept from flow.yaml
-    EXPECT_EQ(sc.flow->stages.size(), 8u);
+    EXPECT_EQ(sc.flow->stages.size(), 9u);
     ASSERT_TRUE(sc.customers);
     ASSERT_EQ(sc.customers->size(), 5u);
     EXPECT_EQ((*sc.customers)[0].id, "C-1001");
@@ -257,7 +257,8 @@ TEST_F(scenario_file, an_unknown_act_or_target_is_an_error) {
               "steps[0].act.exception: expected an exception kind open on the order "
               "(stage_overdue, delivery_at_risk, delivery_late, credit_hold, payment_overdue, "
               "die_overdue, qc_failed, delivery_failed, case_overdue, invoice_missing, "
-              "out_of_sequence, unknown_order, feed_gap) or an exception id like E-3, got "
+              "out_of_sequence, unknown_order, feed_gap, short_produced, invoice_mismatch) or an "
+              "exception id like E-3, got "
               "'credit' (step 1, line 4)");
     EXPECT_EQ(error_of("name: a\nsteps:\n  - order: SO-1\n    act: {do: task_done, task: "
                        "sales-desk}\n"),
@@ -278,7 +279,7 @@ TEST_F(scenario_file, misspelt_names_in_expectations_are_errors) {
               "steps[0].expect.raised[0]: 'credit_hld' is not an exception kind (stage_overdue, "
               "delivery_at_risk, delivery_late, credit_hold, payment_overdue, die_overdue, "
               "qc_failed, delivery_failed, case_overdue, invoice_missing, out_of_sequence, "
-              "unknown_order, feed_gap) (step 1, line 3)");
+              "unknown_order, feed_gap, short_produced, invoice_mismatch) (step 1, line 3)");
     EXPECT_EQ(error_of("name: a\nsteps:\n  - expect: {tasks_done: [shipping]}\n"),
               "steps[0].expect.tasks_done[0]: 'shipping' is not a department (sales, finance, "
               "production, logistics) (step 1, line 3)");
@@ -305,7 +306,7 @@ TEST_F(scenario_file, flow_and_customer_errors_come_from_their_own_parsers_with_
               "flow.auto_credit: expected true or false (line 3)");
     EXPECT_EQ(error_of("name: a\nflow: {warnings_at: 5%}\nsteps:\n  - at: 0s\n"),
               "flow.warnings_at: unknown key (expected one of: auto_credit, stages, warning_at, "
-              "cases, task_due) (line 2)");
+              "cases, task_due, tolerance, deposit, overdue_hold_cents, payment_days) (line 2)");
     EXPECT_EQ(error_of("name: a\nflow:\n  stages:\n    - {name: a, holder: sales, sla: 4h}\n    - "
                        "{name: b, holder: legal, sla: 4h, exit: paid}\nsteps:\n  - at: 0s\n"),
               "flow.stages[0].exit: required key is missing (line 4)");
