@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "customers.h"
 #include "exceptions.h"
 #include "flow.h"
 #include "order.h"
@@ -71,6 +72,17 @@ value line(value qty) {
     return l;
 }
 
+
+// The report of the whole plant over `w`, receivables aged at `now_ms`.
+value kpis(const order_book& orders, const exception_book& exceptions, const flow_def& flow,
+           const kpi_window& w, std::int64_t now_ms = 0) {
+    static const customer_book no_customers;
+    kpi_query q;
+    q.window = w;
+    q.now_ms = now_ms;
+    return compute_kpis(orders, exceptions, no_customers, flow, q);
+}
+
 exception_record& add_exception(exception_book& book, std::uint64_t id, const std::string& kind,
                                 const std::string& dept, std::int64_t raised_ms,
                                 std::int64_t resolved_ms = 0, const std::string& state = "") {
@@ -125,9 +137,12 @@ std::vector<std::string> keys_of(const value& v) {
 const kpi_window november{d0, d0 + 30 * day};
 
 TEST(kpi, result_has_every_section_with_its_keys) {
-    const value k = compute_kpis({}, {}, default_flow(), november);
-    EXPECT_EQ(keys_of(k), (std::vector<std::string>{"stages", "cycle_time", "otif", "exceptions",
-                                                    "credit_holds", "die_lead_time", "window"}));
+    const value k = kpis({}, {}, default_flow(), november);
+    // The keys clients read since the first batond, then the ones added with quantities.
+    EXPECT_EQ(keys_of(k),
+              (std::vector<std::string>{"stages", "cycle_time", "otif", "exceptions",
+                                        "credit_holds", "die_lead_time", "window", "otif_quantity",
+                                        "complaints", "invoiced_vs_delivered", "receivables"}));
     EXPECT_EQ(keys_of(at(k, "stages").as_list().at(0)),
               (std::vector<std::string>{"stage", "holder", "count", "p50_ms", "p90_ms",
                                         "within_sla", "open"}));
@@ -144,7 +159,7 @@ TEST(kpi, result_has_every_section_with_its_keys) {
 }
 
 TEST(kpi, empty_inputs_give_zeros_for_every_stage_of_the_flow) {
-    const value k = compute_kpis({}, {}, default_flow(), kpi_window{});
+    const value k = kpis({}, {}, default_flow(), kpi_window{});
     const auto& stages = at(k, "stages").as_list();
     ASSERT_EQ(stages.size(), 9u);
     const std::vector<std::pair<std::string, std::string>> expected = {
@@ -194,7 +209,7 @@ TEST(kpi, stage_dwell_percentiles_are_nearest_rank) {
         visit(add_order(orders, "SO-S" + std::to_string(i)), "shipping", d0 + 2 * day,
               d0 + 2 * day + (11 - i) * hour);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& credit = stage_row(k, "credit_review");
     EXPECT_EQ(num(credit, "count"), 4);
     EXPECT_EQ(num(credit, "p50_ms"), 2 * hour);
@@ -219,7 +234,7 @@ TEST(kpi, within_sla_share_counts_visits_left_by_their_deadline) {
     visit(add_order(orders, "SO-4"), "credit_review", d0, d0 + 5 * hour);
     visit(add_order(orders, "SO-5"), "credit_review", d0, d0 + 4 * hour + 1);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& credit = stage_row(k, "credit_review");
     EXPECT_EQ(num(credit, "count"), 5);
     EXPECT_DOUBLE_EQ(real(credit, "within_sla"), 3.0 / 5.0);
@@ -244,7 +259,7 @@ TEST(kpi, production_sla_counts_from_the_planned_finish_day) {
     // No planned finish, leaves after 25h: late.
     visit(add_order(orders, "SO-P4"), "production", d0 + 2 * day, d0 + 3 * day + 1 * hour);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& production = stage_row(k, "production");
     EXPECT_EQ(at(production, "holder").as_string(), "production");
     EXPECT_EQ(num(production, "count"), 4);
@@ -265,7 +280,7 @@ TEST(kpi, open_counts_orders_still_in_a_stage_whatever_the_window) {
     visit(closed, "invoicing", d0 + day, d0 + 2 * day);
     visit(closed, "closed", d0 + 2 * day, 0);  // terminal positions are not flow stages
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     EXPECT_EQ(num(stage_row(k, "scheduling"), "open"), 2);
     EXPECT_EQ(num(stage_row(k, "scheduling"), "count"), 0);
     EXPECT_EQ(num(stage_row(k, "shipping"), "open"), 1);
@@ -288,7 +303,7 @@ TEST(kpi, cycle_time_runs_from_placed_to_delivered) {
     reach(undelivered, "placed", d0);
     reach(undelivered, "dispatched", d0 + 2 * day);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& cycle = at(k, "cycle_time");
     EXPECT_EQ(num(cycle, "count"), 3);
     EXPECT_EQ(num(cycle, "p50_ms"), 7 * day);
@@ -327,7 +342,7 @@ TEST(kpi, otif_judges_each_line_against_promised_date_and_ordered_qty) {
     delivery("SO-tolerated", d0 + 3 * day, {line(1000)}, {985});  // within 2% short
     delivery("SO-nolines", d0 + 3 * day, {}, {});                 // nothing ordered: in full
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& otif = at(k, "otif");
     EXPECT_EQ(num(otif, "delivered"), 6);
     EXPECT_EQ(num(otif, "on_time"), 4);  // fine, short, tolerated, nolines
@@ -338,13 +353,13 @@ TEST(kpi, otif_judges_each_line_against_promised_date_and_ordered_qty) {
     // A looser tolerance for kg (10%) takes the 370 of 400 as in full.
     flow_def loose_flow = default_flow();
     loose_flow.tolerance.kg_bp = 1000;
-    const value loose = compute_kpis(orders, {}, loose_flow, november);
+    const value loose = kpis(orders, {}, loose_flow, november);
     EXPECT_EQ(num(at(loose, "otif"), "in_full"), 5);
     EXPECT_EQ(num(at(loose, "otif"), "otif"), 4);
     // No tolerance: the 985 of 1000 is short.
     flow_def strict_flow = default_flow();
     strict_flow.tolerance.kg_bp = 0;
-    const value strict = compute_kpis(orders, {}, strict_flow, november);
+    const value strict = kpis(orders, {}, strict_flow, november);
     EXPECT_EQ(num(at(strict, "otif"), "in_full"), 3);
     EXPECT_EQ(num(at(strict, "otif"), "otif"), 2);
 }
@@ -366,7 +381,7 @@ TEST(kpi, window_includes_its_start_and_excludes_its_end) {
                       times[i] + (i + 1) * hour);
     }
 
-    const value k = compute_kpis(orders, exceptions, default_flow(), w);
+    const value k = kpis(orders, exceptions, default_flow(), w);
     // Only the facts at since (i = 1) and until - 1 (i = 2) count.
     const value& credit = stage_row(k, "credit_review");
     EXPECT_EQ(num(credit, "count"), 2);
@@ -395,7 +410,7 @@ TEST(kpi, exceptions_grouped_by_kind_and_dept_with_mean_time_to_resolve) {
     add_exception(exceptions, 6, "delivery_late", "logistics", d0 + 4 * hour, d0 + 10 * hour);
     add_exception(exceptions, 7, "credit_hold", "finance", d0 - 1 * hour, d0 + 9 * hour);  // before
 
-    const value k = compute_kpis({}, exceptions, default_flow(), november);
+    const value k = kpis({}, exceptions, default_flow(), november);
     const auto& rows = at(k, "exceptions").as_list();
     ASSERT_EQ(rows.size(), 4u);
     struct expected_row {
@@ -429,7 +444,7 @@ TEST(kpi, credit_holds_of_every_department_count_together) {
     add_exception(exceptions, 2, "credit_hold", "sales", d0, d0 + 2 * hour);
     add_exception(exceptions, 3, "payment_overdue", "finance", d0, d0 + 9 * hour);
 
-    const value k = compute_kpis({}, exceptions, default_flow(), november);
+    const value k = kpis({}, exceptions, default_flow(), november);
     EXPECT_EQ(at(k, "exceptions").as_list().size(), 3u);
     const value& holds = at(k, "credit_holds");
     EXPECT_EQ(num(holds, "count"), 2);
@@ -456,7 +471,7 @@ TEST(kpi, die_lead_time_runs_from_entering_die_preparation_to_die_ready) {
     visit(before, "die_preparation", d0 - 5 * day, d0 - day);
     reach(before, "die_ready", d0 - day);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& die = at(k, "die_lead_time");
     EXPECT_EQ(num(die, "count"), 3);
     EXPECT_EQ(num(die, "p50_ms"), 3 * day);
@@ -476,7 +491,7 @@ TEST(kpi, custom_flow_reports_its_own_stages_holders_and_die_stage) {
     visit(b, "tooling", d0 + 3 * hour, d0 + 2 * day);
     reach(b, "die_ready", d0 + 2 * day);
 
-    const value k = compute_kpis(orders, {}, custom_flow(), november);
+    const value k = kpis(orders, {}, custom_flow(), november);
     const auto& stages = at(k, "stages").as_list();
     ASSERT_EQ(stages.size(), 3u);
     EXPECT_EQ(at(stages[0], "stage").as_string(), "quoting");
@@ -496,7 +511,7 @@ TEST(kpi, custom_flow_reports_its_own_stages_holders_and_die_stage) {
     // A flow without a die stage has no die lead time, whatever the milestones.
     flow_def no_die = custom_flow();
     no_die.stages.erase(no_die.stages.begin() + 1);
-    EXPECT_EQ(num(at(compute_kpis(orders, {}, no_die, november), "die_lead_time"), "count"), 0);
+    EXPECT_EQ(num(at(kpis(orders, {}, no_die, november), "die_lead_time"), "count"), 0);
 }
 
 }  // namespace
