@@ -75,7 +75,6 @@ value line(value qty) {
     return l;
 }
 
-
 // The report of the whole plant over `w`, receivables aged at `now_ms`.
 value kpis(const order_book& orders, const exception_book& exceptions, const flow_def& flow,
            const kpi_window& w, std::int64_t now_ms = 0) {
