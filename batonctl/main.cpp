@@ -13,6 +13,8 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -60,6 +62,36 @@ const CLI::Validator local_date(
         return "expected a date YYYY-MM-DD, got '" + text + "'";
     },
     "YYYY-MM-DD");
+
+// A moment on the command line: a local day YYYY-MM-DD (its midnight) or ms since the epoch.
+std::optional<std::int64_t> moment_ms(const std::string& text) {
+    if (auto day = baton::ctl::local_midnight_ms(text)) return day;
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoll(text);
+}
+
+const CLI::Validator moment(
+    [](std::string& text) -> std::string {
+        if (moment_ms(text)) return "";
+        return "expected a date YYYY-MM-DD or ms since the epoch, got '" + text + "'";
+    },
+    "YYYY-MM-DD|MS");
+
+// Sets `since` and `until` of a request from --since and --until; until must be later.
+void set_window(baton::value& request, const std::string& since, const std::string& until) {
+    std::int64_t since_ms = 0;
+    if (!since.empty()) {
+        since_ms = *moment_ms(since);
+        request.set("since", static_cast<long long>(since_ms));
+    }
+    if (!until.empty()) {
+        const std::int64_t until_ms = *moment_ms(until);
+        if (until_ms <= since_ms) throw CLI::ValidationError("--until", "must be after --since");
+        request.set("until", static_cast<long long>(until_ms));
+    }
+}
 
 // `tail` runs until one of these arrives; the handler only sets the flag.
 volatile std::sig_atomic_t stop_signal = 0;
@@ -300,8 +332,9 @@ int main(int argc, char** argv) {
 
     std::string order_id;
     auto* order = app.add_subcommand("order",
-                                     "One order: stage, holder, since when, "
-                                     "milestones, holds, cases and history");
+                                     "One order: stage, holder, since when, what has left, what "
+                                     "is still to ship, what is owed; lines, batches, shipments, "
+                                     "invoices, payments, milestones, cases and history");
     order->add_option("id", order_id, "Order id, e.g. SO-123")->required();
     order->callback([&] {
         request.set("cmd", "order");
@@ -309,13 +342,22 @@ int main(int argc, char** argv) {
         render = [](const baton::value& r) { return baton::ctl::render_order(r, now_ms()); };
     });
 
-    std::string stage, holder, customer;
+    std::string stage, holder, customer, salesperson, filter_since, filter_until;
     unsigned limit = 100;
     auto* orders = app.add_subcommand("orders", "Orders, longest-waiting first, with filters");
     orders->add_option("--stage", stage, "Only orders in this stage, e.g. credit_review");
     orders->add_option("--holder", holder, "Only orders held by this department")
         ->check(CLI::IsMember({"sales", "finance", "production", "logistics"}));
     orders->add_option("--customer", customer, "Only this customer's orders");
+    orders->add_option("--salesperson", salesperson, "Only orders of this salesperson");
+    orders
+        ->add_option("--since", filter_since,
+                     "Only orders placed from this local day (YYYY-MM-DD) or ms since the epoch")
+        ->check(moment);
+    orders
+        ->add_option("--until", filter_until,
+                     "Only orders placed before this local day (excluded) or ms since the epoch")
+        ->check(moment);
     orders->add_option("--limit", limit, "At most this many (default 100)")
         ->check(CLI::Range(1u, 1000000u));
     orders->callback([&] {
@@ -323,8 +365,49 @@ int main(int argc, char** argv) {
         if (!stage.empty()) request.set("stage", stage);
         if (!holder.empty()) request.set("holder", holder);
         if (!customer.empty()) request.set("customer", customer);
+        if (!salesperson.empty()) request.set("salesperson", salesperson);
+        set_window(request, filter_since, filter_until);
         request.set("limit", static_cast<unsigned long long>(limit));
         render = [](const baton::value& r) { return baton::ctl::render_orders(r, now_ms()); };
+    });
+
+    std::string customer_id;
+    auto* customer_cmd = app.add_subcommand(
+        "customer",
+        "One customer: master data, exposure against the credit limit, receivables by age, "
+        "open orders by stage, open exceptions and cases, OTIF and cycle time");
+    customer_cmd->add_option("id", customer_id, "Customer id, e.g. C-1001")->required();
+    customer_cmd->callback([&] {
+        request.set("cmd", "customer");
+        request.set("id", customer_id);
+        render = [](const baton::value& r) { return baton::ctl::render_customer(r, now_ms()); };
+    });
+
+    std::string tier;
+    bool only_blocked = false, only_overdue = false, only_over_limit = false;
+    unsigned customers_limit = 0;  // 0: the daemon's default
+    auto* customers =
+        app.add_subcommand("customers",
+                           "Every customer: exposure against the limit, overdue, open orders and "
+                           "exceptions, blocked; by id");
+    customers->add_option("--tier", tier, "Only customers of this tier")
+        ->check(CLI::IsMember({"key", "A", "B", "C"}));
+    customers->add_flag("--blocked", only_blocked, "Only blocked customers");
+    customers->add_flag("--overdue", only_overdue,
+                        "Only customers with something overdue (finance's figure or batond's "
+                        "invoices past due)");
+    customers->add_flag("--over-limit", only_over_limit,
+                        "Only customers whose exposure passes their credit limit");
+    customers->add_option("--limit", customers_limit, "At most this many (default 1000)")
+        ->check(CLI::Range(1u, 1000000u));
+    customers->callback([&] {
+        request.set("cmd", "customers");
+        if (!tier.empty()) request.set("tier", tier);
+        if (only_blocked) request.set("blocked", true);
+        if (only_overdue) request.set("overdue", true);
+        if (only_over_limit) request.set("over_limit", true);
+        if (customers_limit) request.set("limit", static_cast<unsigned long long>(customers_limit));
+        render = [](const baton::value& r) { return baton::ctl::render_customers(r); };
     });
 
     unsigned long long since = 0;
@@ -341,7 +424,7 @@ int main(int argc, char** argv) {
         render = [](const baton::value& r) { return baton::ctl::render_replay(r); };
     });
 
-    std::string kind, dept, state, filter_order;
+    std::string kind, dept, state, filter_order, severity;
     unsigned record_limit = 0;  // 0: the daemon's default
     auto* exceptions = app.add_subcommand(
         "exceptions", "Exceptions, most severe first, then oldest (default: the open ones)");
@@ -355,6 +438,18 @@ int main(int argc, char** argv) {
                      "open (default; open and acknowledged), acknowledged, resolved or all")
         ->check(CLI::IsMember({"open", "acknowledged", "resolved", "all"}));
     exceptions->add_option("--order", filter_order, "Only this order's, e.g. SO-123");
+    exceptions->add_option("--customer", customer, "Only this customer's, e.g. C-1001");
+    exceptions->add_option("--severity", severity, "Only this severity")
+        ->check(CLI::IsMember({"warning", "low", "medium", "high", "critical"}));
+    exceptions->add_option("--salesperson", salesperson, "Only those of this salesperson's orders");
+    exceptions
+        ->add_option("--since", filter_since,
+                     "Only those raised from this local day (YYYY-MM-DD) or ms since the epoch")
+        ->check(moment);
+    exceptions
+        ->add_option("--until", filter_until,
+                     "Only those raised before this local day (excluded) or ms since the epoch")
+        ->check(moment);
     exceptions->add_option("--limit", record_limit, "At most this many (default 1000)")
         ->check(CLI::Range(1u, 1000000u));
     exceptions->callback([&] {
@@ -363,6 +458,10 @@ int main(int argc, char** argv) {
         if (!dept.empty()) request.set("dept", dept);
         if (!state.empty()) request.set("state", state);
         if (!filter_order.empty()) request.set("order", filter_order);
+        if (!customer.empty()) request.set("customer", customer);
+        if (!severity.empty()) request.set("severity", severity);
+        if (!salesperson.empty()) request.set("salesperson", salesperson);
+        set_window(request, filter_since, filter_until);
         if (record_limit) request.set("limit", static_cast<unsigned long long>(record_limit));
         render = [](const baton::value& r) { return baton::ctl::render_exceptions(r, now_ms()); };
     });
@@ -413,12 +512,12 @@ int main(int argc, char** argv) {
         render = [](const baton::value& r) { return baton::ctl::render_tasks(r, now_ms()); };
     });
 
-    std::string since_date, until_date;
+    std::string since_date, until_date, kpi_by, kpi_every;
     bool csv = false;
     auto* kpi = app.add_subcommand(
         "kpi",
         "Department KPIs: dwell per stage against its SLA, cycle time, OTIF, exceptions, "
-        "credit holds, die lead time");
+        "credit holds, die lead time, complaints, invoices against delivered value, receivables");
     kpi->add_option("--since", since_date,
                     "From the start of this day, local time (default: from the start)")
         ->check(local_date);
@@ -426,6 +525,11 @@ int main(int argc, char** argv) {
                     "Up to the start of this day, local time, excluded: --until 2026-12-01 "
                     "means up to the end of 30 November (default: until now)")
         ->check(local_date);
+    kpi->add_option("--by", kpi_by, "The same report per customer, tier or salesperson too")
+        ->check(CLI::IsMember({"customer", "tier", "salesperson"}));
+    kpi->add_option("--every", kpi_every,
+                    "A series per ISO week or calendar month (UTC) within the window too")
+        ->check(CLI::IsMember({"week", "month"}));
     kpi->add_flag("--csv", csv, "Print CSV sections for a spreadsheet instead of tables");
     kpi->callback([&] {
         if (csv && json) throw CLI::ValidationError("--csv", "--json and --csv exclude each other");
@@ -441,6 +545,8 @@ int main(int argc, char** argv) {
                 throw CLI::ValidationError("--until", "must be a later day than --since");
             request.set("until", static_cast<long long>(until_ms));
         }
+        if (!kpi_by.empty()) request.set("by", kpi_by);
+        if (!kpi_every.empty()) request.set("every", kpi_every);
         if (csv)
             render = [](const baton::value& r) { return baton::ctl::render_kpi_csv(r); };
         else

@@ -20,8 +20,16 @@ std::string format_cents(std::int64_t cents);
 std::optional<std::int64_t> local_midnight_ms(const std::string& date);
 
 std::string render_status(const value& reply, std::int64_t now_ms);
+// `order`: where it stands (what has left, what is still to ship, what is owed), then lines,
+// batches, shipments, invoices, payments, milestones, cases and history.
 std::string render_order(const value& reply, std::int64_t now_ms);
 std::string render_orders(const value& reply, std::int64_t now_ms);
+// `customer`: master data, exposure against the limit, receivables by age and the open
+// invoices, open orders by stage with what is still to ship, open exceptions and cases.
+std::string render_customer(const value& reply, std::int64_t now_ms);
+// `customers`: one row per customer, exposure against the limit, overdue, open orders and
+// exceptions, blocked.
+std::string render_customers(const value& reply);
 std::string render_replay(const value& reply);
 
 // `exceptions`: ID, SEVERITY, KIND, DEPT, ORDER, CUSTOMER, STATE, RAISED (time and age), DETAIL
@@ -31,10 +39,14 @@ std::string render_exceptions(const value& reply, std::int64_t now_ms);
 std::string render_tasks(const value& reply, std::int64_t now_ms);
 // "E-7 acknowledged by lead" after `ack`, `resolve` or `task_done` of record `id`.
 std::string render_act(const std::string& cmd, const std::string& id, const std::string& by);
-// `kpi` as tables for a person: stages, cycle time, OTIF, exceptions, credit holds, die lead time.
+// `kpi` as tables for a person: stages, cycle time, OTIF, exceptions, credit holds, die lead
+// time, and (when batond sends them) OTIF per quantity, complaints, invoices against delivered
+// value and receivables; a table per series (`every`) and the same report per group (`by`).
 std::string render_kpi(const value& reply);
-// `kpi` as CSV for a spreadsheet: per section a header line starting with "section", then rows
-// whose first field is the section name; durations in ms, shares as fractions of 1.
+// `kpi` as CSV for a spreadsheet: per section one header line starting with "section", then rows
+// whose first field is the section name; durations in ms, shares as fractions of 1. With groups
+// or a series every header and row has `group` and `period` after the section name ("" for the
+// plant and for the whole window).
 std::string render_kpi_csv(const value& reply);
 // One line of `batonctl tail` for the data of an exception.<kind> relay message (or a task's,
 // for task.escalation): time, state, id, severity, kind, dept, order, detail. The time is

@@ -54,6 +54,7 @@ public:
     baton::value orders(const baton::orders_query& q) override {
         ++calls;
         require(q.limit > 0, "orders: the limit is positive");
+        require(q.since_ms >= 0 && q.since_ms < q.until_ms, "orders: since is before until");
         return list_of("orders");
     }
     baton::value replay(std::uint64_t since, std::size_t limit) override {
@@ -62,13 +63,18 @@ public:
         require(limit > 0 && limit <= baton::max_replay, "replay: the limit is 1 to max_replay");
         return list_of("messages");
     }
-    baton::value exceptions(const baton::exception_filter& f) override {
+    baton::value exceptions(const baton::exceptions_query& q) override {
         ++calls;
+        const baton::exception_filter& f = q.filter;
         require(is_one_of(f.state, {"open", "acknowledged", "resolved", "all"}),
                 "exceptions: the state is known", f.state);
         require(f.kind.empty() || baton::is_exception_kind(f.kind), "exceptions: the kind is known",
                 f.kind);
         require(f.limit > 0, "exceptions: the limit is positive");
+        require(q.severity.empty() ||
+                    is_one_of(q.severity, {"warning", "low", "medium", "high", "critical"}),
+                "exceptions: the severity is known", q.severity);
+        require(q.since_ms >= 0 && q.since_ms < q.until_ms, "exceptions: since is before until");
         return list_of("exceptions");
     }
     baton::value tasks(const baton::task_filter& f) override {
@@ -90,11 +96,31 @@ public:
         refused = true;
         return "exception E-404 is not known";
     }
-    baton::value kpi(std::int64_t since_ms, std::int64_t until_ms) override {
+    baton::value kpi(const baton::kpi_query& q) override {
         ++calls;
-        require(since_ms < until_ms, "kpi: since is before until");
-        require(since_ms >= 0, "kpi: since is not negative");
+        require(q.window.since_ms < q.window.until_ms, "kpi: since is before until");
+        require(q.window.since_ms >= 0, "kpi: since is not negative");
+        require(q.by.empty() || baton::is_kpi_grouping(q.by), "kpi: 'by' is known", q.by);
+        require(q.every.empty() || baton::is_kpi_period(q.every), "kpi: 'every' is known", q.every);
         return list_of("stages");
+    }
+    std::optional<baton::value> customer(const std::string& id) override {
+        ++calls;
+        require(!id.empty(), "customer: the id is not empty");
+        if (id != "C-1001") {
+            refused = true;
+            return std::nullopt;
+        }
+        baton::value c;
+        c.set("id", id);
+        return c;
+    }
+    baton::value customers(const baton::customers_query& q) override {
+        ++calls;
+        require(q.limit > 0, "customers: the limit is positive");
+        require(q.tier.empty() || is_one_of(q.tier, {"key", "A", "B", "C"}),
+                "customers: the tier is known", q.tier);
+        return list_of("customers");
     }
     std::string reload() override {
         ++calls;

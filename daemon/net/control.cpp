@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "codec.h"
+#include "dates.h"
 
 namespace baton {
 
@@ -79,6 +80,59 @@ public:
         return *this;
     }
 
+    // A string argument that must be one of `allowed` (absent: `out` unchanged).
+    arguments& one_of(const char* key, std::string& out, std::vector<const char*> allowed) {
+        const value* v = request_.find(key);
+        if (!v || !error_.empty()) return *this;
+        if (v->is_string() && std::any_of(allowed.begin(), allowed.end(),
+                                          [&](const char* a) { return v->as_string() == a; })) {
+            out = v->as_string();
+            return *this;
+        }
+        std::string names;
+        for (std::size_t i = 0; i < allowed.size(); ++i)
+            names += std::string(i == 0                    ? ""
+                                 : i + 1 == allowed.size() ? " or "
+                                                           : ", ") +
+                     allowed[i];
+        error_ = std::string(cmd_) + ": '" + key + "' must be " + names + ", got " +
+                 (v->is_string() ? "'" + reason_text(v->as_string()) + "'" : type_name(*v));
+        return *this;
+    }
+
+    // A bool argument (absent: `out` unchanged).
+    arguments& boolean(const char* key, std::optional<bool>& out) {
+        const value* v = request_.find(key);
+        if (!v || !error_.empty()) return *this;
+        if (v->is_bool())
+            out = v->as_bool();
+        else
+            error_ =
+                std::string(cmd_) + ": '" + key + "' must be true or false, got " + type_name(*v);
+        return *this;
+    }
+
+    // A moment: ms since the epoch, or a date YYYY-MM-DD for the start of that day (UTC).
+    arguments& moment(const char* key, std::int64_t& out) {
+        const value* v = request_.find(key);
+        if (!v || !error_.empty()) return *this;
+        std::int64_t n = 0;
+        if (v->to_int64(n) && n >= 0) {
+            out = n;
+            return *this;
+        }
+        if (v->is_string())
+            if (auto start = date_start_ms(v->as_string()); start && *start >= 0) {
+                out = *start;
+                return *this;
+            }
+        error_ = std::string(cmd_) + ": '" + key +
+                 "' must be ms since the epoch (an integer from 0 to " + std::to_string(int64_max) +
+                 ") or a date YYYY-MM-DD, got " +
+                 (v->is_string() ? "'" + reason_text(v->as_string()) + "'" : shown(*v));
+        return *this;
+    }
+
     // A positive `limit`, capped at `cap` (larger asks get `cap`).
     arguments& limit(std::size_t& out, std::size_t cap = std::numeric_limits<std::size_t>::max()) {
         const value* v = request_.find("limit");
@@ -121,18 +175,28 @@ value on_orders(const value& request, control_context& ctx) {
     args.text("stage", q.stage)
         .text("holder", q.holder)
         .text("customer", q.customer)
+        .text("salesperson", q.salesperson)
+        .moment("since", q.since_ms)
+        .moment("until", q.until_ms)
         .limit(q.limit);
     if (!args.ok()) return control_error(args.error());
+    if (q.until_ms <= q.since_ms) return control_error("orders: 'until' must be after 'since'");
     return ok_with(ctx.orders(q));
 }
 
 value on_exceptions(const value& request, control_context& ctx) {
-    exception_filter f;
+    exceptions_query q;
+    exception_filter& f = q.filter;
     arguments args(request, "exceptions");
     args.text("state", f.state)
         .text("kind", f.kind)
         .text("dept", f.dept)
         .text("order", f.order)
+        .text("customer", q.customer)
+        .one_of("severity", q.severity, {"warning", "low", "medium", "high", "critical"})
+        .text("salesperson", q.salesperson)
+        .moment("since", q.since_ms)
+        .moment("until", q.until_ms)
         .limit(f.limit);
     if (!args.ok()) return control_error(args.error());
     if (f.state != "open" && f.state != "acknowledged" && f.state != "resolved" && f.state != "all")
@@ -141,7 +205,8 @@ value on_exceptions(const value& request, control_context& ctx) {
             reason_text(f.state) + "'");
     if (!f.kind.empty() && !is_exception_kind(f.kind))
         return control_error("exceptions: unknown kind '" + reason_text(f.kind) + "'");
-    return ok_with(ctx.exceptions(f));
+    if (q.until_ms <= q.since_ms) return control_error("exceptions: 'until' must be after 'since'");
+    return ok_with(ctx.exceptions(q));
 }
 
 value on_tasks(const value& request, control_context& ctx) {
@@ -202,13 +267,39 @@ value on_replay(const value& request, control_context& ctx) {
 }
 
 value on_kpi(const value& request, control_context& ctx) {
-    std::int64_t since = 0, until = int64_max;
+    kpi_query q;
     arguments args(request, "kpi");
-    args.integer("since", 0, int64_max, since, "ms since the epoch")
-        .integer("until", 0, int64_max, until, "ms since the epoch");
+    args.integer("since", 0, int64_max, q.window.since_ms, "ms since the epoch")
+        .integer("until", 0, int64_max, q.window.until_ms, "ms since the epoch")
+        .one_of("by", q.by, {"customer", "tier", "salesperson"})
+        .one_of("every", q.every, {"week", "month"});
     if (!args.ok()) return control_error(args.error());
-    if (until <= since) return control_error("kpi: 'until' must be after 'since'");
-    return ok_with(ctx.kpi(since, until));
+    if (q.window.until_ms <= q.window.since_ms)
+        return control_error("kpi: 'until' must be after 'since'");
+    return ok_with(ctx.kpi(q));
+}
+
+value on_customer(const value& request, control_context& ctx) {
+    const value* id = request.find("id");
+    if (!id || !id->is_string() || id->as_string().empty())
+        return control_error("customer: 'id' (string) is required");
+    auto c = ctx.customer(id->as_string());
+    if (!c) return control_error("customer '" + reason_text(id->as_string()) + "' is not known");
+    value result;
+    result.set("customer", std::move(*c));
+    return ok_with(std::move(result));
+}
+
+value on_customers(const value& request, control_context& ctx) {
+    customers_query q;
+    arguments args(request, "customers");
+    args.one_of("tier", q.tier, {"key", "A", "B", "C"})
+        .boolean("blocked", q.blocked)
+        .boolean("overdue", q.overdue)
+        .boolean("over_limit", q.over_limit)
+        .limit(q.limit);
+    if (!args.ok()) return control_error(args.error());
+    return ok_with(ctx.customers(q));
 }
 
 value on_reload(const value&, control_context& ctx) {
@@ -223,9 +314,13 @@ const std::vector<control_command>& control_commands() {
     static const std::vector<control_command> table = {
         {"status", {}, control_right::read, on_status},
         {"order", {"id"}, control_right::read, on_order},
-        {"orders", {"stage", "holder", "customer", "limit"}, control_right::read, on_orders},
+        {"orders",
+         {"stage", "holder", "customer", "salesperson", "since", "until", "limit"},
+         control_right::read,
+         on_orders},
         {"exceptions",
-         {"state", "kind", "dept", "order", "limit"},
+         {"state", "kind", "dept", "order", "customer", "severity", "salesperson", "since", "until",
+          "limit"},
          control_right::read,
          on_exceptions},
         {"ack", {"id", "by", "note"}, control_right::operator_, on_ack},
@@ -233,7 +328,12 @@ const std::vector<control_command>& control_commands() {
         {"tasks", {"state", "dept", "order", "limit"}, control_right::read, on_tasks},
         {"task_done", {"id", "by", "note"}, control_right::operator_, on_task_done},
         {"replay", {"since", "limit"}, control_right::read, on_replay},
-        {"kpi", {"since", "until"}, control_right::read, on_kpi},
+        {"kpi", {"since", "until", "by", "every"}, control_right::read, on_kpi},
+        {"customer", {"id"}, control_right::read, on_customer},
+        {"customers",
+         {"tier", "blocked", "overdue", "over_limit", "limit"},
+         control_right::read,
+         on_customers},
         {"reload", {}, control_right::operator_, on_reload},
     };
     return table;

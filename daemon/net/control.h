@@ -7,22 +7,48 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "exceptions.h"
+#include "kpi.h"
 #include "security.h"
 #include "value.h"
 
 namespace baton {
 
 struct orders_query {
-    std::string stage;     // "" for any
-    std::string holder;    // department, "" for any
-    std::string customer;  // "" for any
+    std::string stage;        // "" for any
+    std::string holder;       // department, "" for any
+    std::string customer;     // "" for any
+    std::string salesperson;  // "" for any
+    // Placed (first seen, for an order not placed) in [since_ms, until_ms), ms since epoch.
+    std::int64_t since_ms = 0;
+    std::int64_t until_ms = std::numeric_limits<std::int64_t>::max();
     std::size_t limit = 100;
+};
+
+// `exceptions`: the desk's filter, and what the control views filter on besides.
+struct exceptions_query {
+    exception_filter filter;  // state, kind, dept, order, limit
+    std::string customer;     // "" for any
+    std::string severity;     // "" for any; else warning, low, medium, high or critical
+    std::string salesperson;  // of the exception's order; "" for any
+    // Raised in [since_ms, until_ms), ms since epoch.
+    std::int64_t since_ms = 0;
+    std::int64_t until_ms = std::numeric_limits<std::int64_t>::max();
+};
+
+// `customers`: which rows (every filter absent: all of them).
+struct customers_query {
+    std::string tier;                // "" for any
+    std::optional<bool> blocked;     // blocked, or not
+    std::optional<bool> overdue;     // something overdue (finance's figure or batond's invoices)
+    std::optional<bool> over_limit;  // the exposure passes a credit limit that is set
+    std::size_t limit = 1000;
 };
 
 inline constexpr std::size_t max_replay = 10000;  // messages in one replay reply
@@ -38,13 +64,17 @@ public:
     virtual std::optional<value> order(const std::string& id) = 0;     // `order` map, or nullopt
     virtual value orders(const orders_query& q) = 0;                   // {orders: [...], total}
     virtual value replay(std::uint64_t since, std::size_t limit) = 0;  // {messages: [...]}
-    virtual value exceptions(const exception_filter& f) = 0;           // {exceptions: [...]}
+    virtual value exceptions(const exceptions_query& q) = 0;           // {exceptions: [...]}
     virtual value tasks(const task_filter& f) = 0;                     // {tasks: [...]}
     // A person acts; "" when done, else why it was refused. The change is durable before this
     // returns.
     virtual std::string act(desk_action action, std::uint64_t id, const std::string& by,
                             const std::string& note) = 0;
-    virtual value kpi(std::int64_t since_ms, std::int64_t until_ms) = 0;
+    // The KPI report; the context sets the query's now_ms.
+    virtual value kpi(const kpi_query& q) = 0;
+    // The `customer` map, or nullopt when the customer is not known.
+    virtual std::optional<value> customer(const std::string& id) = 0;
+    virtual value customers(const customers_query& q) = 0;  // {customers: [...], total}
     // Re-reads the config files, all or nothing; "" when applied, else why nothing changed.
     virtual std::string reload() = 0;
 };

@@ -2,9 +2,12 @@
 #include "control_views.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "codec.h"
+#include "customer_view.h"
 #include "kpi.h"
+#include "order_view.h"
 #include "version.h"
 
 namespace baton {
@@ -119,12 +122,29 @@ std::optional<value> control_views::order(const std::string& id) {
     r.set("history", value(std::move(history)));
     r.set("exceptions", values_of(s_.desk.exceptions_of(id)));
     r.set("tasks", values_of(s_.desk.tasks_of(id)));
+    add_order_pieces(r, *o, s_.clock.now_ms());
     return r;
 }
 
-value control_views::exceptions(const exception_filter& f) {
+value control_views::exceptions(const exceptions_query& q) {
+    const bool more = !q.customer.empty() || !q.severity.empty() || !q.salesperson.empty() ||
+                      q.since_ms > 0 || q.until_ms != std::numeric_limits<std::int64_t>::max();
+    exception_filter f = q.filter;
+    if (more) f.limit = std::numeric_limits<std::size_t>::max();  // the limit after our filters
+    std::vector<const exception_record*> found;
+    for (const exception_record* e : s_.desk.exceptions(f)) {
+        if (found.size() >= q.filter.limit) break;
+        if (!q.customer.empty() && e->customer != q.customer) continue;
+        if (!q.severity.empty() && severity_name(e->level) != q.severity) continue;
+        if (e->raised_ms < q.since_ms || e->raised_ms >= q.until_ms) continue;
+        if (!q.salesperson.empty()) {
+            const baton::order* o = e->order.empty() ? nullptr : s_.engine.find(e->order);
+            if (!o || o->salesperson != q.salesperson) continue;
+        }
+        found.push_back(e);
+    }
     value r;
-    r.set("exceptions", values_of(s_.desk.exceptions(f)));
+    r.set("exceptions", values_of(found));
     return r;
 }
 
@@ -134,9 +154,38 @@ value control_views::tasks(const task_filter& f) {
     return r;
 }
 
-value control_views::kpi(std::int64_t since_ms, std::int64_t until_ms) {
-    return compute_kpis(s_.engine.orders(), s_.desk.all_exceptions(), s_.flow,
-                        kpi_window{since_ms, until_ms});
+value control_views::kpi(const kpi_query& q) {
+    kpi_query query = q;
+    query.now_ms = s_.clock.now_ms();
+    return compute_kpis(s_.engine.orders(), s_.desk.all_exceptions(), s_.engine.customers(),
+                        s_.flow, query);
+}
+
+std::vector<const exception_record*> control_views::open_exceptions() const {
+    exception_filter open;
+    open.limit = std::numeric_limits<std::size_t>::max();
+    return s_.desk.exceptions(open);
+}
+
+std::optional<value> control_views::customer(const std::string& id) {
+    return customer_report(id, s_.engine, open_exceptions(), s_.clock.now_ms());
+}
+
+value control_views::customers(const customers_query& q) {
+    value_list rows;
+    std::size_t total = 0;
+    for (const auto& c : customer_summaries(s_.engine, open_exceptions(), s_.clock.now_ms())) {
+        if (!q.tier.empty() && c.tier != q.tier) continue;
+        if (q.blocked && c.blocked != *q.blocked) continue;
+        if (q.overdue && (c.overdue_cents > 0 || c.past_due_cents > 0) != *q.overdue) continue;
+        if (q.over_limit && c.over_limit != *q.over_limit) continue;
+        ++total;
+        if (rows.size() < q.limit) rows.push_back(to_value(c));
+    }
+    value r;
+    r.set("customers", value(std::move(rows)));
+    r.set("total", count(total));
+    return r;
 }
 
 value control_views::orders(const orders_query& q) {
@@ -145,6 +194,12 @@ value control_views::orders(const orders_query& q) {
         if (!q.stage.empty() && o.stage != q.stage) continue;
         if (!q.holder.empty() && o.holder != q.holder) continue;
         if (!q.customer.empty() && o.customer != q.customer) continue;
+        if (!q.salesperson.empty() && o.salesperson != q.salesperson) continue;
+        // By when it was placed (first seen, for facts before the placement).
+        const auto placed = o.milestones.find("placed");
+        const std::int64_t at =
+            placed != o.milestones.end() ? placed->second.at_ms : o.first_seen_ms;
+        if (at < q.since_ms || at >= q.until_ms) continue;
         found.push_back(&o);
     }
     // Longest-waiting first: that is the order a clerk chases.
@@ -160,6 +215,8 @@ value control_views::orders(const orders_query& q) {
         v.set("stage", found[i]->stage);
         v.set("holder", found[i]->holder);
         v.set("since", static_cast<long long>(found[i]->stage_since_ms));
+        v.set("salesperson", found[i]->salesperson);
+        v.set("promised_date", found[i]->promised_date);
         list.push_back(std::move(v));
     }
     value r;

@@ -1,8 +1,8 @@
 // The control views: batond's answers to the control commands, read from the shared state —
-// status (counts, relay seq, storage, counters), one order with its history, exceptions and
-// tasks, the orders list, exceptions, tasks, KPIs and a replay of the outbox. What changes state
-// (a person's action, a reload) is handed to `control_actions`, which the loop implements
-// because a change must be committed and published before the reply.
+// status (counts, relay seq, storage, counters), one order with its pieces, history, exceptions
+// and tasks, the orders list, exceptions, tasks, KPIs, customers and a replay of the outbox. What
+// changes state (a person's action, a reload) is handed to `control_actions`, which the loop
+// implements because a change must be committed and published before the reply.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +40,11 @@ public:
     std::optional<value> order(const std::string& id) override;
     value orders(const orders_query& q) override;
     value replay(std::uint64_t since, std::size_t limit) override;
-    value exceptions(const exception_filter& f) override;
+    value exceptions(const exceptions_query& q) override;
     value tasks(const task_filter& f) override;
-    value kpi(std::int64_t since_ms, std::int64_t until_ms) override;
+    value kpi(const kpi_query& q) override;
+    std::optional<value> customer(const std::string& id) override;
+    value customers(const customers_query& q) override;
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
                     const std::string& note) override {
         return actions_.act(action, id, by, note);
@@ -50,6 +52,9 @@ public:
     std::string reload() override { return actions_.reload(); }
 
 private:
+    // The open and acknowledged exceptions, most severe first.
+    std::vector<const exception_record*> open_exceptions() const;
+
     daemon_state& s_;
     const batch_stage& stage_;
     control_actions& actions_;

@@ -436,5 +436,496 @@ TEST(render, json_output_escapes_every_control_character) {
     EXPECT_TRUE(has(compact, "苏州铝业")) << compact;
 }
 
+// --- the order's pieces, the customer views and the KPI breakdowns ---------------------------
+
+value qty_row(long long line, double qty) {
+    value q;
+    q.set("line", line);
+    q.set("qty", qty);
+    q.set("unit", "kg");
+    return q;
+}
+
+value line_row(long long no, const std::string& item, double ordered, double good,
+               double dispatched, double delivered, double backorder) {
+    value l;
+    l.set("no", no);
+    l.set("item", item);
+    l.set("die", "D-" + std::to_string(no));
+    l.set("unit", "kg");
+    l.set("ordered", ordered);
+    l.set("good", good);
+    l.set("scrap", 0.0);
+    l.set("dispatched", dispatched);
+    l.set("delivered", delivered);
+    l.set("on_road", dispatched - delivered);
+    l.set("backorder", backorder);
+    return l;
+}
+
+value invoice_row(const std::string& id, long long amount, long long paid, long long days,
+                  const std::string& ageing) {
+    value inv;
+    inv.set("id", id);
+    inv.set("order", "SO-1");
+    inv.set("amount_cents", amount);
+    inv.set("due_date", "2026-11-01");
+    inv.set("paid_cents", paid);
+    inv.set("open_cents", amount - paid);
+    inv.set("days_overdue", days);
+    inv.set("ageing", ageing);
+    inv.set("settled_at", paid >= amount ? static_cast<long long>(now - hour) : 0LL);
+    return inv;
+}
+
+value order_with_pieces() {
+    value o;
+    o.set("id", "SO-1");
+    o.set("customer", "C-1001");
+    o.set("stage", "in_transit");
+    o.set("holder", "logistics");
+    o.set("since", static_cast<long long>(now - hour));
+    o.set("amount_cents", 1843000);
+    o.set("paid_cents", 400000);
+    o.set("terms", "credit");
+    o.set("salesperson", "k.ito");
+    o.set("customer_po", "PO-4711");
+    o.set("deposit_cents", 0);
+    o.set("charge_cents", 0);
+    o.set("line_items", value_list{line_row(1, "PRF-D-4411", 1200, 1200, 1200, 800, 0),
+                                   line_row(2, "PRF-D-0930", 350.5, 300, 0, 0, 350.5)});
+    value whole;
+    whole.set("produced", false);
+    whole.set("dispatched", false);
+    whole.set("delivered", false);
+    o.set("whole", whole);
+    o.set("quantity_problems", value_list{});
+    value rest;
+    rest.set("line", 2);
+    rest.set("item", "PRF-D-0930");
+    rest.set("qty", 350.5);
+    rest.set("unit", "kg");
+    o.set("backorder", value_list{rest});
+    value dn1;
+    dn1.set("id", "DN-1");
+    dn1.set("state", "delivered");
+    dn1.set("vehicle", "WI-AL 411");
+    dn1.set("carrier", "Spedition Ost");
+    dn1.set("lines", value_list{qty_row(1, 800)});
+    dn1.set("received", value_list{qty_row(1, 795.5)});
+    dn1.set("dispatched_at", static_cast<long long>(now - 3 * hour));
+    dn1.set("answered_at", static_cast<long long>(now - hour));
+    value dn2 = dn1;
+    dn2.set("id", "DN-2");
+    dn2.set("state", "on_road");
+    dn2.set("lines", value_list{qty_row(1, 400)});
+    dn2.set("received", value_list{});
+    dn2.set("answered_at", 0);
+    o.set("shipments", value_list{dn1, dn2});
+    o.set("invoices", value_list{invoice_row("INV-1", 1400000, 400000, 16, "0-30"),
+                                 invoice_row("INV-0", 50000, 50000, 16, "")});
+    o.set("invoiced_cents", 1450000);
+    o.set("owed_cents", 1000000);
+    o.set("unapplied_cents", 0);
+    value pay;
+    pay.set("amount_cents", 400000);
+    pay.set("invoice", "INV-1");
+    pay.set("at", static_cast<long long>(now - hour));
+    o.set("payments", value_list{pay});
+    value k;
+    k.set("id", "K-1");
+    k.set("kind", "complaint");
+    k.set("complaint_kind", "surface");
+    k.set("line", 2);
+    k.set("state", "closed");
+    k.set("opened", static_cast<long long>(now - 2 * hour));
+    k.set("resolution", "re-anodised");
+    k.set("outcome", "credit_note");
+    k.set("root_cause", "bath temperature drift");
+    k.set("credit_cents", 25000);
+    o.set("cases", value_list{k});
+    value reply;
+    reply.set("order", o);
+    return reply;
+}
+
+TEST(render, order_says_what_left_what_is_still_to_ship_and_what_is_owed) {
+    const std::string out = render_order(order_with_pieces(), now);
+    EXPECT_TRUE(has(out, "salesperson  k.ito\n")) << out;
+    EXPECT_TRUE(has(out, "customer PO  PO-4711\n")) << out;
+    EXPECT_TRUE(has(out,
+                    "Where it stands\n"
+                    "  left the plant  2 shipments: 1 delivered, 1 on the road\n"
+                    "  still to ship   line 2 (PRF-D-0930) 350.5 kg\n"
+                    "  owed            10,000.00 of 14,500.00 invoiced; INV-1 16 days "
+                    "overdue (0-30)\n"))
+        << out;
+    EXPECT_TRUE(has(out,
+                    "  2     PRF-D-0930  kg    350.5    300       0      0           0    "
+                    "      350.5\n"))
+        << out;
+    // What was received differs from what was sent: both are shown.
+    EXPECT_TRUE(has(out,
+                    "  DN-1      delivered    WI-AL 411  Spedition Ost  1: 800 kg, received "
+                    "1: 795.5 kg"))
+        << out;
+    EXPECT_TRUE(has(out, "  DN-2      on the road")) << out;
+    EXPECT_TRUE(has(out, "  INV-0    500.00     2026-11-01  500.00    0.00       settled " +
+                             format_time(now - hour)))
+        << out;
+    EXPECT_TRUE(has(out, "  K-1   complaint (surface), line 2  closed  " +
+                             format_time(now - 2 * hour) +
+                             "  credit_note  bath temperature drift  250.00  re-anodised"))
+        << out;
+}
+
+TEST(render, order_of_an_older_batond_shows_no_pieces) {
+    value o;
+    o.set("id", "SO-1");
+    o.set("stage", "shipping");
+    value reply;
+    reply.set("order", o);
+    const std::string out = render_order(reply, now);
+    EXPECT_FALSE(has(out, "Where it stands")) << out;
+    EXPECT_FALSE(has(out, "Lines")) << out;
+}
+
+TEST(render, invoices_say_when_they_are_due) {
+    value o = order_with_pieces();
+    value& order = o.as_map()[0].val;
+    order.set("invoices", value_list{invoice_row("INV-A", 1000, 0, -1, "not_due"),
+                                     invoice_row("INV-B", 1000, 0, -4, "not_due"),
+                                     invoice_row("INV-C", 1000, 0, 1, "0-30")});
+    const std::string out = render_order(o, now);
+    EXPECT_TRUE(has(out, "due today\n")) << out;
+    EXPECT_TRUE(has(out, "due in 3 days\n")) << out;
+    EXPECT_TRUE(has(out, "1 day overdue (0-30)\n")) << out;
+}
+
+value customer_reply() {
+    value c;
+    c.set("id", "C-1001");
+    c.set("name", "Nordfassaden GmbH");
+    c.set("tier", "key");
+    c.set("terms", "credit");
+    c.set("credit_limit_cents", 50000000);
+    c.set("payment_days", 45);
+    c.set("blocked", false);
+    c.set("account_manager", "s.wolf");
+    c.set("country", "DE");
+    value exposure;
+    exposure.set("receivable_cents", 48000000);
+    exposure.set("open_orders_cents", 4000000);
+    exposure.set("exposure_cents", 52000000);
+    exposure.set("credit_limit_cents", 50000000);
+    exposure.set("headroom_cents", -2000000);
+    exposure.set("share_used", 1.04);
+    exposure.set("over_limit", true);
+    c.set("exposure", exposure);
+    c.set("overdue_cents", 1200000);
+    value receivables;
+    receivables.set("as_of", static_cast<long long>(now));
+    receivables.set("open_cents", 1000000);
+    receivables.set("past_due_cents", 1000000);
+    value_list buckets;
+    for (const char* b : {"not_due", "0-30", "31-60", "61-90", "90+"}) {
+        value row;
+        row.set("bucket", b);
+        row.set("count", std::string(b) == "31-60" ? 1 : 0);
+        row.set("cents", std::string(b) == "31-60" ? 1000000 : 0);
+        buckets.push_back(row);
+    }
+    receivables.set("buckets", buckets);
+    receivables.set("invoices", value_list{invoice_row("INV-1", 1400000, 400000, 40, "31-60")});
+    c.set("receivables", receivables);
+    c.set("orders_total", 7);
+    c.set("orders_open", 2);
+    value so2;
+    so2.set("id", "SO-2");
+    so2.set("since", static_cast<long long>(now - 2 * hour));
+    so2.set("promised_date", "2026-12-18");
+    so2.set("amount_cents", 500000);
+    so2.set("holds", value_list{value("limit")});
+    value rest;
+    rest.set("line", 1);
+    rest.set("item", "PRF-D-4411");
+    rest.set("qty", 1200.0);
+    rest.set("unit", "kg");
+    so2.set("backorder", value_list{rest});
+    value stage;
+    stage.set("stage", "credit_review");
+    stage.set("holder", "finance");
+    stage.set("count", 1);
+    stage.set("amount_cents", 500000);
+    stage.set("orders", value_list{so2});
+    c.set("open_orders", value_list{stage});
+    c.set("exceptions", value_list{exception("E-4", "high", "SO-2 waits on a credit hold")});
+    c.set("cases", value_list{});
+    value otif;
+    otif.set("delivered", 4);
+    otif.set("on_time", 3);
+    otif.set("in_full", 4);
+    otif.set("otif", 3);
+    otif.set("share", 0.75);
+    c.set("otif", otif);
+    value q;
+    q.set("orders", 4);
+    q.set("orders_otif", 3);
+    q.set("share", 0.75);
+    q.set("lines", 9);
+    q.set("lines_otif", 8);
+    q.set("lines_share", 8.0 / 9.0);
+    c.set("otif_quantity", q);
+    value cycle;
+    cycle.set("count", 4);
+    cycle.set("p50_ms", static_cast<long long>(6 * 24 * hour));
+    cycle.set("p90_ms", static_cast<long long>(9 * 24 * hour));
+    c.set("cycle_time", cycle);
+    value reply;
+    reply.set("customer", c);
+    return reply;
+}
+
+TEST(render, customer_shows_exposure_against_the_limit_receivables_and_open_work) {
+    const std::string out = render_customer(customer_reply(), now);
+    const auto lines = lines_of(out);
+    EXPECT_EQ(lines[0], "Customer C-1001 Nordfassaden GmbH");
+    EXPECT_TRUE(has(out, "terms            credit, 45 days\n")) << out;
+    EXPECT_TRUE(has(out, "account manager  s.wolf\n")) << out;
+    EXPECT_TRUE(has(out,
+                    "exposure         520,000.00 (receivable 480,000.00 + open orders "
+                    "40,000.00), 104.0% of the limit, OVER by 20,000.00\n"))
+        << out;
+    EXPECT_TRUE(has(out,
+                    "overdue          12,000.00 as finance reports it; 10,000.00 past due "
+                    "on batond's invoices\n"))
+        << out;
+    EXPECT_TRUE(has(out, "orders           7 (2 open)\n")) << out;
+    EXPECT_TRUE(has(out,
+                    "OTIF             4 orders delivered, 3 on time in full (75.0%); lines 8 "
+                    "of 9 in full by the promised day (88.9%)\n"))
+        << out;
+    EXPECT_TRUE(has(out, "cycle time       p50 6d0h, p90 9d0h (placed to delivered)\n")) << out;
+    EXPECT_TRUE(has(out, "  31-60 days   1         10,000.00\n")) << out;
+    EXPECT_TRUE(has(out, "  total                  10,000.00\n")) << out;
+    EXPECT_TRUE(has(out,
+                    "  INV-1    SO-1   14,000.00  10,000.00  2026-11-01  40 days overdue "
+                    "(31-60)\n"))
+        << out;
+    EXPECT_TRUE(has(out, "  credit_review  SO-2   " + format_time(now - 2 * hour) +
+                             " (2h0m ago)  2026-12-18  5,000.00  limit  line 1 (PRF-D-4411) 1200 "
+                             "kg\n"))
+        << out;
+    EXPECT_TRUE(has(out, "  E-4  high      stage_overdue  SO-123")) << out;
+    EXPECT_TRUE(has(out, "Open cases: none\n")) << out;
+}
+
+TEST(render, customers_table_has_one_row_each_and_aligns_accented_names) {
+    value a;
+    a.set("id", "C-1001");
+    a.set("name", "Nordfassaden GmbH");
+    a.set("tier", "key");
+    a.set("terms", "credit");
+    a.set("exposure_cents", 52000000);
+    a.set("credit_limit_cents", 50000000);
+    a.set("over_limit", true);
+    a.set("overdue_cents", 1200000);
+    a.set("past_due_cents", 1000000);
+    a.set("open_orders", 2);
+    a.set("open_exceptions", 1);
+    a.set("blocked", false);
+    value b = a;
+    b.set("id", "C-1004");
+    b.set("name", "Kovács Építő Kft");
+    b.set("tier", "C");
+    b.set("terms", "prepay");
+    b.set("credit_limit_cents", 0);
+    b.set("over_limit", false);
+    b.set("blocked", true);
+    value r;
+    r.set("customers", value_list{a, b});
+    r.set("total", 3);
+    const auto lines = lines_of(render_customers(r));
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[0],
+              "CUSTOMER  NAME               TIER  TERMS   EXPOSURE    LIMIT       USED %      "
+              "OVERDUE    PAST DUE   OPEN ORDERS  EXCEPTIONS  BLOCKED");
+    EXPECT_EQ(lines[1],
+              "C-1001    Nordfassaden GmbH  key   credit  520,000.00  500,000.00  104.0 OVER  "
+              "12,000.00  10,000.00  2            1           no");
+    EXPECT_EQ(lines[2],
+              "C-1004    Kovács Építő Kft   C     prepay  520,000.00  none        -           "
+              "12,000.00  10,000.00  2            1           yes");
+    EXPECT_EQ(lines[3], "(2 of 3 shown; use --limit)");
+    value none;
+    none.set("customers", value_list{});
+    EXPECT_EQ(render_customers(none), "no customers match\n");
+}
+
+// A KPI report as batond sends it since quantities: the old sections and the new ones.
+value full_kpi(long long delivered, long long complaints) {
+    value r = kpi_reply();
+    r.as_map().erase(r.as_map().begin());  // no "ok" inside groups and periods
+    value otif = *r.find("otif");
+    otif.set("delivered", delivered);
+    r.set("otif", otif);
+    value q;
+    q.set("orders", 4);
+    q.set("orders_otif", 2);
+    q.set("share", 0.5);
+    q.set("lines", 8);
+    q.set("lines_otif", 6);
+    q.set("lines_share", 0.75);
+    r.set("otif_quantity", q);
+    value c;
+    c.set("count", complaints);
+    c.set("credit_cents", 25000);
+    value kind;
+    kind.set("kind", "surface");
+    kind.set("count", complaints);
+    value cause;
+    cause.set("root_cause", "");
+    cause.set("count", complaints);
+    value die;
+    die.set("die", "D-4411");
+    die.set("count", complaints);
+    c.set("by_kind", value_list{kind});
+    c.set("by_root_cause", value_list{cause});
+    c.set("by_die", value_list{die});
+    r.set("complaints", c);
+    value iv;
+    iv.set("orders", 4);
+    iv.set("invoiced_cents", 7000000);
+    iv.set("delivered_value_cents", 7372000);
+    iv.set("difference_cents", -372000);
+    iv.set("uninvoiced", 1);
+    r.set("invoiced_vs_delivered", iv);
+    value rec;
+    rec.set("as_of", static_cast<long long>(now));
+    rec.set("open_cents", 1000000);
+    value_list buckets;
+    for (const char* b : {"not_due", "0-30", "31-60", "61-90", "90+"}) {
+        value row;
+        row.set("bucket", b);
+        row.set("count", std::string(b) == "90+" ? 1 : 0);
+        row.set("cents", std::string(b) == "90+" ? 1000000 : 0);
+        buckets.push_back(row);
+    }
+    rec.set("buckets", buckets);
+    r.set("receivables", rec);
+    return r;
+}
+
+TEST(render, kpi_table_shows_the_sections_that_came_with_quantities) {
+    const std::string out = render_kpi(full_kpi(4, 3));
+    EXPECT_TRUE(has(out,
+                    "OTIF per promised quantity: 2 of 4 orders (50.0%), 6 of 8 lines (75.0%) "
+                    "in full by the promised day\n"))
+        << out;
+    EXPECT_TRUE(has(out,
+                    "Complaints: 3, 250.00 credited\n"
+                    "  by kind: surface 3\n"
+                    "  by root cause: (not yet found) 3\n"
+                    "  by die: D-4411 3\n"))
+        << out;
+    EXPECT_TRUE(has(out,
+                    "Invoiced against delivered (orders delivered in the window): 4 orders, "
+                    "invoiced 70,000.00, delivered value 73,720.00, difference -3,720.00, 1 "
+                    "not invoiced\n"))
+        << out;
+    EXPECT_TRUE(has(out, "90+ days     1         10,000.00\n")) << out;
+    // The old report, from an older batond, has none of them.
+    EXPECT_FALSE(has(render_kpi(kpi_reply()), "Complaints"));
+}
+
+TEST(render, kpi_by_group_and_period_compares_them_then_reports_each) {
+    value r = full_kpi(4, 3);
+    value w45 = full_kpi(1, 0), w46 = full_kpi(3, 3);
+    w45.set("period", "2026-W45");
+    w46.set("period", "2026-W46");
+    value g1 = full_kpi(3, 2), g2 = full_kpi(1, 1);
+    g1.set("group", "C-1001");
+    g1.set("name", "Nordfassaden GmbH");
+    g2.set("group", "");
+    g1.set("series", value_list{w45});
+    g2.set("series", value_list{w46});
+    r.set("by", "customer");
+    r.set("groups", value_list{g1, g2});
+    r.set("every", "week");
+    r.set("series", value_list{w45, w46});
+    const std::string out = render_kpi(r);
+    EXPECT_TRUE(has(out, "\nPer week\nPERIOD    DELIVERED  OTIF %")) << out;
+    EXPECT_TRUE(has(out,
+                    "\n2026-W46  3          75.0    5d3h       9d0h       3           3    "
+                    "       70,000.00  73,720.00        10,000.00\n"))
+        << out;
+    EXPECT_TRUE(has(out, "\nPer customer\nGROUP                     DELIVERED")) << out;
+    EXPECT_TRUE(has(out, "\nC-1001 Nordfassaden GmbH  3  ")) << out;
+    EXPECT_TRUE(has(out, "\n(none)                    1  ")) << out;
+    EXPECT_TRUE(has(out, "\n=== customer C-1001 Nordfassaden GmbH ===\n")) << out;
+    EXPECT_TRUE(has(out, "\n=== customer (none) ===\n")) << out;
+
+    const std::string csv = render_kpi_csv(r);
+    const auto lines = lines_of(csv);
+    EXPECT_EQ(lines[0], "section,group,period,since,until");
+    EXPECT_EQ(lines[1], "window,,,0,9223372036854775807");
+    EXPECT_EQ(lines[2], "window,,2026-W45,0,9223372036854775807");
+    EXPECT_EQ(lines[4], "window,C-1001,,0,9223372036854775807");
+    EXPECT_EQ(lines[5], "window,C-1001,2026-W45,0,9223372036854775807");
+    EXPECT_TRUE(has(csv,
+                    "section,group,period,kind,count\n"
+                    "complaints_by_kind,,,surface,3\n"))
+        << csv;
+    EXPECT_TRUE(has(csv,
+                    "section,group,period,as_of,bucket,count,cents\n"
+                    "receivables,,," +
+                        std::to_string(now) + ",not_due,0,0\n"))
+        << csv;
+    // Without groups or a series the CSV keeps its columns, the new sections at the end.
+    const std::string plain = render_kpi_csv(full_kpi(4, 3));
+    EXPECT_EQ(lines_of(plain)[0], "section,since,until");
+    EXPECT_TRUE(has(plain,
+                    "section,orders,invoiced_cents,delivered_value_cents,difference_cents,"
+                    "uninvoiced\ninvoiced_vs_delivered,4,7000000,7372000,-372000,1\n"))
+        << plain;
+}
+
+TEST(render, customer_views_and_the_order_pieces_escape_what_they_print) {
+    value o = order_with_pieces();
+    value& order = o.as_map()[0].val;
+    order.set("salesperson", hostile);
+    order.set("backorder", value_list{[] {
+                  value b;
+                  b.set("line", 1);
+                  b.set("item", hostile);
+                  b.set("qty", 1.0);
+                  b.set("unit", hostile);
+                  return b;
+              }()});
+    value c = customer_reply();
+    value& customer = c.as_map()[0].val;
+    customer.set("name", hostile);
+    customer.set("account_manager", hostile);
+    value row;
+    row.set("id", hostile);
+    row.set("name", hostile);
+    value rows;
+    rows.set("customers", value_list{row});
+    value k = full_kpi(1, 1);
+    value g = full_kpi(1, 1);
+    g.set("group", hostile);
+    k.set("by", "salesperson");
+    k.set("groups", value_list{g});
+    for (const auto& [what, text] :
+         std::vector<std::pair<const char*, std::string>>{{"order", render_order(o, now)},
+                                                          {"customer", render_customer(c, now)},
+                                                          {"customers", render_customers(rows)},
+                                                          {"kpi groups", render_kpi(k)},
+                                                          {"kpi groups csv", render_kpi_csv(k)}}) {
+        expect_terminal_safe(text, what);
+        EXPECT_TRUE(has(text, "\\x1b]0;pwned\\x07")) << what << ":\n" << text;
+    }
+}
+
 }  // namespace
 }  // namespace baton::ctl

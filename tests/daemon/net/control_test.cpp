@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -45,8 +46,8 @@ public:
         return r;
     }
 
-    value exceptions(const exception_filter& f) override {
-        asked_exceptions.push_back(f);
+    value exceptions(const exceptions_query& q) override {
+        asked_exceptions.push_back(q);
         value r;
         r.set("exceptions", value(value_list{}));
         return r;
@@ -67,14 +68,33 @@ public:
         ++reloads;
         return reload_refusal;
     }
-    value kpi(std::int64_t since_ms, std::int64_t until_ms) override {
-        kpi_windows.emplace_back(since_ms, until_ms);
+    value kpi(const kpi_query& q) override {
+        kpi_windows.emplace_back(q.window.since_ms, q.window.until_ms);
+        kpi_queries.push_back(q);
         value r;
         r.set("stages", value(value_list{}));
         return r;
     }
+    std::optional<value> customer(const std::string& id) override {
+        asked_customers.push_back(id);
+        if (id != "C-1001") return std::nullopt;
+        value c;
+        c.set("id", id);
+        c.set("tier", "key");
+        return c;
+    }
+    value customers(const customers_query& q) override {
+        customer_queries.push_back(q);
+        value r;
+        r.set("customers", value(value_list{}));
+        r.set("total", 0);
+        return r;
+    }
 
-    std::vector<exception_filter> asked_exceptions;
+    std::vector<exceptions_query> asked_exceptions;
+    std::vector<kpi_query> kpi_queries;
+    std::vector<std::string> asked_customers;
+    std::vector<customers_query> customer_queries;
     std::vector<task_filter> asked_tasks;
     std::vector<std::string> acts;
     std::vector<std::pair<std::int64_t, std::int64_t>> kpi_windows;
@@ -289,9 +309,9 @@ TEST(control, exceptions_passes_filters_and_refuses_bad_ones) {
     req.set("dept", "finance");
     EXPECT_TRUE(ok_of(handle_control(req, ctx)));
     ASSERT_EQ(ctx.asked_exceptions.size(), 1u);
-    EXPECT_EQ(ctx.asked_exceptions[0].state, "all");
-    EXPECT_EQ(ctx.asked_exceptions[0].kind, "credit_hold");
-    EXPECT_EQ(ctx.asked_exceptions[0].dept, "finance");
+    EXPECT_EQ(ctx.asked_exceptions[0].filter.state, "all");
+    EXPECT_EQ(ctx.asked_exceptions[0].filter.kind, "credit_hold");
+    EXPECT_EQ(ctx.asked_exceptions[0].filter.dept, "finance");
     EXPECT_EQ(error_of(handle_control(request("exceptions", "state", value("closed")), ctx)),
               "exceptions: 'state' must be open, acknowledged, resolved or all, got 'closed'");
     EXPECT_EQ(error_of(handle_control(request("exceptions", "kind", value("fire")), ctx)),
@@ -384,10 +404,11 @@ TEST(control, the_table_names_each_command_once_with_its_right) {
     // Every command that changes state needs operator rights; the others read.
     for (const char* cmd : {"ack", "resolve", "task_done", "reload"})
         EXPECT_EQ(right_needed(cmd), control_right::operator_) << cmd;
-    for (const char* cmd : {"status", "order", "orders", "exceptions", "tasks", "replay", "kpi"})
+    for (const char* cmd : {"status", "order", "orders", "exceptions", "tasks", "replay", "kpi",
+                            "customer", "customers"})
         EXPECT_EQ(right_needed(cmd), control_right::read) << cmd;
     EXPECT_EQ(right_needed("no-such-command"), control_right::read);
-    EXPECT_EQ(names.size(), 11u);
+    EXPECT_EQ(names.size(), 13u);
 }
 
 TEST(control, reload_goes_to_the_context_and_says_why_it_was_refused) {
@@ -399,6 +420,153 @@ TEST(control, reload_goes_to_the_context_and_says_why_it_was_refused) {
     EXPECT_EQ(error_of(handle_control(request("reload", "now", value(true)), ctx)),
               "unknown argument 'now'");
     EXPECT_EQ(ctx.reloads, 2);
+}
+
+// --- filters by customer, severity, salesperson and time; customers; KPI breakdowns -----------
+
+constexpr std::int64_t nov_1 = 1793491200000;  // 2026-11-01 00:00 UTC, ms
+
+TEST(control, orders_filters_by_salesperson_and_a_window_in_ms_or_days) {
+    fake_context ctx;
+    value req = request("orders", "salesperson", value("k.ito"));
+    req.set("since", "2026-11-01");
+    req.set("until", nov_1 + 86400000);
+    EXPECT_TRUE(ok_of(handle_control(req, ctx)));
+    ASSERT_EQ(ctx.asked_queries.size(), 1u);
+    EXPECT_EQ(ctx.asked_queries[0].salesperson, "k.ito");
+    EXPECT_EQ(ctx.asked_queries[0].since_ms, nov_1);
+    EXPECT_EQ(ctx.asked_queries[0].until_ms, nov_1 + 86400000);
+    // Without them: everything.
+    EXPECT_TRUE(ok_of(handle_control(request("orders"), ctx)));
+    EXPECT_EQ(ctx.asked_queries[1].since_ms, 0);
+    EXPECT_EQ(ctx.asked_queries[1].until_ms, std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(control, orders_refuses_bad_windows_precisely) {
+    fake_context ctx;
+    const std::string must =
+        "orders: 'since' must be ms since the epoch (an integer from 0 to 9223372036854775807) "
+        "or a date YYYY-MM-DD, got ";
+    EXPECT_EQ(error_of(handle_control(request("orders", "since", value(-5)), ctx)), must + "-5");
+    EXPECT_EQ(error_of(handle_control(request("orders", "since", value("2026-02-30")), ctx)),
+              must + "'2026-02-30'");
+    EXPECT_EQ(error_of(handle_control(request("orders", "since", value("yesterday")), ctx)),
+              must + "'yesterday'");
+    EXPECT_EQ(error_of(handle_control(request("orders", "since", value(1.5)), ctx)),
+              must + "float");
+    EXPECT_EQ(error_of(handle_control(request("orders", "since", value(true)), ctx)),
+              must + "bool");
+    value backwards = request("orders", "since", value("2026-11-02"));
+    backwards.set("until", "2026-11-01");
+    EXPECT_EQ(error_of(handle_control(backwards, ctx)), "orders: 'until' must be after 'since'");
+    value same = request("orders", "since", value("2026-11-01"));
+    same.set("until", nov_1);
+    EXPECT_EQ(error_of(handle_control(same, ctx)), "orders: 'until' must be after 'since'");
+    EXPECT_EQ(error_of(handle_control(request("orders", "salesperson", value(7)), ctx)),
+              "orders: 'salesperson' must be a string");
+    EXPECT_TRUE(ctx.asked_queries.empty());
+}
+
+TEST(control, exceptions_filters_by_customer_severity_salesperson_and_raised_time) {
+    fake_context ctx;
+    value req = request("exceptions", "customer", value("C-1001"));
+    req.set("severity", "high");
+    req.set("salesperson", "k.ito");
+    req.set("since", nov_1);
+    req.set("until", "2026-12-01");
+    req.set("limit", 7);
+    EXPECT_TRUE(ok_of(handle_control(req, ctx)));
+    ASSERT_EQ(ctx.asked_exceptions.size(), 1u);
+    const exceptions_query& q = ctx.asked_exceptions[0];
+    EXPECT_EQ(q.customer, "C-1001");
+    EXPECT_EQ(q.severity, "high");
+    EXPECT_EQ(q.salesperson, "k.ito");
+    EXPECT_EQ(q.since_ms, nov_1);
+    EXPECT_EQ(q.until_ms, nov_1 + 30LL * 86400000);
+    EXPECT_EQ(q.filter.limit, 7u);
+    EXPECT_EQ(q.filter.state, "open");
+
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "severity", value("urgent")), ctx)),
+              "exceptions: 'severity' must be warning, low, medium, high or critical, got "
+              "'urgent'");
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "severity", value(3)), ctx)),
+              "exceptions: 'severity' must be warning, low, medium, high or critical, got int");
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "until", value("2026-13-01")), ctx)),
+              "exceptions: 'until' must be ms since the epoch (an integer from 0 to "
+              "9223372036854775807) or a date YYYY-MM-DD, got '2026-13-01'");
+    value backwards = request("exceptions", "since", value(nov_1));
+    backwards.set("until", nov_1 - 1);
+    EXPECT_EQ(error_of(handle_control(backwards, ctx)),
+              "exceptions: 'until' must be after 'since'");
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "customer", value(1001)), ctx)),
+              "exceptions: 'customer' must be a string");
+    EXPECT_EQ(ctx.asked_exceptions.size(), 1u);
+}
+
+TEST(control, customer_needs_a_known_id) {
+    fake_context ctx;
+    value reply = handle_control(request("customer", "id", value("C-1001")), ctx);
+    EXPECT_TRUE(ok_of(reply));
+    ASSERT_NE(reply.find("customer"), nullptr);
+    EXPECT_EQ(reply.find("customer")->find("tier")->as_string(), "key");
+    EXPECT_EQ(error_of(handle_control(request("customer", "id", value("C-9")), ctx)),
+              "customer 'C-9' is not known");
+    EXPECT_EQ(error_of(handle_control(request("customer"), ctx)),
+              "customer: 'id' (string) is required");
+    EXPECT_EQ(error_of(handle_control(request("customer", "id", value("")), ctx)),
+              "customer: 'id' (string) is required");
+    EXPECT_EQ(error_of(handle_control(request("customer", "id", value(1001)), ctx)),
+              "customer: 'id' (string) is required");
+    EXPECT_EQ(error_of(handle_control(request("customer", "tier", value("A")), ctx)),
+              "unknown argument 'tier'");
+    EXPECT_EQ(ctx.asked_customers, (std::vector<std::string>{"C-1001", "C-9"}));
+}
+
+TEST(control, customers_passes_its_filters_and_refuses_bad_ones) {
+    fake_context ctx;
+    value req = request("customers", "tier", value("key"));
+    req.set("blocked", false);
+    req.set("overdue", true);
+    req.set("over_limit", true);
+    req.set("limit", 3);
+    EXPECT_TRUE(ok_of(handle_control(req, ctx)));
+    EXPECT_TRUE(ok_of(handle_control(request("customers"), ctx)));
+    ASSERT_EQ(ctx.customer_queries.size(), 2u);
+    const customers_query& q = ctx.customer_queries[0];
+    EXPECT_EQ(q.tier, "key");
+    EXPECT_EQ(q.blocked, std::optional<bool>(false));
+    EXPECT_EQ(q.overdue, std::optional<bool>(true));
+    EXPECT_EQ(q.over_limit, std::optional<bool>(true));
+    EXPECT_EQ(q.limit, 3u);
+    EXPECT_FALSE(ctx.customer_queries[1].blocked.has_value());
+    EXPECT_EQ(ctx.customer_queries[1].limit, 1000u);
+
+    EXPECT_EQ(error_of(handle_control(request("customers", "tier", value("D")), ctx)),
+              "customers: 'tier' must be key, A, B or C, got 'D'");
+    EXPECT_EQ(error_of(handle_control(request("customers", "blocked", value("yes")), ctx)),
+              "customers: 'blocked' must be true or false, got string");
+    EXPECT_EQ(error_of(handle_control(request("customers", "overdue", value(1)), ctx)),
+              "customers: 'overdue' must be true or false, got int");
+    EXPECT_EQ(error_of(handle_control(request("customers", "limit", value(0)), ctx)),
+              "customers: 'limit' must be a positive integer");
+    EXPECT_EQ(ctx.customer_queries.size(), 2u);
+}
+
+TEST(control, kpi_takes_a_grouping_and_a_period) {
+    fake_context ctx;
+    value req = request("kpi", "by", value("tier"));
+    req.set("every", "month");
+    EXPECT_TRUE(ok_of(handle_control(req, ctx)));
+    ASSERT_EQ(ctx.kpi_queries.size(), 1u);
+    EXPECT_EQ(ctx.kpi_queries[0].by, "tier");
+    EXPECT_EQ(ctx.kpi_queries[0].every, "month");
+    EXPECT_EQ(error_of(handle_control(request("kpi", "by", value("region")), ctx)),
+              "kpi: 'by' must be customer, tier or salesperson, got 'region'");
+    EXPECT_EQ(error_of(handle_control(request("kpi", "every", value("day")), ctx)),
+              "kpi: 'every' must be week or month, got 'day'");
+    EXPECT_EQ(error_of(handle_control(request("kpi", "every", value(7)), ctx)),
+              "kpi: 'every' must be week or month, got int");
+    EXPECT_EQ(ctx.kpi_queries.size(), 1u);
 }
 
 }  // namespace

@@ -14,9 +14,13 @@
 #include <utility>
 #include <vector>
 
+#include "customers.h"
+#include "customers_file.h"
+#include "events.h"
 #include "exceptions.h"
 #include "flow.h"
 #include "order.h"
+#include "order_engine.h"
 #include "quantities.h"
 
 namespace baton {
@@ -69,6 +73,16 @@ value line(value qty) {
     l.set("qty", std::move(qty));
     l.set("unit", "kg");
     return l;
+}
+
+// The report of the whole plant over `w`, receivables aged at `now_ms`.
+value kpis(const order_book& orders, const exception_book& exceptions, const flow_def& flow,
+           const kpi_window& w, std::int64_t now_ms = 0) {
+    static const customer_book no_customers;
+    kpi_query q;
+    q.window = w;
+    q.now_ms = now_ms;
+    return compute_kpis(orders, exceptions, no_customers, flow, q);
 }
 
 exception_record& add_exception(exception_book& book, std::uint64_t id, const std::string& kind,
@@ -125,9 +139,12 @@ std::vector<std::string> keys_of(const value& v) {
 const kpi_window november{d0, d0 + 30 * day};
 
 TEST(kpi, result_has_every_section_with_its_keys) {
-    const value k = compute_kpis({}, {}, default_flow(), november);
-    EXPECT_EQ(keys_of(k), (std::vector<std::string>{"stages", "cycle_time", "otif", "exceptions",
-                                                    "credit_holds", "die_lead_time", "window"}));
+    const value k = kpis({}, {}, default_flow(), november);
+    // The keys clients read since the first batond, then the ones added with quantities.
+    EXPECT_EQ(keys_of(k),
+              (std::vector<std::string>{"stages", "cycle_time", "otif", "exceptions",
+                                        "credit_holds", "die_lead_time", "window", "otif_quantity",
+                                        "complaints", "invoiced_vs_delivered", "receivables"}));
     EXPECT_EQ(keys_of(at(k, "stages").as_list().at(0)),
               (std::vector<std::string>{"stage", "holder", "count", "p50_ms", "p90_ms",
                                         "within_sla", "open"}));
@@ -144,7 +161,7 @@ TEST(kpi, result_has_every_section_with_its_keys) {
 }
 
 TEST(kpi, empty_inputs_give_zeros_for_every_stage_of_the_flow) {
-    const value k = compute_kpis({}, {}, default_flow(), kpi_window{});
+    const value k = kpis({}, {}, default_flow(), kpi_window{});
     const auto& stages = at(k, "stages").as_list();
     ASSERT_EQ(stages.size(), 9u);
     const std::vector<std::pair<std::string, std::string>> expected = {
@@ -194,7 +211,7 @@ TEST(kpi, stage_dwell_percentiles_are_nearest_rank) {
         visit(add_order(orders, "SO-S" + std::to_string(i)), "shipping", d0 + 2 * day,
               d0 + 2 * day + (11 - i) * hour);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& credit = stage_row(k, "credit_review");
     EXPECT_EQ(num(credit, "count"), 4);
     EXPECT_EQ(num(credit, "p50_ms"), 2 * hour);
@@ -219,7 +236,7 @@ TEST(kpi, within_sla_share_counts_visits_left_by_their_deadline) {
     visit(add_order(orders, "SO-4"), "credit_review", d0, d0 + 5 * hour);
     visit(add_order(orders, "SO-5"), "credit_review", d0, d0 + 4 * hour + 1);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& credit = stage_row(k, "credit_review");
     EXPECT_EQ(num(credit, "count"), 5);
     EXPECT_DOUBLE_EQ(real(credit, "within_sla"), 3.0 / 5.0);
@@ -244,7 +261,7 @@ TEST(kpi, production_sla_counts_from_the_planned_finish_day) {
     // No planned finish, leaves after 25h: late.
     visit(add_order(orders, "SO-P4"), "production", d0 + 2 * day, d0 + 3 * day + 1 * hour);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& production = stage_row(k, "production");
     EXPECT_EQ(at(production, "holder").as_string(), "production");
     EXPECT_EQ(num(production, "count"), 4);
@@ -265,7 +282,7 @@ TEST(kpi, open_counts_orders_still_in_a_stage_whatever_the_window) {
     visit(closed, "invoicing", d0 + day, d0 + 2 * day);
     visit(closed, "closed", d0 + 2 * day, 0);  // terminal positions are not flow stages
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     EXPECT_EQ(num(stage_row(k, "scheduling"), "open"), 2);
     EXPECT_EQ(num(stage_row(k, "scheduling"), "count"), 0);
     EXPECT_EQ(num(stage_row(k, "shipping"), "open"), 1);
@@ -288,7 +305,7 @@ TEST(kpi, cycle_time_runs_from_placed_to_delivered) {
     reach(undelivered, "placed", d0);
     reach(undelivered, "dispatched", d0 + 2 * day);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& cycle = at(k, "cycle_time");
     EXPECT_EQ(num(cycle, "count"), 3);
     EXPECT_EQ(num(cycle, "p50_ms"), 7 * day);
@@ -327,7 +344,7 @@ TEST(kpi, otif_judges_each_line_against_promised_date_and_ordered_qty) {
     delivery("SO-tolerated", d0 + 3 * day, {line(1000)}, {985});  // within 2% short
     delivery("SO-nolines", d0 + 3 * day, {}, {});                 // nothing ordered: in full
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& otif = at(k, "otif");
     EXPECT_EQ(num(otif, "delivered"), 6);
     EXPECT_EQ(num(otif, "on_time"), 4);  // fine, short, tolerated, nolines
@@ -338,13 +355,13 @@ TEST(kpi, otif_judges_each_line_against_promised_date_and_ordered_qty) {
     // A looser tolerance for kg (10%) takes the 370 of 400 as in full.
     flow_def loose_flow = default_flow();
     loose_flow.tolerance.kg_bp = 1000;
-    const value loose = compute_kpis(orders, {}, loose_flow, november);
+    const value loose = kpis(orders, {}, loose_flow, november);
     EXPECT_EQ(num(at(loose, "otif"), "in_full"), 5);
     EXPECT_EQ(num(at(loose, "otif"), "otif"), 4);
     // No tolerance: the 985 of 1000 is short.
     flow_def strict_flow = default_flow();
     strict_flow.tolerance.kg_bp = 0;
-    const value strict = compute_kpis(orders, {}, strict_flow, november);
+    const value strict = kpis(orders, {}, strict_flow, november);
     EXPECT_EQ(num(at(strict, "otif"), "in_full"), 3);
     EXPECT_EQ(num(at(strict, "otif"), "otif"), 2);
 }
@@ -366,7 +383,7 @@ TEST(kpi, window_includes_its_start_and_excludes_its_end) {
                       times[i] + (i + 1) * hour);
     }
 
-    const value k = compute_kpis(orders, exceptions, default_flow(), w);
+    const value k = kpis(orders, exceptions, default_flow(), w);
     // Only the facts at since (i = 1) and until - 1 (i = 2) count.
     const value& credit = stage_row(k, "credit_review");
     EXPECT_EQ(num(credit, "count"), 2);
@@ -395,7 +412,7 @@ TEST(kpi, exceptions_grouped_by_kind_and_dept_with_mean_time_to_resolve) {
     add_exception(exceptions, 6, "delivery_late", "logistics", d0 + 4 * hour, d0 + 10 * hour);
     add_exception(exceptions, 7, "credit_hold", "finance", d0 - 1 * hour, d0 + 9 * hour);  // before
 
-    const value k = compute_kpis({}, exceptions, default_flow(), november);
+    const value k = kpis({}, exceptions, default_flow(), november);
     const auto& rows = at(k, "exceptions").as_list();
     ASSERT_EQ(rows.size(), 4u);
     struct expected_row {
@@ -429,7 +446,7 @@ TEST(kpi, credit_holds_of_every_department_count_together) {
     add_exception(exceptions, 2, "credit_hold", "sales", d0, d0 + 2 * hour);
     add_exception(exceptions, 3, "payment_overdue", "finance", d0, d0 + 9 * hour);
 
-    const value k = compute_kpis({}, exceptions, default_flow(), november);
+    const value k = kpis({}, exceptions, default_flow(), november);
     EXPECT_EQ(at(k, "exceptions").as_list().size(), 3u);
     const value& holds = at(k, "credit_holds");
     EXPECT_EQ(num(holds, "count"), 2);
@@ -456,7 +473,7 @@ TEST(kpi, die_lead_time_runs_from_entering_die_preparation_to_die_ready) {
     visit(before, "die_preparation", d0 - 5 * day, d0 - day);
     reach(before, "die_ready", d0 - day);
 
-    const value k = compute_kpis(orders, {}, default_flow(), november);
+    const value k = kpis(orders, {}, default_flow(), november);
     const value& die = at(k, "die_lead_time");
     EXPECT_EQ(num(die, "count"), 3);
     EXPECT_EQ(num(die, "p50_ms"), 3 * day);
@@ -476,7 +493,7 @@ TEST(kpi, custom_flow_reports_its_own_stages_holders_and_die_stage) {
     visit(b, "tooling", d0 + 3 * hour, d0 + 2 * day);
     reach(b, "die_ready", d0 + 2 * day);
 
-    const value k = compute_kpis(orders, {}, custom_flow(), november);
+    const value k = kpis(orders, {}, custom_flow(), november);
     const auto& stages = at(k, "stages").as_list();
     ASSERT_EQ(stages.size(), 3u);
     EXPECT_EQ(at(stages[0], "stage").as_string(), "quoting");
@@ -496,7 +513,364 @@ TEST(kpi, custom_flow_reports_its_own_stages_holders_and_die_stage) {
     // A flow without a die stage has no die lead time, whatever the milestones.
     flow_def no_die = custom_flow();
     no_die.stages.erase(no_die.stages.begin() + 1);
-    EXPECT_EQ(num(at(compute_kpis(orders, {}, no_die, november), "die_lead_time"), "count"), 0);
+    EXPECT_EQ(num(at(kpis(orders, {}, no_die, november), "die_lead_time"), "count"), 0);
+}
+
+// --- breakdowns and the sections that came with quantities, on orders the real engine built ---
+
+using testing::make_event;
+
+// A plant of the default flow and the seed customers (C-1001 key, C-1002 A, C-1003 B, C-1004
+// C), fed facts at chosen times.
+class plant {
+public:
+    plant()
+        : flow_(default_flow()),
+          engine_(flow_, customer_book(load_customers(std::string(BATON_SOURCE_DIR) +
+                                                      "/config/customers.yaml"))) {}
+
+    void at(std::int64_t ms, const envelope& e) {
+        std::vector<relay_message> out;
+        engine_.apply(++seq_, ms, e, out);
+    }
+
+    // Placed, approved, scheduled, made in full and delivered in full (one shipment naming no
+    // lines) `days_to_deliver` after `placed_ms`.
+    void delivered_order(const std::string& so, const std::string& customer,
+                         const std::string& salesperson, std::int64_t placed_ms,
+                         std::int64_t days_to_deliver, const std::string& promised = "2026-12-18") {
+        at(placed_ms, placed(so, customer, salesperson, promised));
+        at(placed_ms, testing::credit_approved(so + "-c", so));
+        const std::int64_t done = placed_ms + days_to_deliver * day;
+        at(done, scheduled(so));
+        at(done, made(so, {1200, 350.5}));
+        at(done, shipment_fact("logistics.shipment.dispatched", so, "DN-" + so, {1200, 350.5}));
+        at(done, shipment_fact("logistics.shipment.delivered", so, "DN-" + so, {1200, 350.5}));
+    }
+
+    static envelope placed(const std::string& so, const std::string& customer,
+                           const std::string& salesperson,
+                           const std::string& promised = "2026-12-18") {
+        envelope e = testing::order_placed(so + "-p", so, customer);
+        if (!salesperson.empty()) e.data.set("salesperson", salesperson);
+        e.data.set("promised_date", promised);
+        return e;
+    }
+    static envelope scheduled(const std::string& so) {
+        value d;
+        d.set("planned_start", "2026-11-02");
+        d.set("planned_finish", "2026-11-20");
+        d.set("line", "P2");
+        return make_event("production.order.scheduled", so + "-s", so, std::move(d), "mes");
+    }
+    // Completed with good quantities per line (kg).
+    static envelope made(const std::string& so, std::vector<double> good) {
+        value d;
+        d.set("qty_good", 0.0);
+        value_list lines;
+        for (std::size_t i = 0; i < good.size(); ++i) {
+            value l;
+            l.set("line", static_cast<int>(i + 1));
+            l.set("qty_good", good[i]);
+            lines.push_back(std::move(l));
+        }
+        d.set("order_lines", value(std::move(lines)));
+        return make_event("production.order.completed", so + "-m", so, std::move(d), "mes");
+    }
+    // A dispatch or delivery of shipment `dn` with quantities per line (0: the line not in it).
+    static envelope shipment_fact(const std::string& topic, const std::string& so,
+                                  const std::string& dn, std::vector<double> qty) {
+        value d;
+        value_list lines;
+        double total = 0;
+        for (std::size_t i = 0; i < qty.size(); ++i) {
+            if (qty[i] <= 0) continue;
+            value l;
+            l.set("line", static_cast<int>(i + 1));
+            l.set("qty", qty[i]);
+            lines.push_back(std::move(l));
+            total += qty[i];
+        }
+        d.set("qty", total);
+        d.set("shipment", dn);
+        d.set("order_lines", value(std::move(lines)));
+        if (topic == "logistics.shipment.dispatched")
+            d.set("vehicle", "WI-AL 411");
+        else
+            d.set("received_by", "K. Novak");
+        return make_event(topic, topic + "-" + dn, so, std::move(d), "tms");
+    }
+    static envelope invoice(const std::string& so, const std::string& id, std::int64_t cents,
+                            const std::string& due) {
+        value d;
+        d.set("invoice", id);
+        d.set("amount_cents", static_cast<long long>(cents));
+        d.set("due_date", due);
+        return make_event("finance.invoice.issued", id, so, std::move(d), "finance-erp");
+    }
+
+    const order* find(const std::string& so) const { return engine_.find(so); }
+
+    value kpis(const kpi_query& q, const exception_book& exceptions = {}) const {
+        return compute_kpis(engine_.orders(), exceptions, engine_.customers(), flow_, q);
+    }
+
+private:
+    flow_def flow_;
+    order_engine engine_;
+    std::int64_t seq_ = 0;
+};
+
+kpi_query query(const kpi_window& w, std::int64_t now_ms, const std::string& by = "",
+                const std::string& every = "") {
+    kpi_query q;
+    q.window = w;
+    q.now_ms = now_ms;
+    q.by = by;
+    q.every = every;
+    return q;
+}
+
+std::vector<std::string> periods_named(const std::vector<kpi_period>& periods) {
+    std::vector<std::string> names;
+    for (const auto& p : periods) names.push_back(p.name);
+    return names;
+}
+
+TEST(kpi, periods_are_iso_weeks_and_calendar_months_clipped_to_the_window) {
+    const std::int64_t from = *date_start_ms("2026-12-24") + 12 * hour;
+    const std::int64_t to = *date_start_ms("2027-01-06");
+    const auto weeks = periods_of("week", {from, to});
+    // 2026-12-28 and 2027-01-01 are both in ISO week 53 of 2026; week 1 of 2027 starts on 4 Jan.
+    EXPECT_EQ(periods_named(weeks), (std::vector<std::string>{"2026-W52", "2026-W53", "2027-W01"}));
+    EXPECT_EQ(weeks[0].window.since_ms, from);  // clipped to the window
+    EXPECT_EQ(weeks[0].window.until_ms, *date_start_ms("2026-12-28"));
+    EXPECT_EQ(weeks[1].window.until_ms, *date_start_ms("2027-01-04"));
+    EXPECT_EQ(weeks[2].window.until_ms, to);
+
+    const auto months = periods_of("month", {*date_start_ms("2026-11-15"), to});
+    EXPECT_EQ(periods_named(months), (std::vector<std::string>{"2026-11", "2026-12", "2027-01"}));
+    EXPECT_EQ(months[1].window.since_ms, *date_start_ms("2026-12-01"));
+    EXPECT_EQ(months[1].window.until_ms, *date_start_ms("2027-01-01"));
+    EXPECT_TRUE(periods_of("day", {from, to}).empty());
+    EXPECT_TRUE(periods_of("week", {to, to}).empty());
+}
+
+TEST(kpi, complaints_count_by_kind_root_cause_and_the_die_of_their_line) {
+    plant p;
+    p.at(d0, plant::placed("SO-1", "C-1001", "k.ito"));  // lines D-4411, D-0930
+    auto complaint = [&](const std::string& id, const std::string& kind, int line,
+                         std::int64_t at_ms) {
+        value d;
+        d.set("case", id);
+        d.set("kind", kind);
+        d.set("detail", "as found at the site");
+        if (line > 0) d.set("line", line);
+        p.at(at_ms, make_event("sales.complaint.filed", id, "SO-1", std::move(d), "sales-erp"));
+    };
+    complaint("K-1", "surface", 2, d0 + day);
+    complaint("K-2", "surface", 0, d0 + day);  // no line: the die of the first line
+    complaint("K-3", "dimension", 1, d0 + 2 * day);
+    complaint("K-4", "surface", 2, d0 - day);  // before the window
+    p.at(d0 + 3 * day, testing::case_resolved("r1", "SO-1", "K-1"));
+    p.at(d0 + 3 * day, testing::case_resolved("r3", "SO-1", "K-3"));
+    value closed;  // sales closes K-2 with a credit note, before production found a cause
+    closed.set("case", "K-2");
+    closed.set("resolution", "credit note for 40 bars");
+    closed.set("outcome", "credit_note");
+    closed.set("credit_cents", 25000);
+    p.at(d0 + 4 * day, make_event("sales.case.closed", "x3", "SO-1", std::move(closed)));
+
+    const value c = at(p.kpis(query(november, d0 + 5 * day)), "complaints");
+    EXPECT_EQ(num(c, "count"), 3);
+    EXPECT_EQ(num(c, "credit_cents"), 25000);
+    auto rows = [&](const char* section, const char* key) {
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        for (const auto& r : at(c, section).as_list())
+            out.emplace_back(at(r, key).as_string(), num(r, "count"));
+        return out;
+    };
+    using rows_t = std::vector<std::pair<std::string, std::int64_t>>;
+    EXPECT_EQ(rows("by_kind", "kind"), (rows_t{{"surface", 2}, {"dimension", 1}}));
+    // Most frequent first; "" is a complaint whose root cause production has not yet found.
+    EXPECT_EQ(rows("by_root_cause", "root_cause"),
+              (rows_t{{"bath temperature drift", 2}, {"", 1}}));
+    EXPECT_EQ(rows("by_die", "die"), (rows_t{{"D-4411", 2}, {"D-0930", 1}}));
+}
+
+TEST(kpi, invoices_are_set_against_the_delivered_value_and_receivables_aged_at_now) {
+    plant p;
+    p.delivered_order("SO-1", "C-1001", "k.ito", d0, 3);
+    p.at(d0 + 4 * day, plant::invoice("SO-1", "INV-1", 1800000, "2026-11-06"));  // 43,000 short
+    p.delivered_order("SO-2", "C-1002", "", d0, 5);  // delivered, not yet invoiced
+    // SO-3, not delivered: invoices of every age (now is 2026-12-20 12:00).
+    p.at(d0, plant::placed("SO-3", "C-1003", ""));
+    p.at(d0 + day, plant::invoice("SO-3", "INV-A", 1000, "2026-12-20"));   // due today: not due
+    p.at(d0 + day, plant::invoice("SO-3", "INV-B", 2000, "2026-12-10"));   // 9 days past due
+    p.at(d0 + day, plant::invoice("SO-3", "INV-C", 4000, "2026-11-05"));   // 44 days
+    p.at(d0 + day, plant::invoice("SO-3", "INV-D", 8000, "2026-09-01"));   // 109 days
+    p.at(d0 + day, plant::invoice("SO-3", "INV-E", 16000, "2026-09-01"));  // paid below
+    envelope pay = testing::payment("pay-e", "SO-3", 16000);
+    pay.data.set("invoice", "INV-E");
+    p.at(d0 + 2 * day, pay);
+
+    const std::int64_t now = *date_start_ms("2026-12-20") + 12 * hour;
+    const value k = p.kpis(query(november, now));
+    const value& iv = at(k, "invoiced_vs_delivered");
+    EXPECT_EQ(num(iv, "orders"), 2);
+    EXPECT_EQ(num(iv, "invoiced_cents"), 1800000);
+    // Both delivered in full: their value as quantities.h reckons it, line by line.
+    const std::int64_t value_each =
+        delivered_value_cents(*p.find("SO-1"), totals_of(*p.find("SO-1")));
+    EXPECT_NEAR(static_cast<double>(value_each), 1843000.0, 1.0);
+    EXPECT_EQ(num(iv, "delivered_value_cents"), 2 * value_each);
+    EXPECT_EQ(num(iv, "difference_cents"), 1800000 - 2 * value_each);
+    EXPECT_EQ(num(iv, "uninvoiced"), 1);
+
+    const value& r = at(k, "receivables");
+    EXPECT_EQ(num(r, "as_of"), now);
+    struct expected_bucket {
+        const char* name;
+        std::int64_t count, cents;
+    };
+    // INV-1 (due 2026-11-06) is 43 days past due: 31-60 with INV-C.
+    const expected_bucket expected[] = {{"not_due", 1, 1000},
+                                        {"0-30", 1, 2000},
+                                        {"31-60", 2, 4000 + 1800000},
+                                        {"61-90", 0, 0},
+                                        {"90+", 1, 8000}};
+    const auto& buckets = at(r, "buckets").as_list();
+    ASSERT_EQ(buckets.size(), 5u);
+    for (std::size_t i = 0; i < 5; ++i) {
+        SCOPED_TRACE(expected[i].name);
+        EXPECT_EQ(at(buckets[i], "bucket").as_string(), expected[i].name);
+        EXPECT_EQ(num(buckets[i], "count"), expected[i].count);
+        EXPECT_EQ(num(buckets[i], "cents"), expected[i].cents);
+    }
+    EXPECT_EQ(num(r, "open_cents"), 1000 + 2000 + 4000 + 8000 + 1800000);
+}
+
+TEST(kpi, otif_per_promised_quantity_counts_orders_and_lines) {
+    plant p;
+    // SO-1: line 1 arrives by the promised day, line 2 after it.
+    p.at(d0, plant::placed("SO-1", "C-1001", "", "2026-11-10"));
+    p.at(d0, testing::credit_approved("c1", "SO-1"));
+    p.at(d0 + day, plant::scheduled("SO-1"));
+    p.at(d0 + day, plant::made("SO-1", {1200, 350.5}));
+    p.at(d0 + 2 * day,
+         plant::shipment_fact("logistics.shipment.dispatched", "SO-1", "DN-1", {1200, 0}));
+    p.at(d0 + 3 * day,
+         plant::shipment_fact("logistics.shipment.delivered", "SO-1", "DN-1", {1200, 0}));
+    p.at(d0 + 9 * day,
+         plant::shipment_fact("logistics.shipment.dispatched", "SO-1", "DN-2", {0, 350.5}));
+    p.at(d0 + 10 * day,
+         plant::shipment_fact("logistics.shipment.delivered", "SO-1", "DN-2", {0, 350.5}));
+    // SO-2: both lines in full, on time.
+    p.delivered_order("SO-2", "C-1002", "", d0, 4);
+
+    const value k = p.kpis(query(november, d0 + 20 * day));
+    const value& q = at(k, "otif_quantity");
+    EXPECT_EQ(num(q, "orders"), 2);
+    EXPECT_EQ(num(q, "orders_otif"), 1);
+    EXPECT_DOUBLE_EQ(real(q, "share"), 0.5);
+    EXPECT_EQ(num(q, "lines"), 4);
+    EXPECT_EQ(num(q, "lines_otif"), 3);
+    EXPECT_DOUBLE_EQ(real(q, "lines_share"), 0.75);
+    // The order-level OTIF says the same of SO-1: late as a whole, in full in the end.
+    EXPECT_EQ(num(at(k, "otif"), "on_time"), 1);
+    EXPECT_EQ(num(at(k, "otif"), "in_full"), 2);
+}
+
+TEST(kpi, by_customer_tier_and_salesperson_give_the_same_report_per_group) {
+    plant p;
+    p.delivered_order("SO-1", "C-1001", "k.ito", d0, 3);
+    p.delivered_order("SO-2", "C-1001", "m.weber", d0 + day, 5);
+    p.delivered_order("SO-3", "C-1003", "", d0 + day, 7);
+    p.delivered_order("SO-4", "C-1002", "k.ito", d0 + 2 * day, 2);
+    exception_book exceptions;
+    add_exception(exceptions, 1, "credit_hold", "finance", d0 + hour).order = "SO-3";
+    add_exception(exceptions, 2, "feed_gap", "sales", d0 + hour);  // no order, no customer
+
+    const std::int64_t now = d0 + 20 * day;
+    const value all = p.kpis(query(november, now), exceptions);
+    EXPECT_EQ(all.find("groups"), nullptr);
+    EXPECT_EQ(all.find("by"), nullptr);
+
+    auto groups = [&](const value& k) {
+        std::vector<std::pair<std::string, std::int64_t>> out;  // group, orders delivered
+        for (const auto& g : at(k, "groups").as_list())
+            out.emplace_back(at(g, "group").as_string(), num(at(g, "otif"), "delivered"));
+        return out;
+    };
+    using groups_t = std::vector<std::pair<std::string, std::int64_t>>;
+    const value by_customer = p.kpis(query(november, now, "customer"), exceptions);
+    EXPECT_EQ(at(by_customer, "by").as_string(), "customer");
+    // The feed gap has no customer: a group "" of its own, last.
+    EXPECT_EQ(groups(by_customer),
+              (groups_t{{"C-1001", 2}, {"C-1002", 1}, {"C-1003", 1}, {"", 0}}));
+    const value& c1001 = at(by_customer, "groups").as_list()[0];
+    EXPECT_EQ(at(c1001, "name").as_string(), "Nordfassaden GmbH");
+    // The same sections as the plant's report, after group and name.
+    std::vector<std::string> keys = keys_of(c1001);
+    EXPECT_EQ(keys.front(), "group");
+    std::vector<std::string> plant_keys = keys_of(all);
+    EXPECT_EQ(std::vector<std::string>(keys.begin() + 2, keys.end()), plant_keys);
+    EXPECT_EQ(num(at(c1001, "cycle_time"), "p50_ms"), 3 * day);
+    EXPECT_EQ(num(at(c1001, "cycle_time"), "p90_ms"), 5 * day);
+    // The plant's figures are unchanged by the breakdown.
+    EXPECT_EQ(num(at(by_customer, "otif"), "delivered"), 4);
+    const value& c1003 = at(by_customer, "groups").as_list()[2];
+    ASSERT_EQ(at(c1003, "exceptions").as_list().size(), 1u);
+    EXPECT_EQ(num(at(c1003, "credit_holds"), "count"), 1);
+
+    EXPECT_EQ(groups(p.kpis(query(november, now, "tier"), exceptions)),
+              (groups_t{{"key", 2}, {"A", 1}, {"B", 1}, {"", 0}}));
+    EXPECT_EQ(groups(p.kpis(query(november, now, "salesperson"), exceptions)),
+              (groups_t{{"k.ito", 2}, {"m.weber", 1}, {"", 1}}));
+}
+
+TEST(kpi, every_week_gives_a_series_of_the_same_report_within_the_window) {
+    plant p;
+    p.delivered_order("SO-1", "C-1001", "k.ito", d0, 2);              // delivered in W45
+    p.delivered_order("SO-2", "C-1002", "k.ito", d0 + day, 8);        // W46
+    p.delivered_order("SO-3", "C-1002", "m.weber", d0 + 2 * day, 9);  // W46
+    const std::int64_t now = d0 + 16 * day;                           // Wednesday of W47
+
+    // An open window runs from the week of the first fact to the week of now.
+    const value k = p.kpis(query(kpi_window{}, now, "", "week"));
+    EXPECT_EQ(at(k, "every").as_string(), "week");
+    const auto& series = at(k, "series").as_list();
+    std::vector<std::string> names;
+    std::vector<std::int64_t> delivered;
+    for (const auto& s : series) {
+        names.push_back(at(s, "period").as_string());
+        delivered.push_back(num(at(s, "otif"), "delivered"));
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"2026-W45", "2026-W46", "2026-W47"}));
+    EXPECT_EQ(delivered, (std::vector<std::int64_t>{1, 2, 0}));
+    EXPECT_EQ(num(at(series[0], "window"), "since"), d0);
+    EXPECT_EQ(num(at(series[0], "window"), "until"), d0 + 7 * day);
+    EXPECT_EQ(num(at(series[2], "window"), "until"), d0 + 21 * day);
+    EXPECT_EQ(keys_of(series[0]).front(), "period");
+    EXPECT_EQ(num(at(k, "otif"), "delivered"), 3);  // the whole window as before
+
+    // A window cuts the series; groups get their own.
+    const value w = p.kpis(query({d0 + 8 * day, d0 + 30 * day}, now, "salesperson", "week"));
+    const auto& clipped = at(w, "series").as_list();
+    ASSERT_EQ(clipped.size(), 2u);  // W46 from Tuesday, W47
+    EXPECT_EQ(num(at(clipped[0], "window"), "since"), d0 + 8 * day);
+    EXPECT_EQ(num(at(clipped[0], "otif"), "delivered"), 2);
+    const auto& groups = at(w, "groups").as_list();
+    ASSERT_EQ(groups.size(), 2u);
+    EXPECT_EQ(at(groups[0], "group").as_string(), "k.ito");
+    const auto& ito = at(groups[0], "series").as_list();
+    ASSERT_EQ(ito.size(), 2u);
+    EXPECT_EQ(num(at(ito[0], "otif"), "delivered"), 1);
+    EXPECT_EQ(num(at(at(groups[1], "series").as_list()[0], "otif"), "delivered"), 1);
+
+    // No facts at all: no periods.
+    EXPECT_TRUE(
+        at(plant().kpis(query(kpi_window{}, now, "", "month")), "series").as_list().empty());
 }
 
 }  // namespace
