@@ -120,9 +120,13 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--warmup", warmup,
                    "Start this much simulated time in the past (e.g. 12d) and fast-forward through "
-                   "it at 50 times --speed, so batond begins with orders in every stage; then "
-                   "pace from now")
+                   "it at --warmup-speedup times --speed, so batond begins with orders in every "
+                   "stage; then pace from now")
         ->capture_default_str();
+    app.add_option("--warmup-speedup", ro.warmup_speedup,
+                   "How many times faster than --speed the warm-up runs")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 1e6));
     app.add_option("--run", po.run_tag,
                    "Tag in every order, event and case id (default: 4 characters from the seed "
                    "and the start), so runs against one batond never collide");
@@ -136,9 +140,36 @@ int main(int argc, char** argv) {
     app.add_option("--new-die", po.new_die, "Share of orders that need a new die")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--batches-max", po.batches_max,
+                   "Press runs (batches) an order is split into at most, one per die and alloy "
+                   "(re-runs after a QC failure or a short run come on top)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 20));
+    app.add_option("--trucks-max", po.trucks_max,
+                   "Trucks (shipments) an order leaves in at most; what a truck does not take "
+                   "waits as a backorder for the next one, 12-72 h later")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 20));
     app.add_option("--amend", po.amend, "Share of orders whose promised date moves")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--amend-after-schedule", po.amend_after_schedule,
+                   "Share of orders amended once production scheduled them (a line's quantity, "
+                   "the price, or the promised date); production confirms its plan, finance a "
+                   "new amount (batond's follow-up tasks)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--prepay-switch", po.prepay_switch,
+                   "Share of credit rejections the customer answers by paying in advance "
+                   "(finance.credit.rejected with prepay_accepted)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--open-items", po.open_items,
+                   "Unpaid invoices each credit customer carries into the run, 10-100 days past "
+                   "their due date (sent at the start as old delivered orders, paid 2-40 days "
+                   "into the run): payment_overdue in every ageing bucket from the first minute")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100));
     app.add_option("--prepay-early", po.prepay_early,
                    "Share of prepay orders paid before production is complete")
         ->capture_default_str()
@@ -153,17 +184,35 @@ int main(int argc, char** argv) {
     };
     const fault_option fault_options[] = {
         {"--credit-reject", &f.credit_reject,
-         "Orders finance rejects (credit_hold); later approved, cancelled or left on hold"},
-        {"--qc-fail", &f.qc_fail, "Orders that fail quality control (qc_failed), then reworked"},
+         "Orders finance rejects (credit_hold); later approved, cancelled, left on hold, or "
+         "prepaid (--prepay-switch)"},
+        {"--qc-fail", &f.qc_fail,
+         "Batches that fail quality control (qc_failed); the batch completes short and a "
+         "re-run batch makes up what was rejected"},
+        {"--short", &f.short_run,
+         "Orders whose last batch comes out short (short_produced); production re-runs the "
+         "rest later (3 in 5) or sales amends the order down"},
         {"--late-die", &f.late_die, "New dies that come after the 10-day die SLA"},
         {"--slow-pay", &f.slow_pay,
-         "Payments that come late (prepay: after 3 days; credit: after the due date)"},
+         "Prepay orders paid after the 3-day payment SLA (payment_overdue of the stage)"},
+        {"--late-pay", &f.late_pay,
+         "Credit invoices paid 10-100 days after their due date (payment_overdue per invoice, "
+         "overdue_cents on the receivable)"},
+        {"--invoice-mismatch", &f.invoice_mismatch,
+         "Invoices that bill 3-12 % more or less than their shipment carried "
+         "(invoice_mismatch)"},
         {"--delivery-fail", &f.delivery_fail,
-         "Deliveries that fail (delivery_failed), then are dispatched again"},
-        {"--complaint", &f.complaint, "Delivered orders with a complaint (4 in 10 with a return)"},
+         "Shipments whose delivery fails (delivery_failed); the same shipment is dispatched "
+         "again 1-2 days later"},
+        {"--complaint", &f.complaint,
+         "Delivered orders with a complaint (4 in 10 with a return), mostly closed with a "
+         "credit note"},
         {"--out-of-order", &f.out_of_order,
          "Order events that reach batond after the order's next one"},
         {"--cancel", &f.cancel, "Orders sales cancels before dispatch"},
+        {"--cancel-late", &f.cancel_late,
+         "Orders cancelled once produced, before dispatch, 2 in 3 with a cancellation charge "
+         "(follow-up tasks for the goods and the money)"},
         {"--slow-answer", &f.slow_answer,
          "Department answers that overrun their stage's SLA (stage_overdue)"},
     };
@@ -210,7 +259,7 @@ int main(int argc, char** argv) {
     ro.warmup_ms = *warmup_us / 1000;
     po.start_ms -= ro.warmup_ms;
     if (fast) ro.speed = 0;
-    if (no_faults) f = sim::fault_rates{0, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (no_faults) f = sim::fault_rates::none();
     if (!customers_file.empty()) {
         try {
             po.known_customers = baton::load_customers(customers_file);

@@ -1,6 +1,9 @@
 // The plant model: a priority queue of department actions by simulated time. Each action emits
-// the department's event (a PROTOCOL.md envelope that passes schemas/*.yaml) and schedules what
-// follows, along DESIGN.md's default flow, with realistic delays and the configured faults.
+// the department's event (a protocol.md envelope that passes schemas/*.yaml) and schedules what
+// follows, along design.md's default flow, with realistic delays and the configured faults. This
+// file is the engine (customers, orders placed, the queue, ids, late events); what each
+// department does is in plant_sales.cpp, plant_finance.cpp, plant_production.cpp and
+// plant_logistics.cpp.
 #include "plant.h"
 
 #include <algorithm>
@@ -11,13 +14,12 @@
 #include <limits>
 
 #include "dates.h"
+#include "plant_order.h"
 
 namespace baton::adapters::simulator {
 
 namespace {
 
-constexpr std::int64_t hour_ms = 3600 * 1000;
-constexpr std::int64_t day_ms = 24 * hour_ms;
 constexpr std::uint32_t no_order = std::numeric_limits<std::uint32_t>::max();
 
 constexpr std::array<const char*, department_count> sources = {"sales-erp", "finance-ledger",
@@ -71,16 +73,15 @@ constexpr std::array<const char*, 6> generated_places = {"Rhein", "Elbe", "Weser
                                                          "Main",  "Oder", "Mosel"};
 constexpr std::array<const char*, 4> generated_trades = {"Fensterbau", "Fassadentechnik",
                                                          "Metallbau", "Wintergarten"};
+constexpr std::array<const char*, 3> cancel_reasons = {"customer project postponed to next year",
+                                                       "ordered twice by mistake (duplicate PO)",
+                                                       "customer bought from stock elsewhere"};
+constexpr std::array<const char*, 3> late_cancel_reasons = {
+    "building project stopped by the developer's insolvency",
+    "customer's own customer cancelled the facade package",
+    "profiles no longer needed: the customer changed the system supplier"};
 constexpr std::array<const char*, 5> account_managers = {"k.fischer", "l.moreau", "p.dvorak",
                                                          "e.szabo", "m.rossi"};
-constexpr std::array<const char*, 4> credit_officers = {"a.kowalska", "j.weber", "m.novak",
-                                                        "s.baker"};
-constexpr std::array<const char*, 4> inspectors = {"qc.hoffmann", "qc.lindqvist", "qc.baran",
-                                                   "qc.costa"};
-constexpr std::array<const char*, 4> carriers = {"Spedition Meier GmbH", "Raben Logistics",
-                                                 "DSV Road", "Transalu Kft"};
-constexpr std::array<const char*, 3> die_makers = {"Exco Dies", "Bohler Matrizen",
-                                                   "Castool Tooling"};
 
 struct weighted {
     const char* name;
@@ -94,50 +95,6 @@ constexpr std::array<const char*, 5> ral_colours = {"RAL 9016", "RAL 7016", "RAL
                                                     "RAL 8019"};
 constexpr std::array<int, 5> cut_lengths_mm = {3000, 5000, 6000, 6500, 7000};
 
-struct qc_defect {
-    const char* defect;
-    const char* detail;
-};
-constexpr std::array<qc_defect, 6> qc_defects = {{
-    {"die_lines", "die lines on the visible face beyond the agreed limit sample"},
-    {"dimension", "wall thickness 0.15 mm under tolerance (EN 755-9) at the die exit"},
-    {"twist", "twist of 1.2 degrees per metre on the long profiles, limit 1.0"},
-    {"coating_thickness", "powder coating 48 um on the inner faces, 60 um required"},
-    {"blisters", "blisters in the anodic layer after sealing, batch held"},
-    {"hardness", "hardness 9 HW after ageing, 12 HW required for the temper"},
-}};
-struct delivery_problem {
-    const char* kind;
-    const char* reason;
-};
-constexpr std::array<delivery_problem, 5> delivery_problems = {{
-    {"closed", "goods-in closed on arrival, no one to unload"},
-    {"refused", "customer refused the delivery: packaging damaged in transit"},
-    {"address", "site address incomplete, driver could not find the unloading point"},
-    {"vehicle", "truck breakdown on the motorway, goods back at the depot"},
-    {"carrier", "carrier missed the unloading slot, rebooked by the customer"},
-}};
-struct complaint_kind {
-    const char* kind;
-    const char* detail;
-    const char* root_cause;
-};
-constexpr std::array<complaint_kind, 5> complaint_kinds = {{
-    {"surface", "scratches on the visible faces of several bars after unpacking",
-     "interleaving paper missing at packing"},
-    {"colour", "shade differs between two bundles of the same order",
-     "two anodising batches mixed in one delivery"},
-    {"dimension", "profiles do not fit the gasket: wall too thick at one leg",
-     "die wear, corrected and die re-nitrided"},
-    {"quantity", "one bundle fewer than on the delivery note",
-     "bundle left at the depot, picking error"},
-    {"packaging", "bundles not strapped to the agreed standard, bars bent",
-     "new packer not trained on the customer's standard"},
-}};
-constexpr std::array<const char*, 3> cancel_reasons = {"customer project postponed to next year",
-                                                       "ordered twice by mistake (duplicate PO)",
-                                                       "customer bought from stock elsewhere"};
-
 template <std::size_t n>
 const char* pick_weighted(const std::array<weighted, n>& table, std::uint64_t r) {
     int total = 0;
@@ -148,32 +105,6 @@ const char* pick_weighted(const std::array<weighted, n>& table, std::uint64_t r)
         x -= w.weight;
     }
     return table[0].name;
-}
-
-// Rounded to a multiple of `step` (0.1, 0.01), as the nearest double of the decimal.
-double round_to(double x, double step) {
-    const double per_unit = std::round(1.0 / step);
-    return std::round(x * per_unit) / per_unit;
-}
-
-std::string pad(std::uint64_t n, int width) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(n));
-    return buf;
-}
-
-std::int64_t day_of(std::int64_t ms) {
-    return ms >= 0 ? ms / day_ms : (ms - day_ms + 1) / day_ms;
-}
-
-long long ll(std::int64_t n) {
-    return static_cast<long long>(n);
-}
-
-std::string money_text(std::int64_t cents) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "EUR %lld", static_cast<long long>(cents / 100));
-    return buf;
 }
 
 }  // namespace
@@ -192,85 +123,6 @@ const char* outcome_name(order_outcome o) {
     return "in_progress";
 }
 
-// What the plant's departments know about a customer beyond the master data.
-struct plant::account {
-    std::string country, city, manager;
-    int payment_days = 30;           // days net on credit terms
-    int weight = 1;                  // how many orders it places, relatively (key accounts more)
-    std::vector<int> dies;           // its profiles' die numbers
-    std::int64_t balance_cents = 0;  // receivable
-    std::int64_t overdue_cents = 0;
-    std::int64_t open_cents = 0;  // placed, not yet invoiced or cancelled
-};
-
-struct plant::sim_order {
-    struct line {
-        int die = 0;
-        std::string alloy, temper, finish, colour;
-        int length_mm = 6000;
-        double weight_kg_m = 1;
-        double qty_kg = 0;
-        std::int64_t amount_cents = 0;
-    };
-    std::string id;
-    std::uint32_t index = 0;
-    std::size_t customer = 0;
-    std::vector<line> lines;
-    std::int64_t amount_cents = 0;
-    double qty_kg = 0;
-    double qty_good = 0;  // what production completed, and logistics ships
-    std::int64_t promised_day = 0;
-    bool new_die = false;
-    bool prepay = false;
-    // What will happen to it, drawn when it is placed.
-    bool reject = false;
-    int after_reject = 0;  // 0 approved after review, 1 cancelled, 2 left on hold
-    bool late_die = false;
-    int qc_failures = 0;
-    bool slow_pay = false;
-    bool delivery_fail = false;
-    bool complaint = false;
-    bool with_return = false;
-    bool pays_early = false;
-    // What has happened.
-    bool cancelled = false, produced = false, paid = false, payment_planned = false;
-    bool dispatched = false, delivered = false, invoiced = false;
-    int press_line = 1;
-    std::int64_t planned_start_day = 0, planned_finish_day = 0;
-    std::int64_t complete_ms = 0;
-    int shipments = 0;
-    std::string shipment, complaint_case, return_case;
-    int complaint_type = 0;  // index into complaint_kinds
-    int pending = 0;         // scheduled actions not yet run
-    order_outcome outcome = order_outcome::in_progress;
-    std::vector<plant_event> held;   // events on their way late (out of order), oldest first
-    std::size_t held_overtaken = 0;  // of those, how many a later event has overtaken
-};
-
-enum class plant::action_kind : int {
-    arrival,              // the next order comes in
-    credit_decision,      // finance approves or rejects
-    credit_review_again,  // after a rejection: approve, or sales cancels
-    die_ready,
-    schedule,
-    start,
-    qc_fail,
-    complete,
-    payment,  // prepay: the customer pays (early, or after the payment request)
-    dispatch,
-    deliver,  // the truck arrives: delivered, or the delivery fails
-    invoice,
-    payment_due,       // credit terms: the due date passes unpaid (slow payers)
-    customer_payment,  // credit terms: the invoice is paid
-    complaint,
-    return_request,
-    close_complaint,
-    close_return,
-    amend,
-    cancel,
-    release_late,  // an out-of-order event finally reaches batond
-};
-
 plant::plant(plant_options options) : options_(std::move(options)) {
     assert(options_.start_ms > 0);
     rng_state_ = options_.seed * 0x9e3779b97f4a7c15ULL + 0x2545f4914f6cdd1dULL;
@@ -288,6 +140,11 @@ plant::plant(plant_options options) : options_(std::move(options)) {
     now_ms_ = options_.start_ms;
     build_customers();
     announce_customers();
+    for (std::size_t k = 0; k < customers_.size(); ++k)
+        for (int i = 0; i < options_.open_items && customers_[k].terms == "credit"; ++i)
+            carry_over_open_item(k);
+    for (auto& a : accounts_)
+        if (a.balance_cents != 0) update_receivable(a);
     if (options_.orders_per_hour > 0) schedule(no_order, action_kind::arrival, now_ms_);
 }
 
@@ -323,11 +180,16 @@ std::int64_t plant::answer_after(double low_h, double high_h, double slow_high_h
     return hours(low_h, high_h);
 }
 
+std::int64_t plant::today() const {
+    return day_of(now_ms_);
+}
+
 void plant::build_customers() {
     std::vector<customer> known = options_.known_customers;
     if (known.empty())
         for (const auto& p : seed_customers)
-            known.push_back({p.id, p.name, p.tier, p.terms, p.credit_limit_cents});
+            known.push_back(customer{p.id, p.name, p.tier, p.terms, p.credit_limit_cents, -1, false,
+                                     "", p.country});
     const std::size_t n = std::max<std::size_t>(options_.customers, 1);
     for (std::size_t i = 0; i < n; ++i) {
         customer c;
@@ -383,6 +245,7 @@ void plant::build_customers() {
         a.manager = account_managers[i % account_managers.size()];
         a.weight = c.tier == "key" ? 6 : c.tier == "A" ? 3 : c.tier == "B" ? 2 : 1;
         a.payment_days = c.terms == "prepay" ? 0 : c.tier == "key" ? 60 : c.tier == "A" ? 45 : 30;
+        if (c.payment_days >= 0) a.payment_days = c.payment_days;  // the customers file's
         const int die_count = static_cast<int>(between(3, 8));
         for (int d = 0; d < die_count; ++d) a.dies.push_back(static_cast<int>(between(1000, 6999)));
         if (c.terms == "credit")
@@ -433,15 +296,18 @@ void plant::release_late(sim_order& o) {
     ready_.push_back(std::move(late));
 }
 
-void plant::update_receivable(account& a) {
-    const std::size_t k = static_cast<std::size_t>(&a - accounts_.data());
-    value d;
-    d.set("customer", customers_[k].id);
-    d.set("balance_cents", ll(a.balance_cents));
-    d.set("overdue_cents", ll(std::max<std::int64_t>(a.overdue_cents, 0)));
-    d.set("as_of", civil_date(day_of(now_ms_)));
-    emit(make(department::finance, "finance.receivable.updated", nullptr, std::move(d)), nullptr,
-         false);
+void plant::set_outcome(sim_order& o, order_outcome next) {
+    auto counter = [&](order_outcome x) -> std::uint64_t* {
+        switch (x) {
+            case order_outcome::closed: return &stats_.closed;
+            case order_outcome::cancelled: return &stats_.cancelled;
+            case order_outcome::on_hold: return &stats_.on_hold;
+            default: return nullptr;
+        }
+    };
+    if (auto* c = counter(o.outcome)) --*c;
+    if (auto* c = counter(next)) ++*c;
+    o.outcome = next;
 }
 
 void plant::announce_customers() {
@@ -460,13 +326,137 @@ void plant::announce_customers() {
         emit(make(department::sales, "sales.customer.updated", nullptr, std::move(d)), nullptr,
              false);
     }
-    for (auto& a : accounts_)
-        if (a.balance_cents != 0) update_receivable(a);
 }
 
-void plant::schedule(std::uint32_t order, action_kind kind, std::int64_t at_ms) {
+// An invoice from before the run, still unpaid and 10-100 days past its due date: the whole
+// delivered order it bills reaches batond at the start (its events with their old times), and
+// the customer pays it 2-40 days into the run. So a run that starts now shows invoices ageing.
+void plant::carry_over_open_item(std::size_t k) {
+    account& a = accounts_[k];
+    sim_order& o = new_order(k, false);  // its die long since made
+    ++stats_.carried_over;
+    const std::int64_t start = options_.start_ms;
+    const std::int64_t due = start - between(10, 100) * day_ms - hours(0, 20);
+    const std::int64_t invoiced = due - a.payment_days * day_ms;
+    const std::int64_t delivered = invoiced - hours(2, 72);
+    const std::int64_t dispatched = delivered - hours(18, 52);
+    const std::int64_t completed = dispatched - hours(3, 16);
+    const std::int64_t started = completed - hours(24, 72);
+    const std::int64_t scheduled = started - hours(48, 192);
+    const std::int64_t approved = scheduled - hours(2, 16);
+    const std::int64_t placed = approved - hours(0.25, 2.5);
+    o.promised_day = day_of(delivered) + between(0, 4);
+    // Made and sent as ordered, a little over.
+    sim_order::batch b;
+    b.id = "B-" + tag_ + "-" + pad(++next_batch_, 5);
+    b.press_line = static_cast<int>(between(1, 4));
+    b.planned_start_day = day_of(started);
+    b.planned_finish_day = day_of(completed);
+    b.started = b.completed = true;
+    sim_order::truck t;
+    t.shipment = "DN-" + tag_ + "-" + pad(++next_shipment_, 5);
+    t.attempts = 1;
+    t.delivered = true;
+    value_list made, sent;
+    double kg = 0;
+    std::int64_t amount = 0;
+    for (std::size_t i = 0; i < o.lines.size(); ++i) {
+        auto& l = o.lines[i];
+        l.good = l.unit == "pcs" ? l.qty + static_cast<double>(between(0, 2))
+                                 : in_unit(l.unit, l.qty * (1.0 + 0.02 * uniform()));
+        b.lines.push_back(i);
+        b.planned.push_back(l.qty);
+        b.rejected.push_back(0);
+        t.loads.push_back({i, l.good});
+        kg += l.kg(l.good);
+        amount += value_of(l.amount_cents, l.qty, l.good);
+        value m;
+        m.set("line", static_cast<int>(i + 1));
+        m.set("qty_good", l.good);
+        m.set("unit", l.unit);
+        made.push_back(std::move(m));
+        value s;
+        s.set("line", static_cast<int>(i + 1));
+        s.set("qty", l.good);
+        s.set("unit", l.unit);
+        sent.push_back(std::move(s));
+    }
+    kg = std::max(0.1, round_to(kg, 0.1));
+    o.batches.push_back(b);
+    o.trucks.push_back(t);
+    o.scheduled = o.produced = o.delivered = o.invoiced = o.trucks_planned = true;
+    ++stats_.batches;
+    ++stats_.shipments;
+    ++stats_.invoices;
+    // Every event with its own old time, all sent at the start, in the order they happened.
+    auto past = [&](std::int64_t at, department d, const char* topic, value data) {
+        now_ms_ = at;
+        envelope e = make(d, topic, &o, std::move(data));
+        ++stats_.events;
+        ready_.push_back({start, std::move(e)});
+    };
+    past(placed, department::sales, "sales.order.placed", placed_data(o, day_of(placed)));
+    value d;
+    d.set("by", "a.kowalska");
+    d.set("reason", "within limit, no overdue items");
+    d.set("limit_cents", ll(customers_[k].credit_limit_cents));
+    past(approved, department::finance, "finance.credit.approved", std::move(d));
+    d = value();
+    d.set("planned_start", civil_date(b.planned_start_day));
+    d.set("planned_finish", civil_date(b.planned_finish_day));
+    d.set("line", "P" + std::to_string(b.press_line));
+    d.set("batch", b.id);
+    past(scheduled, department::production, "production.order.scheduled", std::move(d));
+    d = value();
+    d.set("line", "P" + std::to_string(b.press_line));
+    d.set("batch", b.id);
+    past(started, department::production, "production.order.started", std::move(d));
+    d = value();
+    d.set("qty_good", kg);
+    d.set("unit", "kg");
+    d.set("batch", b.id);
+    d.set("order_lines", value(std::move(made)));
+    past(completed, department::production, "production.order.completed", std::move(d));
+    d = value();
+    d.set("vehicle", a.country + "-" + std::to_string(between(1000, 9999)) + " AL");
+    d.set("qty", kg);
+    d.set("unit", "kg");
+    d.set("shipment", t.shipment);
+    d.set("partial", false);
+    d.set("order_lines", value(sent));
+    past(dispatched, department::logistics, "logistics.shipment.dispatched", std::move(d));
+    d = value();
+    d.set("qty", kg);
+    d.set("received_by", "goods-in " + a.city);
+    d.set("unit", "kg");
+    d.set("shipment", t.shipment);
+    d.set("order_lines", value(std::move(sent)));
+    past(delivered, department::logistics, "logistics.shipment.delivered", std::move(d));
+    sim_order::bill bill;
+    bill.invoice = "INV-" + tag_ + "-" + pad(++next_invoice_, 5);
+    bill.amount_cents = amount;
+    bill.due_ms = due;
+    bill.receivable = bill.overdue = true;
+    d = value();
+    d.set("invoice", bill.invoice);
+    d.set("amount_cents", ll(amount));
+    d.set("currency", "EUR");
+    d.set("invoice_date", civil_date(day_of(invoiced)));
+    d.set("due_date", civil_date(day_of(due)));
+    d.set("shipment", t.shipment);
+    past(invoiced, department::finance, "finance.invoice.issued", std::move(d));
+    now_ms_ = start;
+    o.bills.push_back(std::move(bill));
+    a.balance_cents += amount;
+    a.overdue_cents += amount;
+    set_outcome(o, order_outcome::closed);
+    schedule(o.index, action_kind::payment, start + hours(2 * 24, 40 * 24), 0);
+}
+
+void plant::schedule(std::uint32_t order, action_kind kind, std::int64_t at_ms,
+                     std::uint32_t item) {
     if (order != no_order) ++orders_[order].pending;
-    actions_.push({std::max(at_ms, now_ms_), next_tie_++, order, kind});
+    actions_.push({std::max(at_ms, now_ms_), next_tie_++, order, item, kind});
 }
 
 std::optional<std::int64_t> plant::next_send_ms() {
@@ -493,53 +483,21 @@ std::vector<std::pair<std::string, order_outcome>> plant::outcomes() const {
     return out;
 }
 
-value plant::order_lines(sim_order& o) {
-    value_list list;
-    for (const auto& l : o.lines) {
-        value v;
-        v.set("item", "PRF-" + std::to_string(l.die) + "-" + std::to_string(l.length_mm));
-        v.set("die", "D-" + std::to_string(l.die));
-        v.set("alloy", l.alloy);
-        v.set("temper", l.temper);
-        v.set("finish", l.finish);
-        if (!l.colour.empty()) v.set("colour", l.colour);
-        v.set("length_mm", l.length_mm);
-        v.set("qty", l.qty_kg);
-        v.set("unit", "kg");
-        v.set("weight_kg_m", l.weight_kg_m);
-        v.set("amount_cents", ll(l.amount_cents));
-        list.push_back(std::move(v));
-    }
-    return value(std::move(list));
-}
-
-void plant::place_order() {
-    if (!placing_ || (options_.orders && stats_.orders_placed >= options_.orders)) return;
+// A new order of customer k: its id and 1-4 lines of the customer's profiles, in kilograms or
+// (cut bars) in pieces; a new die for the first line now and then.
+plant::sim_order& plant::new_order(std::size_t k, bool may_need_die) {
     const auto index = static_cast<std::uint32_t>(orders_.size());
     orders_.emplace_back();
     sim_order& o = orders_.back();
     o.index = index;
     o.id = "SO-" + tag_ + "-" + pad(index + 1, 4);
+    o.customer = k;
     ++stats_.orders_placed;
-
-    int total_weight = 0;
-    for (const auto& a : accounts_) total_weight += a.weight;
-    int r = static_cast<int>(between(0, total_weight - 1));
-    for (std::size_t k = 0; k < accounts_.size(); ++k) {
-        if (r < accounts_[k].weight) {
-            o.customer = k;
-            break;
-        }
-        r -= accounts_[k].weight;
-    }
-    const customer& c = customers_[o.customer];
-    account& a = accounts_[o.customer];
-    o.prepay = c.terms == "prepay";
-
-    // 1-3 lines of the customer's profiles; a new die for one line now and then.
+    account& a = accounts_[k];
+    o.prepay = customers_[k].terms == "prepay";
     const double lr = uniform();
-    const int line_count = lr < 0.5 ? 1 : lr < 0.85 ? 2 : 3;
-    o.new_die = chance(options_.new_die);
+    const int line_count = lr < 0.4 ? 1 : lr < 0.7 ? 2 : lr < 0.9 ? 3 : 4;
+    o.new_die = chance(options_.new_die) && may_need_die;
     for (int i = 0; i < line_count; ++i) {
         sim_order::line l;
         l.die = o.new_die && i == 0 ? 7000 + static_cast<int>(next_die_++ % 2999)
@@ -557,44 +515,31 @@ void plant::place_order() {
         l.length_mm = cut_lengths_mm[next_random() % cut_lengths_mm.size()];
         l.weight_kg_m = round_to(0.35 + 4.4 * uniform(), 0.01);
         // Whole bars: the kilograms follow from pieces x length x weight per metre.
-        const double bar_kg = l.weight_kg_m * l.length_mm / 1000.0;
         const double pieces =
-            std::max(1.0, std::round(static_cast<double>(between(150, 5000)) / bar_kg));
-        l.qty_kg = round_to(pieces * bar_kg, 0.1);
+            std::max(1.0, std::round(static_cast<double>(between(150, 5000)) / l.bar_kg()));
+        l.unit = chance(0.25) ? "pcs" : "kg";
+        l.qty = l.unit == "pcs" ? pieces : round_to(pieces * l.bar_kg(), 0.1);
         double price = l.alloy == "6082" ? 5.10 : l.alloy == "6063" ? 4.40 : 4.20;  // EUR/kg
         if (l.finish == "anodised") price += 1.10;
         if (l.finish == "powder_coated") price += 1.30;
         if (l.finish == "thermal_break") price += 2.80;
         if (l.finish == "brushed") price += 0.60;
         price *= 0.92 + 0.16 * uniform();
-        l.amount_cents = static_cast<std::int64_t>(std::llround(l.qty_kg * price * 100));
-        o.qty_kg += l.qty_kg;
+        l.amount_cents = static_cast<std::int64_t>(std::llround(l.kg(l.qty) * price * 100));
         o.amount_cents += l.amount_cents;
         o.lines.push_back(std::move(l));
     }
-    o.qty_kg = round_to(o.qty_kg, 0.1);
+    stats_.lines += o.lines.size();
     if (o.new_die) {
         ++stats_.new_dies;
         a.dies.push_back(o.lines[0].die);
     }
-    const std::int64_t today = day_of(now_ms_);
-    o.promised_day = today + between(14, 35) + (o.new_die ? 10 : 0);
+    return o;
+}
 
-    // Its fate.
-    const fault_rates& f = options_.faults;
-    o.reject = chance(f.credit_reject);
-    const double after = uniform();
-    o.after_reject = after < 0.55 ? 0 : after < 0.8 ? 1 : 2;
-    o.late_die = o.new_die && chance(f.late_die);
-    o.qc_failures = chance(f.qc_fail) ? (chance(0.15) ? 2 : 1) : 0;
-    o.slow_pay = chance(f.slow_pay);
-    o.delivery_fail = chance(f.delivery_fail);
-    o.complaint = chance(f.complaint);
-    o.with_return = chance(0.4);
-    o.pays_early = o.prepay && chance(options_.prepay_early);
-    const bool will_cancel = chance(f.cancel);
-    const bool will_amend = chance(options_.amend);
-
+value plant::placed_data(const sim_order& o, std::int64_t day) {
+    const customer& c = customers_[o.customer];
+    const account& a = accounts_[o.customer];
     value d;
     d.set("customer", c.id);
     d.set("customer_po", "PO-" + std::to_string(between(100000, 999999)));
@@ -602,7 +547,7 @@ void plant::place_order() {
     d.set("amount_cents", ll(o.amount_cents));
     d.set("currency", "EUR");
     d.set("promised_date", civil_date(o.promised_day));
-    d.set("requested_date", civil_date(std::max(today + 7, o.promised_day - between(0, 5))));
+    d.set("requested_date", civil_date(std::max(day + 7, o.promised_day - between(0, 5))));
     d.set("new_die", o.new_die);
     d.set("terms", c.terms);
     d.set("incoterm", c.terms == "prepay" ? "FCA" : "DAP");
@@ -611,7 +556,48 @@ void plant::place_order() {
     if (o.new_die)
         d.set("notes", "new profile: die D-" + std::to_string(o.lines[0].die) +
                            " to be made, first-article approval by the customer");
-    a.open_cents += o.amount_cents;
+    return d;
+}
+
+void plant::place_order() {
+    if (!placing_ ||
+        (options_.orders && stats_.orders_placed - stats_.carried_over >= options_.orders))
+        return;
+    int total_weight = 0;
+    for (const auto& a : accounts_) total_weight += a.weight;
+    int r = static_cast<int>(between(0, total_weight - 1));
+    std::size_t k = 0;
+    for (; k + 1 < accounts_.size(); ++k) {
+        if (r < accounts_[k].weight) break;
+        r -= accounts_[k].weight;
+    }
+    sim_order& o = new_order(k, true);
+    const std::uint32_t index = o.index;
+    account& a = accounts_[k];
+    const std::int64_t day = today();
+    o.promised_day = day + between(14, 35) + (o.new_die ? 10 : 0);
+
+    // Its fate.
+    const fault_rates& f = options_.faults;
+    o.reject = chance(f.credit_reject);
+    const double after = uniform();
+    o.after_reject = after < 0.55 ? 0 : after < 0.8 ? 1 : 2;
+    // A credit customer refused credit may take the order on prepayment instead.
+    if (!o.prepay && chance(options_.prepay_switch)) o.after_reject = 3;
+    o.late_die = o.new_die && chance(f.late_die);
+    o.short_run = chance(f.short_run);
+    o.slow_pay = chance(f.slow_pay);
+    o.complaint = chance(f.complaint);
+    o.with_return = chance(0.4);
+    o.pays_early = o.prepay && chance(options_.prepay_early);
+    o.cancel_late = chance(f.cancel_late);
+    o.amend_after_schedule = chance(options_.amend_after_schedule);
+    const bool will_cancel = chance(f.cancel);
+    const bool will_amend = chance(options_.amend);
+
+    value d = placed_data(o, day);
+    o.open_cents = o.amount_cents;
+    a.open_cents += o.open_cents;
     emit(make(department::sales, "sales.order.placed", &o, std::move(d)), &o, true);
 
     schedule(index, action_kind::credit_decision, now_ms_ + answer_after(0.25, 2.5, 9));
@@ -619,33 +605,15 @@ void plant::place_order() {
     if (will_amend) schedule(index, action_kind::amend, now_ms_ + hours(12, 120));
     if (o.pays_early) {
         o.payment_planned = true;
-        schedule(index, action_kind::payment, now_ms_ + hours(24, 72));
+        schedule(index, action_kind::prepayment, now_ms_ + hours(24, 72));
     }
     // The next order: arrivals are a Poisson process at the configured rate.
-    if (!options_.orders || stats_.orders_placed < options_.orders) {
+    if (!options_.orders || stats_.orders_placed - stats_.carried_over < options_.orders) {
         const double mean_ms = static_cast<double>(hour_ms) / options_.orders_per_hour;
         const double gap = -std::log(1.0 - uniform()) * mean_ms;
         schedule(no_order, action_kind::arrival, now_ms_ + 1 + static_cast<std::int64_t>(gap));
     }
 }
-
-namespace {
-
-void set_outcome(plant_stats& s, order_outcome& current, order_outcome next) {
-    auto counter = [&](order_outcome x) -> std::uint64_t* {
-        switch (x) {
-            case order_outcome::closed: return &s.closed;
-            case order_outcome::cancelled: return &s.cancelled;
-            case order_outcome::on_hold: return &s.on_hold;
-            default: return nullptr;
-        }
-    };
-    if (auto* c = counter(current)) --*c;
-    if (auto* c = counter(next)) ++*c;
-    current = next;
-}
-
-}  // namespace
 
 void plant::run(const action& act) {
     now_ms_ = act.at_ms;
@@ -655,371 +623,44 @@ void plant::run(const action& act) {
     }
     sim_order& o = orders_[act.order];
     --o.pending;
-    const customer& c = customers_[o.customer];
-    account& a = accounts_[o.customer];
-    const std::int64_t today = day_of(now_ms_);
-    const std::string line = "P" + std::to_string(o.press_line);
     // Once cancelled, the departments drop the order; only late messages still arrive.
     if (o.cancelled && act.kind != action_kind::release_late) return;
-    auto after_credit = [&] {
-        if (o.new_die)
-            schedule(o.index, action_kind::die_ready,
-                     now_ms_ + (o.late_die ? hours(10.5 * 24, 20 * 24) : hours(5 * 24, 7.5 * 24)));
-        else
-            schedule(o.index, action_kind::schedule, now_ms_ + answer_after(2, 16, 48));
-    };
-    auto cancel = [&](const std::string& reason) {
-        value d;
-        d.set("reason", reason);
-        d.set("by", a.manager);
-        if (o.produced) d.set("charge_cents", ll(o.amount_cents / 10));
-        emit(make(department::sales, "sales.order.cancelled", &o, std::move(d)), &o, false);
-        o.cancelled = true;
-        a.open_cents -= o.amount_cents;
-        ++stats_.cancellations;
-        set_outcome(stats_, o.outcome, order_outcome::cancelled);
-    };
-    auto plan_dispatch = [&] {
-        schedule(o.index, action_kind::dispatch, now_ms_ + answer_after(3, 16, 40));
-    };
-
+    const std::uint32_t item = act.item;
     switch (act.kind) {
         case action_kind::arrival: break;
-        case action_kind::credit_decision: {
-            const std::int64_t exposure = a.balance_cents + a.open_cents;
-            value d;
-            d.set("by", credit_officers[next_random() % credit_officers.size()]);
-            if (o.reject) {
-                ++stats_.credit_rejections;
-                std::string reason;
-                if (c.terms == "credit" && exposure > c.credit_limit_cents)
-                    reason = "exposure " + money_text(exposure) + " over the credit limit of " +
-                             money_text(c.credit_limit_cents);
-                else if (a.overdue_cents > 0)
-                    reason = money_text(a.overdue_cents) + " overdue on earlier invoices";
-                else
-                    reason = "credit insurer reduced the cover for " + c.id + " pending review";
-                d.set("reason", reason);
-                d.set("exposure_cents", ll(exposure));
-                d.set("prepay_accepted", o.after_reject == 0);
-                emit(make(department::finance, "finance.credit.rejected", &o, std::move(d)), &o,
-                     false);
-                if (o.after_reject == 2)
-                    set_outcome(stats_, o.outcome, order_outcome::on_hold);
-                else
-                    schedule(o.index, action_kind::credit_review_again,
-                             now_ms_ + (o.after_reject == 0 ? hours(4, 48) : hours(24, 72)));
-                break;
-            }
-            d.set("reason", o.prepay ? "prepayment customer: released against payment before "
-                                       "shipment"
-                                     : "within limit, no overdue items");
-            d.set("limit_cents", ll(c.credit_limit_cents));
-            d.set("valid_until", civil_date(today + 30));
-            emit(make(department::finance, "finance.credit.approved", &o, std::move(d)), &o, true);
-            after_credit();
+        case action_kind::credit_decision: decide_credit(o); break;
+        case action_kind::credit_review_again: review_credit_again(o); break;
+        case action_kind::die_ready: die_ready(o); break;
+        case action_kind::plan_batches: plan_batches(o); break;
+        case action_kind::start_batch: start_batch(o, item); break;
+        case action_kind::qc_fail: fail_qc(o, item); break;
+        case action_kind::complete_batch: complete_batch(o, item); break;
+        case action_kind::remedy_short: remedy_short(o); break;
+        case action_kind::confirm_plan: confirm_plan(o); break;
+        case action_kind::confirm_amount: confirm_amount(o); break;
+        case action_kind::prepayment: receive_prepayment(o); break;
+        case action_kind::plan_trucks: plan_trucks(o); break;
+        case action_kind::dispatch: dispatch(o, item); break;
+        case action_kind::deliver: deliver(o, item); break;
+        case action_kind::invoice_shipment: invoice_shipment(o, item); break;
+        case action_kind::invoice_order: invoice_order(o); break;
+        case action_kind::invoice_due: invoice_falls_due(o, item); break;
+        case action_kind::payment: receive_payment(o, item); break;
+        case action_kind::complaint: file_complaint(o); break;
+        case action_kind::return_request: request_return(o); break;
+        case action_kind::close_complaint: close_complaint(o); break;
+        case action_kind::explain_complaint: explain_complaint(o); break;
+        case action_kind::close_return: close_return(o); break;
+        case action_kind::amend: amend_promised_date(o); break;
+        case action_kind::amend_after_schedule: amend_after_schedule(o); break;
+        case action_kind::cancel:
+            if (!o.dispatched_any())  // too late once the goods are on their way
+                cancel(o, cancel_reasons[next_random() % cancel_reasons.size()], false);
             break;
-        }
-        case action_kind::credit_review_again: {
-            if (o.after_reject == 1) {
-                cancel("credit refused; the customer withdrew the order");
-                break;
-            }
-            value d;
-            d.set("by", credit_officers[next_random() % credit_officers.size()]);
-            d.set("reason",
-                  "approved after review: customer paid the overdue items and agreed "
-                  "a partial prepayment");
-            d.set("limit_cents", ll(c.credit_limit_cents));
-            emit(make(department::finance, "finance.credit.approved", &o, std::move(d)), &o, true);
-            after_credit();
+        case action_kind::cancel_late:
+            if (!o.dispatched_any())
+                cancel(o, late_cancel_reasons[next_random() % late_cancel_reasons.size()], true);
             break;
-        }
-        case action_kind::die_ready: {
-            if (o.late_die) ++stats_.late_dies;
-            value d;
-            d.set("die", "D-" + std::to_string(o.lines[0].die));
-            d.set("supplier", die_makers[next_random() % die_makers.size()]);
-            d.set("trial_passed", true);
-            d.set("cost_cents", ll(between(250, 900) * 1000));
-            emit(make(department::production, "production.die.ready", &o, std::move(d)), &o, true);
-            schedule(o.index, action_kind::schedule, now_ms_ + answer_after(2, 16, 48));
-            break;
-        }
-        case action_kind::schedule: {
-            o.press_line = static_cast<int>(between(1, 4));
-            o.planned_start_day = today + between(2, 8);
-            o.planned_finish_day = o.planned_start_day + between(1, 3);
-            value d;
-            d.set("planned_start", civil_date(o.planned_start_day));
-            d.set("planned_finish", civil_date(o.planned_finish_day));
-            d.set("line", "P" + std::to_string(o.press_line));
-            const std::string& finish = o.lines[0].finish;
-            if (finish == "anodised") d.set("finishing_line", "ANOD-1");
-            if (finish == "powder_coated" || finish == "thermal_break")
-                d.set("finishing_line", "PC-2");
-            d.set("rescheduled", false);
-            emit(make(department::production, "production.order.scheduled", &o, std::move(d)), &o,
-                 true);
-            schedule(o.index, action_kind::start, o.planned_start_day * day_ms + hours(6, 14));
-            break;
-        }
-        case action_kind::start: {
-            const std::int64_t hour = (now_ms_ % day_ms) / hour_ms;
-            value d;
-            d.set("line", line);
-            d.set("shift", hour >= 6 && hour < 14    ? "early"
-                           : hour >= 14 && hour < 22 ? "late"
-                                                     : "night");
-            d.set("billet_lot",
-                  "BL-" + std::to_string(between(10000, 99999)) + "/" + o.lines[0].alloy);
-            emit(make(department::production, "production.order.started", &o, std::move(d)), &o,
-                 true);
-            // Done on the planned finish day, or (slow_answer) well after it.
-            o.complete_ms = o.planned_finish_day * day_ms + hours(10, 22);
-            if (chance(options_.faults.slow_answer)) {
-                ++stats_.slow_answers;
-                o.complete_ms += hours(30, 60);
-            }
-            if (o.qc_failures > 0)
-                schedule(o.index, action_kind::qc_fail,
-                         now_ms_ + static_cast<std::int64_t>(
-                                       static_cast<double>(o.complete_ms - now_ms_) *
-                                       (0.3 + 0.5 * uniform())));
-            else
-                schedule(o.index, action_kind::complete, o.complete_ms);
-            break;
-        }
-        case action_kind::qc_fail: {
-            ++stats_.qc_failures;
-            --o.qc_failures;
-            const qc_defect& q = qc_defects[next_random() % qc_defects.size()];
-            const bool rework = chance(0.7);
-            value d;
-            d.set("detail", std::string(q.detail) + " (" + o.id + ", line " + line + ")");
-            d.set("qty", round_to(o.qty_kg * (0.05 + 0.4 * uniform()), 0.1) + 0.1);
-            d.set("unit", "kg");
-            d.set("defect", q.defect);
-            d.set("line", line);
-            d.set("rework", rework);
-            d.set("inspector", inspectors[next_random() % inspectors.size()]);
-            emit(make(department::production, "production.qc.failed", &o, std::move(d)), &o, false);
-            if (o.qc_failures > 0)
-                schedule(o.index, action_kind::qc_fail, now_ms_ + hours(12, 36));
-            else
-                schedule(
-                    o.index, action_kind::complete,
-                    std::max(o.complete_ms, now_ms_) + (rework ? hours(20, 60) : hours(60, 120)));
-            break;
-        }
-        case action_kind::complete: {
-            o.produced = true;
-            const double scrap = round_to(o.qty_kg * (0.005 + 0.02 * uniform()), 0.1);
-            o.qty_good = round_to(o.qty_kg - scrap, 0.1);
-            value d;
-            d.set("qty_good", o.qty_good);
-            d.set("qty_scrap", scrap);
-            d.set("unit", "kg");
-            d.set("line", line);
-            d.set("packages", static_cast<int>(o.qty_kg / 800) + 1);
-            emit(make(department::production, "production.order.completed", &o, std::move(d)), &o,
-                 true);
-            if (o.prepay && !o.paid) {
-                if (!o.payment_planned) {
-                    o.payment_planned = true;
-                    schedule(o.index, action_kind::payment,
-                             now_ms_ + (o.slow_pay ? hours(80, 200) : hours(8, 50)));
-                }
-            } else {
-                plan_dispatch();
-            }
-            break;
-        }
-        case action_kind::payment: {
-            if (o.slow_pay && !o.pays_early) ++stats_.slow_payments;
-            o.paid = true;
-            value d;
-            d.set("amount_cents", ll(o.amount_cents));
-            d.set("currency", "EUR");
-            d.set("method", "bank_transfer");
-            d.set("reference", "PRO-FORMA " + o.id);
-            d.set("value_date", civil_date(today));
-            emit(make(department::finance, "finance.payment.received", &o, std::move(d)), &o, true);
-            if (o.produced && !o.dispatched) plan_dispatch();
-            break;
-        }
-        case action_kind::dispatch: {
-            ++o.shipments;
-            o.shipment = "DN-" + tag_ + "-" + pad(++next_shipment_, 5);
-            o.dispatched = true;
-            value d;
-            d.set("vehicle", a.country + "-" + std::to_string(between(1000, 9999)) + " AL");
-            d.set("qty", o.qty_good);
-            d.set("unit", "kg");
-            d.set("shipment", o.shipment);
-            d.set("carrier", carriers[next_random() % carriers.size()]);
-            d.set("packages", static_cast<int>(o.qty_good / 800) + 1);
-            d.set("gross_weight_kg", round_to(o.qty_good * 1.04, 0.1));
-            d.set("expected_delivery", civil_date(today + 2));
-            d.set("partial", false);
-            emit(make(department::logistics, "logistics.shipment.dispatched", &o, std::move(d)), &o,
-                 true);
-            if (o.delivery_fail && o.shipments == 1)
-                schedule(o.index, action_kind::deliver, now_ms_ + hours(12, 48));
-            else
-                schedule(o.index, action_kind::deliver, now_ms_ + answer_after(18, 52, 110));
-            break;
-        }
-        case action_kind::deliver: {
-            if (o.delivery_fail && o.shipments == 1) {
-                ++stats_.failed_deliveries;
-                const delivery_problem& p =
-                    delivery_problems[next_random() % delivery_problems.size()];
-                value d;
-                d.set("reason", p.reason);
-                d.set("kind", p.kind);
-                d.set("shipment", o.shipment);
-                d.set("retry_date", civil_date(today + 2));
-                emit(make(department::logistics, "logistics.delivery.failed", &o, std::move(d)), &o,
-                     false);
-                o.dispatched = false;
-                schedule(o.index, action_kind::dispatch, now_ms_ + hours(20, 48));
-                break;
-            }
-            o.delivered = true;
-            value d;
-            d.set("qty", o.qty_good);
-            d.set("received_by", "goods-in " + a.city);
-            d.set("unit", "kg");
-            d.set("shipment", o.shipment);
-            d.set("damaged", false);
-            d.set("remarks", "delivered complete, CMR signed");
-            emit(make(department::logistics, "logistics.shipment.delivered", &o, std::move(d)), &o,
-                 true);
-            schedule(o.index, action_kind::invoice, now_ms_ + answer_after(2, 72, 260));
-            if (o.complaint) schedule(o.index, action_kind::complaint, now_ms_ + hours(48, 240));
-            break;
-        }
-        case action_kind::invoice: {
-            o.invoiced = true;
-            a.open_cents -= o.amount_cents;
-            const std::string invoice = "INV-" + tag_ + "-" + pad(++next_invoice_, 5);
-            value d;
-            d.set("invoice", invoice);
-            d.set("amount_cents", ll(o.amount_cents));
-            d.set("currency", "EUR");
-            d.set("invoice_date", civil_date(today));
-            d.set("due_date", civil_date(today + a.payment_days));
-            emit(make(department::finance, "finance.invoice.issued", &o, std::move(d)), &o, true);
-            set_outcome(stats_, o.outcome, order_outcome::closed);
-            if (!o.prepay) {
-                a.balance_cents += o.amount_cents;
-                update_receivable(a);
-                const std::int64_t due = now_ms_ + a.payment_days * day_ms;
-                if (o.slow_pay) {
-                    schedule(o.index, action_kind::payment_due, due + hours(8, 20));
-                    schedule(o.index, action_kind::customer_payment, due + hours(10 * 24, 45 * 24));
-                } else {
-                    schedule(o.index, action_kind::customer_payment,
-                             std::max(now_ms_ + day_ms, due + hours(-5 * 24, 0)));
-                }
-            }
-            break;
-        }
-        case action_kind::payment_due: {
-            a.overdue_cents += o.amount_cents;
-            update_receivable(a);
-            break;
-        }
-        case action_kind::customer_payment: {
-            if (o.slow_pay) {
-                ++stats_.slow_payments;
-                a.overdue_cents -= o.amount_cents;
-            }
-            a.balance_cents -= o.amount_cents;
-            value d;
-            d.set("amount_cents", ll(o.amount_cents));
-            d.set("currency", "EUR");
-            d.set("method", "bank_transfer");
-            d.set("reference", "REM " + c.id + " " + o.id);
-            d.set("value_date", civil_date(today));
-            emit(make(department::finance, "finance.payment.received", &o, std::move(d)), &o,
-                 false);
-            update_receivable(a);
-            break;
-        }
-        case action_kind::complaint: {
-            ++stats_.complaints;
-            o.complaint_type = static_cast<int>(next_random() % complaint_kinds.size());
-            const complaint_kind& k = complaint_kinds[static_cast<std::size_t>(o.complaint_type)];
-            const auto line_no =
-                static_cast<int>(between(1, static_cast<std::int64_t>(o.lines.size())));
-            const auto& l = o.lines[static_cast<std::size_t>(line_no - 1)];
-            o.complaint_case = "CP-" + tag_ + "-" + pad(++next_case_, 4);
-            value d;
-            d.set("case", o.complaint_case);
-            d.set("kind", k.kind);
-            d.set("detail", k.detail);
-            d.set("line", line_no);
-            d.set("qty", round_to(l.qty_kg * (0.05 + 0.3 * uniform()), 0.1) + 0.1);
-            d.set("unit", "kg");
-            d.set("claimed_cents", ll(l.amount_cents / 5));
-            emit(make(department::sales, "sales.complaint.filed", &o, std::move(d)), &o, false);
-            schedule(o.index, action_kind::close_complaint, now_ms_ + answer_after(20, 85, 200));
-            if (o.with_return)
-                schedule(o.index, action_kind::return_request, now_ms_ + hours(2, 48));
-            break;
-        }
-        case action_kind::return_request: {
-            ++stats_.returns;
-            o.return_case = "RT-" + tag_ + "-" + pad(++next_case_, 4);
-            value d;
-            d.set("case", o.return_case);
-            d.set("qty", round_to(o.lines[0].qty_kg * (0.1 + 0.3 * uniform()), 0.1) + 0.1);
-            d.set("unit", "kg");
-            d.set("reason", "bars outside tolerance, replacement agreed under " + o.complaint_case);
-            d.set("line", 1);
-            d.set("pickup_date", civil_date(today + 3));
-            emit(make(department::sales, "sales.return.requested", &o, std::move(d)), &o, false);
-            schedule(o.index, action_kind::close_return, now_ms_ + answer_after(60, 170, 330));
-            break;
-        }
-        case action_kind::close_complaint: {
-            const complaint_kind& k = complaint_kinds[static_cast<std::size_t>(o.complaint_type)];
-            value d;
-            d.set("case", o.complaint_case);
-            d.set("resolution", "claim accepted: credit note issued, corrective action in place");
-            d.set("root_cause", k.root_cause);
-            d.set("by", inspectors[next_random() % inspectors.size()]);
-            emit(make(department::production, "production.case.resolved", &o, std::move(d)), &o,
-                 false);
-            break;
-        }
-        case action_kind::close_return: {
-            value d;
-            d.set("case", o.return_case);
-            d.set("resolution", "returned bars received and checked; replacement delivered");
-            d.set("outcome", "replacement");
-            d.set("by", a.manager);
-            emit(make(department::sales, "sales.case.closed", &o, std::move(d)), &o, false);
-            break;
-        }
-        case action_kind::amend: {
-            if (o.shipments > 0) break;
-            ++stats_.amendments;
-            o.promised_day += between(3, 10);
-            value d;
-            d.set("reason", "customer asked for a later delivery: site not ready");
-            d.set("by", a.manager);
-            d.set("promised_date", civil_date(o.promised_day));
-            emit(make(department::sales, "sales.order.amended", &o, std::move(d)), &o, false);
-            break;
-        }
-        case action_kind::cancel: {
-            if (o.shipments > 0) break;  // too late: the goods are on their way
-            cancel(cancel_reasons[next_random() % cancel_reasons.size()]);
-            break;
-        }
         case action_kind::release_late: release_late(o); break;
     }
 }

@@ -79,16 +79,20 @@ std::string progress_line(const run_report& r, std::int64_t simulated_now_ms) {
 std::string summary_text(const run_report& r, std::uint64_t seed) {
     const plant_stats& s = r.plant;
     std::string out;
-    char buf[512];
+    char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "baton-sim: run %s, seed %" PRIu64 ": %s simulated in %.1f s%s\n",
                   r.run_tag.c_str(), seed, span_text(r.simulated_ms).c_str(), r.real_seconds,
                   r.interrupted ? " (interrupted)" : "");
     out += buf;
-    std::snprintf(buf, sizeof buf,
-                  "  orders  %" PRIu64 " placed: %" PRIu64 " closed, %" PRIu64
-                  " cancelled, %" PRIu64 " left on credit hold, %" PRIu64 " in progress\n",
-                  s.orders_placed, s.closed, s.cancelled, s.on_hold, s.in_progress());
+    std::snprintf(
+        buf, sizeof buf,
+        "  orders  %" PRIu64 " placed: %" PRIu64 " closed, %" PRIu64 " cancelled, %" PRIu64
+        " left on credit hold, %" PRIu64 " in progress%s\n",
+        s.orders_placed, s.closed, s.cancelled, s.on_hold, s.in_progress(),
+        s.carried_over
+            ? (" (" + std::to_string(s.carried_over) + " of them open items carried over)").c_str()
+            : "");
     out += buf;
     std::snprintf(buf, sizeof buf,
                   "  events  %" PRIu64 " sent: %" PRIu64 " acked, %" PRIu64 " nacked, %" PRIu64
@@ -96,14 +100,28 @@ std::string summary_text(const run_report& r, std::uint64_t seed) {
                   r.sent, r.acked, r.nacked, r.resent, r.unanswered);
     out += buf;
     std::snprintf(buf, sizeof buf,
-                  "  faults  %" PRIu64 " credit rejections, %" PRIu64 " QC failures, %" PRIu64
-                  " late dies (of %" PRIu64 " new), %" PRIu64 " slow payments, %" PRIu64
-                  " failed deliveries,\n          %" PRIu64 " complaints (%" PRIu64
-                  " returns), %" PRIu64 " out-of-order events, %" PRIu64 " cancellations, %" PRIu64
-                  " amendments, %" PRIu64 " slow answers\n",
-                  s.credit_rejections, s.qc_failures, s.late_dies, s.new_dies, s.slow_payments,
-                  s.failed_deliveries, s.complaints, s.returns, s.out_of_order, s.cancellations,
-                  s.amendments, s.slow_answers);
+                  "  pieces  %" PRIu64 " lines, %" PRIu64 " batches (%" PRIu64 " re-runs), %" PRIu64
+                  " shipments (%" PRIu64 " orders in several trucks), %" PRIu64
+                  " invoices, %" PRIu64 " payments\n",
+                  s.lines, s.batches, s.reruns, s.shipments, s.split_orders, s.invoices,
+                  s.payments);
+    out += buf;
+    std::snprintf(
+        buf, sizeof buf,
+        "  faults  %" PRIu64 " credit rejections (%" PRIu64 " switched to prepay), %" PRIu64
+        " QC failures, %" PRIu64 " short runs (%" PRIu64 " re-run, %" PRIu64
+        " amended down),\n          %" PRIu64 " late dies (of %" PRIu64 " new), %" PRIu64
+        " slow prepayments, %" PRIu64 " late invoice payments, %" PRIu64
+        " invoice mismatches, %" PRIu64 " failed deliveries,\n          %" PRIu64
+        " complaints (%" PRIu64 " returns, %" PRIu64 " credit notes), %" PRIu64
+        " out-of-order events, %" PRIu64 " cancellations (%" PRIu64 " after production, %" PRIu64
+        " charged),\n          %" PRIu64 " amendments (%" PRIu64 " after scheduling), %" PRIu64
+        " confirmations, %" PRIu64 " slow answers\n",
+        s.credit_rejections, s.prepay_switches, s.qc_failures, s.short_runs, s.short_reruns,
+        s.short_amended, s.late_dies, s.new_dies, s.slow_payments, s.late_payments,
+        s.invoice_mismatches, s.failed_deliveries, s.complaints, s.returns, s.credit_notes,
+        s.out_of_order, s.cancellations, s.late_cancellations, s.cancellation_charges, s.amendments,
+        s.amended_after_schedule, s.confirmations, s.slow_answers);
     out += buf;
     if (!r.first_nacks.empty()) {
         out += "  nacks   the first " + std::to_string(r.first_nacks.size()) + ":\n";

@@ -1,20 +1,22 @@
 // End-to-end: the simulated plant (adapters/simulator) drives the real batond binary; every order
-// ends closed, cancelled, or with an open exception or task saying why not, and batond refuses
-// none of its events. Also: same seed, same events; every event passes the schemas.
+// ends closed, cancelled, or with an open exception or task saying why not, batond refuses none
+// of its events and raises what the plant's faults should raise (and nothing they should not);
+// invoices carried over past due raise payment_overdue; baton-sim --print shows the same events
+// for the same seed. The plant alone is tested in tests/adapters/simulator_test.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <zmq.hpp>
 
 #include "control_client.h"
-#include "ingest.h"
 #include "plant.h"
 #include "process.h"
-#include "schema.h"
 #include "simulation.h"
 #include "temp_dir.h"
 
@@ -38,14 +40,19 @@ plant_options faulty_plant(std::uint64_t seed, std::uint64_t orders, std::int64_
     o.start_ms = start_ms;
     o.orders = orders;
     o.orders_per_hour = 4;
+    o.amend_after_schedule = 0.1;
     o.faults.credit_reject = 0.1;
     o.faults.qc_fail = 0.1;
+    o.faults.short_run = 0.1;
     o.faults.late_die = 0.3;
     o.faults.slow_pay = 0.15;
+    o.faults.late_pay = 0.15;
+    o.faults.invoice_mismatch = 0.05;
     o.faults.delivery_fail = 0.1;
     o.faults.complaint = 0.1;
     o.faults.out_of_order = 0.05;
     o.faults.cancel = 0.05;
+    o.faults.cancel_late = 0.05;
     o.faults.slow_answer = 0.1;
     return o;
 }
@@ -131,69 +138,16 @@ const value_list& list(const value& reply, const char* key) {
     return l && l->is_list() ? l->as_list() : empty;
 }
 
-TEST(simulator, same_seed_and_start_give_the_same_events) {
-    auto events_of = [](std::uint64_t seed) {
-        plant p(faulty_plant(seed, 30, march_2_2026));
-        std::vector<std::pair<std::int64_t, std::string>> out;
-        plant_event ev;
-        while (p.next(ev)) out.emplace_back(ev.send_ms, encode_envelope(ev.event));
-        return out;
-    };
-    const auto a = events_of(42), b = events_of(42), c = events_of(43);
-    ASSERT_GT(a.size(), 30u * 8);
-    EXPECT_TRUE(a == b) << "two runs with seed 42 differ";
-    EXPECT_FALSE(a == c) << "seeds 42 and 43 gave the same events";
-    for (std::size_t i = 1; i < a.size(); ++i)
-        ASSERT_LE(a[i - 1].first, a[i].first) << "events leave the plant out of send order";
-}
-
-TEST(simulator, every_event_passes_the_schemas_and_ids_are_unique_per_source) {
-    const schema_set schemas = schema_set::load(std::string(BATON_SOURCE_DIR) + "/schemas");
-    ingest_rules rules;
-    rules.schemas = &schemas;
-    plant p(faulty_plant(7, 400, march_2_2026));
-    std::set<std::pair<std::string, std::string>> ids;
-    std::map<std::string, std::uint64_t> last_seq;
-    std::set<std::string> topics;
-    plant_event ev;
-    std::size_t n = 0;
-    while (p.next(ev)) {
-        ++n;
-        const std::string bytes = encode_envelope(ev.event);
-        envelope admitted;
-        std::string reason;
-        ASSERT_EQ(admit_event(rules, ev.event.topic, bytes, admitted, reason), refusal::none)
-            << ev.event.topic << " " << ev.event.id << ": " << reason;
-        EXPECT_TRUE(ids.emplace(ev.event.source, ev.event.id).second)
-            << "id " << ev.event.id << " twice from " << ev.event.source;
-        EXPECT_LE(ev.event.ts_ms, ev.send_ms) << ev.event.id << " reaches batond before it happens";
-        topics.insert(ev.event.topic);
-    }
-    EXPECT_EQ(p.stats().events, n);
-    EXPECT_EQ(p.stats().in_progress(), 0u) << "the plant stopped with orders in progress";
-    // Every topic a department publishes, faults included.
-    for (const char* t : {"sales.customer.updated",
-                          "sales.order.placed",
-                          "sales.order.amended",
-                          "sales.order.cancelled",
-                          "sales.complaint.filed",
-                          "sales.return.requested",
-                          "sales.case.closed",
-                          "finance.credit.approved",
-                          "finance.credit.rejected",
-                          "finance.payment.received",
-                          "finance.receivable.updated",
-                          "finance.invoice.issued",
-                          "production.die.ready",
-                          "production.order.scheduled",
-                          "production.order.started",
-                          "production.qc.failed",
-                          "production.order.completed",
-                          "production.case.resolved",
-                          "logistics.shipment.dispatched",
-                          "logistics.shipment.delivered",
-                          "logistics.delivery.failed"})
-        EXPECT_TRUE(topics.count(t)) << "400 faulty orders never produced " << t;
+// Every exception kind batond ever raised (any state).
+std::set<std::string> kinds_raised(batond_process& daemon) {
+    value req;
+    req.set("cmd", "exceptions");
+    req.set("state", "all");
+    req.set("limit", 100000);
+    std::set<std::string> out;
+    const value reply = daemon.call(req);
+    for (const auto& e : list(reply, "exceptions")) out.insert(text(e, "kind"));
+    return out;
 }
 
 TEST(simulator, hundred_orders_through_batond_end_closed_cancelled_or_explained) {
@@ -278,7 +232,137 @@ TEST(simulator, hundred_orders_through_batond_end_closed_cancelled_or_explained)
     }
     EXPECT_EQ(stages["closed"], static_cast<int>(report.plant.closed));
     EXPECT_EQ(stages["cancelled"], static_cast<int>(report.plant.cancelled));
+
+    // The pieces' faults reached batond as the exceptions and tasks they stand for.
+    const auto raised = kinds_raised(daemon);
+    EXPECT_GT(raised.count("qc_failed"), 0u);
+    EXPECT_GT(raised.count("short_produced"), 0u);
+    EXPECT_GT(raised.count("delivery_failed"), 0u);
+    EXPECT_GT(raised.count("invoice_mismatch"), 0u);
+    EXPECT_GT(report.plant.late_cancellations, 0u);
+    std::size_t follow_ups = 0;
+    for (const auto& t : list(tasks, "tasks")) follow_ups += text(t, "exception").empty();
+    EXPECT_GT(follow_ups, 0u) << "no follow-up task open after cancellations of made goods";
     std::printf("%s", adapters::simulator::summary_text(report, 2024).c_str());
+}
+
+// Without late events the plant keeps every rule batond checks: nothing out of sequence, no
+// unknown order, and each fault's exception resolved by the plant's own answer (the invoice
+// mismatches wait for a person, one per mismatched invoice).
+TEST(simulator, a_plant_without_late_events_breaks_no_rule) {
+    batond_process daemon;
+    ASSERT_TRUE(daemon.wait_ready()) << "batond did not start";
+    plant_options po = faulty_plant(77, 150, wall_now_ms());
+    po.faults.out_of_order = 0;
+    plant p(po);
+    adapters::simulator::run_options ro;
+    ro.ingest = daemon.ingest();
+    ro.speed = 0;
+    ro.final_wait = 20s;
+    const auto report = adapters::simulator::run_simulation(p, daemon.context(), ro);
+    ASSERT_TRUE(report.done());
+    EXPECT_EQ(report.nacked, 0u);
+
+    value req;
+    req.set("cmd", "exceptions");
+    req.set("state", "all");
+    req.set("limit", 100000);
+    std::map<std::string, int> open, all;
+    const value reply = daemon.call(req);
+    for (const auto& e : list(reply, "exceptions")) {
+        ++all[text(e, "kind")];
+        if (text(e, "state") != "resolved") ++open[text(e, "kind")];
+    }
+    EXPECT_EQ(all["out_of_sequence"], 0);
+    EXPECT_EQ(all["unknown_order"], 0);
+    EXPECT_GT(all["qc_failed"], 0);
+    EXPECT_GT(all["short_produced"], 0);
+    EXPECT_GT(all["delivery_failed"], 0);
+    for (const char* kind : {"qc_failed", "short_produced", "delivery_failed"})
+        EXPECT_EQ(open[kind], 0) << kind << " left open";
+    EXPECT_EQ(all["invoice_mismatch"], static_cast<int>(report.plant.invoice_mismatches));
+    EXPECT_EQ(open["credit_hold"], static_cast<int>(report.plant.on_hold));
+}
+
+// Invoices carried into a run that starts now are already past due: batond raises
+// payment_overdue for each, in the ageing bucket of its days past due.
+TEST(simulator, open_items_raise_payment_overdue_by_ageing_bucket) {
+    batond_process daemon;
+    ASSERT_TRUE(daemon.wait_ready()) << "batond did not start";
+    plant_options po = faulty_plant(5, 5, wall_now_ms());
+    po.open_items = 2;
+    plant p(po);
+    adapters::simulator::run_options ro;
+    ro.ingest = daemon.ingest();
+    ro.speed = 3600;  // the items are paid 2-40 simulated days later: minutes away
+    ro.final_wait = 2s;
+    std::atomic<bool> stop{false};
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(3s);
+        stop = true;
+    });
+    const auto report = adapters::simulator::run_simulation(p, daemon.context(), ro, &stop);
+    stopper.join();
+    EXPECT_EQ(report.nacked, 0u);
+    ASSERT_EQ(report.plant.carried_over, 18u) << "two items for each of the 9 credit customers";
+
+    value req;
+    req.set("cmd", "exceptions");
+    req.set("kind", "payment_overdue");
+    req.set("limit", 1000);
+    std::set<std::string> invoices, buckets;
+    const value reply = daemon.call(req);
+    for (const auto& e : list(reply, "exceptions")) {
+        const std::string detail = text(e, "detail");
+        const auto at = detail.find("INV-");
+        ASSERT_NE(at, std::string::npos) << detail;
+        invoices.insert(detail.substr(at, detail.find(' ', at) - at));
+        buckets.insert(detail.substr(detail.rfind('(')));
+    }
+    EXPECT_EQ(invoices.size(), 18u);
+    EXPECT_GE(buckets.size(), 3u) << "the items should age into several buckets";
+}
+
+TEST(simulator, baton_sim_print_shows_orders_in_pieces_the_same_for_the_same_seed) {
+    temp_dir dir;
+    const std::vector<std::string> argv = {BATON_SIM_PATH,
+                                           "--print",
+                                           "--orders",
+                                           "40",
+                                           "--seed",
+                                           "9",
+                                           "--start",
+                                           "2026-03-02",
+                                           "--qc-fail",
+                                           "0.3",
+                                           "--short",
+                                           "0.3",
+                                           "--delivery-fail",
+                                           "0.3",
+                                           "--late-pay",
+                                           "0.5",
+                                           "--amend-after-schedule",
+                                           "0.5",
+                                           "--credit-reject",
+                                           "0.3",
+                                           "--cancel-late",
+                                           "0.2",
+                                           "--invoice-mismatch",
+                                           "0.2",
+                                           "--open-items",
+                                           "1"};
+    auto [status, first] = testing::run_program(argv, dir / "first.jsonl");
+    auto [status2, second] = testing::run_program(argv, dir / "second.jsonl");
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(status2, 0);
+    EXPECT_EQ(first, second) << "the same seed and start printed different events";
+    for (const char* piece :
+         {"\"topic\":\"production.qc.failed\"", "\"batch\":\"B-",
+          "\"order_lines\":[{\"line\":", "\"qty_good\":", "\"partial\":true", "\"shipment\":\"DN-",
+          "\"topic\":\"logistics.delivery.failed\"", "\"invoice\":\"INV-",
+          "\"overdue_cents\":", "\"rescheduled\":true",
+          "\"prepay_accepted\":", "\"charge_cents\":", "\"topic\":\"sales.order.amended\""})
+        EXPECT_NE(first.find(piece), std::string::npos) << "--print never showed " << piece;
 }
 
 TEST(simulator, baton_sim_binary_sends_every_event_and_exits_zero) {
