@@ -18,8 +18,8 @@ struct customer {
     std::int64_t credit_limit_cents = 0;
     int payment_days = -1;  // days net on credit terms (-1: the flow's default)
     bool blocked = false;   // new orders wait on a hold
-    std::string account_manager;
-    std::string country;  // ISO 3166-1 alpha-2
+    std::string account_manager{};
+    std::string country{};  // ISO 3166-1 alpha-2
 };
 
 // Reads and checks a customers file; throws config_error naming file, key path and reason.

@@ -317,10 +317,6 @@ void order_engine::on_customer_updated(const value& data) {
 
 namespace {
 
-void remove_hold(order& o, const char* hold) {
-    o.holds.erase(std::remove(o.holds.begin(), o.holds.end(), hold), o.holds.end());
-}
-
 void add_hold(order& o, const char* hold) {
     if (!o.on_hold(hold)) o.holds.push_back(hold);
 }
@@ -328,8 +324,7 @@ void add_hold(order& o, const char* hold) {
 // The deposit a prepay order owes before production, under the flow's share.
 std::int64_t deposit_for(const order& o, const flow_def& flow) {
     if (o.terms != "prepay" || flow.deposit_bp <= 0) return 0;
-    return static_cast<std::int64_t>(static_cast<__int128>(o.amount_cents) * flow.deposit_bp /
-                                     10000);
+    return mul_div(o.amount_cents, flow.deposit_bp, 10000);
 }
 
 }  // namespace

@@ -31,12 +31,19 @@ std::string milli_text(std::int64_t milli) {
 
 namespace {
 
-// wanted * bp / 10000, rounded down, without overflow for quantities the schemas allow.
+__extension__ typedef __int128 wide;  // GCC and Clang's 128-bit integer
+
+// wanted * bp / 10000, rounded down.
 std::int64_t share(std::int64_t wanted, int bp) {
-    return static_cast<std::int64_t>((static_cast<__int128>(wanted) * bp) / 10000);
+    return mul_div(wanted, bp, 10000);
 }
 
 }  // namespace
+
+std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t c) {
+    if (c == 0) return 0;
+    return static_cast<std::int64_t>(static_cast<wide>(a) * b / c);
+}
 
 bool covers(std::int64_t got, std::int64_t wanted, int tolerance_bp) {
     return got >= wanted - share(wanted, tolerance_bp);
@@ -217,8 +224,7 @@ std::int64_t line_value_cents(const order& o, const line_totals& l, std::int64_t
     // The line's own value, when the order gave it.
     for (const auto& li : o.line_items)
         if (li.no == l.no && li.amount_cents >= 0)
-            return static_cast<std::int64_t>(static_cast<__int128>(li.amount_cents) * milli /
-                                             li.ordered_milli);
+            return mul_div(li.amount_cents, milli, li.ordered_milli);
     // Else its share of what the lines with a value leave of the order's amount.
     std::int64_t rest = o.amount_cents;
     std::int64_t pool_qty = 0;
@@ -234,10 +240,11 @@ std::int64_t line_value_cents(const order& o, const line_totals& l, std::int64_t
         if (li.unit != l.unit) one_unit = false;
     }
     if (rest <= 0 || without == 0) return 0;
-    const __int128 line_share = one_unit && pool_qty > 0
-                                    ? static_cast<__int128>(rest) * l.ordered / pool_qty
-                                    : static_cast<__int128>(rest) / static_cast<__int128>(without);
-    return static_cast<std::int64_t>(line_share * milli / l.ordered);
+    // The line's share of the rest, then the part of it that `milli` is.
+    const std::int64_t line_share = one_unit && pool_qty > 0
+                                        ? mul_div(rest, l.ordered, pool_qty)
+                                        : rest / static_cast<std::int64_t>(without);
+    return mul_div(line_share, milli, l.ordered);
 }
 
 std::int64_t delivered_value_cents(const order& o, const order_totals& t) {

@@ -14,6 +14,9 @@
 
 namespace baton {
 
+// a * b / c, rounded towards zero, without overflowing on the way (money times quantities).
+std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t c);
+
 // Thousandths of a unit from a fact's number (the schemas allow 0.001); negative reads as 0.
 std::int64_t to_milli(double qty);
 // "1250.5" from 1250500: a quantity as people read it, without trailing zeros.

@@ -150,12 +150,12 @@ TEST_F(batonctl_views, customer_shows_exposure_receivables_and_open_work) {
     ASSERT_EQ(status, 0) << out;
     EXPECT_TRUE(has(out, "Customer C-1001 Nordfassaden GmbH\n")) << out;
     EXPECT_TRUE(has(out, "tier             key\n")) << out;
-    EXPECT_TRUE(has(out, "terms            credit, 30 days\n")) << out;
-    EXPECT_TRUE(has(out, "credit limit     500,000.00\n")) << out;
+    EXPECT_TRUE(has(out, "terms            credit, 60 days\n")) << out;
+    EXPECT_TRUE(has(out, "credit limit     2,000,000.00\n")) << out;
     // SO-1 still counts 4,430.00 of its value (18,430.00 less the 14,000.00 invoiced).
     EXPECT_TRUE(has(out,
                     "exposure         4,430.00 (receivable 0.00 + open orders 4,430.00), "
-                    "0.9% of the limit, headroom 495,570.00\n"))
+                    "0.2% of the limit, headroom 1,995,570.00\n"))
         << out;
     EXPECT_TRUE(has(out, "10,000.00 past due on batond's invoices")) << out;
     EXPECT_TRUE(has(out, "  0-30 days    1         10,000.00\n")) << out;

@@ -741,7 +741,11 @@ TEST(customers, repo_customers_load) {
     EXPECT_EQ(list[0].name, "Nordfassaden GmbH");
     EXPECT_EQ(list[0].tier, "key");
     EXPECT_EQ(list[0].terms, "credit");
-    EXPECT_EQ(list[0].credit_limit_cents, 50000000);
+    EXPECT_EQ(list[0].credit_limit_cents, 200000000);
+    EXPECT_EQ(list[0].payment_days, 60);
+    EXPECT_EQ(list[0].account_manager, "Lena Vogel");
+    EXPECT_EQ(list[0].country, "DE");
+    EXPECT_EQ(list[2].payment_days, -1);  // the flow's
     EXPECT_EQ(list[3].id, "C-1004");
     EXPECT_EQ(list[3].name, "Kovács Építő Kft");
     EXPECT_EQ(list[3].tier, "C");

@@ -344,8 +344,8 @@ TEST_F(views_test, customer_shows_exposure_receivables_open_orders_exceptions_ca
     EXPECT_EQ(str(c, "name"), "Nordfassaden GmbH");
     EXPECT_EQ(str(c, "tier"), "key");
     EXPECT_EQ(str(c, "terms"), "credit");
-    EXPECT_EQ(num(c, "credit_limit_cents"), 50000000);
-    EXPECT_EQ(num(c, "payment_days"), 30);  // the flow's default
+    EXPECT_EQ(num(c, "credit_limit_cents"), 200000000);
+    EXPECT_EQ(num(c, "payment_days"), 60);  // its own
     EXPECT_FALSE(flag(c, "blocked"));
 
     const value& exposure = at(c, "exposure");
@@ -353,8 +353,8 @@ TEST_F(views_test, customer_shows_exposure_receivables_open_orders_exceptions_ca
     // Open, not yet invoiced: SO-1's 18,430.00 less the 14,000.00 invoiced; SO-2; SO-3.
     EXPECT_EQ(num(exposure, "open_orders_cents"), 443000 + 500000 + 250000);
     EXPECT_EQ(num(exposure, "exposure_cents"), 3000000 + 1193000);
-    EXPECT_EQ(num(exposure, "headroom_cents"), 50000000 - 4193000);
-    EXPECT_DOUBLE_EQ(real(exposure, "share_used"), 4193000.0 / 50000000.0);
+    EXPECT_EQ(num(exposure, "headroom_cents"), 200000000 - 4193000);
+    EXPECT_DOUBLE_EQ(real(exposure, "share_used"), 4193000.0 / 200000000.0);
     EXPECT_FALSE(flag(exposure, "over_limit"));
 
     const value& receivables = at(c, "receivables");
@@ -416,7 +416,7 @@ TEST_F(views_test, customer_shows_exposure_receivables_open_orders_exceptions_ca
 
 TEST_F(views_test, customers_lists_one_row_each_and_filters_them) {
     so1();
-    feed(placed("p2", "SO-2", "C-1003", "m.weber", 6000000));  // over C-1003's 50,000.00
+    feed(placed("p2", "SO-2", "C-1003", "m.weber", 31000000));  // over C-1003's 300,000.00
     value blocked;
     blocked.set("customer", "C-1002");
     blocked.set("blocked", true);
