@@ -430,6 +430,10 @@ void exception_desk::rule_follow_ups(const fact& f) {
 // A new stage: what watched the old one is settled; the new one gets its clock.
 void exception_desk::rule_stage_change(const fact& f) {
     const order& o = f.o;
+    // A new plan moves a planned_finish deadline: the stage clock follows it.
+    if (!f.change.stage_changed && f.change.plan_changed && o.open())
+        if (const stage_def* s = stage_named(o.stage); s && s->sla_from == "planned_finish")
+            schedule_stage(o, next_stage_step(o, *s));
     if (!f.change.stage_changed) return;
     if (auto it = by_order_.find(o.id); it != by_order_.end())
         for (std::uint64_t id : it->second.exceptions) {
@@ -457,9 +461,7 @@ void exception_desk::rule_new_promise(const fact& f) {
 // planned finish day (or now, once produced) plus the SLAs of the stages still ahead up to
 // delivery against the end of the promised day.
 void exception_desk::rule_delivery_risk(const fact& f) {
-    if (!f.change.stage_changed && !f.change.promise_changed &&
-        f.topic() != "production.order.scheduled")
-        return;
+    if (!f.change.stage_changed && !f.change.promise_changed && !f.change.plan_changed) return;
     const order& o = f.o;
     const std::int64_t now_ms = f.now_ms;
     exception_record* open = find_open(o.id, exception_kind::delivery_at_risk);

@@ -61,6 +61,12 @@ void exception_desk::on_stage_timer(const timer_entry& t, const customer_book& c
     const std::string sla_text = s->sla_from == "planned_finish"
                                      ? "due " + utc_minute_text(deadline)
                                      : "SLA " + duration_text(s->sla_us / 1000);
+    // The plan moved the deadline earlier after this entry was set: the entry set then for this
+    // step (rule_stage_change) is the one that counts.
+    const std::int64_t expected = t.step == 0
+                                      ? deadline - span * (100 - flow_.warning_percent) / 100
+                                      : deadline + (t.step - 1) * span;
+    if (t.due_ms > expected) return;
     raise_request r;
     r.kind = kind;
     r.o = &o;
@@ -187,7 +193,7 @@ void exception_desk::on_invoice_timer(const timer_entry& t, const customer_book&
     r.detail = "invoice " + inv.id + " of " + o.id + " (" + money_text(inv.amount_cents) +
                (inv.paid_cents > 0 ? ", " + money_text(inv.paid_cents) + " paid" : "") + ") is " +
                std::to_string(std::max<std::int64_t>(days, 0)) + " days past its due date " +
-               inv.due_date + " (" + ageing_bucket_names[bucket] + " days)";
+               inv.due_date + " (" + ageing_name(bucket) + " days)";
     if (exception_record* open = find_open(o.id, exception_kind::payment_overdue, inv.id)) {
         escalate(*open, severity_for(r.kind, r.base, r.step), r.detail, r.step, now_ms, out);
     } else {
@@ -251,6 +257,12 @@ void exception_desk::schedule_case(const order& o, std::uint32_t index) {
     timers_.push({c.opened_ms + sla_us / 1000, &o, c.opened_ms, index, timer_kind::case_due, 0});
 }
 
+int exception_desk::next_stage_step(const order& o, const stage_def& s) {
+    if (const exception_record* e = find_open(o.id, kind_for_stage(s)); e && e->stage == o.stage)
+        return e->step + 1;
+    return 0;
+}
+
 // Step 0 at the end of the due day, step k (1..3) when the invoice is 30k+1 days past it.
 void exception_desk::schedule_invoice(const order& o, std::uint32_t index, int step) {
     const invoice& inv = o.invoices[index];
@@ -276,17 +288,11 @@ void exception_desk::schedule_order(const order& o) {
             int step = 0;
             if (const exception_record* e =
                     find_open(o.id, exception_kind::payment_overdue, inv.id))
-                step = std::min(e->step, 3);  // the next bucket after the one it reached
-            schedule_invoice(o, i, step);
+                step = e->step;  // the next bucket after the one it reached (step = bucket + 1)
+            if (step <= 3) schedule_invoice(o, i, step);
         }
     if (!o.open()) return;
-    if (const stage_def* s = stage_named(o.stage)) {
-        int step = 0;
-        if (const exception_record* e = find_open(o.id, kind_for_stage(*s));
-            e && e->stage == o.stage)
-            step = e->step + 1;
-        schedule_stage(o, step);
-    }
+    if (const stage_def* s = stage_named(o.stage)) schedule_stage(o, next_stage_step(o, *s));
     if (o.placed && !o.has("delivered") && !find_open(o.id, exception_kind::delivery_late))
         if (auto start = date_start_ms(o.promised_date)) schedule_promise(o, *start);
     for (std::uint32_t i = 0; i < o.cases.size(); ++i) {

@@ -199,6 +199,8 @@ private:
     void open_stage_tasks(const exception_record& e, const order& o, const stage_def& s,
                           std::int64_t now_ms, desk_output& out);
     void schedule_stage(const order& o, int step);
+    // The stage clock's next step for the order's current stay (after its open exception's).
+    int next_stage_step(const order& o, const stage_def& s);
     void schedule_promise(const order& o, std::int64_t promised_day_start_ms);
     void schedule_case(const order& o, std::uint32_t index);
     void schedule_task(const task_record& t);

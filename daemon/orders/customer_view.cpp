@@ -15,7 +15,7 @@ namespace baton {
 
 namespace {
 
-constexpr const char* bucket_names[] = {"not_due", "0-30", "31-60", "61-90", "90+"};
+constexpr const auto& bucket_names = receivable_buckets;
 
 value cents(std::int64_t c) {
     return value(static_cast<long long>(c));

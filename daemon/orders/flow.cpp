@@ -33,7 +33,8 @@ int percent_bp(const yaml::node& n, int max_bp) {
     try {
         std::size_t used = 0;
         const double p = std::stod(w, &used);
-        if (used == w.size() && !w.empty() && text.back() == '%' && p >= 0)
+        // In range before it becomes an int: 1e300% is no percentage (and no int).
+        if (used == w.size() && !w.empty() && text.back() == '%' && p >= 0 && p <= max_bp / 100.0)
             bp = static_cast<int>(p * 100 + 0.5);
     } catch (const std::exception&) {
     }
@@ -139,6 +140,9 @@ flow_def load_flow(const std::string& path) {
         st.when = s.get_string("when", "");
         if (!st.when.empty() && st.when != "new_die" && st.when != "prepay" && st.when != "deposit")
             s.child("when").fail("expected new_die, prepay or deposit, got '" + st.when + "'");
+        // Only orders that owe a deposit can prove it: any other order would wait for ever.
+        if (st.exit == "deposit_paid" && st.when != "deposit")
+            s.child("exit").fail("a stage that ends on deposit_paid needs `when: deposit`");
         f.stages.push_back(std::move(st));
     }
     return f;

@@ -192,7 +192,7 @@ struct resolve_tally {
 };
 
 // Receivables buckets, in the order the wire lists them: not yet due, then by days past due.
-constexpr const char* bucket_names[] = {"not_due", "0-30", "31-60", "61-90", "90+"};
+constexpr const auto& bucket_names = receivable_buckets;
 constexpr std::size_t bucket_count = std::size(bucket_names);
 
 struct bucket_tally {

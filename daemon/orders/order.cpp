@@ -177,6 +177,7 @@ value shipment_value(const shipment& s) {
     v.set("answered_at", static_cast<long long>(s.answered_ms));
     v.set("failure", s.failure);
     v.set("event", s.event_id);
+    v.set("dispatch_noted", s.dispatch_noted);
     return v;
 }
 
@@ -197,6 +198,7 @@ shipment shipment_of(const value& v) {
     s.answered_ms = num(v, "answered_at");
     s.failure = str(v, "failure");
     s.event_id = str(v, "event");
+    s.dispatch_noted = flag(v, "dispatch_noted");
     return s;
 }
 
@@ -259,6 +261,7 @@ void upgrade_from_format_1(order& o) {
         shipment s;
         s.id = "#1";
         s.whole = true;
+        s.dispatch_noted = true;
         s.state = o.has("delivered") ? shipment_state::delivered : shipment_state::on_road;
         s.dispatched_ms = o.has("dispatched") ? o.milestones.at("dispatched").at_ms : 0;
         s.answered_ms = o.has("delivered") ? o.milestones.at("delivered").at_ms : 0;
@@ -271,7 +274,10 @@ void upgrade_from_format_1(order& o) {
         i.issued_ms = o.milestones.at("invoiced").at_ms;
         o.invoices.push_back(std::move(i));
     }
-    if (o.paid_cents > 0) o.payments.push_back({"", o.paid_cents, 0, ""});
+    if (o.paid_cents > 0)
+        o.payments.push_back(
+            {"", o.paid_cents, o.has("paid") ? o.milestones.at("paid").at_ms : 0, ""});
+    allocate_payments(o);
     // What it added to its customer's open order value, as format 1 counted it.
     if (o.placed && !o.cancelled && !o.has("invoiced")) o.open_counted_cents = o.amount_cents;
 }

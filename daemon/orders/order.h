@@ -79,8 +79,9 @@ struct shipment {
     bool whole = false;  // dispatched without naming lines on a multi-line order: all of it
     std::vector<line_qty> sent, received;
     std::int64_t dispatched_ms = 0, answered_ms = 0;
-    std::string failure;   // why the last delivery failed
-    std::string event_id;  // the dispatch (or the delivery, when no dispatch came)
+    std::string failure;          // why the last delivery failed
+    std::string event_id;         // the dispatch (or the delivery, when no dispatch came)
+    bool dispatch_noted = false;  // its dispatch note arrived (it may come after the delivery)
 };
 const char* shipment_state_name(shipment_state s);
 

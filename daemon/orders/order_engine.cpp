@@ -8,6 +8,7 @@
 #include "codec.h"
 #include "credit.h"
 #include "dates.h"
+#include "order_view.h"
 #include "quantities.h"
 
 namespace baton {
@@ -49,13 +50,24 @@ std::vector<line_qty> quantities_in(const value& data, const char* per_line, con
     return out;
 }
 
+// An order's pieces are bounded, so no sender makes one order's facts cost without end: past
+// these a fact is kept in the journal and raised as out_of_sequence, not counted.
+constexpr std::size_t max_pieces = 1000;  // batches, shipments, invoices each
+constexpr std::size_t max_payments = 5000;
+
+// Goods at the customer or billed: too late to cancel (the desk raises out_of_sequence).
+bool too_late_to_cancel(const order& o) {
+    return o.has("delivered") || o.has("invoiced");
+}
+
 // An id for a piece its sender did not name: "#2" for the second unnamed one.
 template <typename T>
 std::string unnamed_id(const std::vector<T>& pieces) {
-    std::size_t n = 1;
-    for (const auto& p : pieces)
-        if (!p.id.empty() && p.id[0] == '#') ++n;
-    return "#" + std::to_string(n);
+    for (std::size_t n = 1;; ++n) {
+        const std::string id = "#" + std::to_string(n);
+        if (std::none_of(pieces.begin(), pieces.end(), [&](const T& p) { return p.id == id; }))
+            return id;
+    }
 }
 
 }  // namespace
@@ -123,9 +135,10 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
     std::vector<const order*> placed;
     for (const auto& [id, o] : orders_)
         if (o.placed && !o.customer.empty()) placed.push_back(&o);
-    std::sort(placed.begin(), placed.end(), [](const order* a, const order* b) {
-        return a->first_seen_ms != b->first_seen_ms ? a->first_seen_ms < b->first_seen_ms
-                                                    : a->id < b->id;
+    // In the order they were placed, as the live engine lists them.
+    auto placed_at = [](const order* o) { return o->milestones.at("placed").at_ms; };
+    std::sort(placed.begin(), placed.end(), [&](const order* a, const order* b) {
+        return placed_at(a) != placed_at(b) ? placed_at(a) < placed_at(b) : a->id < b->id;
     });
     for (const order* o : placed) by_customer_[o->customer].push_back(o->id);
 }
@@ -160,7 +173,13 @@ void order_engine::emit(std::vector<relay_message>& out, const std::string& topi
 }
 
 void order_engine::update_masters(const std::vector<customer>& seed) {
-    for (const auto& c : seed) customers_.at(c.id).master = c;
+    // A block sales set at run time stands until sales lifts it; the file may add one.
+    for (const auto& c : seed) {
+        customer& m = customers_.at(c.id).master;
+        const bool blocked = m.blocked;
+        m = c;
+        m.blocked = blocked || c.blocked;
+    }
 }
 
 value order_engine::summary(const order& o) const {
@@ -175,20 +194,39 @@ value order_engine::summary(const order& o) const {
     if (o.deposit_cents > 0) d.set("deposit_cents", static_cast<long long>(o.deposit_cents));
     d.set("lines", o.lines.is_nil() ? value(value_list{}) : o.lines);
     // What is still to ship, once some of it has left.
-    if (!o.shipments.empty()) {
-        value_list rest;
-        for (const auto& b : backorder(totals_of(o))) {
-            value l;
-            l.set("line", static_cast<long long>(b.no));
-            l.set("item", b.item);
-            l.set("qty", static_cast<double>(b.milli) / 1000.0);
-            l.set("unit", b.unit);
-            rest.push_back(std::move(l));
-        }
-        d.set("backorder", value(std::move(rest)));
-    }
+    if (!o.shipments.empty()) d.set("backorder", backorder_view(totals_of(o)));
     return d;
 }
+
+namespace {
+
+// Why `e` would add a piece past the bound (`max_pieces`), or "".
+const char* full_of_pieces(const order& o, const envelope& e) {
+    const auto named = [&](const char* key) {
+        const value* v = e.data.find(key);
+        return v && v->is_string() ? v->as_string() : std::string();
+    };
+    if (e.topic.rfind("production.order.", 0) == 0 || e.topic == "production.qc.failed") {
+        const std::string b = named("batch");
+        if (o.batches.size() >= max_pieces &&
+            std::none_of(o.batches.begin(), o.batches.end(),
+                         [&](const production_batch& x) { return !b.empty() && x.id == b; }))
+            return "more batches than batond keeps for one order (1000)";
+    }
+    if (e.topic.rfind("logistics.", 0) == 0 && o.shipments.size() >= max_pieces) {
+        const std::string id = named("shipment");
+        if (std::none_of(o.shipments.begin(), o.shipments.end(),
+                         [&](const shipment& x) { return !id.empty() && x.id == id; }))
+            return "more shipments than batond keeps for one order (1000)";
+    }
+    if (e.topic == "finance.invoice.issued" && o.invoices.size() >= max_pieces)
+        return "more invoices than batond keeps for one order (1000)";
+    if (e.topic == "finance.payment.received" && o.payments.size() >= max_payments)
+        return "more payments than batond keeps for one order (5000)";
+    return "";
+}
+
+}  // namespace
 
 order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, const envelope& e,
                                  std::vector<relay_message>& out) {
@@ -227,7 +265,10 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     const std::vector<quantity_problem> known =
         o.placed && piece_fact ? totals_of(o).problems : std::vector<quantity_problem>{};
     fact f{o, received_ms, e, out, e.data, e.topic, change};
-    apply_order_fact(f);
+    if (const char* full = full_of_pieces(o, e); *full)
+        change.anomalies.push_back({std::string(full) + ": not counted", ""});
+    else
+        apply_order_fact(f);
     if (!o.cancelled || e.topic == "sales.order.cancelled")
         derive_from_pieces(o, e, received_ms, known, change.anomalies);
     // The deposit, however it came to be covered (a payment, a lower amount, new terms).
@@ -253,8 +294,7 @@ std::vector<anomaly> order_engine::anomalies_of(const order& o, const envelope& 
         found.push_back({e.topic + " arrived after the order was cancelled", ""});
         return found;
     }
-    if (e.topic == "sales.order.cancelled" && !o.cancelled &&
-        (o.has("delivered") || o.has("invoiced"))) {
+    if (e.topic == "sales.order.cancelled" && !o.cancelled && too_late_to_cancel(o)) {
         found.push_back({std::string("cancel refused: the order was already ") +
                              (o.has("invoiced") ? "invoiced" : "delivered"),
                          ""});
@@ -355,6 +395,7 @@ void order_engine::on_placed(fact& f) {
     const auto* account = customers_.find(o.customer);
     o.terms = text(data, "terms");
     if (o.terms.empty()) o.terms = account ? account->master.terms : "credit";
+    if (o.prepay_switched) o.terms = "prepay";  // finance released it so before it was placed
     const value* nd = data.find("new_die");
     o.new_die = nd && nd->is_bool() && nd->as_bool();
     o.salesperson = text(data, "salesperson");
@@ -367,7 +408,6 @@ void order_engine::on_placed(fact& f) {
     by_customer_[o.customer].push_back(o.id);
     // A payment booked before the order proves payment only if it covers the amount.
     if (o.has("paid") && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
-    if (o.deposit_cents > 0 && o.paid_cents >= o.deposit_cents) f.prove("deposit_paid");
     sync_open(o);  // its own value counts in the exposure it is judged by
     decide_credit(f);
 }
@@ -428,8 +468,7 @@ void order_engine::on_cancelled(fact& f) {
     order& o = f.o;
     const value& data = f.data;
     if (o.cancelled) return;
-    // Goods at the customer or billed: too late to cancel (the desk raises out_of_sequence).
-    if (o.has("delivered") || o.has("invoiced")) return;
+    if (too_late_to_cancel(o)) return;  // anomalies_of said why
     o.cancelled = true;
     o.cancel_reason = text(data, "reason");
     integer(data, "charge_cents", o.charge_cents);
@@ -474,14 +513,21 @@ void order_engine::on_payment(fact& f) {
     allocate_payments(o);
     f.change.subject = text(f.data, "invoice");
     if (o.paid_cents >= o.amount_cents || !o.placed) f.prove("paid");
-    if (o.deposit_cents > 0 && o.paid_cents >= o.deposit_cents) f.prove("deposit_paid");
 }
 
 void order_engine::on_invoiced(fact& f) {
     order& o = f.o;
     const std::string id = text(f.data, "invoice");
     f.change.subject = id;
-    if (o.find_invoice(id)) return;  // the same invoice again: history
+    if (const invoice* known = o.find_invoice(id)) {
+        // The same invoice again is history; with other figures a person must look.
+        std::int64_t amount = 0;
+        integer(f.data, "amount_cents", amount);
+        if (amount != known->amount_cents || text(f.data, "shipment") != known->shipment)
+            f.change.anomalies.push_back(
+                {"invoice " + id + " issued again with other figures; the first stands", ""});
+        return;
+    }
     invoice inv;
     inv.id = id;
     inv.shipment = text(f.data, "shipment");
@@ -499,9 +545,11 @@ void order_engine::on_invoiced(fact& f) {
 
 namespace {
 
-// The batch a production fact is about: the one it names, else the first unnamed batch that
-// is not yet completed (created when there is none).
-production_batch& batch_for(order& o, const std::string& named, std::int64_t at_ms) {
+// The batch a production fact is about: the one it names; else the first unnamed batch that
+// still lacks what this fact brings (`lacks`), so a completion that came before its schedule and
+// the schedule are one batch; else a new unnamed batch.
+template <typename Lacks>
+production_batch& batch_for(order& o, const std::string& named, std::int64_t at_ms, Lacks lacks) {
     if (!named.empty()) {
         if (production_batch* b = o.find_batch(named)) return *b;
         o.batches.push_back({});
@@ -510,7 +558,7 @@ production_batch& batch_for(order& o, const std::string& named, std::int64_t at_
         return o.batches.back();
     }
     for (auto& b : o.batches)
-        if (!b.id.empty() && b.id[0] == '#' && !b.completed) return b;
+        if (!b.id.empty() && b.id[0] == '#' && lacks(b)) return b;
     production_batch b;
     b.id = unnamed_id(o.batches);
     b.scheduled_ms = at_ms;
@@ -518,18 +566,29 @@ production_batch& batch_for(order& o, const std::string& named, std::int64_t at_
     return o.batches.back();
 }
 
-// The shipment a delivery or failure answers: the one it names, else the oldest on the road.
+// The shipment a delivery or failure answers: the one it names; else the oldest unnamed one on
+// the road, else (a sender that numbers dispatch notes but not their answers) the oldest on the
+// road. An unnamed answer that overtakes its own unnamed dispatch while a numbered shipment is
+// on the road is taken for that one: senders should name both or neither.
 shipment* shipment_answered(order& o, const std::string& named) {
     if (!named.empty()) return o.find_shipment(named);
-    for (auto& s : o.shipments)
-        if (s.state == shipment_state::on_road) return &s;
-    return nullptr;
+    shipment* any = nullptr;
+    for (auto& s : o.shipments) {
+        if (s.state != shipment_state::on_road) continue;
+        if (!s.id.empty() && s.id[0] == '#') return &s;
+        if (!any) any = &s;
+    }
+    return any;
 }
 
 }  // namespace
 
 void order_engine::on_scheduled(fact& f) {
-    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms);
+    // Without a batch name it is the order's plan, as before batches: it re-plans the unnamed
+    // batch still in production (or gives its plan to one whose completion came first).
+    production_batch& b = batch_for(
+        f.o, text(f.data, "batch"), f.received_ms,
+        [](const production_batch& c) { return !c.completed || c.planned_finish.empty(); });
     b.planned_start = text(f.data, "planned_start");
     b.planned_finish = text(f.data, "planned_finish");
     b.press_line = text(f.data, "line");
@@ -539,7 +598,8 @@ void order_engine::on_scheduled(fact& f) {
 }
 
 void order_engine::on_started(fact& f) {
-    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms);
+    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms,
+                                    [](const production_batch& c) { return !c.started; });
     b.started = true;
     if (b.press_line.empty()) b.press_line = text(f.data, "line");
     f.change.subject = b.id;
@@ -547,7 +607,8 @@ void order_engine::on_started(fact& f) {
 }
 
 void order_engine::on_completed(fact& f) {
-    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms);
+    production_batch& b = batch_for(f.o, text(f.data, "batch"), f.received_ms,
+                                    [](const production_batch& c) { return !c.completed; });
     f.change.subject = b.id;
     if (b.completed) return;  // the same batch reported twice: history
     b.completed = true;
@@ -556,19 +617,24 @@ void order_engine::on_completed(fact& f) {
     b.event_id = f.e.id;
     b.good = quantities_in(f.data, "qty_good", "qty_good");
     b.scrap = quantities_in(f.data, "qty_scrap", "qty_scrap");
+    f.change.plan_changed = true;  // the open batches, and so the deadline, changed
 }
 
 void order_engine::on_qc_failed(fact& f) {
     order& o = f.o;
     const std::string named = text(f.data, "batch");
     production_batch* b = named.empty() ? nullptr : o.find_batch(named);
-    if (!b && named.empty())  // the batch in production: the last one reported
-        b = o.batches.empty() ? nullptr : &o.batches.back();
-    if (!b) b = &batch_for(o, named, f.received_ms);
+    if (!b && named.empty())  // unnamed: the batch reported last
+        for (auto& c : o.batches)
+            if (!b || std::max(c.scheduled_ms, c.completed_ms) >=
+                          std::max(b->scheduled_ms, b->completed_ms))
+                b = &c;
+    if (!b) b = &batch_for(o, named, f.received_ms, [](const production_batch&) { return false; });
     ++b->qc_failures;
     f.change.subject = b->id;
     // Rejected after it was reported good: that quantity is scrap now. Without lines, only a
-    // one-line order's line can be meant.
+    // one-line order's line can be meant. (Before the completion, the completion's good and
+    // scrap are what count.)
     const bool says_which = f.data.find("order_lines") || o.line_items.size() <= 1;
     if (b->completed && !b->whole && says_which)
         for (auto q : quantities_in(f.data, "qty", "qty")) {
@@ -582,6 +648,25 @@ void order_engine::on_dispatched(fact& f) {
     order& o = f.o;
     std::string id = text(f.data, "shipment");
     shipment* s = id.empty() ? nullptr : o.find_shipment(id);
+    if (!s && id.empty())  // unnamed: a shipment known so far only from its delivery or failure
+        for (auto& c : o.shipments)
+            if (!c.dispatch_noted && !c.id.empty() && c.id[0] == '#') {
+                s = &c;
+                break;
+            }
+    f.change.subject = s ? s->id : id;
+    if (s && !s->dispatch_noted) {
+        // The dispatch note of a shipment whose answer came first: what it carried, not a new
+        // journey.
+        s->dispatch_noted = true;
+        s->vehicle = text(f.data, "vehicle");
+        s->carrier = text(f.data, "carrier");
+        s->expected_delivery = text(f.data, "expected_delivery");
+        s->sent = quantities_in(f.data, "qty", "qty");
+        s->dispatched_ms = f.received_ms;
+        s->event_id = f.e.id;
+        return;
+    }
     if (s && s->state != shipment_state::failed) return;  // the same shipment again: history
     if (!s) {
         o.shipments.push_back({});
@@ -589,6 +674,7 @@ void order_engine::on_dispatched(fact& f) {
         s->id = id.empty() ? unnamed_id(o.shipments) : id;
     }
     // A new shipment, or a failed one sent again.
+    s->dispatch_noted = true;
     s->state = shipment_state::on_road;
     s->vehicle = text(f.data, "vehicle");
     s->carrier = text(f.data, "carrier");
@@ -601,6 +687,21 @@ void order_engine::on_dispatched(fact& f) {
     f.change.subject = s->id;
 }
 
+namespace {
+
+// A shipment known first from its delivery or failure (its dispatch note still to come).
+shipment& answered_first(order& o, const std::string& named, std::int64_t at_ms,
+                         const envelope& e) {
+    o.shipments.push_back({});
+    shipment& s = o.shipments.back();
+    s.id = named.empty() ? unnamed_id(o.shipments) : named;
+    s.dispatched_ms = at_ms;
+    s.event_id = e.id;
+    return s;
+}
+
+}  // namespace
+
 void order_engine::on_delivered(fact& f) {
     order& o = f.o;
     const std::string named = text(f.data, "shipment");
@@ -608,12 +709,8 @@ void order_engine::on_delivered(fact& f) {
     if (s && s->state == shipment_state::delivered) return;  // answered already: history
     if (!s) {
         // Goods at the customer were dispatched, even when the dispatch note comes late.
-        o.shipments.push_back({});
-        s = &o.shipments.back();
-        s->id = named.empty() ? unnamed_id(o.shipments) : named;
+        s = &answered_first(o, named, f.received_ms, f.e);
         s->sent = quantities_in(f.data, "qty", "qty");
-        s->dispatched_ms = f.received_ms;
-        s->event_id = f.e.id;
     }
     s->state = shipment_state::delivered;
     s->received = quantities_in(f.data, "qty", "qty");
@@ -623,18 +720,21 @@ void order_engine::on_delivered(fact& f) {
 
 void order_engine::on_delivery_failed(fact& f) {
     order& o = f.o;
-    shipment* s = shipment_answered(o, text(f.data, "shipment"));
-    if (!s) {
-        f.change.subject = text(f.data, "shipment");
-        return;
-    }
-    // The goods are back with logistics: that shipment must be made again.
-    if (s->state == shipment_state::on_road) {
+    const std::string named = text(f.data, "shipment");
+    shipment* s = shipment_answered(o, named);
+    // A named shipment whose failure comes before its dispatch note: kept failed, so the note
+    // does not put it on the road.
+    if (!s && !named.empty()) {
+        s = &answered_first(o, named, f.received_ms, f.e);
         s->state = shipment_state::failed;
-        s->answered_ms = f.received_ms;
     }
-    s->failure = text(f.data, "reason");
+    if (!s) return;
     f.change.subject = s->id;
+    if (s->state == shipment_state::delivered) return;  // it arrived: history
+    // The goods are back with logistics: that shipment must be made again.
+    if (s->state == shipment_state::on_road) s->state = shipment_state::failed;
+    s->answered_ms = f.received_ms;
+    s->failure = text(f.data, "reason");
 }
 
 void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t received_ms,
@@ -664,12 +764,15 @@ void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t 
             o.milestones.erase(name);
     };
     if (o.placed) {
-        // Proven when the whole order is covered; a proof stands once the goods moved on.
+        // Proven when the whole order is covered; a proof stands once the goods moved on. At
+        // placement, what facts before it proved is judged against the lines now known.
+        const bool placing =
+            e.topic == "sales.order.placed" && o.milestones.at("placed").event_id == e.id;
         hold("produced", covered(t, measure::good, flow_.tolerance),
-             !o.has("produced") || o.has("dispatched") || o.has("delivered"));
-        hold("delivered", covered(t, measure::delivered, flow_.tolerance), true);
+             !placing && (!o.has("produced") || o.has("dispatched") || o.has("delivered")));
+        hold("delivered", covered(t, measure::delivered, flow_.tolerance), !placing);
         hold("dispatched", covered(t, measure::dispatched, flow_.tolerance),
-             !o.has("dispatched") || o.has("delivered"));
+             !placing && (!o.has("dispatched") || o.has("delivered")));
     } else {
         // Lines unknown until placed: a fact without lines proves what it always proved.
         for (const auto& b : o.batches)
@@ -685,11 +788,19 @@ void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t 
                          [](const shipment& s) { return s.state != shipment_state::failed; }))
             o.milestones.erase("dispatched");
     }
-    // Invoiced: an invoice for the order as a whole, or every shipment of a dispatched order
-    // billed by its own.
+    // Invoiced: invoices for the order as a whole that bill its value (what was delivered, or
+    // the amount before any delivery) within the amount tolerance, or every shipment of a
+    // dispatched order billed by its own. A deposit or proforma invoice does not close it.
     bool invoiced = false;
-    for (const auto& inv : o.invoices)
-        if (inv.shipment.empty()) invoiced = true;
+    const bool any_whole = std::any_of(o.invoices.begin(), o.invoices.end(),
+                                       [](const invoice& i) { return i.shipment.empty(); });
+    if (any_whole) {
+        const bool any_delivered =
+            std::any_of(o.shipments.begin(), o.shipments.end(),
+                        [](const shipment& s) { return s.state == shipment_state::delivered; });
+        const std::int64_t value = any_delivered ? delivered_value_cents(o, t) : o.amount_cents;
+        invoiced = covers(o.invoiced_cents(), value, flow_.tolerance.amount_bp);
+    }
     if (!invoiced && !o.invoices.empty() && o.has("dispatched")) {
         invoiced = true;
         for (const auto& s : o.shipments) {

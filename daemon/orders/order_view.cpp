@@ -113,7 +113,7 @@ value line_view(const order& o, const line_totals& t, bool shipped_whole) {
 std::string ageing_name(const invoice& inv, std::int64_t now_ms) {
     if (inv.amount_cents - inv.paid_cents <= 0) return "";
     const int bucket = ageing_bucket(days_overdue(inv.due_date, now_ms));
-    return bucket < 0 ? "not_due" : ageing_bucket_names[bucket];
+    return ageing_name(bucket);
 }
 
 value invoice_view(const invoice& inv, std::int64_t now_ms) {

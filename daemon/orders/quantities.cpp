@@ -56,6 +56,9 @@ bool within(std::int64_t got, std::int64_t wanted, int tolerance_bp) {
 
 namespace {
 
+// Problems kept per order: enough to show a person, bounded for a hostile sender.
+constexpr std::size_t max_problems = 20;
+
 // Adds a fact's quantities to the lines (`field` picks the total). A quantity without a line
 // counts for a one-line order; a unit other than the line's is not counted.
 void add(order_totals& t, const std::vector<line_qty>& qs, std::int64_t line_totals::*field,
@@ -63,15 +66,17 @@ void add(order_totals& t, const std::vector<line_qty>& qs, std::int64_t line_tot
     for (const auto& q : qs) {
         int no = q.line;
         if (no == 0 && t.lines.size() == 1) no = t.lines.front().no;
-        auto it = std::find_if(t.lines.begin(), t.lines.end(),
-                               [&](const line_totals& l) { return l.no == no; });
-        if (it == t.lines.end()) {
-            if (!t.lines.empty())
+        // Lines are numbered 1, 2, ... in list order (lines_of): line n is at n - 1.
+        const bool known = no >= 1 && static_cast<std::size_t>(no) <= t.lines.size();
+        if (!known) {
+            if (!t.lines.empty() && t.problems.size() < max_problems)
                 t.problems.push_back({std::string(what) + " names line " + std::to_string(no) +
                                       ", which the order does not have"});
             continue;
         }
+        auto it = t.lines.begin() + (no - 1);
         if (!q.unit.empty() && !it->unit.empty() && q.unit != it->unit) {
+            if (t.problems.size() >= max_problems) continue;
             t.problems.push_back({std::string(what) + " of " + milli_text(q.milli) + " " + q.unit +
                                   " for line " + std::to_string(it->no) + ", which is in " +
                                   it->unit + ": not counted"});
@@ -122,15 +127,21 @@ order_totals totals_of(const order& o) {
                     add(t, s.sent, &line_totals::on_road, "a shipment");
                 // What arrived beyond what the dispatch note said was dispatched all the same.
                 if (s.state == shipment_state::delivered) {
+                    // (A quantity without a line is the one line's, as add() counts it.)
+                    auto line_of = [&](const line_qty& q) {
+                        return q.line == 0 && one_line ? t.lines.front().no : q.line;
+                    };
                     std::map<int, std::int64_t> sent, extra;
-                    for (const auto& q : s.sent) sent[q.line] += q.milli;
-                    for (const auto& q : s.received) extra[q.line] += q.milli;
+                    for (const auto& q : s.sent) sent[line_of(q)] += q.milli;
+                    for (const auto& q : s.received) extra[line_of(q)] += q.milli;
                     std::vector<line_qty> beyond;
-                    for (const auto& q : s.received)
-                        if (extra[q.line] > sent[q.line]) {
-                            beyond.push_back({q.line, extra[q.line] - sent[q.line], q.unit});
-                            extra[q.line] = sent[q.line];  // once per line
+                    for (const auto& q : s.received) {
+                        const int no = line_of(q);
+                        if (extra[no] > sent[no]) {
+                            beyond.push_back({no, extra[no] - sent[no], q.unit});
+                            extra[no] = sent[no];  // once per line
                         }
+                    }
                     std::vector<quantity_problem> kept = t.problems;
                     add(t, beyond, &line_totals::dispatched, "a delivery");
                     t.problems = std::move(kept);  // the delivery reports its own problems
@@ -221,6 +232,8 @@ std::vector<backorder_line> backorder(const order_totals& t) {
 
 std::int64_t line_value_cents(const order& o, const line_totals& l, std::int64_t milli) {
     if (milli <= 0 || l.ordered <= 0) return 0;
+    // Far more than ordered is a sender's error, not money: value at most 1000 times the line.
+    milli = std::min(milli, l.ordered * 1000);
     // The line's own value, when the order gave it.
     for (const auto& li : o.line_items)
         if (li.no == l.no && li.amount_cents >= 0)

@@ -95,7 +95,11 @@ otif_result otif_of(const order& o, const tolerances& tol);
 // Receivable ageing: the bucket of an invoice `days` past its due date: 0 for 0-30 days, 1 for
 // 31-60, 2 for 61-90, 3 for more than 90; -1 when not yet due (days < 0).
 int ageing_bucket(std::int64_t days_overdue);
-inline constexpr const char* ageing_bucket_names[] = {"0-30", "31-60", "61-90", "90+"};
+// The buckets by name, not yet due first: receivable_buckets[ageing_bucket(days) + 1].
+inline constexpr const char* receivable_buckets[] = {"not_due", "0-30", "31-60", "61-90", "90+"};
+inline const char* ageing_name(int bucket) {
+    return receivable_buckets[bucket < 0 ? 0 : bucket > 3 ? 4 : bucket + 1];
+}
 // Whole days since the end of the due day (negative before it ends); INT64_MIN for a bad date.
 std::int64_t days_overdue(const std::string& due_date, std::int64_t now_ms);
 

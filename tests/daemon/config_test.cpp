@@ -561,6 +561,9 @@ TEST(flow, tolerance_deposit_payment_days_and_overdue_hold_are_read_and_checked)
         {"deposit: 120%\n", "expected a percentage from 0% to 100%, got '120%'"},
         {"payment_days: 400\n", "expected 0 to 365 days"},
         {"overdue_hold_cents: -1\n", "must not be negative"},
+        {"tolerance: {kg: 1e300%}\n", "expected a percentage from 0% to 50%, got '1e300%'"},
+        {"stages:\n  - {name: d, holder: finance, sla: 3d, exit: deposit_paid}\n",
+         "a stage that ends on deposit_paid needs `when: deposit`"},
     };
     for (const auto& [text, reason] : bad) {
         try {
