@@ -409,8 +409,11 @@ TEST(loop, a_flooding_peer_does_not_starve_the_others) {
     d.start();
     constexpr int flood = 60000;
     ingest_client flooder(d.context(), d.ingest());
+    // A customer without a credit limit: the flood measures the loop's fairness, not 60,000
+    // credit holds (a seeded customer would pass its limit after a hundred orders).
     for (int i = 0; i < flood; ++i)
-        flooder.send(testing::order_placed("fl-" + std::to_string(i), "SO-FL" + std::to_string(i)));
+        flooder.send(testing::order_placed("fl-" + std::to_string(i), "SO-FL" + std::to_string(i),
+                                           "C-FLOOD"));
     // Another department sends one event after the flood is queued: the ROUTER reads its peers
     // fairly, so it is acked long before the flood is through.
     ingest_client other(d.context(), d.ingest());
