@@ -9,6 +9,16 @@ namespace baton {
 
 namespace {
 
+// Into `out`, whose capacity is reused: the desk looks keys up several times per event.
+void key_into(std::string& out, const std::string& order, exception_kind kind,
+              const std::string& scope) {
+    out.assign(order);
+    out += '\x1f';
+    out += kind_name(kind);
+    out += '\x1f';
+    out += scope;
+}
+
 std::string key_of(const std::string& order, exception_kind kind, const std::string& scope) {
     return order + '\x1f' + kind_name(kind) + '\x1f' + scope;
 }
@@ -68,7 +78,8 @@ severity exception_desk::base_severity(const std::string& customer,
 
 exception_record* exception_desk::find_open(const std::string& order, exception_kind kind,
                                             const std::string& scope) {
-    auto it = open_by_key_.find(key_of(order, kind, scope));
+    key_into(key_buf_, order, kind, scope);
+    auto it = open_by_key_.find(key_buf_);
     return it == open_by_key_.end() ? nullptr : &exceptions_.at(it->second);
 }
 

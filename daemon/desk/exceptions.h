@@ -212,6 +212,7 @@ private:
     std::map<std::uint64_t, task_record> tasks_;            // by id
     // Open (or acknowledged) exceptions by order + kind + scope: one at a time.
     std::unordered_map<std::string, std::uint64_t> open_by_key_;
+    std::string key_buf_;  // find_open's key, its capacity kept
     // Every record of an order (not of feed_gap, which has none).
     std::unordered_map<std::string, order_records> by_order_;
     // The tasks each exception opened, ids ascending.

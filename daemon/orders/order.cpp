@@ -451,6 +451,7 @@ order order_from_value(const value& v) {
         for (const auto& e : visits->as_list())
             o.visits.push_back({str(e, "stage"), num(e, "entered"), num(e, "left")});
     if (num(v, "v") < 2) upgrade_from_format_1(o);
+    o.quantity_problems = !totals_of(o).problems.empty();
     return o;
 }
 

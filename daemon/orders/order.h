@@ -123,9 +123,12 @@ struct order {
     std::int64_t charge_cents = 0;        // cancellation charge agreed with the customer
     std::int64_t deposit_cents = 0;       // due before production (flow `deposit`, prepay terms)
     std::int64_t open_counted_cents = 0;  // what it adds to its customer's open order value
-    std::string promised_date;            // YYYY-MM-DD
-    std::string terms;                    // credit or prepay
-    bool prepay_switched = false;         // credit refused, released against payment in advance
+    // Derived, not stored: some quantity of its facts cannot be counted (quantities.h
+    // `order_totals::problems`); spares computing the totals twice per fact when none can't.
+    bool quantity_problems = false;
+    std::string promised_date;     // YYYY-MM-DD
+    std::string terms;             // credit or prepay
+    bool prepay_switched = false;  // credit refused, released against payment in advance
     bool new_die = false;
     std::string salesperson;
     std::string customer_po;

@@ -262,8 +262,9 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     // What could not be counted before this fact is not this fact's fault.
     const bool piece_fact =
         e.topic.rfind("production.", 0) == 0 || e.topic.rfind("logistics.", 0) == 0;
-    const std::vector<quantity_problem> known =
-        o.placed && piece_fact ? totals_of(o).problems : std::vector<quantity_problem>{};
+    const std::vector<quantity_problem> known = o.placed && piece_fact && o.quantity_problems
+                                                    ? totals_of(o).problems
+                                                    : std::vector<quantity_problem>{};
     fact f{o, received_ms, e, out, e.data, e.topic, change};
     if (const char* full = full_of_pieces(o, e); *full)
         change.anomalies.push_back({std::string(full) + ": not counted", ""});
@@ -757,6 +758,7 @@ void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t 
     }
     if (o.batches.empty() && o.shipments.empty() && o.invoices.empty()) return;
     const order_totals t = totals_of(o);
+    o.quantity_problems = !t.problems.empty();
     auto hold = [&](const char* name, bool proven, bool keep) {
         if (proven)
             o.milestones.try_emplace(name, milestone{received_ms, e.id});
