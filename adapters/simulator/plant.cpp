@@ -37,9 +37,9 @@ struct profile {
     const char* city;
 };
 constexpr std::array<profile, 4> seed_customers = {{
-    {"C-1001", "Nordfassaden GmbH", "key", "credit", 50000000, "DE", "Hamburg"},
-    {"C-1002", "Alu Windows Ltd", "A", "credit", 15000000, "GB", "Leeds"},
-    {"C-1003", "Solar Frames BV", "B", "credit", 5000000, "NL", "Eindhoven"},
+    {"C-1001", "Nordfassaden GmbH", "key", "credit", 200000000, "DE", "Hamburg"},
+    {"C-1002", "Alu Windows Ltd", "A", "credit", 80000000, "GB", "Leeds"},
+    {"C-1003", "Solar Frames BV", "B", "credit", 30000000, "NL", "Eindhoven"},
     {"C-1004", "Kovács Építő Kft", "C", "prepay", 0, "HU", "Győr"},
 }};
 struct trade_name {
@@ -234,13 +234,13 @@ void plant::build_customers() {
             if (prepay)
                 c.credit_limit_cents = 0;
             else if (c.tier == "key")
-                c.credit_limit_cents = (60 + size * 60 / 1000) * 1000000;
+                c.credit_limit_cents = (240 + size * 240 / 1000) * 1000000;
             else if (c.tier == "A")
-                c.credit_limit_cents = (20 + size * 20 / 1000) * 1000000;
+                c.credit_limit_cents = (80 + size * 80 / 1000) * 1000000;
             else if (c.tier == "B")
-                c.credit_limit_cents = (8 + size * 7 / 1000) * 1000000;
+                c.credit_limit_cents = (32 + size * 28 / 1000) * 1000000;
             else
-                c.credit_limit_cents = (3 + size * 3 / 1000) * 1000000;
+                c.credit_limit_cents = (12 + size * 12 / 1000) * 1000000;
         }
         a.manager = account_managers[i % account_managers.size()];
         a.weight = c.tier == "key" ? 6 : c.tier == "A" ? 3 : c.tier == "B" ? 2 : 1;
