@@ -342,7 +342,7 @@ int main(int argc, char** argv) {
         render = [](const baton::value& r) { return baton::ctl::render_order(r, now_ms()); };
     });
 
-    std::string stage, holder, customer, salesperson, filter_since, filter_until;
+    std::string stage, holder, customer, salesperson, assignee, filter_since, filter_until;
     unsigned limit = 100;
     auto* orders = app.add_subcommand("orders", "Orders, longest-waiting first, with filters");
     orders->add_option("--stage", stage, "Only orders in this stage, e.g. credit_review");
@@ -442,6 +442,8 @@ int main(int argc, char** argv) {
     exceptions->add_option("--severity", severity, "Only this severity")
         ->check(CLI::IsMember({"warning", "low", "medium", "high", "critical"}));
     exceptions->add_option("--salesperson", salesperson, "Only those of this salesperson's orders");
+    exceptions->add_option("--assignee", assignee,
+                           "Only those given to this person (yours: --assignee you)");
     exceptions
         ->add_option("--since", filter_since,
                      "Only those raised from this local day (YYYY-MM-DD) or ms since the epoch")
@@ -461,6 +463,7 @@ int main(int argc, char** argv) {
         if (!customer.empty()) request.set("customer", customer);
         if (!severity.empty()) request.set("severity", severity);
         if (!salesperson.empty()) request.set("salesperson", salesperson);
+        if (!assignee.empty()) request.set("assignee", assignee);
         set_window(request, filter_since, filter_until);
         if (record_limit) request.set("limit", static_cast<unsigned long long>(record_limit));
         render = [](const baton::value& r) { return baton::ctl::render_exceptions(r, now_ms()); };
@@ -493,6 +496,35 @@ int main(int argc, char** argv) {
     add_act("resolve", "resolve", "Resolve an exception", 'E');
     add_act("task-done", "task_done", "Close a coordination task as done", 'T');
 
+    // assign: an exception or a task to a person ("" gives it back to its department).
+    std::string to;
+    auto* assign = app.add_subcommand(
+        "assign",
+        "Give an exception or a task to a person (or back to its department with --to '')");
+    assign->add_option("id", record, "Exception id (E-7) or task id (T-12)")
+        ->required()
+        ->check([](const std::string& text) -> std::string {
+            return baton::parse_record_id(text, 'E') || baton::parse_record_id(text, 'T')
+                       ? std::string()
+                       : "expected an exception id like E-7 or a task id like T-12";
+        });
+    assign->add_option("--to", to, "The person it is given to ('' for its department)")->required();
+    assign->add_option("--by", by, "Who you are (recorded with the change)")->required();
+    assign->add_option("--note", note, "Why");
+    assign->callback([&] {
+        const bool task = record.find_first_of("Tt") == 0;
+        const std::uint64_t n = baton::parse_record_id(record, task ? 'T' : 'E').value_or(0);
+        const std::string id = task ? baton::task_id_text(n) : baton::exception_id_text(n);
+        request.set("cmd", "assign");
+        request.set("id", id);
+        request.set("to", to);
+        request.set("by", by);
+        if (!note.empty()) request.set("note", note);
+        render = [id, whom = to, who = by](const baton::value&) {
+            return baton::ctl::render_assign(id, whom, who);
+        };
+    });
+
     auto* tasks = app.add_subcommand(
         "tasks", "Coordination tasks, earliest due first (default: open and escalated)");
     tasks->add_option("--dept", dept, "Only this department's tasks")
@@ -501,6 +533,7 @@ int main(int argc, char** argv) {
         ->add_option("--state", state, "open (default; open and escalated), escalated, done or all")
         ->check(CLI::IsMember({"open", "escalated", "done", "all"}));
     tasks->add_option("--order", filter_order, "Only this order's, e.g. SO-123");
+    tasks->add_option("--assignee", assignee, "Only those given to this person");
     tasks->add_option("--limit", record_limit, "At most this many (default 1000)")
         ->check(CLI::Range(1u, 1000000u));
     tasks->callback([&] {
@@ -508,6 +541,7 @@ int main(int argc, char** argv) {
         if (!dept.empty()) request.set("dept", dept);
         if (!state.empty()) request.set("state", state);
         if (!filter_order.empty()) request.set("order", filter_order);
+        if (!assignee.empty()) request.set("assignee", assignee);
         if (record_limit) request.set("limit", static_cast<unsigned long long>(record_limit));
         render = [](const baton::value& r) { return baton::ctl::render_tasks(r, now_ms()); };
     });

@@ -747,6 +747,12 @@ std::string render_tasks(const value& reply, std::int64_t now_ms) {
     return table(rows);
 }
 
+std::string render_assign(const std::string& id, const std::string& to, const std::string& by) {
+    return printable(id) +
+           (to.empty() ? " given back to its department" : " assigned to " + printable(to)) +
+           " by " + printable(by) + "\n";
+}
+
 std::string render_act(const std::string& cmd, const std::string& id, const std::string& by) {
     const char* done = cmd == "ack" ? "acknowledged" : cmd == "resolve" ? "resolved" : "done";
     return printable(id) + " " + done + " by " + printable(by) + "\n";

@@ -39,6 +39,8 @@ std::string render_exceptions(const value& reply, std::int64_t now_ms);
 std::string render_tasks(const value& reply, std::int64_t now_ms);
 // "E-7 acknowledged by lead" after `ack`, `resolve` or `task_done` of record `id`.
 std::string render_act(const std::string& cmd, const std::string& id, const std::string& by);
+// "E-7 assigned to wang.fang by lena.w", or "given back to its department" when `to` is "".
+std::string render_assign(const std::string& id, const std::string& to, const std::string& by);
 // `kpi` as tables for a person: stages, cycle time, OTIF, exceptions, credit holds, die lead
 // time, and (when batond sends them) OTIF per quantity, complaints, invoices against delivered
 // value and receivables; a table per series (`every`) and the same report per group (`by`).

@@ -235,8 +235,8 @@ struct loop::impl final : control_actions {
     // --- control actions (control_views hands changes here: commit before the reply) ---------
 
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
-                    const std::string& note) override {
-        std::string refused = stage.act(action, id, by, note);
+                    const std::string& note, const std::string& to) override {
+        std::string refused = stage.act(action, id, by, note, to);
         if (!refused.empty()) return refused;
         flush();  // durable, fed and relayed before the reply says ok
         if (stage.storage_failing())

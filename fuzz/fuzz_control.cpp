@@ -85,7 +85,8 @@ public:
         return list_of("tasks");
     }
     std::string act(baton::desk_action action, std::uint64_t id, const std::string& by,
-                    const std::string& note) override {
+                    const std::string& note, const std::string& to) override {
+        require(to.size() <= 64, "act: 'to' is at most 64 bytes");
         ++calls;
         require(baton::find_control_command(baton::desk_action_name(action)) != nullptr,
                 "act: the command is in the table", baton::desk_action_name(action));

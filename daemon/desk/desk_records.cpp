@@ -45,6 +45,7 @@ const char* transition_name(exception_transition t) {
         case exception_transition::escalated: return "escalated";
         case exception_transition::resolved: return "resolved";
         case exception_transition::updated: return "updated";
+        case exception_transition::assigned: return "assigned";
     }
     return "updated";
 }
@@ -54,6 +55,7 @@ const char* transition_name(task_transition t) {
         case task_transition::opened: return "opened";
         case task_transition::escalated: return "escalated";
         case task_transition::done: return "done";
+        case task_transition::assigned: return "assigned";
     }
     return "opened";
 }
@@ -69,6 +71,38 @@ std::optional<task_state> task_state_from(const std::string& name) {
         if (name == state_name(s)) return s;
     return std::nullopt;
 }
+
+void add_step(std::vector<record_step>& history, record_step step) {
+    if (history.size() >= max_history) history.erase(history.begin() + 1);
+    history.push_back(std::move(step));
+}
+
+namespace {
+
+value history_value(const std::vector<record_step>& history) {
+    value_list list;
+    for (const auto& h : history) {
+        value s;
+        s.set("at", static_cast<long long>(h.at_ms));
+        s.set("by", h.by);
+        s.set("what", h.what);
+        if (!h.to.empty()) s.set("to", h.to);
+        if (!h.note.empty()) s.set("note", h.note);
+        list.push_back(std::move(s));
+    }
+    return value(std::move(list));
+}
+
+std::vector<record_step> history_of(const value& v) {
+    std::vector<record_step> out;
+    if (const value* h = v.find("history"); h && h->is_list())
+        for (const auto& s : h->as_list())
+            out.push_back(
+                {number(s, "at"), text(s, "by"), text(s, "what"), text(s, "to"), text(s, "note")});
+    return out;
+}
+
+}  // namespace
 
 value to_value(const exception_record& e) {
     value v;
@@ -92,6 +126,8 @@ value to_value(const exception_record& e) {
     v.set("step", e.step);
     v.set("by", e.by);
     v.set("note", e.note);
+    v.set("assignee", e.assignee);
+    v.set("history", history_value(e.history));
     return v;
 }
 
@@ -117,6 +153,8 @@ exception_record exception_from_value(const value& v) {
     e.step = static_cast<int>(number(v, "step"));
     e.by = text(v, "by");
     e.note = text(v, "note");
+    e.assignee = text(v, "assignee");
+    e.history = history_of(v);
     return e;
 }
 
@@ -134,6 +172,8 @@ value to_value(const task_record& t) {
     v.set("closed_at", static_cast<long long>(t.closed_ms));
     v.set("by", t.by);
     v.set("note", t.note);
+    v.set("assignee", t.assignee);
+    v.set("history", history_value(t.history));
     return v;
 }
 
@@ -151,6 +191,8 @@ task_record task_from_value(const value& v) {
     t.closed_ms = number(v, "closed_at");
     t.by = text(v, "by");
     t.note = text(v, "note");
+    t.assignee = text(v, "assignee");
+    t.history = history_of(v);
     return t;
 }
 

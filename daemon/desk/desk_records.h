@@ -22,9 +22,23 @@ enum class exception_transition : std::uint8_t {
     acknowledged,
     escalated,
     resolved,
-    updated,  // stored only: bookkeeping nobody needs to see
+    updated,   // stored only: bookkeeping nobody needs to see
+    assigned,  // given to a person
 };
-enum class task_transition : std::uint8_t { opened, escalated, done };
+enum class task_transition : std::uint8_t { opened, escalated, done, assigned };
+
+// One thing that happened to a record, in its history: when, who ("baton" for batond itself),
+// what (a transition's name), to whom it was assigned, and the note.
+struct record_step {
+    std::int64_t at_ms = 0;
+    std::string by;
+    std::string what;
+    std::string to;
+    std::string note;
+};
+// A record keeps its first step and its latest ones, at most this many in all.
+inline constexpr std::size_t max_history = 100;
+void add_step(std::vector<record_step>& history, record_step step);
 
 const char* state_name(exception_state s);
 const char* state_name(task_state s);
@@ -52,6 +66,8 @@ struct exception_record {
     std::int64_t resolved_ms = 0;
     std::string by;  // who acknowledged or resolved it ("baton" when it resolved itself)
     std::string note;
+    std::string assignee;              // the person it is given to ("" : the department)
+    std::vector<record_step> history;  // every raise, action and change, oldest first
 };
 
 struct task_record {
@@ -67,6 +83,8 @@ struct task_record {
     std::int64_t closed_ms = 0;
     std::string by;
     std::string note;
+    std::string assignee;
+    std::vector<record_step> history;
 };
 
 // The stored form. Reading is lenient, as it always was: a missing field reads as empty or

@@ -31,6 +31,7 @@ void exception_desk::on_task_timer(const timer_entry& t, std::int64_t now_ms, de
     if (it == tasks_.end() || it->second.state != task_state::open) return;
     task_record& task = it->second;
     task.state = task_state::escalated;
+    add_step(task.history, {now_ms, "baton", "escalated", "", ""});
     out.tasks.push_back({task_transition::escalated, task, ""});
     auto ex = exceptions_.find(task.exception_id);
     if (ex == exceptions_.end() || ex->second.state == exception_state::resolved) return;

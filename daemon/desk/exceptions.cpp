@@ -131,6 +131,7 @@ exception_record& exception_desk::raise(const raise_request& r, std::int64_t now
     e.scope = r.for_case ? r.for_case->id : r.scope;
     e.resolve_on = r.resolve_on;
     e.raised_ms = e.updated_ms = now_ms;
+    add_step(e.history, {now_ms, "baton", "raised", "", ""});
     assert(!find_open(e.order, e.kind, e.scope));
     auto& stored = exceptions_[e.id] = std::move(e);
     index(stored);
@@ -147,6 +148,7 @@ void exception_desk::resolve_record(exception_record& e, const std::string& by,
     e.by = by;
     e.note = why;
     e.resolved_ms = e.updated_ms = now_ms;
+    add_step(e.history, {now_ms, by, "resolved", "", why});
     out.exceptions.push_back({exception_transition::resolved, e, cause});
     close_tasks_of(e.id, by, why, now_ms, cause, out);
 }
@@ -172,6 +174,7 @@ void exception_desk::escalate(exception_record& e, severity level, const std::st
     e.level = std::max(level, e.level);
     e.detail = detail;
     e.updated_ms = now_ms;
+    add_step(e.history, {now_ms, "baton", "escalated", "", severity_name(e.level)});
     out.exceptions.push_back({exception_transition::escalated, e, ""});
 }
 
@@ -187,6 +190,7 @@ void exception_desk::open_task(const exception_record& e, const std::string& dep
     t.exception_id = e.id;
     t.opened_ms = now_ms;
     t.due_ms = now_ms + flow_.task_due_us / 1000;
+    add_step(t.history, {now_ms, "baton", "opened", "", ""});
     auto& stored = tasks_[t.id] = std::move(t);
     index(stored);
     schedule_task(stored);
@@ -206,6 +210,7 @@ void exception_desk::open_follow_up(const order& o, const std::string& dept,
     t.answer = answer;
     t.opened_ms = now_ms;
     t.due_ms = now_ms + flow_.task_due_us / 1000;
+    add_step(t.history, {now_ms, "baton", "opened", "", ""});
     auto& stored = tasks_[t.id] = std::move(t);
     index(stored);
     schedule_task(stored);
@@ -231,6 +236,7 @@ void exception_desk::close_task(task_record& t, const std::string& by, const std
     t.by = by;
     t.note = why;
     t.closed_ms = now_ms;
+    add_step(t.history, {now_ms, by, "done", "", why});
     --open_tasks_;
     out.tasks.push_back({task_transition::done, t, cause});
 }
@@ -288,6 +294,7 @@ bool exception_desk::acknowledge(std::uint64_t id, const std::string& by, const 
     e.by = by;
     e.note = note;
     e.updated_ms = now_ms;
+    add_step(e.history, {now_ms, by, "acknowledged", "", note});
     out.exceptions.push_back({exception_transition::acknowledged, e, ""});
     return true;
 }
@@ -326,6 +333,45 @@ bool exception_desk::task_done(std::uint64_t id, const std::string& by, const st
     return true;
 }
 
+bool exception_desk::assign(std::uint64_t id, const std::string& to, const std::string& by,
+                            const std::string& note, std::int64_t now_ms, desk_output& out,
+                            std::string& error) {
+    auto it = exceptions_.find(id);
+    if (it == exceptions_.end()) {
+        error = "exception " + exception_id_text(id) + " is not known";
+        return false;
+    }
+    exception_record& e = it->second;
+    if (e.state == exception_state::resolved) {
+        error = "exception " + exception_id_text(id) + " is already resolved";
+        return false;
+    }
+    e.assignee = to;
+    e.updated_ms = now_ms;
+    add_step(e.history, {now_ms, by, "assigned", to, note});
+    out.exceptions.push_back({exception_transition::assigned, e, ""});
+    return true;
+}
+
+bool exception_desk::assign_task(std::uint64_t id, const std::string& to, const std::string& by,
+                                 const std::string& note, std::int64_t now_ms, desk_output& out,
+                                 std::string& error) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) {
+        error = "task " + task_id_text(id) + " is not known";
+        return false;
+    }
+    task_record& t = it->second;
+    if (t.state == task_state::done) {
+        error = "task " + task_id_text(id) + " is already done";
+        return false;
+    }
+    t.assignee = to;
+    add_step(t.history, {now_ms, by, "assigned", to, note});
+    out.tasks.push_back({task_transition::assigned, t, ""});
+    return true;
+}
+
 // --- queries -------------------------------------------------------------------------------
 
 std::vector<const exception_record*> exception_desk::exceptions(const exception_filter& f) const {
@@ -336,6 +382,7 @@ std::vector<const exception_record*> exception_desk::exceptions(const exception_
         if (!f.kind.empty() && kind_name(e.kind) != f.kind) return;
         if (!f.dept.empty() && e.dept != f.dept) return;
         if (!f.order.empty() && e.order != f.order) return;
+        if (!f.assignee.empty() && e.assignee != f.assignee) return;
         out.push_back(&e);
     };
     // Newest first before sorting, so equal ones keep that order.
@@ -356,6 +403,7 @@ std::vector<const task_record*> exception_desk::tasks(const task_filter& f) cons
         if (f.state != "open" && f.state != "all" && state_name(t.state) != f.state) return;
         if (!f.dept.empty() && t.dept != f.dept) return;
         if (!f.order.empty() && t.order != f.order) return;
+        if (!f.assignee.empty() && t.assignee != f.assignee) return;
         out.push_back(&t);
     };
     if (f.order.empty()) {

@@ -46,11 +46,13 @@ struct desk_output {
 struct exception_filter {
     std::string state = "open";  // open (open + acknowledged), acknowledged, resolved, all
     std::string kind, dept, order;
+    std::string assignee;  // "": anyone's
     std::size_t limit = 1000;
 };
 struct task_filter {
     std::string state = "open";  // open (open + escalated), escalated, done, all
     std::string dept, order;
+    std::string assignee;  // "": anyone's
     std::size_t limit = 1000;
 };
 
@@ -78,6 +80,12 @@ public:
                  std::int64_t now_ms, desk_output& out, std::string& error);
     bool task_done(std::uint64_t id, const std::string& by, const std::string& note,
                    std::int64_t now_ms, desk_output& out, std::string& error);
+    // Gives an open exception or task to a person (`to`; "" gives it back to its department).
+    bool assign(std::uint64_t id, const std::string& to, const std::string& by,
+                const std::string& note, std::int64_t now_ms, desk_output& out, std::string& error);
+    bool assign_task(std::uint64_t id, const std::string& to, const std::string& by,
+                     const std::string& note, std::int64_t now_ms, desk_output& out,
+                     std::string& error);
 
     std::vector<const exception_record*> exceptions(const exception_filter& f) const;
     std::vector<const task_record*> tasks(const task_filter& f) const;

@@ -24,8 +24,16 @@ void notices::record(const desk_output& out, std::int64_t now_ms, order_engine& 
         line.set("order", ev.record.order);
         line.set("customer", ev.record.customer);
         line.set("detail", ev.record.detail);
-        if (!ev.record.by.empty()) line.set("by", ev.record.by);
-        if (!ev.record.note.empty()) line.set("note", ev.record.note);
+        if (ev.state == exception_transition::assigned && !ev.record.history.empty()) {
+            // Who gave it to whom: the assignment's own step, not the last ack or resolve.
+            const record_step& step = ev.record.history.back();
+            line.set("by", step.by);
+            line.set("to", step.to);
+            if (!step.note.empty()) line.set("note", step.note);
+        } else {
+            if (!ev.record.by.empty()) line.set("by", ev.record.by);
+            if (!ev.record.note.empty()) line.set("note", ev.record.note);
+        }
         if (!ev.cause.empty()) line.set("cause", ev.cause);
         batch.feed.emplace_back(feed_seq_, to_json(line));
         value data = rec;

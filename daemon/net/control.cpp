@@ -15,6 +15,8 @@ const char* desk_action_name(desk_action a) {
         case desk_action::ack: return "ack";
         case desk_action::resolve: return "resolve";
         case desk_action::task_done: return "task_done";
+        case desk_action::assign:
+        case desk_action::assign_task: return "assign";
     }
     return "ack";
 }
@@ -192,6 +194,7 @@ value on_exceptions(const value& request, control_context& ctx) {
         .text("kind", f.kind)
         .text("dept", f.dept)
         .text("order", f.order)
+        .text("assignee", f.assignee)
         .text("customer", q.customer)
         .one_of("severity", q.severity, {"warning", "low", "medium", "high", "critical"})
         .text("salesperson", q.salesperson)
@@ -212,7 +215,11 @@ value on_exceptions(const value& request, control_context& ctx) {
 value on_tasks(const value& request, control_context& ctx) {
     task_filter f;
     arguments args(request, "tasks");
-    args.text("state", f.state).text("dept", f.dept).text("order", f.order).limit(f.limit);
+    args.text("state", f.state)
+        .text("dept", f.dept)
+        .text("order", f.order)
+        .text("assignee", f.assignee)
+        .limit(f.limit);
     if (!args.ok()) return control_error(args.error());
     if (f.state != "open" && f.state != "escalated" && f.state != "done" && f.state != "all")
         return control_error("tasks: 'state' must be open, escalated, done or all, got '" +
@@ -239,7 +246,33 @@ value act_on(desk_action action, const value& request, control_context& ctx) {
     if (by.empty()) return control_error(name + ": 'by' (who you are) is required");
     if (by.size() > 64 || note.size() > 2000)
         return control_error(name + ": 'by' is limited to 64 bytes and 'note' to 2000");
-    std::string refused = ctx.act(action, *parsed, by, note);
+    std::string refused = ctx.act(action, *parsed, by, note, "");
+    if (!refused.empty()) return control_error(refused);
+    return ok_with(value(value_map{}));
+}
+
+// assign: an exception (E-7) or a task (T-12) given to a person, `to` ("" gives it back to its
+// department), by whom, with an optional note.
+value on_assign(const value& request, control_context& ctx) {
+    const value* id = request.find("id");
+    const std::string text_id = id && id->is_string() ? id->as_string() : std::string();
+    std::optional<std::uint64_t> parsed = parse_record_id(text_id, 'E');
+    desk_action action = desk_action::assign;
+    if (!parsed && (parsed = parse_record_id(text_id, 'T'))) action = desk_action::assign_task;
+    if (!parsed || text_id.empty() ||
+        (text_id[0] != 'E' && text_id[0] != 'e' && text_id[0] != 'T' && text_id[0] != 't'))
+        return control_error(
+            "assign: 'id' must be an exception id like E-7 or a task id like T-12");
+    std::string to, by, note;
+    arguments args(request, "assign");
+    args.text("to", to).text("by", by).text("note", note);
+    if (!args.ok()) return control_error(args.error());
+    if (!request.find("to"))
+        return control_error("assign: 'to' (the person, or \"\" for the department) is required");
+    if (by.empty()) return control_error("assign: 'by' (who you are) is required");
+    if (to.size() > 64 || by.size() > 64 || note.size() > 2000)
+        return control_error("assign: 'to' and 'by' are limited to 64 bytes and 'note' to 2000");
+    std::string refused = ctx.act(action, *parsed, by, note, to);
     if (!refused.empty()) return control_error(refused);
     return ok_with(value(value_map{}));
 }
@@ -319,13 +352,14 @@ const std::vector<control_command>& control_commands() {
          control_right::read,
          on_orders},
         {"exceptions",
-         {"state", "kind", "dept", "order", "customer", "severity", "salesperson", "since", "until",
-          "limit"},
+         {"state", "kind", "dept", "order", "assignee", "customer", "severity", "salesperson",
+          "since", "until", "limit"},
          control_right::read,
          on_exceptions},
         {"ack", {"id", "by", "note"}, control_right::operator_, on_ack},
         {"resolve", {"id", "by", "note"}, control_right::operator_, on_resolve},
-        {"tasks", {"state", "dept", "order", "limit"}, control_right::read, on_tasks},
+        {"tasks", {"state", "dept", "order", "assignee", "limit"}, control_right::read, on_tasks},
+        {"assign", {"id", "to", "by", "note"}, control_right::operator_, on_assign},
         {"task_done", {"id", "by", "note"}, control_right::operator_, on_task_done},
         {"replay", {"since", "limit"}, control_right::read, on_replay},
         {"kpi", {"since", "until", "by", "every"}, control_right::read, on_kpi},

@@ -33,7 +33,7 @@ struct orders_query {
 
 // `exceptions`: the desk's filter, and what the control views filter on besides.
 struct exceptions_query {
-    exception_filter filter;  // state, kind, dept, order, limit
+    exception_filter filter;  // state, kind, dept, order, assignee, limit
     std::string customer;     // "" for any
     std::string severity;     // "" for any; else warning, low, medium, high or critical
     std::string salesperson;  // of the exception's order; "" for any
@@ -54,8 +54,9 @@ struct customers_query {
 inline constexpr std::size_t max_replay = 10000;  // messages in one replay reply
 
 // What a person does to an exception or a task, as the control commands name it.
-enum class desk_action { ack, resolve, task_done };
-const char* desk_action_name(desk_action a);  // "ack", "resolve", "task_done"
+enum class desk_action { ack, resolve, task_done, assign, assign_task };
+// "ack", "resolve", "task_done", "assign" (both assigns: the id's prefix tells which)
+const char* desk_action_name(desk_action a);
 
 class control_context {
 public:
@@ -68,8 +69,9 @@ public:
     virtual value tasks(const task_filter& f) = 0;                     // {tasks: [...]}
     // A person acts; "" when done, else why it was refused. The change is durable before this
     // returns.
+    // `to`: assign's person ("" for the other actions, or to give it back to its department).
     virtual std::string act(desk_action action, std::uint64_t id, const std::string& by,
-                            const std::string& note) = 0;
+                            const std::string& note, const std::string& to) = 0;
     // The KPI report; the context sets the query's now_ms.
     virtual value kpi(const kpi_query& q) = 0;
     // The `customer` map, or nullopt when the customer is not known.

@@ -20,7 +20,7 @@ class control_actions {
 public:
     virtual ~control_actions() = default;
     virtual std::string act(desk_action action, std::uint64_t id, const std::string& by,
-                            const std::string& note) = 0;
+                            const std::string& note, const std::string& to) = 0;
     virtual std::string reload() = 0;
 };
 
@@ -46,8 +46,8 @@ public:
     std::optional<value> customer(const std::string& id) override;
     value customers(const customers_query& q) override;
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
-                    const std::string& note) override {
-        return actions_.act(action, id, by, note);
+                    const std::string& note, const std::string& to) override {
+        return actions_.act(action, id, by, note, to);
     }
     std::string reload() override { return actions_.reload(); }
 

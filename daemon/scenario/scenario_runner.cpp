@@ -306,8 +306,8 @@ public:
 
     // control_actions: only the views' `order` is asked for; people act through the stage.
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
-                    const std::string& note) override {
-        return stage_.act(action, id, by, note);
+                    const std::string& note, const std::string& to) override {
+        return stage_.act(action, id, by, note, to);
     }
     std::string reload() override { return "not available in a scenario"; }
 

@@ -128,7 +128,7 @@ bool batch_stage::on_time() {
 }
 
 std::string batch_stage::act(desk_action action, std::uint64_t id, const std::string& by,
-                             const std::string& note) {
+                             const std::string& note, const std::string& to) {
     if (storage_failing())
         return "storage is failing (" + storage_error_ + "); nothing can be changed now";
     desk_output out;
@@ -139,6 +139,10 @@ std::string batch_stage::act(desk_action action, std::uint64_t id, const std::st
         case desk_action::ack: done = s_.desk.acknowledge(id, by, note, now, out, error); break;
         case desk_action::resolve: done = s_.desk.resolve(id, by, note, now, out, error); break;
         case desk_action::task_done: done = s_.desk.task_done(id, by, note, now, out, error); break;
+        case desk_action::assign: done = s_.desk.assign(id, to, by, note, now, out, error); break;
+        case desk_action::assign_task:
+            done = s_.desk.assign_task(id, to, by, note, now, out, error);
+            break;
     }
     if (!done) return error;
     record(out);

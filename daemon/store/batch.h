@@ -76,7 +76,7 @@ public:
     // A person acts on an exception or a task. "" when the change joined the batch (commit it
     // before answering), else why it was refused.
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
-                    const std::string& note);
+                    const std::string& note, const std::string& to = "");
 
     // Stores the orders changed since the last snapshot, at a committed point only; with
     // `force` also when no event came since the last one.

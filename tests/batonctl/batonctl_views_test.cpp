@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
+#include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon_harness.h"
@@ -240,6 +244,76 @@ TEST_F(batonctl_views, kpi_breaks_down_by_group_and_period) {
     EXPECT_EQ(b1, 2) << e1;
     auto [b2, e2] = ctl({"kpi", "--every", "day"});
     EXPECT_EQ(b2, 2) << e2;
+}
+
+}  // namespace
+}  // namespace baton
+
+namespace baton {
+namespace {
+
+// batonctl's --json, indented, on one line: `{"id":"E-4","kind":...}` (no string in these
+// tests holds a newline or `": "`).
+std::string one_line(const std::string& json) {
+    std::string out = std::regex_replace(json, std::regex("\n *"), "");
+    return std::regex_replace(out, std::regex("\": "), "\":");
+}
+
+TEST_F(batonctl_views, assign_gives_an_exception_to_a_person_and_every_action_stays_in_history) {
+    auto [s0, indented] = ctl({"--json", "exceptions", "--kind", "credit_hold", "--order", "SO-2"});
+    const std::string listed = one_line(indented);
+    ASSERT_EQ(s0, 0) << listed;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(listed, m, std::regex("\"id\":\"(E-[0-9]+)\""))) << listed;
+    const std::string id = m[1];
+
+    auto [s1, acked] = ctl({"ack", id, "--by", "lena.w", "--note", "calling finance"});
+    ASSERT_EQ(s1, 0) << acked;
+    auto [s2, given] =
+        ctl({"assign", id, "--to", "wang.fang", "--by", "lena.w", "--note", "your customer"});
+    ASSERT_EQ(s2, 0) << given;
+    EXPECT_EQ(given, id + " assigned to wang.fang by lena.w\n");
+
+    auto [s3, mine] = ctl({"exceptions", "--assignee", "wang.fang"});
+    EXPECT_TRUE(has(mine, "SO-2")) << mine;
+    auto [s4, none] = ctl({"exceptions", "--assignee", "somebody.else"});
+    EXPECT_EQ(none, "no exceptions match\n");
+
+    // Every action, not only the last, in the record's history.
+    auto [s5, json_indented] =
+        ctl({"--json", "exceptions", "--order", "SO-2", "--kind", "credit_hold"});
+    const std::string json = one_line(json_indented);
+    EXPECT_TRUE(has(json, R"("assignee":"wang.fang")")) << json;
+    EXPECT_TRUE(has(json, R"("by":"baton","what":"raised")")) << json;
+    EXPECT_TRUE(has(json, R"("by":"lena.w","what":"acknowledged","note":"calling finance")"))
+        << json;
+    EXPECT_TRUE(
+        has(json, R"("by":"lena.w","what":"assigned","to":"wang.fang","note":"your customer")"))
+        << json;
+
+    // And in the feed, with who gave it to whom.
+    const std::string feed = (dir_ / "var/exceptions.jsonl");
+    std::string text;
+    for (int i = 0; i < 100 && !has(text, R"("state":"assigned")"); ++i) {
+        std::ifstream in(feed);
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (!has(text, R"("state":"assigned")")) std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_TRUE(has(text, R"("by":"lena.w","to":"wang.fang","note":"your customer")")) << text;
+
+    // A task too, and back to its department; bad ids never reach batond.
+    auto [s6, tasks_indented] = ctl({"--json", "tasks", "--order", "SO-2"});
+    const std::string tasks = one_line(tasks_indented);
+    ASSERT_TRUE(std::regex_search(tasks, m, std::regex("\"id\":\"(T-[0-9]+)\""))) << tasks;
+    const std::string task = m[1];
+    auto [s7, back] = ctl({"assign", task, "--to", "", "--by", "lena.w"});
+    ASSERT_EQ(s7, 0) << back;
+    EXPECT_EQ(back, task + " given back to its department by lena.w\n");
+    auto [s8, bad] = ctl({"assign", "X-1", "--to", "a", "--by", "b"});
+    EXPECT_EQ(s8, 2) << bad;
+    auto [s9, gone] = ctl({"assign", "E-999", "--to", "a", "--by", "b"});
+    EXPECT_NE(s9, 0);
+    EXPECT_TRUE(has(gone, "exception E-999 is not known")) << gone;
 }
 
 }  // namespace

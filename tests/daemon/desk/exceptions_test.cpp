@@ -1402,3 +1402,88 @@ TEST(exceptions, parse_record_id_accepts_prefixed_or_bare_numbers_only) {
 
 }  // namespace
 }  // namespace baton
+
+namespace baton {
+namespace {
+
+// --- people: every action in the history; assignment -----------------------------------------
+
+TEST(exceptions, every_action_is_kept_in_the_history_and_records_can_be_assigned) {
+    desk_run run;
+    const std::string so = "SO-26-0090";
+    run.apply(t0, placed("s-1", so));
+    desk_output out = run.apply(t0 + 30 * minute, credit_rejected("f-1", so));
+    ASSERT_EQ(out.exceptions.size(), 1u);
+    const std::uint64_t id = out.exceptions[0].record.id;
+    ASSERT_EQ(out.tasks.size(), 2u);
+    const std::uint64_t task = out.tasks[0].record.id;
+    std::string error;
+
+    desk_output acted;
+    ASSERT_TRUE(run.desk.acknowledge(id, "lena.w", "calling finance", t0 + hour, acted, error));
+    ASSERT_TRUE(
+        run.desk.assign(id, "wang.fang", "lena.w", "your customer", t0 + 2 * hour, acted, error))
+        << error;
+    ASSERT_EQ(acted.exceptions.size(), 2u);
+    EXPECT_EQ(acted.exceptions[1].state, exception_transition::assigned);
+    ASSERT_TRUE(run.desk.assign_task(task, "m.weber", "lena.w", "", t0 + 2 * hour, acted, error))
+        << error;
+    EXPECT_EQ(acted.tasks.back().state, task_transition::assigned);
+
+    exception_filter mine;
+    mine.assignee = "wang.fang";
+    ASSERT_EQ(run.desk.exceptions(mine).size(), 1u);
+    task_filter my_tasks;
+    my_tasks.assignee = "m.weber";
+    ASSERT_EQ(run.desk.tasks(my_tasks).size(), 1u);
+    my_tasks.assignee = "nobody";
+    EXPECT_TRUE(run.desk.tasks(my_tasks).empty());
+
+    ASSERT_TRUE(run.desk.resolve(id, "wang.fang", "customer paid", t0 + 3 * hour, acted, error));
+    const exception_record& e = run.desk.all_exceptions().at(id);
+    EXPECT_EQ(e.assignee, "wang.fang");
+    ASSERT_EQ(e.history.size(), 4u);  // not only the last action
+    EXPECT_EQ(e.history[0].what, "raised");
+    EXPECT_EQ(e.history[0].by, "baton");
+    EXPECT_EQ(e.history[1].what, "acknowledged");
+    EXPECT_EQ(e.history[1].by, "lena.w");
+    EXPECT_EQ(e.history[1].note, "calling finance");
+    EXPECT_EQ(e.history[2].what, "assigned");
+    EXPECT_EQ(e.history[2].to, "wang.fang");
+    EXPECT_EQ(e.history[2].at_ms, t0 + 2 * hour);
+    EXPECT_EQ(e.history[3].what, "resolved");
+    EXPECT_EQ(e.history[3].by, "wang.fang");
+    // Its tasks closed with it: opened, assigned, done.
+    task_filter all;
+    all.state = "all";
+    all.assignee = "m.weber";
+    const auto closed = run.desk.tasks(all);
+    ASSERT_EQ(closed.size(), 1u);
+    ASSERT_EQ(closed[0]->history.size(), 3u);
+    EXPECT_EQ(closed[0]->history[2].what, "done");
+
+    // The history survives the store.
+    const exception_record back = exception_from_value(through_msgpack(to_value(e)));
+    ASSERT_EQ(back.history.size(), 4u);
+    EXPECT_EQ(back.history[2].to, "wang.fang");
+    EXPECT_EQ(back.assignee, "wang.fang");
+
+    // Nothing to give once it is over, and nothing unknown.
+    EXPECT_FALSE(run.desk.assign(id, "x", "lena.w", "", t0 + 4 * hour, acted, error));
+    EXPECT_EQ(error, "exception " + exception_id_text(id) + " is already resolved");
+    EXPECT_FALSE(run.desk.assign_task(999, "x", "lena.w", "", t0 + 4 * hour, acted, error));
+    EXPECT_EQ(error, "task T-999 is not known");
+}
+
+TEST(exceptions, a_history_keeps_its_first_step_and_the_latest_ones) {
+    std::vector<record_step> h;
+    for (int i = 0; i < 250; ++i)
+        add_step(h, {i, "baton", i == 0 ? "raised" : "escalated", "", ""});
+    ASSERT_EQ(h.size(), max_history);
+    EXPECT_EQ(h.front().what, "raised");
+    EXPECT_EQ(h.back().at_ms, 249);
+    EXPECT_EQ(h[1].at_ms, 249 - static_cast<std::int64_t>(max_history) + 2);
+}
+
+}  // namespace
+}  // namespace baton

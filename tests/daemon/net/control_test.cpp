@@ -59,9 +59,9 @@ public:
         return r;
     }
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
-                    const std::string& note) override {
+                    const std::string& note, const std::string& to) override {
         acts.push_back(std::string(desk_action_name(action)) + " " + std::to_string(id) + " " + by +
-                       " " + note);
+                       " " + note + (to.empty() ? "" : " -> " + to));
         return id == 404 ? "exception E-404 is not known" : "";
     }
     std::string reload() override {
@@ -341,6 +341,40 @@ TEST(control, ack_resolve_and_task_done_need_an_id_and_who) {
     EXPECT_EQ(error_of(handle_control(unknown, ctx)), "exception E-404 is not known");
 }
 
+TEST(control, assign_gives_an_exception_or_a_task_to_a_person) {
+    fake_context ctx;
+    value e = request("assign", "id", value("E-7"));
+    e.set("to", "wang.fang");
+    e.set("by", "lena.w");
+    e.set("note", "your customer");
+    EXPECT_TRUE(ok_of(handle_control(e, ctx)));
+    value t = request("assign", "id", value("t-3"));
+    t.set("to", "");  // back to the department
+    t.set("by", "lena.w");
+    EXPECT_TRUE(ok_of(handle_control(t, ctx)));
+    ASSERT_EQ(ctx.acts.size(), 2u);
+    EXPECT_EQ(ctx.acts[0], "assign 7 lena.w your customer -> wang.fang");
+    EXPECT_EQ(ctx.acts[1], "assign 3 lena.w ");
+    value no_to = request("assign", "id", value("E-7"));
+    no_to.set("by", "lena.w");
+    EXPECT_EQ(error_of(handle_control(no_to, ctx)),
+              "assign: 'to' (the person, or \"\" for the department) is required");
+    value no_by = request("assign", "id", value("E-7"));
+    no_by.set("to", "x");
+    EXPECT_EQ(error_of(handle_control(no_by, ctx)), "assign: 'by' (who you are) is required");
+    value bare = request("assign", "id", value(7));
+    bare.set("to", "x");
+    bare.set("by", "y");
+    EXPECT_EQ(error_of(handle_control(bare, ctx)),
+              "assign: 'id' must be an exception id like E-7 or a task id like T-12");
+    value long_to = request("assign", "id", value("E-7"));
+    long_to.set("to", std::string(65, 'x'));
+    long_to.set("by", "y");
+    EXPECT_EQ(error_of(handle_control(long_to, ctx)),
+              "assign: 'to' and 'by' are limited to 64 bytes and 'note' to 2000");
+    EXPECT_EQ(right_needed("assign"), control_right::operator_);
+}
+
 TEST(control, kpi_takes_an_optional_window) {
     fake_context ctx;
     EXPECT_TRUE(ok_of(handle_control(request("kpi"), ctx)));
@@ -402,13 +436,13 @@ TEST(control, the_table_names_each_command_once_with_its_right) {
         EXPECT_NE(c.right, control_right::none) << c.name;
     }
     // Every command that changes state needs operator rights; the others read.
-    for (const char* cmd : {"ack", "resolve", "task_done", "reload"})
+    for (const char* cmd : {"ack", "resolve", "task_done", "assign", "reload"})
         EXPECT_EQ(right_needed(cmd), control_right::operator_) << cmd;
     for (const char* cmd : {"status", "order", "orders", "exceptions", "tasks", "replay", "kpi",
                             "customer", "customers"})
         EXPECT_EQ(right_needed(cmd), control_right::read) << cmd;
     EXPECT_EQ(right_needed("no-such-command"), control_right::read);
-    EXPECT_EQ(names.size(), 13u);
+    EXPECT_EQ(names.size(), 14u);
 }
 
 TEST(control, reload_goes_to_the_context_and_says_why_it_was_refused) {

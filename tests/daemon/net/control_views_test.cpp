@@ -25,7 +25,8 @@ using testing::make_event;
 
 class no_actions final : public control_actions {
 public:
-    std::string act(desk_action, std::uint64_t, const std::string&, const std::string&) override {
+    std::string act(desk_action, std::uint64_t, const std::string&, const std::string&,
+                    const std::string&) override {
         return "no";
     }
     std::string reload() override { return "no"; }
