@@ -181,32 +181,27 @@ void exception_desk::escalate(exception_record& e, severity level, const std::st
 void exception_desk::open_task(const exception_record& e, const std::string& dept,
                                const std::string& action, std::int64_t now_ms,
                                const std::string& cause, desk_output& out) {
-    task_record t;
-    t.id = next_task_id_++;
-    t.dept = dept;
-    t.order = e.order;
-    t.action = dept + ": " + action;
-    t.state = task_state::open;
-    t.exception_id = e.id;
-    t.opened_ms = now_ms;
-    t.due_ms = now_ms + flow_.task_due_us / 1000;
-    add_step(t.history, {now_ms, "baton", "opened", "", ""});
-    auto& stored = tasks_[t.id] = std::move(t);
-    index(stored);
-    schedule_task(stored);
-    out.tasks.push_back({task_transition::opened, stored, cause});
+    new_task(e.order, dept, action, e.id, "", now_ms, cause, out);
 }
 
 void exception_desk::open_follow_up(const order& o, const std::string& dept,
                                     const std::string& action, const std::string& answer,
                                     std::int64_t now_ms, const std::string& cause,
                                     desk_output& out) {
+    new_task(o.id, dept, action, 0, answer, now_ms, cause, out);
+}
+
+void exception_desk::new_task(const std::string& order, const std::string& dept,
+                              const std::string& action, std::uint64_t exception_id,
+                              const std::string& answer, std::int64_t now_ms,
+                              const std::string& cause, desk_output& out) {
     task_record t;
     t.id = next_task_id_++;
     t.dept = dept;
-    t.order = o.id;
+    t.order = order;
     t.action = dept + ": " + action;
     t.state = task_state::open;
+    t.exception_id = exception_id;
     t.answer = answer;
     t.opened_ms = now_ms;
     t.due_ms = now_ms + flow_.task_due_us / 1000;
@@ -274,101 +269,88 @@ void exception_desk::on_feed_gap(const std::string& source, const std::string& t
 
 // --- people --------------------------------------------------------------------------------
 
-bool exception_desk::acknowledge(std::uint64_t id, const std::string& by, const std::string& note,
-                                 std::int64_t now_ms, desk_output& out, std::string& error) {
+exception_record* exception_desk::unresolved(std::uint64_t id, std::string& error) {
     auto it = exceptions_.find(id);
     if (it == exceptions_.end()) {
         error = "exception " + exception_id_text(id) + " is not known";
-        return false;
+        return nullptr;
     }
-    exception_record& e = it->second;
-    if (e.state == exception_state::resolved) {
+    if (it->second.state == exception_state::resolved) {
         error = "exception " + exception_id_text(id) + " is already resolved";
+        return nullptr;
+    }
+    return &it->second;
+}
+
+task_record* exception_desk::undone(std::uint64_t id, std::string& error) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) {
+        error = "task " + task_id_text(id) + " is not known";
+        return nullptr;
+    }
+    if (it->second.state == task_state::done) {
+        error = "task " + task_id_text(id) + " is already done";
+        return nullptr;
+    }
+    return &it->second;
+}
+
+bool exception_desk::acknowledge(std::uint64_t id, const std::string& by, const std::string& note,
+                                 std::int64_t now_ms, desk_output& out, std::string& error) {
+    exception_record* e = unresolved(id, error);
+    if (!e) return false;
+    if (e->state == exception_state::acknowledged) {
+        error = "exception " + exception_id_text(id) + " was already acknowledged by " + e->by;
         return false;
     }
-    if (e.state == exception_state::acknowledged) {
-        error = "exception " + exception_id_text(id) + " was already acknowledged by " + e.by;
-        return false;
-    }
-    e.state = exception_state::acknowledged;
-    e.by = by;
-    e.note = note;
-    e.updated_ms = now_ms;
-    add_step(e.history, {now_ms, by, "acknowledged", "", note});
-    out.exceptions.push_back({exception_transition::acknowledged, e, ""});
+    e->state = exception_state::acknowledged;
+    e->by = by;
+    e->note = note;
+    e->updated_ms = now_ms;
+    add_step(e->history, {now_ms, by, "acknowledged", "", note});
+    out.exceptions.push_back({exception_transition::acknowledged, *e, ""});
     return true;
 }
 
 bool exception_desk::resolve(std::uint64_t id, const std::string& by, const std::string& note,
                              std::int64_t now_ms, desk_output& out, std::string& error) {
-    auto it = exceptions_.find(id);
-    if (it == exceptions_.end()) {
-        error = "exception " + exception_id_text(id) + " is not known";
-        return false;
-    }
-    if (it->second.state == exception_state::resolved) {
-        error = "exception " + exception_id_text(id) + " is already resolved";
-        return false;
-    }
-    exception_record& e = it->second;
+    exception_record* e = unresolved(id, error);
+    if (!e) return false;
     // A person closed a stage's exception: the stage's clock stays quiet for this stay.
-    if (stage_bound(e.kind) && e.since_ms != 0)
-        silenced_[silence_key(e.order, e.kind)] = e.since_ms;
-    resolve_record(e, by, note, now_ms, "", out);
+    if (stage_bound(e->kind) && e->since_ms != 0)
+        silenced_[silence_key(e->order, e->kind)] = e->since_ms;
+    resolve_record(*e, by, note, now_ms, "", out);
     return true;
 }
 
 bool exception_desk::task_done(std::uint64_t id, const std::string& by, const std::string& note,
                                std::int64_t now_ms, desk_output& out, std::string& error) {
-    auto it = tasks_.find(id);
-    if (it == tasks_.end()) {
-        error = "task " + task_id_text(id) + " is not known";
-        return false;
-    }
-    if (it->second.state == task_state::done) {
-        error = "task " + task_id_text(id) + " is already done";
-        return false;
-    }
-    close_task(it->second, by, note, now_ms, "", out);
+    task_record* t = undone(id, error);
+    if (!t) return false;
+    close_task(*t, by, note, now_ms, "", out);
     return true;
 }
 
 bool exception_desk::assign(std::uint64_t id, const std::string& to, const std::string& by,
                             const std::string& note, std::int64_t now_ms, desk_output& out,
                             std::string& error) {
-    auto it = exceptions_.find(id);
-    if (it == exceptions_.end()) {
-        error = "exception " + exception_id_text(id) + " is not known";
-        return false;
-    }
-    exception_record& e = it->second;
-    if (e.state == exception_state::resolved) {
-        error = "exception " + exception_id_text(id) + " is already resolved";
-        return false;
-    }
-    e.assignee = to;
-    e.updated_ms = now_ms;
-    add_step(e.history, {now_ms, by, "assigned", to, note});
-    out.exceptions.push_back({exception_transition::assigned, e, ""});
+    exception_record* e = unresolved(id, error);
+    if (!e) return false;
+    e->assignee = to;
+    e->updated_ms = now_ms;
+    add_step(e->history, {now_ms, by, "assigned", to, note});
+    out.exceptions.push_back({exception_transition::assigned, *e, ""});
     return true;
 }
 
 bool exception_desk::assign_task(std::uint64_t id, const std::string& to, const std::string& by,
                                  const std::string& note, std::int64_t now_ms, desk_output& out,
                                  std::string& error) {
-    auto it = tasks_.find(id);
-    if (it == tasks_.end()) {
-        error = "task " + task_id_text(id) + " is not known";
-        return false;
-    }
-    task_record& t = it->second;
-    if (t.state == task_state::done) {
-        error = "task " + task_id_text(id) + " is already done";
-        return false;
-    }
-    t.assignee = to;
-    add_step(t.history, {now_ms, by, "assigned", to, note});
-    out.tasks.push_back({task_transition::assigned, t, ""});
+    task_record* t = undone(id, error);
+    if (!t) return false;
+    t->assignee = to;
+    add_step(t->history, {now_ms, by, "assigned", to, note});
+    out.tasks.push_back({task_transition::assigned, *t, ""});
     return true;
 }
 

@@ -157,6 +157,13 @@ private:
     void open_follow_up(const order& o, const std::string& dept, const std::string& action,
                         const std::string& answer, std::int64_t now_ms, const std::string& cause,
                         desk_output& out);
+    // The record a person may act on, or null with `error` saying why not (unknown, or over).
+    exception_record* unresolved(std::uint64_t id, std::string& error);
+    task_record* undone(std::uint64_t id, std::string& error);
+    // Both of the above: a task of `exception_id` (0: a follow-up) or with an `answer`.
+    void new_task(const std::string& order, const std::string& dept, const std::string& action,
+                  std::uint64_t exception_id, const std::string& answer, std::int64_t now_ms,
+                  const std::string& cause, desk_output& out);
     // Resolves every open exception of `kind` on `order`, whatever its scope.
     void settle_all(const std::string& order, exception_kind kind, const std::string& why,
                     std::int64_t now_ms, const std::string& cause, desk_output& out);

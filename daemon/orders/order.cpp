@@ -11,28 +11,31 @@ bool order::on_hold(const std::string& hold) const {
     return std::find(holds.begin(), holds.end(), hold) != holds.end();
 }
 
-order_case* order::find_case(const std::string& case_id) {
-    for (auto& c : cases)
-        if (c.id == case_id) return &c;
+namespace {
+
+template <typename Piece>
+Piece* by_id(std::vector<Piece>& pieces, const std::string& id) {
+    for (auto& p : pieces)
+        if (p.id == id) return &p;
     return nullptr;
+}
+
+}  // namespace
+
+order_case* order::find_case(const std::string& case_id) {
+    return by_id(cases, case_id);
 }
 
 production_batch* order::find_batch(const std::string& batch_id) {
-    for (auto& b : batches)
-        if (b.id == batch_id) return &b;
-    return nullptr;
+    return by_id(batches, batch_id);
 }
 
 shipment* order::find_shipment(const std::string& shipment_id) {
-    for (auto& s : shipments)
-        if (s.id == shipment_id) return &s;
-    return nullptr;
+    return by_id(shipments, shipment_id);
 }
 
 invoice* order::find_invoice(const std::string& invoice_id) {
-    for (auto& i : invoices)
-        if (i.id == invoice_id) return &i;
-    return nullptr;
+    return by_id(invoices, invoice_id);
 }
 
 std::int64_t order::invoiced_cents() const {

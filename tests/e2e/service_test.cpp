@@ -252,10 +252,10 @@ TEST(service, cmake_install_lays_out_a_tree_whose_config_checks) {
     EXPECT_EQ(check_status, 0) << check_out;
     // The shipped scenarios pass against the installed flow, as a plant runs them before a
     // reload.
-    auto [flow_status, flow_out] = testing::run_program(
-        {root + "/bin/batond", "--config", root + "/etc/baton/baton.yaml", "--test-flow",
-         root + "/share/doc/baton/scenarios"},
-        dir / "test-flow.txt");
+    auto [flow_status, flow_out] =
+        testing::run_program({root + "/bin/batond", "--config", root + "/etc/baton/baton.yaml",
+                              "--test-flow", root + "/share/doc/baton/scenarios"},
+                             dir / "test-flow.txt");
     EXPECT_EQ(flow_status, 0) << flow_out;
     EXPECT_NE(flow_out.find(" passed, 0 failed"), std::string::npos) << flow_out;
 
