@@ -1,6 +1,7 @@
-// Auto credit: whether batond approves an order's credit by itself at placement. One rule, used
-// by the order engine (which proves credit_approved) and by the exception desk (which raises
-// credit_hold when the rule fails on the limit alone).
+// Auto credit: whether batond approves an order's credit by itself at placement. The order
+// engine asks it only for an order that waits on no hold (order_engine::decide_credit puts an
+// order over its limit on the `limit` hold whether or not auto credit is on; the desk raises
+// credit_hold for every hold), so there it answers approve or finance_reviews.
 #pragma once
 
 #include "customers.h"
