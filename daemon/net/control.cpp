@@ -178,6 +178,7 @@ value on_orders(const value& request, control_context& ctx) {
         .text("holder", q.holder)
         .text("customer", q.customer)
         .text("salesperson", q.salesperson)
+        .text("customer_po", q.customer_po)
         .moment("since", q.since_ms)
         .moment("until", q.until_ms)
         .limit(q.limit);
@@ -189,6 +190,7 @@ value on_orders(const value& request, control_context& ctx) {
 value on_exceptions(const value& request, control_context& ctx) {
     exceptions_query q;
     exception_filter& f = q.filter;
+    std::int64_t offset = 0;
     arguments args(request, "exceptions");
     args.text("state", f.state)
         .text("kind", f.kind)
@@ -200,8 +202,10 @@ value on_exceptions(const value& request, control_context& ctx) {
         .text("salesperson", q.salesperson)
         .moment("since", q.since_ms)
         .moment("until", q.until_ms)
+        .integer("offset", 0, int64_max, offset)
         .limit(f.limit);
     if (!args.ok()) return control_error(args.error());
+    q.offset = static_cast<std::size_t>(offset);
     if (f.state != "open" && f.state != "acknowledged" && f.state != "resolved" && f.state != "all")
         return control_error(
             "exceptions: 'state' must be open, acknowledged, resolved or all, got '" +
@@ -348,12 +352,12 @@ const std::vector<control_command>& control_commands() {
         {"status", {}, control_right::read, on_status},
         {"order", {"id"}, control_right::read, on_order},
         {"orders",
-         {"stage", "holder", "customer", "salesperson", "since", "until", "limit"},
+         {"stage", "holder", "customer", "salesperson", "customer_po", "since", "until", "limit"},
          control_right::read,
          on_orders},
         {"exceptions",
          {"state", "kind", "dept", "order", "assignee", "customer", "severity", "salesperson",
-          "since", "until", "limit"},
+          "since", "until", "offset", "limit"},
          control_right::read,
          on_exceptions},
         {"ack", {"id", "by", "note"}, control_right::operator_, on_ack},

@@ -25,6 +25,7 @@ struct orders_query {
     std::string holder;       // department, "" for any
     std::string customer;     // "" for any
     std::string salesperson;  // "" for any
+    std::string customer_po;  // the customer's purchase order number; "" for any
     // Placed (first seen, for an order not placed) in [since_ms, until_ms), ms since epoch.
     std::int64_t since_ms = 0;
     std::int64_t until_ms = std::numeric_limits<std::int64_t>::max();
@@ -40,6 +41,7 @@ struct exceptions_query {
     // Raised in [since_ms, until_ms), ms since epoch.
     std::int64_t since_ms = 0;
     std::int64_t until_ms = std::numeric_limits<std::int64_t>::max();
+    std::size_t offset = 0;  // matches skipped before the first returned (paging)
 };
 
 // `customers`: which rows (every filter absent: all of them).

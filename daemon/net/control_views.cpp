@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include "codec.h"
 #include "customer_view.h"
+#include "envelope.h"
 #include "kpi.h"
 #include "order_view.h"
 #include "version.h"
@@ -24,6 +26,28 @@ value values_of(const std::vector<const Record*>& records) {
     value_list list;
     list.reserve(records.size());
     for (const Record* r : records) list.push_back(to_value(*r));
+    return value(std::move(list));
+}
+
+// Every stage the order entered, with its holder and the deadline of that visit (the flow's
+// SLA; 0 for a stage without one, or one no longer in the flow).
+value visits_of(const order& o, const flow_def& flow) {
+    value_list list;
+    list.reserve(o.visits.size());
+    for (const auto& visit : o.visits) {
+        value v;
+        v.set("stage", visit.stage);
+        const stage_def* def = nullptr;
+        for (const auto& st : flow.stages)
+            if (st.name == visit.stage) def = &st;
+        v.set("holder", def ? def->holder : std::string());
+        v.set("entered", static_cast<long long>(visit.entered_ms));
+        v.set("left", static_cast<long long>(visit.left_ms));
+        const bool timed = def && (def->sla_us > 0 || !def->sla_from.empty());
+        v.set("due",
+              static_cast<long long>(timed ? stage_deadline_ms(o, *def, visit.entered_ms) : 0));
+        list.push_back(std::move(v));
+    }
     return value(std::move(list));
 }
 
@@ -120,6 +144,20 @@ std::optional<value> control_views::order(const std::string& id) {
         history.push_back(std::move(h));
     }
     r.set("history", value(std::move(history)));
+    r.set("visits", visits_of(*o, s_.flow));
+    // What batond relayed about it (the newest 1000): seq, topic and when.
+    value_list relayed;
+    for (const auto& m : s_.store.read_relayed_of(id, 1000)) {
+        envelope e;
+        std::string reason;
+        value item;
+        item.set("seq", static_cast<unsigned long long>(m.seq));
+        item.set("topic", m.topic);
+        item.set("ts", static_cast<long long>(
+                           decode_relayed(m.envelope, decode_limits{}, e, reason) ? e.ts_ms : 0));
+        relayed.push_back(std::move(item));
+    }
+    r.set("relayed", value(std::move(relayed)));
     r.set("exceptions", values_of(s_.desk.exceptions_of(id)));
     r.set("tasks", values_of(s_.desk.tasks_of(id)));
     add_order_pieces(r, *o, s_.clock.now_ms());
@@ -127,13 +165,10 @@ std::optional<value> control_views::order(const std::string& id) {
 }
 
 value control_views::exceptions(const exceptions_query& q) {
-    const bool more = !q.customer.empty() || !q.severity.empty() || !q.salesperson.empty() ||
-                      q.since_ms > 0 || q.until_ms != std::numeric_limits<std::int64_t>::max();
     exception_filter f = q.filter;
-    if (more) f.limit = std::numeric_limits<std::size_t>::max();  // the limit after our filters
-    std::vector<const exception_record*> found;
+    f.limit = std::numeric_limits<std::size_t>::max();  // total and counts need every match
+    std::vector<const exception_record*> matched;
     for (const exception_record* e : s_.desk.exceptions(f)) {
-        if (found.size() >= q.filter.limit) break;
         if (!q.customer.empty() && e->customer != q.customer) continue;
         if (!q.severity.empty() && severity_name(e->level) != q.severity) continue;
         if (e->raised_ms < q.since_ms || e->raised_ms >= q.until_ms) continue;
@@ -141,10 +176,33 @@ value control_views::exceptions(const exceptions_query& q) {
             const baton::order* o = e->order.empty() ? nullptr : s_.engine.find(e->order);
             if (!o || o->salesperson != q.salesperson) continue;
         }
-        found.push_back(e);
+        matched.push_back(e);
+    }
+    // Counts per department and severity over every match, for a board's header.
+    std::map<std::pair<std::string, std::string>, std::uint64_t> counts;
+    for (const exception_record* e : matched) ++counts[{e->dept, severity_name(e->level)}];
+    value_list count_list;
+    for (const auto& [key, n] : counts) {
+        value c;
+        c.set("dept", key.first);
+        c.set("severity", key.second);
+        c.set("count", count(n));
+        count_list.push_back(std::move(c));
+    }
+    value_list page;
+    for (std::size_t i = q.offset; i < matched.size() && page.size() < q.filter.limit; ++i) {
+        const exception_record* e = matched[i];
+        value item = to_value(*e);
+        const baton::order* o = e->order.empty() ? nullptr : s_.engine.find(e->order);
+        const auto* account = s_.engine.customers().find(e->customer);
+        item.set("tier", account ? account->master.tier : std::string());
+        item.set("salesperson", o ? o->salesperson : std::string());
+        page.push_back(std::move(item));
     }
     value r;
-    r.set("exceptions", values_of(found));
+    r.set("exceptions", value(std::move(page)));
+    r.set("total", count(matched.size()));
+    r.set("counts", value(std::move(count_list)));
     return r;
 }
 
@@ -195,6 +253,7 @@ value control_views::orders(const orders_query& q) {
         if (!q.holder.empty() && o.holder != q.holder) continue;
         if (!q.customer.empty() && o.customer != q.customer) continue;
         if (!q.salesperson.empty() && o.salesperson != q.salesperson) continue;
+        if (!q.customer_po.empty() && o.customer_po != q.customer_po) continue;
         // By when it was placed (first seen, for facts before the placement).
         const auto placed = o.milestones.find("placed");
         const std::int64_t at =
@@ -217,6 +276,7 @@ value control_views::orders(const orders_query& q) {
         v.set("since", static_cast<long long>(found[i]->stage_since_ms));
         v.set("salesperson", found[i]->salesperson);
         v.set("promised_date", found[i]->promised_date);
+        v.set("customer_po", found[i]->customer_po);
         list.push_back(std::move(v));
     }
     value r;

@@ -243,6 +243,10 @@ value report_value(const report_tally& t, const std::vector<std::size_t>& open,
         put_spread(row, tally.dwell_ms);
         row.set("within_sla", share(tally.within_sla, tally.dwell_ms.size()));
         row.set("open", count_of(open[i]));
+        // The SLA when it counts from entering the stage (one from the planned finish has no
+        // single length to compare a dwell with: 0).
+        row.set("sla_ms", static_cast<long long>(
+                              flow.stages[i].sla_from.empty() ? flow.stages[i].sla_us / 1000 : 0));
         stage_rows.push_back(std::move(row));
     }
 

@@ -319,7 +319,7 @@ void order_engine::emit_notice(std::vector<relay_message>& out, const std::strin
     if (!order_id.empty()) e.order = order_id;
     if (!cause.empty()) e.cause = cause;
     e.data = std::move(data);
-    out.push_back({*e.seq, topic, encode_envelope(e)});
+    out.push_back({*e.seq, topic, encode_envelope(e), order_id});
 }
 
 void order_engine::on_receivable(const value& data) {

@@ -3,8 +3,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cassert>
 #include <filesystem>
+
+#include "codec.h"
+#include "envelope.h"
 
 namespace baton {
 
@@ -27,6 +31,11 @@ CREATE TABLE IF NOT EXISTS relay (        -- the outbox: every relayed message, 
     topic    TEXT NOT NULL,
     envelope BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS relay_order (  -- which relay messages are about which order
+    order_id TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    PRIMARY KEY (order_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS exceptions (       -- every exception, its latest state
     id     INTEGER PRIMARY KEY,
     record BLOB NOT NULL
@@ -99,7 +108,9 @@ journal::journal(const std::string& data_dir) {
                                 std::to_string(journal_schema_version) + " (downgrade refused)");
         exec(create_sql);
         // 1 -> 2 changes no table: what changed is the format of the order snapshots, which
-        // recovery upgrades as it reads them.
+        // recovery upgrades as it reads them. 2 -> 3 adds relay_order, filled here from the
+        // relayed envelopes' `order`.
+        if (version > 0 && version < 3) index_relay_orders();
         if (version < journal_schema_version) {
             if (version > 0) migrated_from_ = version;
             exec(("PRAGMA user_version=" + std::to_string(journal_schema_version)).c_str());
@@ -119,6 +130,8 @@ journal::journal(const std::string& data_dir) {
             "prepare read");
         insert_relay_ = prepare("INSERT INTO relay(seq, topic, envelope) VALUES(?,?,?)",
                                 "prepare relay insert");
+        insert_relay_order_ = prepare("INSERT INTO relay_order(order_id, seq) VALUES(?,?)",
+                                      "prepare relay order insert");
         auto max_of = [&](const char* sql) -> std::int64_t {
             sqlite_statement s = prepare(sql, "prepare max");
             return s.step() == SQLITE_ROW ? s.column_int64(0) : 0;
@@ -202,6 +215,12 @@ void journal::commit(const journal_batch& batch) {
             insert_relay_.bind_blob(3, r.envelope);
             if (insert_relay_.step() != SQLITE_DONE)
                 fail("append relay message " + std::to_string(r.seq));
+            if (r.order.empty()) continue;
+            sqlite_reset_guard order_guard(insert_relay_order_);
+            insert_relay_order_.bind_text(1, r.order);
+            insert_relay_order_.bind_int64(2, static_cast<std::int64_t>(r.seq));
+            if (insert_relay_order_.step() != SQLITE_DONE)
+                fail("index relay message " + std::to_string(r.seq));
         }
         if (!batch.exceptions.empty() || !batch.tasks.empty() || !batch.feed.empty()) {
             auto upsert = [&](const char* sql, const auto& rows, bool text) {
@@ -270,6 +289,58 @@ std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t 
     }
     if (rc != SQLITE_DONE) fail("outbox read");
     return out;
+}
+
+std::vector<outbox_entry> journal::read_relayed_of(const std::string& order,
+                                                   std::size_t limit) const {
+    std::vector<outbox_entry> out;
+    sqlite_statement s = prepare(
+        "SELECT r.seq, r.topic, r.envelope FROM relay_order o JOIN relay r ON r.seq = o.seq "
+        "WHERE o.order_id = ? ORDER BY o.seq DESC LIMIT ?",
+        "prepare relayed-of read");
+    s.bind_text(1, order);
+    s.bind_int64(2, static_cast<std::int64_t>(limit));
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        outbox_entry e;
+        e.seq = static_cast<std::uint64_t>(s.column_int64(0));
+        e.topic = s.column_text(1);
+        e.envelope = s.column_blob(2);
+        e.order = order;
+        out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) fail("relayed-of read");
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+// Schema 3's index for a store written before it: every relayed envelope's `order`, once.
+void journal::index_relay_orders() {
+    exec("BEGIN");
+    try {
+        sqlite_statement read =
+            prepare("SELECT seq, envelope FROM relay ORDER BY seq", "prepare relay scan");
+        sqlite_statement insert =
+            prepare("INSERT OR IGNORE INTO relay_order(order_id, seq) VALUES(?,?)",
+                    "prepare relay order insert");
+        decode_limits limits;
+        int rc;
+        while ((rc = read.step()) == SQLITE_ROW) {
+            envelope e;
+            std::string error;
+            const std::string bytes = read.column_blob(1);
+            if (!decode_relayed(bytes, limits, e, error) || !e.order || e.order->empty()) continue;
+            insert.reset();
+            insert.bind_text(1, *e.order);
+            insert.bind_int64(2, read.column_int64(0));
+            if (insert.step() != SQLITE_DONE) fail("index relay message");
+        }
+        if (rc != SQLITE_DONE) fail("relay scan");
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 void journal::write_snapshot(const snapshot_header& header,

@@ -19,7 +19,7 @@ namespace baton {
 
 // 1: the first store. 2: order snapshots hold quantities, batches, shipments and invoices
 // (order format 2; format 1 snapshots are read and upgraded, see order.h).
-inline constexpr int journal_schema_version = 2;
+inline constexpr int journal_schema_version = 3;
 
 struct journal_error : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -44,6 +44,7 @@ struct outbox_entry {
     std::uint64_t seq = 0;  // global relay sequence
     std::string topic;
     std::string envelope;  // MessagePack bytes
+    std::string order;     // the order it is about ("" for none): indexed for an order's page
 };
 
 // The stored derived state: orders and customers as they were after journal entry `seq`.
@@ -113,6 +114,8 @@ public:
     std::uint64_t last_relay_seq() const { return last_relay_seq_; }
     // Outbox messages with seq > since, in order, at most `limit`.
     std::vector<outbox_entry> read_outbox(std::uint64_t since, std::size_t limit) const;
+    // The outbox messages about one order, oldest first, at most `limit` (the newest of them).
+    std::vector<outbox_entry> read_relayed_of(const std::string& order, std::size_t limit) const;
 
     // Appends the changed orders (id, MessagePack state) and writes the header, in one
     // transaction. Appending keeps the cost sequential, like the journal's.
@@ -143,6 +146,7 @@ public:
 private:
     void exec(const char* sql) const;
     [[noreturn]] void fail(const std::string& what) const;
+    void index_relay_orders();
     // The statement for `sql`; throws journal_error naming `what` when SQLite refuses it.
     sqlite_statement prepare(const char* sql, const std::string& what) const;
 
@@ -154,6 +158,7 @@ private:
     mutable sqlite_statement read_;
     mutable sqlite_statement read_meta_;
     sqlite_statement insert_relay_;
+    sqlite_statement insert_relay_order_;
     std::int64_t last_seq_ = 0;
     std::uint64_t last_relay_seq_ = 0;
     std::uint64_t last_feed_seq_ = 0;

@@ -534,7 +534,14 @@ TEST(control, exceptions_filters_by_customer_severity_salesperson_and_raised_tim
               "exceptions: 'until' must be after 'since'");
     EXPECT_EQ(error_of(handle_control(request("exceptions", "customer", value(1001)), ctx)),
               "exceptions: 'customer' must be a string");
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "offset", value(-1)), ctx)),
+              "exceptions: 'offset' must be an integer from 0 to 9223372036854775807, got -1");
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "offset", value("50")), ctx)),
+              "exceptions: 'offset' must be an integer from 0 to 9223372036854775807, got string");
     EXPECT_EQ(ctx.asked_exceptions.size(), 1u);
+    EXPECT_TRUE(ok_of(handle_control(request("exceptions", "offset", value(50)), ctx)));
+    ASSERT_EQ(ctx.asked_exceptions.size(), 2u);
+    EXPECT_EQ(ctx.asked_exceptions.back().offset, 50u);
 }
 
 TEST(control, customer_needs_a_known_id) {

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -507,6 +509,70 @@ TEST_F(views_test, orders_and_exceptions_filter_by_customer_salesperson_severity
     one.customer = "C-1003";
     one.filter.limit = 1;
     EXPECT_EQ(orders_of(views_.exceptions(one)), std::vector<std::string>{"SO-2"});
+}
+
+// What a board pages and labels with: offset, total and counts per department and severity,
+// each item's tier and salesperson; an order's stage visits with their deadlines and what was
+// relayed about it; orders by customer PO; each KPI stage's SLA.
+TEST_F(views_test, exceptions_page_with_offset_total_and_counts_and_orders_show_visits) {
+    feed(placed("p1", "SO-1", "C-1001", "k.ito", 100000));
+    feed(testing::credit_rejected("c1", "SO-1"));  // credit_hold, high for a key account
+    later(1000);
+    feed(placed("p2", "SO-2", "C-1003", "m.weber", 100000));
+    feed(testing::credit_rejected("c2", "SO-2"));  // credit_hold, low for tier B
+    later(1000);
+    feed(placed("p3", "SO-3", "C-1003", "m.weber", 100000));
+    feed(testing::credit_rejected("c3", "SO-3"));
+
+    exceptions_query page2;
+    page2.offset = 1;
+    page2.filter.limit = 1;
+    const value r = views_.exceptions(page2);
+    EXPECT_EQ(num(r, "total"), 3);
+    ASSERT_EQ(items(r, "exceptions").size(), 1u);
+    const value& second = items(r, "exceptions")[0];
+    EXPECT_EQ(str(second, "order"), "SO-2");  // after SO-1's high one, the oldest low one
+    EXPECT_EQ(str(second, "tier"), "B");
+    EXPECT_EQ(str(second, "salesperson"), "m.weber");
+    std::map<std::string, std::int64_t> counts;
+    for (const auto& c : items(r, "counts"))
+        counts[str(c, "dept") + "/" + str(c, "severity")] = num(c, "count");
+    EXPECT_EQ(counts,
+              (std::map<std::string, std::int64_t>{{"finance/high", 1}, {"finance/low", 2}}));
+    exceptions_query past_end;
+    past_end.offset = 5;
+    EXPECT_EQ(items(views_.exceptions(past_end), "exceptions").size(), 0u);
+    EXPECT_EQ(num(views_.exceptions(past_end), "total"), 3);
+
+    orders_query by_po;
+    by_po.customer_po = "PO-SO-2";
+    EXPECT_EQ(ids_of(views_.orders(by_po), "orders"), std::vector<std::string>{"SO-2"});
+    EXPECT_EQ(str(items(views_.orders(by_po), "orders")[0], "customer_po"), "PO-SO-2");
+
+    feed(testing::credit_approved("a1", "SO-1"));
+    ASSERT_TRUE(views_.order("SO-1"));
+    const value o = *views_.order("SO-1");
+    const value_list& visits = items(o, "visits");
+    ASSERT_GE(visits.size(), 2u);
+    EXPECT_EQ(str(visits[0], "stage"), "credit_review");
+    EXPECT_EQ(str(visits[0], "holder"), "finance");
+    EXPECT_GT(num(visits[0], "left"), 0);
+    EXPECT_GT(num(visits[0], "due"), num(visits[0], "entered"));
+    EXPECT_EQ(num(visits.back(), "left"), 0);  // still there
+    std::vector<std::string> topics;
+    for (const auto& m : items(o, "relayed")) topics.push_back(str(m, "topic"));
+    ASSERT_FALSE(topics.empty());
+    EXPECT_EQ(topics.front(), "sales.status");
+    EXPECT_NE(std::find(topics.begin(), topics.end(), "exception.credit_hold"), topics.end());
+    EXPECT_NE(std::find(topics.begin(), topics.end(), "finance.credit_check"), topics.end());
+    for (const auto& m : items(o, "relayed")) EXPECT_GT(num(m, "ts"), 0);
+
+    kpi_query q;
+    q.now_ms = clock_.now_ms();
+    const value k = views_.kpi(q);
+    ASSERT_FALSE(items(k, "stages").empty());
+    EXPECT_EQ(str(items(k, "stages")[0], "stage"), "credit_review");
+    EXPECT_GT(num(items(k, "stages")[0], "sla_ms"), 0);
 }
 
 TEST_F(views_test, kpi_ages_receivables_at_the_clock_and_breaks_down_by_customer) {

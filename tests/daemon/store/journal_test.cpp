@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "envelope.h"
 #include "temp_dir.h"
 
 namespace baton {
@@ -277,6 +278,53 @@ TEST(journal, new_journal_records_its_schema_version) {
     EXPECT_EQ(user_version(path), journal_schema_version);
 }
 
+// A relayed envelope about an order, as the order engine makes one.
+outbox_entry relayed_about(std::uint64_t seq, const std::string& order) {
+    envelope e;
+    e.seq = seq;
+    e.id = "baton-" + std::to_string(seq);
+    e.source = "baton";
+    e.topic = "sales.status";
+    e.ts_ms = 1000 + static_cast<std::int64_t>(seq);
+    if (!order.empty()) e.order = order;
+    e.data = value(value_map{});
+    return {seq, e.topic, encode_envelope(e), order};
+}
+
+TEST(journal, relayed_messages_are_found_by_order_also_after_an_upgrade_from_schema_2) {
+    temp_dir dir;
+    std::string path;
+    auto seqs_of = [](const std::vector<outbox_entry>& list) {
+        std::vector<std::uint64_t> out;
+        for (const auto& m : list) out.push_back(m.seq);
+        return out;
+    };
+    {
+        journal j(dir.path().string());
+        journal_batch b;
+        b.relayed = {relayed_about(1, "SO-1"), relayed_about(2, "SO-2"), relayed_about(3, ""),
+                     relayed_about(4, "SO-1")};
+        j.commit(b);
+        EXPECT_EQ(seqs_of(j.read_relayed_of("SO-1", 10)), (std::vector<std::uint64_t>{1, 4}));
+        EXPECT_EQ(seqs_of(j.read_relayed_of("SO-1", 1)), std::vector<std::uint64_t>{4});
+        EXPECT_TRUE(j.read_relayed_of("SO-9", 10).empty());
+        path = j.path();
+    }
+    // A store of schema 2 had no index: drop it and say 2; opening builds it from the envelopes.
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        EXPECT_EQ(sqlite3_exec(db, "DROP TABLE relay_order", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    set_user_version(path, 2);
+    journal j(dir.path().string());
+    EXPECT_EQ(j.migrated_from(), 2);
+    EXPECT_EQ(user_version(path), journal_schema_version);
+    EXPECT_EQ(seqs_of(j.read_relayed_of("SO-1", 10)), (std::vector<std::uint64_t>{1, 4}));
+    EXPECT_EQ(seqs_of(j.read_relayed_of("SO-2", 10)), std::vector<std::uint64_t>{2});
+}
+
 TEST(journal, journal_of_a_newer_version_is_refused) {
     temp_dir dir;
     std::string path;
@@ -291,7 +339,7 @@ TEST(journal, journal_of_a_newer_version_is_refused) {
         FAIL() << "a journal of schema version 99 was opened";
     } catch (const journal_error& e) {
         EXPECT_EQ(std::string(e.what()), path +
-                                             " has schema version 99; this batond knows up to 2 "
+                                             " has schema version 99; this batond knows up to 3 "
                                              "(downgrade refused)");
     }
     // Refusing must not touch the file: its version is still 99.

@@ -109,8 +109,11 @@ TEST(upgrade, a_store_of_schema_1_opens_migrates_and_keeps_its_orders) {
         EXPECT_EQ(s->store.migrated_from(), 1);
         const recovery_result r = recover(*s, false);
         EXPECT_EQ(r.replayed, 0u);  // the old batond stopped cleanly: all in the snapshot
-        EXPECT_TRUE(log.contains("store migrated from schema 1 to 2: 26 orders upgraded"));
+        EXPECT_TRUE(log.contains("store migrated from schema 1 to 3: 26 orders upgraded"));
         ASSERT_EQ(s->engine.orders().size(), want.size());
+        // Schema 3's index of relay messages by order was built from the old outbox.
+        for (const auto& [id, o] : s->engine.orders())
+            EXPECT_FALSE(s->store.read_relayed_of(id, 10).empty()) << id;
         for (const auto& [id, view] : want.items()) {
             const order* o = s->engine.find(id);
             ASSERT_NE(o, nullptr) << id;
@@ -136,7 +139,7 @@ TEST(upgrade, a_store_of_schema_1_opens_migrates_and_keeps_its_orders) {
         stage.write_snapshot(true);
         EXPECT_GT(s->desk.all_exceptions().size(), 0u);
     }
-    EXPECT_EQ(user_version(db), 2);
+    EXPECT_EQ(user_version(db), journal_schema_version);
 
     // Restarted: the same orders from the new snapshot, nothing to migrate.
     auto s = std::make_unique<daemon_state>(c, load_inputs(c), clock);
