@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "config_parts.h"
 #include "curve_keys.h"
 #include "endpoint.h"
 #include "paths.h"
@@ -14,20 +15,6 @@
 namespace baton::adapters::webhook {
 
 namespace {
-
-std::string zmq_endpoint(const yaml::node& n, const char* key, const std::string& fallback) {
-    std::string e = n.get_string(key, fallback);
-    if (!is_zmq_endpoint(e, false))
-        n.child(key).fail("'" + e + "' is not a ZeroMQ endpoint (tcp://host:port or ipc://path)");
-    return e;
-}
-
-std::chrono::milliseconds positive_ms(const yaml::node& n, const char* key,
-                                      std::chrono::milliseconds fallback) {
-    std::int64_t us = n.get_duration_us(key, fallback.count() * 1000);
-    if (us < 1000) n.child(key).fail("must be at least 1ms");
-    return std::chrono::milliseconds(us / 1000);
-}
 
 bool valid_header_text(const std::string& s) {
     for (char c : s)
@@ -100,10 +87,7 @@ http_out_config load_http_out_config(const std::string& path) {
     }
     c.request_timeout = positive_ms(root, "request_timeout", c.request_timeout);
     c.log_level = root.get_string("log_level", c.log_level);
-    if (spdlog::level::from_str(c.log_level) == spdlog::level::off && c.log_level != "off")
-        root.child("log_level")
-            .fail("unknown level '" + c.log_level +
-                  "' (trace, debug, info, warn, error, critical, off)");
+    check_log_level(root, c.log_level);
     c.curve = parse_curve_section(root, base);
     return c;
 }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config_parts.h"
 #include "curve_keys.h"
 #include "endpoint.h"
 #include "paths.h"
@@ -19,19 +20,6 @@
 namespace baton::adapters::webhook {
 
 namespace {
-
-void check_log_level(const yaml::node& root, const std::string& level) {
-    if (spdlog::level::from_str(level) == spdlog::level::off && level != "off")
-        root.child("log_level")
-            .fail("unknown level '" + level + "' (trace, debug, info, warn, error, critical, off)");
-}
-
-std::chrono::milliseconds positive_ms(const yaml::node& n, const char* key,
-                                      std::chrono::milliseconds fallback) {
-    std::int64_t us = n.get_duration_us(key, fallback.count() * 1000);
-    if (us < 1000) n.child(key).fail("must be at least 1ms");
-    return std::chrono::milliseconds(us / 1000);
-}
 
 void check_name(const yaml::node& n, const std::string& name, const char* what) {
     if (name.empty() || name.size() > 64)
@@ -139,17 +127,6 @@ auth_config parse_auth(const yaml::node& root, const std::string& base) {
         a.callers.push_back(std::move(c));
     }
     return a;
-}
-
-std::optional<tls_files> parse_tls(const yaml::node& root, const std::string& base) {
-    if (!root.has("tls")) return std::nullopt;
-    const yaml::node tls = root.child("tls");
-    tls.expect_map();
-    tls.expect_keys({"cert", "key"});
-    tls_files files{resolve_path(base, tls.require_string("cert")),
-                    resolve_path(base, tls.require_string("key"))};
-    if (auto problem = check_tls_files(files)) tls.child(problem->key).fail(problem->reason);
-    return files;
 }
 
 }  // namespace
