@@ -368,7 +368,9 @@ std::vector<const exception_record*> exception_desk::exceptions(const exception_
         out.push_back(&e);
     };
     // Newest first before sorting, so equal ones keep that order.
-    if (f.order.empty()) {
+    if (f.id != 0) {
+        if (auto it = exceptions_.find(f.id); it != exceptions_.end()) add(it->second);
+    } else if (f.order.empty()) {
         for (auto it = exceptions_.rbegin(); it != exceptions_.rend(); ++it) add(it->second);
     } else if (auto of = by_order_.find(f.order); of != by_order_.end()) {
         const auto& ids = of->second.exceptions;
@@ -388,7 +390,9 @@ std::vector<const task_record*> exception_desk::tasks(const task_filter& f) cons
         if (!f.assignee.empty() && t.assignee != f.assignee) return;
         out.push_back(&t);
     };
-    if (f.order.empty()) {
+    if (f.id != 0) {
+        if (auto it = tasks_.find(f.id); it != tasks_.end()) add(it->second);
+    } else if (f.order.empty()) {
         for (auto it = tasks_.rbegin(); it != tasks_.rend(); ++it) add(it->second);
     } else if (auto of = by_order_.find(f.order); of != by_order_.end()) {
         const auto& ids = of->second.tasks;

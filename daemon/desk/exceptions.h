@@ -47,12 +47,14 @@ struct exception_filter {
     std::string state = "open";  // open (open + acknowledged), acknowledged, resolved, all
     std::string kind, dept, order;
     std::string assignee;  // "": anyone's
+    std::uint64_t id = 0;  // that one record only; 0: any
     std::size_t limit = 1000;
 };
 struct task_filter {
     std::string state = "open";  // open (open + escalated), escalated, done, all
     std::string dept, order;
     std::string assignee;  // "": anyone's
+    std::uint64_t id = 0;  // that one record only; 0: any
     std::size_t limit = 1000;
 };
 

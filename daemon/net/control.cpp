@@ -102,6 +102,20 @@ public:
         return *this;
     }
 
+    // A record id: "E-7" (prefix 'E') or "T-12" ('T'), as ack and task_done take it.
+    arguments& record(const char* key, char prefix, std::uint64_t& out) {
+        const value* v = request_.find(key);
+        if (!v || !error_.empty()) return *this;
+        std::optional<std::uint64_t> parsed;
+        if (v->is_string()) parsed = parse_record_id(v->as_string(), prefix);
+        if (parsed)
+            out = *parsed;
+        else
+            error_ = std::string(cmd_) + ": '" + key + "' must be " +
+                     (prefix == 'E' ? "an exception id like E-7" : "a task id like T-12");
+        return *this;
+    }
+
     // A bool argument (absent: `out` unchanged).
     arguments& boolean(const char* key, std::optional<bool>& out) {
         const value* v = request_.find(key);
@@ -197,6 +211,7 @@ value on_exceptions(const value& request, control_context& ctx) {
         .text("dept", f.dept)
         .text("order", f.order)
         .text("assignee", f.assignee)
+        .record("id", 'E', f.id)
         .text("customer", q.customer)
         .one_of("severity", q.severity, {"warning", "low", "medium", "high", "critical"})
         .text("salesperson", q.salesperson)
@@ -223,6 +238,7 @@ value on_tasks(const value& request, control_context& ctx) {
         .text("dept", f.dept)
         .text("order", f.order)
         .text("assignee", f.assignee)
+        .record("id", 'T', f.id)
         .limit(f.limit);
     if (!args.ok()) return control_error(args.error());
     if (f.state != "open" && f.state != "escalated" && f.state != "done" && f.state != "all")
@@ -356,13 +372,16 @@ const std::vector<control_command>& control_commands() {
          control_right::read,
          on_orders},
         {"exceptions",
-         {"state", "kind", "dept", "order", "assignee", "customer", "severity", "salesperson",
+         {"state", "kind", "dept", "order", "assignee", "id", "customer", "severity", "salesperson",
           "since", "until", "offset", "limit"},
          control_right::read,
          on_exceptions},
         {"ack", {"id", "by", "note"}, control_right::operator_, on_ack},
         {"resolve", {"id", "by", "note"}, control_right::operator_, on_resolve},
-        {"tasks", {"state", "dept", "order", "assignee", "limit"}, control_right::read, on_tasks},
+        {"tasks",
+         {"state", "dept", "order", "assignee", "id", "limit"},
+         control_right::read,
+         on_tasks},
         {"assign", {"id", "to", "by", "note"}, control_right::operator_, on_assign},
         {"task_done", {"id", "by", "note"}, control_right::operator_, on_task_done},
         {"replay", {"since", "limit"}, control_right::read, on_replay},

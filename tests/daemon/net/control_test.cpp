@@ -542,6 +542,13 @@ TEST(control, exceptions_filters_by_customer_severity_salesperson_and_raised_tim
     EXPECT_TRUE(ok_of(handle_control(request("exceptions", "offset", value(50)), ctx)));
     ASSERT_EQ(ctx.asked_exceptions.size(), 2u);
     EXPECT_EQ(ctx.asked_exceptions.back().offset, 50u);
+    EXPECT_TRUE(ok_of(handle_control(request("exceptions", "id", value("E-7")), ctx)));
+    ASSERT_EQ(ctx.asked_exceptions.size(), 3u);
+    EXPECT_EQ(ctx.asked_exceptions.back().filter.id, 7u);
+    EXPECT_EQ(error_of(handle_control(request("exceptions", "id", value("T-7")), ctx)),
+              "exceptions: 'id' must be an exception id like E-7");
+    EXPECT_EQ(error_of(handle_control(request("tasks", "id", value(7)), ctx)),
+              "tasks: 'id' must be a task id like T-12");
 }
 
 TEST(control, customer_needs_a_known_id) {

@@ -539,6 +539,12 @@ TEST_F(views_test, exceptions_page_with_offset_total_and_counts_and_orders_show_
         counts[str(c, "dept") + "/" + str(c, "severity")] = num(c, "count");
     EXPECT_EQ(counts,
               (std::map<std::string, std::int64_t>{{"finance/high", 1}, {"finance/low", 2}}));
+    // One record by its id, whatever its state.
+    exceptions_query by_id;
+    by_id.filter.state = "all";
+    by_id.filter.id = std::stoull(str(second, "id").substr(2));
+    EXPECT_EQ(ids_of(views_.exceptions(by_id), "exceptions"),
+              std::vector<std::string>{str(second, "id")});
     exceptions_query past_end;
     past_end.offset = 5;
     EXPECT_EQ(items(views_.exceptions(past_end), "exceptions").size(), 0u);
