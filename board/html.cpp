@@ -47,6 +47,15 @@ std::string w(const view_ctx& v, std::string_view group, std::string_view name) 
     return esc(term(v.l, group, name));
 }
 
+std::string who(const view_ctx& v, std::string_view name) {
+    if (name.empty()) return "";
+    if (v.names) {
+        auto it = v.names->find(std::string(name));
+        if (it != v.names->end() && !it->second.empty()) return esc(it->second);
+    }
+    return esc(name);
+}
+
 std::string order_link(std::string_view order_id) {
     return "<a class=\"order-link\" href=\"/order/" + url_enc(order_id) + "\">" + esc(order_id) +
            "</a>";
@@ -73,6 +82,7 @@ std::string page(const view_ctx& v, std::string_view title, std::string_view act
     out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
     out += "<title>" + esc(title) + " · " + t(v, "app.name") + "</title>";
     out += "<link rel=\"stylesheet\" href=\"/static/board.css\">";
+    out += "<link rel=\"stylesheet\" href=\"/static/pages.css\">";
     out += "</head><body data-lang=\"";
     out += lang_code(v.l);
     out += "\"><header class=\"top\"><a class=\"brand\" href=\"/\">" + t(v, "app.name") + "</a>";

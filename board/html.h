@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,13 @@ struct view_ctx {
     std::int64_t now_ms = 0;
     std::string currency = "CNY";
     std::string path;  // the request's path and query, for the language switch's return
+    // Login name -> display name of the board's users, to show people by name (may be null).
+    const std::map<std::string, std::string>* names = nullptr;
 };
+
+// A person as the page shows them: their display name when the board knows them, else the
+// name batond recorded ("baton" for batond itself).
+std::string who(const view_ctx& v, std::string_view name);
 
 // Text for an HTML element or attribute: & < > " ' escaped.
 std::string esc(std::string_view s);

@@ -355,7 +355,7 @@ std::string render_customer(const view_ctx& v, const value& customer) {
     const std::string id = str(customer, "id");
     const std::string name = str(customer, "name");
     const std::string title = name.empty() ? (id.empty() ? "—" : id) : name;
-    std::string body = "<link rel=\"stylesheet\" href=\"/static/pages.css\">";
+    std::string body;
     body += "<article class=\"customer-page\" data-customer=\"" + esc(id) + "\">";
     body += "<h1>" + esc(title);
     if (!name.empty() && !id.empty()) body += " <small>" + esc(id) + "</small>";

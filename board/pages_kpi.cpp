@@ -434,7 +434,7 @@ std::string head(const view_ctx& v, std::string_view key) {
 }  // namespace
 
 std::string render_kpi(const view_ctx& v, const kpi_range& range, const value& kpi) {
-    std::string body = "<link rel=\"stylesheet\" href=\"/static/pages.css\">";
+    std::string body;
     body += "<article class=\"kpi-page\"><h1>" + t(v, "kpi.title") + "</h1>";
     body += range_form(v, range);
     body += "<section id=\"kpi-charts\" class=\"charts\">";

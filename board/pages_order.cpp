@@ -618,7 +618,7 @@ std::string history(const view_ctx& v, const value& o) {
 
 std::string render_order(const view_ctx& v, const value& order) {
     const std::string id = str(order, "id");
-    std::string body = "<link rel=\"stylesheet\" href=\"/static/pages.css\">";
+    std::string body;
     body += "<article class=\"order-page\" data-order=\"" + esc(id) + "\">";
     body += "<h1>" + esc(tr_fmt(v.l, "order.title", {id.empty() ? "—" : id})) + "</h1>";
     body += facts(v, order);
