@@ -222,6 +222,15 @@ struct board_handlers {
         return std::move(r.body);
     }
 
+    // The users file again, as adduser may have changed it; on an error the users stay.
+    void reload_users() const {
+        try {
+            p.users.reload();
+        } catch (const std::exception& e) {
+            spdlog::warn("users file not re-read, the users stay as they were: {}", e.what());
+        }
+    }
+
     // --- login ---------------------------------------------------------------------------
 
     void login_page(const httplib::Request& req, httplib::Response& res) const {
@@ -256,6 +265,7 @@ struct board_handlers {
         const std::string name = field(form, "name").substr(0, 64);
         x.v.path = local_path(field(form, "next"));
         const std::int64_t now = x.v.now_ms;
+        reload_users();  // someone may have been added with adduser since
         if (const std::int64_t wait = p.limiter.blocked_for(name, x.address, now); wait > 0) {
             spdlog::warn("login of '{}' from {} refused: too many failures", name, x.address);
             return html(
@@ -611,6 +621,7 @@ struct board_handlers {
         if (!checked_form(req, res, x, form)) return;
         if (!may(x.v.me, action::users))
             return error(res, x, 403, std::string(tr(x.v.l, "error.forbidden")));
+        reload_users();  // so a change made with adduser is not written over
         const users_form_result r = apply_users_form(p.users, form);
         if (r.ok) {
             spdlog::info("{} changed user {}", x.v.me.name, r.user);
