@@ -147,7 +147,7 @@ TEST(kpi, result_has_every_section_with_its_keys) {
                                         "complaints", "invoiced_vs_delivered", "receivables"}));
     EXPECT_EQ(keys_of(at(k, "stages").as_list().at(0)),
               (std::vector<std::string>{"stage", "holder", "count", "p50_ms", "p90_ms",
-                                        "within_sla", "open"}));
+                                        "within_sla", "open", "sla_ms"}));
     EXPECT_EQ(keys_of(at(k, "cycle_time")),
               (std::vector<std::string>{"count", "p50_ms", "p90_ms"}));
     EXPECT_EQ(keys_of(at(k, "otif")),
