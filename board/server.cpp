@@ -380,7 +380,14 @@ struct board_handlers {
         headers(res);
         res.set_header("X-Accel-Buffering", "no");  // nginx: pass the stream on as it comes
         live_hub* hub = &p.hub;
-        auto last = std::make_shared<std::uint64_t>(hub->last());
+        // A reconnecting EventSource says what it saw last: what it missed comes now (or a
+        // reset, when the hub no longer keeps it).
+        std::uint64_t from = hub->last();
+        const std::string seen = req.get_header_value("Last-Event-ID");
+        if (!seen.empty() && seen.size() <= 19 &&
+            std::all_of(seen.begin(), seen.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            from = std::min<std::uint64_t>(from, std::stoull(seen));
+        auto last = std::make_shared<std::uint64_t>(from);
         auto first = std::make_shared<bool>(true);
         hub->opened();
         res.set_chunked_content_provider(

@@ -426,5 +426,20 @@ TEST_F(board_server_test, a_live_page_hears_of_a_new_exception) {
         << got;
 }
 
+TEST_F(board_server_test, a_reconnecting_page_gets_what_it_missed) {
+    auto [session, csrf] = login("anna");
+    live_event missed;
+    missed.type = "task";
+    missed.json = R"({"id":"T-4","state":"opened"})";
+    hub_.publish(missed);  // seq 1, before the page came back
+    std::string got;
+    client_->Get("/events", httplib::Headers{{"Cookie", session}, {"Last-Event-ID", "0"}},
+                 [&](const char* data, std::size_t len) {
+                     got.append(data, len);
+                     return got.find("T-4") == std::string::npos;
+                 });
+    EXPECT_NE(got.find("id: 1\nevent: task\n"), std::string::npos) << got;
+}
+
 }  // namespace
 }  // namespace baton::board
