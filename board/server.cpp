@@ -18,10 +18,12 @@
 #include "batond_link.h"
 #include "board_config.h"
 #include "dates.h"
+#include "json.h"
 #include "live.h"
 #include "login_limiter.h"
 #include "pages.h"
 #include "reply.h"
+#include "reply_cache.h"
 #include "sessions.h"
 #include "users.h"
 #include "users_form.h"
@@ -97,7 +99,10 @@ struct visit {
 }  // namespace
 
 struct board_handlers {
+    explicit board_handlers(board_parts& parts) : p(parts) {}
+
     board_parts& p;
+    mutable reply_cache cache{1000, 512};  // the board's `exceptions` questions (reply_cache.h)
 
     // --- who and how -----------------------------------------------------------------------
 
@@ -366,8 +371,13 @@ struct board_handlers {
         if (!logged_in(req, res, x, !fragment)) return;
         board_filter f;
         if (!board_filter_of(req, res, x, f)) return;
-        auto reply = ask(res, x, board_request(f, x));
-        if (!reply) return;
+        // Many pages refresh after one notice: ask batond once per question and notice.
+        const value q = board_request(f, x);
+        batond_reply r =
+            cache.get(to_json(q), p.hub.last(), x.v.now_ms, [&] { return p.batond.call(q); });
+        if (!r.reached) return error(res, x, 503, tr_fmt(x.v.l, "error.unreachable", {r.error}));
+        if (!r.ok) return error(res, x, 400, tr_fmt(x.v.l, "error.batond", {r.error}));
+        const value* reply = &r.body;
         if (fragment)
             html(res, 200, render_board_fragment(x.v, f, *reply));
         else
@@ -704,7 +714,7 @@ void board_server::stop() {
 }
 
 void board_server::routes() {
-    auto h = std::make_shared<board_handlers>(board_handlers{parts_});
+    auto h = std::make_shared<board_handlers>(parts_);
     auto& s = *http_;
     s.Get("/login", [h](const auto& req, auto& res) { h->login_page(req, res); });
     s.Post("/login", [h](const auto& req, auto& res) { h->login(req, res); });
