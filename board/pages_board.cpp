@@ -80,7 +80,7 @@ std::string row(const view_ctx& v, const value& e, const board_filter& f) {
                       esc(severity) + " state-" + esc(state) + "\">";
     out += "<td>" + severity_badge(v, severity) + "</td>";
     out += "<td class=\"kind\">" + w(v, "kind", str_of(e, "kind")) + "<div class=\"id\">" +
-           esc(id) + "</div></td>";
+           esc(id) + " · " + w(v, "dept", str_of(e, "dept")) + "</div></td>";
     const std::string& order = str_of(e, "order");
     out += "<td>" + (order.empty() ? std::string("—") : order_link(order)) + "</td>";
     const std::string& tier = str_of(e, "tier");
@@ -89,9 +89,14 @@ std::string row(const view_ctx& v, const value& e, const board_filter& f) {
                          : " <span class=\"tier tier-" + esc(tier) + "\">" + w(v, "tier", tier) +
                                "</span>") +
            "</td>";
-    const std::string& stage = str_of(e, "stage");
-    out += "<td>" + (stage.empty() ? std::string("—") : w(v, "stage", stage)) + "</td>";
-    out += "<td>" + w(v, "dept", str_of(e, "dept")) + "</td>";
+    // Where the order stands now (an exception without an order: the stage it watches).
+    std::string stage = str_of(e, "order_stage");
+    if (stage.empty()) stage = str_of(e, "stage");
+    const std::string& holder = str_of(e, "order_holder");
+    out += "<td class=\"stage\">" + (stage.empty() ? std::string("—") : w(v, "stage", stage)) +
+           "</td>";
+    out += "<td class=\"holder\">" + (holder.empty() ? std::string("—") : w(v, "dept", holder)) +
+           "</td>";
     out += "<td class=\"age\" title=\"" + esc(fmt_time(v.l, int_of(e, "raised_at"))) + "\">" +
            esc(fmt_duration(v.l, v.now_ms - int_of(e, "raised_at"))) + "</td>";
     const std::string by = acknowledged_by(e);

@@ -197,6 +197,8 @@ value control_views::exceptions(const exceptions_query& q) {
         const auto* account = s_.engine.customers().find(e->customer);
         item.set("tier", account ? account->master.tier : std::string());
         item.set("salesperson", o ? o->salesperson : std::string());
+        item.set("order_stage", o ? o->stage : std::string());
+        item.set("order_holder", o ? o->holder : std::string());
         page.push_back(std::move(item));
     }
     value r;

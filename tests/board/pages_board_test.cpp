@@ -16,7 +16,9 @@ value exception_item(const std::string& id, const std::string& severity, const s
     e.set("order", "SO-7");
     e.set("customer", "C-1001");
     e.set("tier", "key");
-    e.set("stage", "production");
+    e.set("stage", "");
+    e.set("order_stage", "production");
+    e.set("order_holder", "production");
     e.set("state", state);
     e.set("raised_at", 1795000000000LL - 3 * 3600000LL);
     e.set("detail", "batch B-2 failed QC: <surface> streaks");
@@ -81,6 +83,8 @@ TEST(board_page, rows_counts_paging_and_who_acknowledged) {
         std::string::npos);
     EXPECT_NE(html.find("class=\"acked-by\">Anna Schmidt<"), std::string::npos);
     EXPECT_NE(html.find("QC failed"), std::string::npos);
+    EXPECT_NE(html.find("<td class=\"stage\">Production</td><td class=\"holder\">Production</td>"),
+              std::string::npos);
     EXPECT_NE(html.find("Key account"), std::string::npos);
     EXPECT_NE(html.find("3h"), std::string::npos);  // age
     EXPECT_NE(html.find("&lt;surface&gt;"), std::string::npos);

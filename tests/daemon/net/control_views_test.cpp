@@ -534,6 +534,8 @@ TEST_F(views_test, exceptions_page_with_offset_total_and_counts_and_orders_show_
     EXPECT_EQ(str(second, "order"), "SO-2");  // after SO-1's high one, the oldest low one
     EXPECT_EQ(str(second, "tier"), "B");
     EXPECT_EQ(str(second, "salesperson"), "m.weber");
+    EXPECT_EQ(str(second, "order_stage"), "credit_review");
+    EXPECT_EQ(str(second, "order_holder"), "finance");
     std::map<std::string, std::int64_t> counts;
     for (const auto& c : items(r, "counts"))
         counts[str(c, "dept") + "/" + str(c, "severity")] = num(c, "count");
