@@ -10,35 +10,18 @@
 #include <vector>
 
 #include "json.h"
+#include "page_parts.h"
 #include "pages.h"
+#include "reply.h"
 
 namespace baton::board {
 
 namespace {
 
-// Reading batond's reply defensively: a key that is missing or of another type reads as
-// nothing (NaN for numbers), which the page writes "—" and the CSV leaves empty.
-const value_list& list(const value& x, std::string_view key) {
-    static const value_list none;
-    const value* f = x.find(key);
-    return f && f->is_list() ? f->as_list() : none;
-}
-const value& map(const value& x, std::string_view key) {
-    static const value none;
-    const value* f = x.find(key);
-    return f && f->is_map() ? *f : none;
-}
-std::string str(const value& x, std::string_view key) {
-    const value* f = x.find(key);
-    return f && f->is_string() ? f->as_string() : std::string();
-}
-double num(const value& x, std::string_view key) {
-    const value* f = x.find(key);
-    return f && f->is_number() ? f->to_double() : std::nan("");
-}
-// A number that is missing counts as none of it when adding up.
+// A key that batond's reply leaves out reads as nothing (reply.h: figure_of gives NaN), which
+// the page writes "—" and the CSV leaves empty; when adding up, a missing number counts as 0.
 double num0(const value& x, std::string_view key) {
-    const double n = num(x, key);
+    const double n = figure_of(x, key);
     return std::isnan(n) ? 0 : n;
 }
 
@@ -63,17 +46,18 @@ struct week_row {
 
 std::vector<stage_row> stages_of(const value& report) {
     std::vector<stage_row> out;
-    for (const value& s : list(report, "stages")) {
-        stage_row r{str(s, "stage"), str(s, "holder"), num(s, "count"), NAN, NAN, NAN, NAN,
-                    num(s, "open")};
+    for (const value& s : list_of(report, "stages")) {
+        stage_row r{
+            str_of(s, "stage"),  str_of(s, "holder"), figure_of(s, "count"), NAN, NAN, NAN, NAN,
+            figure_of(s, "open")};
         // Dwell and compliance of no stays are no figure, though batond writes 0 for them.
         if (r.count > 0) {
-            r.p50_h = num(s, "p50_ms") / ms_per_hour;
-            r.p90_h = num(s, "p90_ms") / ms_per_hour;
-            r.within = num(s, "within_sla");
+            r.p50_h = figure_of(s, "p50_ms") / ms_per_hour;
+            r.p90_h = figure_of(s, "p90_ms") / ms_per_hour;
+            r.within = figure_of(s, "within_sla");
         }
         // An SLA of 0 counts from the planned finish or there is none: nothing to draw.
-        if (const double sla = num(s, "sla_ms"); sla > 0) r.sla_h = sla / ms_per_hour;
+        if (const double sla = figure_of(s, "sla_ms"); sla > 0) r.sla_h = sla / ms_per_hour;
         out.push_back(r);
     }
     return out;
@@ -81,9 +65,10 @@ std::vector<stage_row> stages_of(const value& report) {
 
 std::vector<exception_row> exceptions_of(const value& report) {
     std::vector<exception_row> out;
-    for (const value& e : list(report, "exceptions")) {
-        exception_row r{str(e, "kind"), str(e, "dept"), num(e, "raised"), num(e, "resolved"), NAN};
-        if (r.resolved > 0) r.mean_resolve_h = num(e, "mean_resolve_ms") / ms_per_hour;
+    for (const value& e : list_of(report, "exceptions")) {
+        exception_row r{str_of(e, "kind"), str_of(e, "dept"), figure_of(e, "raised"),
+                        figure_of(e, "resolved"), NAN};
+        if (r.resolved > 0) r.mean_resolve_h = figure_of(e, "mean_resolve_ms") / ms_per_hour;
         out.push_back(r);
     }
     return out;
@@ -93,20 +78,20 @@ std::vector<exception_row> exceptions_of(const value& report) {
 // stages' shares weighted by their stays), OTIF, and the exceptions raised in it.
 std::vector<week_row> weeks_of(const value& kpi) {
     std::vector<week_row> out;
-    for (const value& wk : list(kpi, "series")) {
+    for (const value& wk : list_of(kpi, "series")) {
         week_row r;
-        r.period = str(wk, "period");
+        r.period = str_of(wk, "period");
         double within = 0;
-        for (const value& s : list(wk, "stages")) {
+        for (const value& s : list_of(wk, "stages")) {
             const double n = num0(s, "count");
             r.stays += n;
             within += n * num0(s, "within_sla");
         }
         if (r.stays > 0) r.within = within / r.stays;
-        const value& otif = map(wk, "otif");
+        const value& otif = map_of(wk, "otif");
         r.delivered = num0(otif, "delivered");
         if (r.delivered > 0) r.otif = num0(otif, "share");
-        for (const value& e : list(wk, "exceptions")) {
+        for (const value& e : list_of(wk, "exceptions")) {
             r.raised += num0(e, "raised");
             r.resolved += num0(e, "resolved");
         }
@@ -253,23 +238,6 @@ std::string script_json(const value& data) {
 
 // ---- the page ----
 
-std::string td(const std::string& html) {
-    return "<td>" + html + "</td>";
-}
-std::string td_num(const std::string& html) {
-    return "<td class=\"num\">" + html + "</td>";
-}
-std::string table(const view_ctx& v, std::string_view id,
-                  std::initializer_list<std::string_view> heads, const std::string& rows) {
-    std::string out = "<table id=\"" + std::string(id) + "\" class=\"data\"><thead><tr>";
-    for (std::string_view h : heads) {
-        const bool numeric = !h.empty() && h.front() == '#';  // "#key": a numeric column
-        if (numeric) h.remove_prefix(1);
-        out += numeric ? "<th class=\"num\">" : "<th>";
-        out += t(v, h) + "</th>";
-    }
-    return out + "</tr></thead><tbody>" + rows + "</tbody></table>";
-}
 std::string count(const view_ctx& v, double n) {
     return fmt_number(v.l, n);
 }
@@ -279,9 +247,6 @@ std::string hours(const view_ctx& v, double h) {
 }
 std::string percent(const view_ctx& v, double share) {
     return fmt_percent(v.l, share);
-}
-std::string word(const view_ctx& v, std::string_view group, const std::string& name) {
-    return name.empty() ? "—" : w(v, group, name);
 }
 
 std::string range_form(const view_ctx& v, const kpi_range& range) {
@@ -313,49 +278,49 @@ std::string stages_table(const view_ctx& v, const value& kpi) {
                 td_num(hours(v, s.p50_h)) + td_num(hours(v, s.p90_h)) + td_num(hours(v, s.sla_h)) +
                 td_num(percent(v, s.within)) + td_num(count(v, s.open)) + "</tr>";
     }
-    return "<section id=\"kpi-stage-figures\"><h2>" + t(v, "kpi.stages") + "</h2>" +
-           table(v, "kpi-stages",
-                 {"common.stage", "common.holder", "#kpi.stays", "#kpi.p50", "#kpi.p90", "#kpi.sla",
-                  "#kpi.within_sla", "#kpi.open_now"},
-                 rows) +
-           "</section>";
+    return section(v, "kpi-stage-figures", "kpi.stages",
+                   table(v, "kpi-stages",
+                         {"common.stage", "common.holder", "#kpi.stays", "#kpi.p50", "#kpi.p90",
+                          "#kpi.sla", "#kpi.within_sla", "#kpi.open_now"},
+                         rows));
 }
 
 std::string delivery_table(const view_ctx& v, const value& kpi) {
-    const value& otif = map(kpi, "otif");
-    const value& qty = map(kpi, "otif_quantity");
-    const value& cycle = map(kpi, "cycle_time");
-    const value& credit = map(kpi, "credit_holds");
-    const value& die = map(kpi, "die_lead_time");
+    const value& otif = map_of(kpi, "otif");
+    const value& otif_qty = map_of(kpi, "otif_quantity");
+    const value& cycle = map_of(kpi, "cycle_time");
+    const value& credit = map_of(kpi, "credit_holds");
+    const value& die = map_of(kpi, "die_lead_time");
     auto row = [&](std::string_view key, const std::string& html) {
         return "<tr><th>" + t(v, key) + "</th>" + td_num(html) + "</tr>";
     };
     // batond writes shares and spreads of nothing as 0: show those as no figure.
     auto share = [&](const value& x, std::string_view key, std::string_view of) {
-        return num0(x, of) > 0 ? percent(v, num(x, key)) : std::string("—");
+        return num0(x, of) > 0 ? percent(v, figure_of(x, key)) : std::string("—");
     };
     auto spread = [&](const value& x, std::string_view key) {
-        return num0(x, "count") > 0 ? hours(v, num(x, key) / ms_per_hour) : std::string("—");
+        return num0(x, "count") > 0 ? hours(v, figure_of(x, key) / ms_per_hour) : std::string("—");
     };
     std::string rows;
     rows += row("kpi.otif", share(otif, "share", "delivered"));
-    rows += row("kpi.delivered", count(v, num(otif, "delivered")));
-    rows += row("kpi.on_time", count(v, num(otif, "on_time")));
-    rows += row("kpi.in_full", count(v, num(otif, "in_full")));
-    rows += row("kpi.otif_orders", count(v, num(otif, "otif")));
-    rows += row("kpi.otif_quantity", share(qty, "share", "orders"));
-    rows += row("kpi.otif_lines", share(qty, "lines_share", "lines"));
+    rows += row("kpi.delivered", count(v, figure_of(otif, "delivered")));
+    rows += row("kpi.on_time", count(v, figure_of(otif, "on_time")));
+    rows += row("kpi.in_full", count(v, figure_of(otif, "in_full")));
+    rows += row("kpi.otif_orders", count(v, figure_of(otif, "otif")));
+    rows += row("kpi.otif_quantity", share(otif_qty, "share", "orders"));
+    rows += row("kpi.otif_lines", share(otif_qty, "lines_share", "lines"));
     rows += row("kpi.cycle_p50", spread(cycle, "p50_ms"));
     rows += row("kpi.cycle_p90", spread(cycle, "p90_ms"));
     rows += row("kpi.die_p50", spread(die, "p50_ms"));
     rows += row("kpi.die_p90", spread(die, "p90_ms"));
-    rows += row("kpi.credit_holds", count(v, num(credit, "count")));
-    rows += row("kpi.credit_resolve", num0(credit, "resolved") > 0
-                                          ? hours(v, num(credit, "mean_resolve_ms") / ms_per_hour)
-                                          : std::string("—"));
-    return "<section id=\"kpi-delivery-figures\"><h2>" + t(v, "kpi.delivery") + "</h2>" +
-           "<table id=\"kpi-otif\" class=\"data facts-table\"><tbody>" + rows +
-           "</tbody></table></section>";
+    rows += row("kpi.credit_holds", count(v, figure_of(credit, "count")));
+    rows +=
+        row("kpi.credit_resolve", num0(credit, "resolved") > 0
+                                      ? hours(v, figure_of(credit, "mean_resolve_ms") / ms_per_hour)
+                                      : std::string("—"));
+    return section(
+        v, "kpi-delivery-figures", "kpi.delivery",
+        "<table id=\"kpi-otif\" class=\"data facts-table\"><tbody>" + rows + "</tbody></table>");
 }
 
 std::string exceptions_table(const view_ctx& v, const value& kpi) {
@@ -366,12 +331,11 @@ std::string exceptions_table(const view_ctx& v, const value& kpi) {
                 td_num(hours(v, e.mean_resolve_h)) + "</tr>";
     if (rows.empty())
         rows = "<tr><td colspan=\"5\" class=\"empty\">" + t(v, "kpi.none") + "</td></tr>";
-    return "<section id=\"kpi-exception-figures\"><h2>" + t(v, "kpi.exceptions") + "</h2>" +
-           table(
-               v, "kpi-exceptions",
-               {"common.kind", "common.dept", "#kpi.raised", "#kpi.resolved", "#kpi.mean_resolve"},
-               rows) +
-           "</section>";
+    return section(
+        v, "kpi-exception-figures", "kpi.exceptions",
+        table(v, "kpi-exceptions",
+              {"common.kind", "common.dept", "#kpi.raised", "#kpi.resolved", "#kpi.mean_resolve"},
+              rows));
 }
 
 std::string weeks_table(const view_ctx& v, const value& kpi) {
@@ -383,12 +347,11 @@ std::string weeks_table(const view_ctx& v, const value& kpi) {
                 td_num(count(v, r.resolved)) + "</tr>";
     if (rows.empty())
         rows = "<tr><td colspan=\"7\" class=\"empty\">" + t(v, "kpi.none") + "</td></tr>";
-    return "<section id=\"kpi-week-figures\"><h2>" + t(v, "kpi.weeks") + "</h2>" +
-           table(v, "kpi-weeks",
-                 {"kpi.week_head", "#kpi.stays", "#kpi.within_sla", "#kpi.delivered", "#kpi.otif",
-                  "#kpi.raised", "#kpi.resolved"},
-                 rows) +
-           "</section>";
+    return section(v, "kpi-week-figures", "kpi.weeks",
+                   table(v, "kpi-weeks",
+                         {"kpi.week_head", "#kpi.stays", "#kpi.within_sla", "#kpi.delivered",
+                          "#kpi.otif", "#kpi.raised", "#kpi.resolved"},
+                         rows));
 }
 
 // ---- the CSV ----

@@ -2,108 +2,32 @@
 // its facts, a server-drawn SVG timeline of the stages against their deadlines, then every
 // piece batond keeps of it (quantities, batches, shipments, money, exceptions, tasks, messages).
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <ctime>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "page_parts.h"
 #include "pages.h"
+#include "reply.h"
 
 namespace baton::board {
 
 namespace {
 
-// Reading batond's reply defensively: a key that is missing or of another type reads as
-// nothing, and nothing is written "—". A page never fails because batond changed a reply.
-const value_list& list(const value& x, std::string_view key) {
-    static const value_list none;
-    const value* f = x.find(key);
-    return f && f->is_list() ? f->as_list() : none;
-}
-std::string str(const value& x, std::string_view key) {
-    const value* f = x.find(key);
-    return f && f->is_string() ? f->as_string() : std::string();
-}
-// NaN when absent: fmt_number and fmt_percent write it as "—".
-double num(const value& x, std::string_view key) {
-    const value* f = x.find(key);
-    return f && f->is_number() ? f->to_double() : std::nan("");
-}
-std::int64_t ms(const value& x, std::string_view key) {
-    std::int64_t out = 0;
-    const value* f = x.find(key);
-    return f && f->to_int64(out) ? out : 0;
-}
-bool flag(const value& x, std::string_view key) {
-    const value* f = x.find(key);
-    return f && f->is_bool() && f->as_bool();
-}
-// Escaped text, "—" when empty.
-std::string text(const value& x, std::string_view key) {
-    const std::string s = str(x, key);
-    return s.empty() ? "—" : esc(s);
-}
-std::string money(const view_ctx& v, const value& x, std::string_view key) {
-    std::int64_t cents = 0;
-    const value* f = x.find(key);
-    if (!f || !f->to_int64(cents)) return "—";
-    return esc(fmt_money(v.l, cents, v.currency));
-}
+// What batond's reply leaves out is written "—" (reply.h, page_parts.h): a page never fails
+// because batond changed a reply.
 std::string when(const view_ctx& v, const value& x, std::string_view key) {
-    return esc(fmt_time(v.l, ms(x, key)));
+    return esc(fmt_time(v.l, int_of(x, key)));
 }
 std::string day_text(const view_ctx& v, const value& x, std::string_view key) {
-    return esc(fmt_date_text(v.l, str(x, key)));
-}
-// Quantities are counted in thousandths of their unit: up to three decimals, no trailing zeros.
-std::string qty_of(const view_ctx& v, double n) {
-    std::string s = fmt_number(v.l, n, 3);
-    if (s.find('.') != std::string::npos) {
-        while (s.back() == '0') s.pop_back();
-        if (s.back() == '.') s.pop_back();
-    }
-    return s;
-}
-std::string qty(const view_ctx& v, const value& x, std::string_view key) {
-    return qty_of(v, num(x, key));
+    return esc(fmt_date_text(v.l, str_of(x, key)));
 }
 // Sequence numbers as written, without thousands separators: a reader searches for them.
 std::string seq(const value& x, std::string_view key) {
-    std::int64_t n = 0;
-    const value* f = x.find(key);
-    return f && f->to_int64(n) ? std::to_string(n) : "—";
-}
-// A vocabulary word, "—" for an empty name.
-std::string word(const view_ctx& v, std::string_view group, const std::string& name) {
-    return name.empty() ? "—" : w(v, group, name);
-}
-
-std::string td(const std::string& html) {
-    return "<td>" + html + "</td>";
-}
-std::string td_num(const std::string& html) {
-    return "<td class=\"num\">" + html + "</td>";
-}
-// A table whose header cells are catalogue texts; a key written "#key" heads a numeric
-// (right-aligned) column.
-std::string table(const view_ctx& v, std::initializer_list<std::string_view> heads,
-                  const std::string& rows) {
-    std::string out = "<table class=\"data\"><thead><tr>";
-    for (std::string_view h : heads) {
-        const bool numeric = !h.empty() && h.front() == '#';
-        if (numeric) h.remove_prefix(1);
-        out += numeric ? "<th class=\"num\">" : "<th>";
-        out += t(v, h) + "</th>";
-    }
-    return out + "</tr></thead><tbody>" + rows + "</tbody></table>";
-}
-std::string section(const view_ctx& v, std::string_view id, std::string_view title_key,
-                    const std::string& body) {
-    return "<section id=\"" + std::string(id) + "\"><h2>" + t(v, title_key) + "</h2>" + body +
-           "</section>";
+    const auto n = maybe_int_of(x, key);
+    return n ? std::to_string(*n) : "—";
 }
 std::string none(const view_ctx& v) {
     return "<p class=\"empty\">" + t(v, "order.none") + "</p>";
@@ -111,28 +35,13 @@ std::string none(const view_ctx& v) {
 
 // ---- the facts at the top ----
 
-std::string fact(const view_ctx& v, std::string_view key, const std::string& html) {
-    return "<dt>" + t(v, key) + "</dt><dd>" + html + "</dd>";
-}
-
-std::string words_of(const view_ctx& v, const value& o, std::string_view key,
-                     std::string_view group) {
-    std::string out;
-    for (const value& h : list(o, key)) {
-        if (!h.is_string()) continue;
-        if (!out.empty()) out += ", ";
-        out += w(v, group, h.as_string());
-    }
-    return out;
-}
-
 std::string facts(const view_ctx& v, const value& o) {
     std::string d = "<dl id=\"facts\" class=\"facts\">";
-    d += fact(v, "common.customer", customer_link(str(o, "customer")));
+    d += fact(v, "common.customer", customer_link(str_of(o, "customer")));
     d += fact(v, "common.stage",
-              "<span class=\"stage\">" + word(v, "stage", str(o, "stage")) + "</span>");
-    d += fact(v, "common.holder", word(v, "dept", str(o, "holder")));
-    const std::int64_t since = ms(o, "since");
+              "<span class=\"stage\">" + word(v, "stage", str_of(o, "stage")) + "</span>");
+    d += fact(v, "common.holder", word(v, "dept", str_of(o, "holder")));
+    const std::int64_t since = int_of(o, "since");
     std::string since_html = esc(fmt_time(v.l, since));
     if (since > 0 && v.now_ms > since)
         since_html +=
@@ -145,12 +54,14 @@ std::string facts(const view_ctx& v, const value& o) {
     d += fact(v, "order.paid", money(v, o, "paid_cents"));
     d += fact(v, "order.invoiced", money(v, o, "invoiced_cents"));
     d += fact(v, "order.owed", money(v, o, "owed_cents"));
-    if (ms(o, "unapplied_cents") > 0)
+    if (maybe_int_of(o, "unapplied_cents").value_or(0) > 0)
         d += fact(v, "order.unapplied", money(v, o, "unapplied_cents"));
-    if (ms(o, "deposit_cents") > 0) d += fact(v, "order.deposit", money(v, o, "deposit_cents"));
-    if (ms(o, "charge_cents") > 0) d += fact(v, "order.charge", money(v, o, "charge_cents"));
-    std::string terms = word(v, "terms", str(o, "terms"));
-    if (flag(o, "prepay_switched")) terms += " (" + t(v, "order.prepay_switched") + ")";
+    if (maybe_int_of(o, "deposit_cents").value_or(0) > 0)
+        d += fact(v, "order.deposit", money(v, o, "deposit_cents"));
+    if (maybe_int_of(o, "charge_cents").value_or(0) > 0)
+        d += fact(v, "order.charge", money(v, o, "charge_cents"));
+    std::string terms = word(v, "terms", str_of(o, "terms"));
+    if (flag_of(o, "prepay_switched")) terms += " (" + t(v, "order.prepay_switched") + ")";
     d += fact(v, "order.terms", terms);
     d += fact(v, "common.salesperson", text(o, "salesperson"));
     d += fact(v, "order.customer_po", text(o, "customer_po"));
@@ -175,9 +86,9 @@ struct visit {
 
 std::vector<visit> visits_of(const value& o) {
     std::vector<visit> out;
-    for (const value& x : list(o, "visits"))
-        out.push_back(
-            {str(x, "stage"), str(x, "holder"), ms(x, "entered"), ms(x, "left"), ms(x, "due")});
+    for (const value& x : list_of(o, "visits"))
+        out.push_back({str_of(x, "stage"), str_of(x, "holder"), int_of(x, "entered"),
+                       int_of(x, "left"), int_of(x, "due")});
     return out;
 }
 
@@ -376,8 +287,8 @@ std::string milestones(const view_ctx& v, const value& o) {
 
 std::string line_items(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& l : list(o, "line_items")) {
-        const bool short_ = num(l, "backorder") > 0;
+    for (const value& l : list_of(o, "line_items")) {
+        const bool short_ = figure_of(l, "backorder") > 0;
         rows += std::string(short_ ? "<tr class=\"short\">" : "<tr>") + td_num(qty(v, l, "no")) +
                 td(text(l, "item")) + td(text(l, "die")) + td_num(qty(v, l, "ordered")) +
                 td_num(qty(v, l, "good")) + td_num(qty(v, l, "scrap")) +
@@ -398,11 +309,11 @@ std::string line_items(const view_ctx& v, const value& o) {
     std::string whole;
     if (const value* wh = o.find("whole"))
         for (const char* m : {"produced", "dispatched", "delivered"})
-            if (flag(*wh, m)) whole += (whole.empty() ? "" : ", ") + w(v, "milestone", m);
+            if (flag_of(*wh, m)) whole += (whole.empty() ? "" : ", ") + w(v, "milestone", m);
     if (!whole.empty())
         body += "<p class=\"note\">" + t(v, "order.whole_note") + " " + whole + "</p>";
     std::string problems;
-    for (const value& p : list(o, "quantity_problems"))
+    for (const value& p : list_of(o, "quantity_problems"))
         if (p.is_string()) problems += "<li>" + esc(p.as_string()) + "</li>";
     if (!problems.empty())
         body += "<div class=\"problems\"><h3>" + t(v, "order.quantity_problems") + "</h3><ul>" +
@@ -412,7 +323,7 @@ std::string line_items(const view_ctx& v, const value& o) {
 
 std::string backorder(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& b : list(o, "backorder"))
+    for (const value& b : list_of(o, "backorder"))
         rows += "<tr>" + td_num(qty(v, b, "line")) + td(text(b, "item")) +
                 td_num(qty(v, b, "qty")) + td(text(b, "unit")) + "</tr>";
     return section(
@@ -425,9 +336,9 @@ std::string backorder(const view_ctx& v, const value& o) {
 // Per-line quantities [{line, qty, unit}] on one line of text: "1: 1,200 kg; 2: 40 pcs".
 std::string quantities(const view_ctx& v, const value& x, std::string_view key) {
     std::string out;
-    for (const value& q : list(x, key)) {
+    for (const value& q : list_of(x, key)) {
         if (!out.empty()) out += "; ";
-        out += qty(v, q, "line") + ": " + qty(v, q, "qty") + " " + esc(str(q, "unit"));
+        out += qty(v, q, "line") + ": " + qty(v, q, "qty") + " " + esc(str_of(q, "unit"));
     }
     return out.empty() ? "—" : out;
 }
@@ -440,7 +351,7 @@ std::string yes_no(const view_ctx& v, const value& x, std::string_view key) {
 
 std::string batches(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& b : list(o, "batches"))
+    for (const value& b : list_of(o, "batches"))
         rows += "<tr>" + td(text(b, "id")) + td(text(b, "press_line")) +
                 td(day_text(v, b, "planned_start") + " – " + day_text(v, b, "planned_finish")) +
                 td(yes_no(v, b, "started")) + td(yes_no(v, b, "completed")) +
@@ -459,8 +370,8 @@ std::string batches(const view_ctx& v, const value& o) {
 
 std::string shipments(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& s : list(o, "shipments")) {
-        const std::string state = str(s, "state");
+    for (const value& s : list_of(o, "shipments")) {
+        const std::string state = str_of(s, "state");
         rows += "<tr class=\"ship-" + esc(state) + "\">" + td(text(s, "id")) +
                 td(word(v, "shipment", state)) + td(text(s, "vehicle")) + td(text(s, "carrier")) +
                 td(day_text(v, s, "expected_delivery")) + td(quantities(v, s, "lines")) +
@@ -479,19 +390,18 @@ std::string shipments(const view_ctx& v, const value& o) {
 
 std::string invoices(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& i : list(o, "invoices")) {
-        const std::string ageing = str(i, "ageing");
-        const std::string shipment = str(i, "shipment");
-        std::int64_t days = 0;
-        const value* d = i.find("days_overdue");
-        const bool overdue = d && d->to_int64(days) && days >= 0 && !ageing.empty();
+    for (const value& i : list_of(o, "invoices")) {
+        const std::string ageing = str_of(i, "ageing");
+        const std::string shipment = str_of(i, "shipment");
+        const auto days = maybe_int_of(i, "days_overdue");
+        const bool overdue = days && *days >= 0 && !ageing.empty();
         rows += std::string(overdue ? "<tr class=\"overdue\">" : "<tr>") + td(text(i, "id")) +
                 td(shipment.empty() ? t(v, "order.whole_order") : esc(shipment)) +
                 td_num(money(v, i, "amount_cents")) + td(day_text(v, i, "invoice_date")) +
                 td(day_text(v, i, "due_date")) + td_num(money(v, i, "paid_cents")) +
                 td_num(money(v, i, "open_cents")) +
                 td(ageing.empty() ? t(v, "order.settled") : w(v, "ageing", ageing)) +
-                td_num(overdue ? fmt_number(v.l, static_cast<double>(days)) : "—") + "</tr>";
+                td_num(overdue ? fmt_number(v.l, static_cast<double>(*days)) : "—") + "</tr>";
     }
     return section(v, "invoices", "order.invoices",
                    rows.empty() ? none(v)
@@ -504,7 +414,7 @@ std::string invoices(const view_ctx& v, const value& o) {
 
 std::string payments(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& p : list(o, "payments"))
+    for (const value& p : list_of(o, "payments"))
         rows += "<tr>" + td(when(v, p, "at")) + td_num(money(v, p, "amount_cents")) +
                 td(text(p, "invoice")) + "</tr>";
     return section(v, "payments", "order.payments",
@@ -516,11 +426,11 @@ std::string payments(const view_ctx& v, const value& o) {
 // Who did what to an exception or a task, oldest first, as a short list.
 std::string history_list(const view_ctx& v, const value& record) {
     std::string items;
-    for (const value& h : list(record, "history")) {
+    for (const value& h : list_of(record, "history")) {
         items += "<li>" + when(v, h, "at") + " · " + text(h, "by") + " · " +
-                 word(v, "state", str(h, "what"));
-        if (const std::string to = str(h, "to"); !to.empty()) items += " → " + esc(to);
-        if (const std::string note = str(h, "note"); !note.empty())
+                 word(v, "state", str_of(h, "what"));
+        if (const std::string to = str_of(h, "to"); !to.empty()) items += " → " + esc(to);
+        if (const std::string note = str_of(h, "note"); !note.empty())
             items += " <q>" + esc(note) + "</q>";
         items += "</li>";
     }
@@ -528,18 +438,18 @@ std::string history_list(const view_ctx& v, const value& record) {
 }
 
 std::string assignee(const view_ctx& v, const value& record) {
-    const std::string a = str(record, "assignee");
+    const std::string a = str_of(record, "assignee");
     return a.empty() ? "<span class=\"muted\">" + t(v, "common.unassigned") + "</span>" : esc(a);
 }
 
 std::string exceptions(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& e : list(o, "exceptions")) {
-        const std::string state = str(e, "state");
-        rows += "<tr class=\"exc state-" + esc(state) + "\" id=\"exc-" + esc(str(e, "id")) + "\">" +
-                td(text(e, "id")) + td(word(v, "kind", str(e, "kind"))) +
-                td(severity_badge(v, str(e, "severity"))) + td(word(v, "state", state)) +
-                td(word(v, "dept", str(e, "dept"))) + td(assignee(v, e)) +
+    for (const value& e : list_of(o, "exceptions")) {
+        const std::string state = str_of(e, "state");
+        rows += "<tr class=\"exc state-" + esc(state) + "\" id=\"exc-" + esc(str_of(e, "id")) +
+                "\">" + td(text(e, "id")) + td(word(v, "kind", str_of(e, "kind"))) +
+                td(severity_badge(v, str_of(e, "severity"))) + td(word(v, "state", state)) +
+                td(word(v, "dept", str_of(e, "dept"))) + td(assignee(v, e)) +
                 td(when(v, e, "raised_at")) + td(text(e, "detail")) + td(history_list(v, e)) +
                 "</tr>";
     }
@@ -554,12 +464,12 @@ std::string exceptions(const view_ctx& v, const value& o) {
 
 std::string tasks(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& k : list(o, "tasks")) {
-        const std::string state = str(k, "state");
-        const std::int64_t due = ms(k, "due_at");
+    for (const value& k : list_of(o, "tasks")) {
+        const std::string state = str_of(k, "state");
+        const std::int64_t due = int_of(k, "due_at");
         const bool late = state != "done" && due > 0 && v.now_ms > due;
         rows += "<tr class=\"task state-" + esc(state) + (late ? " late" : "") + "\">" +
-                td(text(k, "id")) + td(word(v, "dept", str(k, "dept"))) + td(text(k, "action")) +
+                td(text(k, "id")) + td(word(v, "dept", str_of(k, "dept"))) + td(text(k, "action")) +
                 td(esc(fmt_time(v.l, due))) + td(word(v, "state", state)) + td(assignee(v, k)) +
                 td(history_list(v, k)) + "</tr>";
     }
@@ -574,11 +484,12 @@ std::string tasks(const view_ctx& v, const value& o) {
 
 std::string cases(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& c : list(o, "cases")) {
-        std::string kind = word(v, "order.case", str(c, "kind"));
-        if (const std::string ck = str(c, "complaint_kind"); !ck.empty()) kind += " · " + esc(ck);
+    for (const value& c : list_of(o, "cases")) {
+        std::string kind = word(v, "order.case", str_of(c, "kind"));
+        if (const std::string ck = str_of(c, "complaint_kind"); !ck.empty())
+            kind += " · " + esc(ck);
         rows += "<tr>" + td(text(c, "id")) + td(kind) +
-                td(word(v, "order.case_state", str(c, "state"))) + td(text(c, "detail")) +
+                td(word(v, "order.case_state", str_of(c, "state"))) + td(text(c, "detail")) +
                 td(when(v, c, "opened")) + td(when(v, c, "closed")) + td(text(c, "resolution")) +
                 "</tr>";
     }
@@ -593,7 +504,7 @@ std::string cases(const view_ctx& v, const value& o) {
 
 std::string relayed(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& r : list(o, "relayed"))
+    for (const value& r : list_of(o, "relayed"))
         rows += "<tr>" + td_num(seq(r, "seq")) + td("<code>" + text(r, "topic") + "</code>") +
                 td(when(v, r, "ts")) + "</tr>";
     return section(
@@ -603,7 +514,7 @@ std::string relayed(const view_ctx& v, const value& o) {
 
 std::string history(const view_ctx& v, const value& o) {
     std::string rows;
-    for (const value& h : list(o, "history"))
+    for (const value& h : list_of(o, "history"))
         rows += "<tr>" + td(when(v, h, "ts")) + td("<code>" + text(h, "topic") + "</code>") +
                 td(text(h, "id")) + td(text(h, "source")) + td_num(seq(h, "seq")) + "</tr>";
     return section(v, "events", "order.events",
@@ -617,7 +528,7 @@ std::string history(const view_ctx& v, const value& o) {
 }  // namespace
 
 std::string render_order(const view_ctx& v, const value& order) {
-    const std::string id = str(order, "id");
+    const std::string id = str_of(order, "id");
     std::string body;
     body += "<article class=\"order-page\" data-order=\"" + esc(id) + "\">";
     body += "<h1>" + esc(tr_fmt(v.l, "order.title", {id.empty() ? "—" : id})) + "</h1>";

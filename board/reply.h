@@ -2,7 +2,9 @@
 // reply from an older or newer batond still renders.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,32 @@ inline std::int64_t int_of(const value& v, std::string_view key) {
 inline double num_of(const value& v, std::string_view key) {
     const value* f = v.find(key);
     return f ? f->to_double() : 0.0;
+}
+
+// A figure that may be missing: NaN then, which fmt_number and fmt_percent write as "—" (num_of
+// reads 0, which a page would show as a real zero).
+inline double figure_of(const value& v, std::string_view key) {
+    const value* f = v.find(key);
+    return f && f->is_number() ? f->to_double() : std::nan("");
+}
+
+// An integer only when the reply holds one: money and counts that are absent show "—", not 0.
+inline std::optional<std::int64_t> maybe_int_of(const value& v, std::string_view key) {
+    const value* f = v.find(key);
+    std::int64_t n = 0;
+    if (f && f->to_int64(n)) return n;
+    return std::nullopt;
+}
+
+inline bool flag_of(const value& v, std::string_view key) {
+    const value* f = v.find(key);
+    return f && f->is_bool() && f->as_bool();
+}
+
+inline const value& map_of(const value& v, std::string_view key) {
+    static const value none;
+    const value* f = v.find(key);
+    return f && f->is_map() ? *f : none;
 }
 
 inline const value_list& list_of(const value& v, std::string_view key) {
