@@ -1,6 +1,7 @@
-# Install-time step: writes /etc/baton/{baton,flow,customers}.yaml and batond.service with the
-# absolute paths of this install. Prefix /usr (the default, and the .deb) puts them in /etc/baton
-# and /lib/systemd/system; any other prefix keeps them under it, as GNUInstallDirs does.
+# Install-time step: writes /etc/baton/{baton,flow,customers,board}.yaml, batond.service and
+# baton-board.service with the absolute paths of this install. Prefix /usr (the default, and the
+# .deb) puts them in /etc/baton and /lib/systemd/system; any other prefix keeps them under it, as
+# GNUInstallDirs does.
 string(REGEX REPLACE "/+$" "" prefix "${CMAKE_INSTALL_PREFIX}")
 if(prefix STREQUAL "" OR prefix STREQUAL "/usr")
   set(etc_dir "/etc/baton")
@@ -11,13 +12,13 @@ else()
 endif()
 
 # Sets the value of the one line `key: value` in `text`, keeping the column of its comment.
-# Fails when the line is missing or repeated, so a change to config/baton.yaml that this
-# generator does not expect stops the install instead of shipping a wrong path.
+# Fails when the line is missing or repeated, so a change to the config file (`source`) that
+# this generator does not expect stops the install instead of shipping a wrong path.
 function(baton_set_value key value)
   string(REGEX MATCHALL "\n *${key}: +[^ \n]+ *" lines "\n${text}")
   list(LENGTH lines count)
   if(NOT count EQUAL 1)
-    message(FATAL_ERROR "config/baton.yaml: expected one '${key}:' line, found ${count}")
+    message(FATAL_ERROR "${source}: expected one '${key}:' line, found ${count}")
   endif()
   string(REGEX MATCH "^\n *${key}: +" head "${lines}")
   string(REGEX MATCH "[^ \n]+ *$" tail "${lines}")
@@ -37,7 +38,8 @@ function(baton_set_value key value)
   set(text "${result}" PARENT_SCOPE)
 endfunction()
 
-file(READ "${BATON_SOURCE_DIR}/config/baton.yaml" text)
+set(source config/baton.yaml)
+file(READ "${BATON_SOURCE_DIR}/${source}" text)
 string(REGEX REPLACE "^(#[^\n]*\n)+" "" text "${text}")
 baton_set_value(data_dir "/var/lib/baton")
 baton_set_value(schemas "${prefix}/${BATON_SCHEMAS_SUBDIR}")
@@ -50,6 +52,21 @@ set(text "# batond's configuration as installed; batond.service starts batond wi
 ${text}")
 file(MAKE_DIRECTORY "${BATON_STAGING_DIR}")
 file(WRITE "${BATON_STAGING_DIR}/baton.yaml" "${text}")
+
+# baton-board: its users file and relay position in its own state folder, which the unit's
+# StateDirectory= makes and lets it write (the users page and adduser rewrite the users file).
+set(source config/board.yaml)
+file(READ "${BATON_SOURCE_DIR}/${source}" text)
+string(REGEX REPLACE "^(#[^\n]*\n)+" "" text "${text}")
+baton_set_value(users "/var/lib/baton/board/users.yaml")
+baton_set_value(state "/var/lib/baton/board")
+set(text "# baton-board's configuration as installed; baton-board.service starts the board with it.
+# Users and state in /var/lib/baton/board (the unit's StateDirectory). `sudo -u baton baton-board
+# -c ${etc_dir}/board.yaml --check-config` validates it; then restart baton-board. Every key is
+# described in ${prefix}/${BATON_DOC_SUBDIR}/board/README.md.
+${text}")
+file(WRITE "${BATON_STAGING_DIR}/board.yaml" "${text}")
+
 configure_file("${BATON_SOURCE_DIR}/config/flow.yaml" "${BATON_STAGING_DIR}/flow.yaml" COPYONLY)
 configure_file("${BATON_SOURCE_DIR}/packaging/customers.yaml" "${BATON_STAGING_DIR}/customers.yaml"
                COPYONLY)
@@ -60,9 +77,15 @@ string(REPLACE "/etc/baton/" "${etc_dir}/" unit "${unit}")
 string(REPLACE "file:/usr/share/doc/baton/" "file:${prefix}/${BATON_DOC_SUBDIR}/" unit "${unit}")
 file(WRITE "${BATON_STAGING_DIR}/batond.service" "${unit}")
 
+file(READ "${BATON_SOURCE_DIR}/config/baton-board.service" unit)
+string(REPLACE "/usr/bin/baton-board" "${prefix}/bin/baton-board" unit "${unit}")
+string(REPLACE "/etc/baton/" "${etc_dir}/" unit "${unit}")
+string(REPLACE "file:/usr/share/doc/baton/" "file:${prefix}/${BATON_DOC_SUBDIR}/" unit "${unit}")
+file(WRITE "${BATON_STAGING_DIR}/baton-board.service" "${unit}")
+
 # A config file that is already there was perhaps edited by the plant: it stays, and the new
 # default goes beside it as NAME.new (the .deb's conffiles handling does the same job for dpkg).
-foreach(name baton.yaml flow.yaml customers.yaml)
+foreach(name baton.yaml flow.yaml customers.yaml board.yaml)
   set(installed "$ENV{DESTDIR}${etc_dir}/${name}")
   if(EXISTS "${installed}")
     file(READ "${installed}" old)
@@ -77,5 +100,7 @@ foreach(name baton.yaml flow.yaml customers.yaml)
   list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${etc_dir}/${name}")
   file(INSTALL DESTINATION "${etc_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/${name}")
 endforeach()
-list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${unit_dir}/batond.service")
-file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/batond.service")
+foreach(name batond.service baton-board.service)
+  list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${unit_dir}/${name}")
+  file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/${name}")
+endforeach()

@@ -1,7 +1,10 @@
-// End-to-end: batond as systemd runs it. The real binary tells a test NOTIFY_SOCKET READY (once
-// the control socket answers), WATCHDOG from its loop and STOPPING on SIGTERM, in that order;
-// config/batond.service passes systemd-analyze verify; cmake --install lays out a working tree.
+// End-to-end: batond and baton-board as systemd runs them. The real batond tells a test
+// NOTIFY_SOCKET READY (once the control socket answers), WATCHDOG from its loop and STOPPING on
+// SIGTERM, in that order; baton-board READY once it serves; config/batond.service and
+// config/baton-board.service pass systemd-analyze verify; the shipped board configs check;
+// cmake --install lays out a working tree.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -52,6 +55,31 @@ std::optional<std::string> find_program(const std::string& program) {
         if (::access(candidate.c_str(), X_OK) == 0) return fs::absolute(candidate).string();
     }
     return std::nullopt;
+}
+
+// The whole answer (status line, headers, body) to GET `path` from 127.0.0.1:`port`; "" when
+// nothing answers within 5 s.
+std::string http_get(int port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval wait{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        const std::string request =
+            "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+            char buf[4096];
+            for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+                out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return out;
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -172,20 +200,22 @@ std::pair<int, std::string> verify_unit(const std::string& analyze, const std::s
     return testing::run_program({analyze, "verify", unit}, dir / "verify.txt");
 }
 
-// The unit as installed, with ExecStart on the built batond (verify checks that it exists).
-std::string unit_for_built_batond() {
-    std::string unit = read_file(std::string(BATON_SOURCE_DIR) + "/config/batond.service");
-    const std::string installed = "ExecStart=/usr/bin/batond ";
-    auto at = unit.find(installed);
+// config/`name` as installed, with ExecStart on the built program instead of `installed`
+// (verify checks that it exists); "" when there is no `ExecStart=<installed> ` line.
+std::string unit_for_built(const std::string& name, const std::string& installed,
+                           const std::string& built) {
+    std::string unit = read_file(std::string(BATON_SOURCE_DIR) + "/config/" + name);
+    const std::string exec = "ExecStart=" + installed + " ";
+    auto at = unit.find(exec);
     if (at == std::string::npos) return "";
-    return unit.replace(at, installed.size(), std::string("ExecStart=") + BATOND_PATH + " ");
+    return unit.replace(at, exec.size(), "ExecStart=" + built + " ");
 }
 
 TEST(service, unit_file_passes_systemd_analyze_verify) {
     auto analyze = find_program("systemd-analyze");
     if (!analyze) GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
     temp_dir dir;
-    std::string unit = unit_for_built_batond();
+    std::string unit = unit_for_built("batond.service", "/usr/bin/batond", BATOND_PATH);
     ASSERT_FALSE(unit.empty()) << "config/batond.service: no 'ExecStart=/usr/bin/batond ' line";
     for (const char* line : {"Type=notify\n", "NotifyAccess=main\n", "User=baton\n",
                              "StateDirectory=baton\n", "WatchdogSec=", "Restart=on-failure\n",
@@ -204,6 +234,148 @@ TEST(service, unit_file_passes_systemd_analyze_verify) {
     auto [typo_status, typo_out] =
         verify_unit(analyze.value(), dir.write("typo/batond.service", typo), dir);
     EXPECT_NE(typo_out.find("ProtectSystm"), std::string::npos) << typo_status << typo_out;
+}
+
+TEST(service, board_unit_file_passes_systemd_analyze_verify) {
+    auto analyze = find_program("systemd-analyze");
+    if (!analyze) GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
+    temp_dir dir;
+    std::string unit = unit_for_built("baton-board.service", "/usr/bin/baton-board", BOARD_PATH);
+    ASSERT_FALSE(unit.empty())
+        << "config/baton-board.service: no 'ExecStart=/usr/bin/baton-board ' line";
+    for (const char* line :
+         {" -c /etc/baton/board.yaml\n", "Type=notify\n", "NotifyAccess=main\n", "User=baton\n",
+          "Wants=batond.service", "After=batond.service", "StateDirectory=baton/board\n",
+          "Restart=on-failure\n", "RestartPreventExitStatus=2\n", "ProtectSystem=strict\n",
+          "ProtectHome=yes\n", "PrivateTmp=yes\n", "NoNewPrivileges=yes\n"})
+        EXPECT_NE(unit.find(line), std::string::npos) << "missing " << line;
+    EXPECT_EQ(unit.find("WatchdogSec="), std::string::npos) << "the board sends no WATCHDOG=1";
+
+    auto [status, out] = verify_unit(analyze.value(), dir.write("baton-board.service", unit), dir);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(out, "") << "systemd-analyze verify is not clean";
+
+    std::string typo = unit;
+    typo.replace(typo.find("PrivateTmp="), 11, "PrivatTmp=");
+    auto [typo_status, typo_out] =
+        verify_unit(analyze.value(), dir.write("typo/baton-board.service", typo), dir);
+    EXPECT_NE(typo_out.find("PrivatTmp"), std::string::npos) << typo_status << typo_out;
+}
+
+// A copy of the shipped board config `rel` (config/board.yaml) at the same place under `dir`,
+// so that its relative paths (../var/board) point into `dir`.
+std::string copy_shipped(const temp_dir& dir, const std::string& rel) {
+    return dir.write(rel, read_file(std::string(BATON_SOURCE_DIR) + "/" + rel));
+}
+
+TEST(service, shipped_board_config_checks_once_its_users_file_exists) {
+    temp_dir dir;
+    const std::string cfg = copy_shipped(dir, "config/board.yaml");
+    const std::string users = dir / "var/board/users.yaml";  // users: ../var/board/users.yaml
+    auto check = [&](const std::string& config, const char* name) {
+        return testing::run_program({BOARD_PATH, "-c", config, "--check-config"}, dir / name);
+    };
+
+    // No users file yet: refused like any bad config, naming it (the .deb's postinst makes one).
+    auto [missing_status, missing_out] = check(cfg, "missing.txt");
+    EXPECT_EQ(missing_status, 2) << missing_out;
+    EXPECT_NE(missing_out.find(users), std::string::npos) << missing_out;
+
+    // The first user, added through the config as an operator would, in the folder the .deb's
+    // postinst makes (adduser makes the file, not its folder).
+    fs::create_directories(dir / "var/board");
+    const std::string password = dir.write("password", "correct horse battery\n");
+    auto [add_status, add_out] = testing::run_program(
+        {BOARD_PATH, "adduser", "-c", cfg, "li.na", "--display", "李娜", "--dept",
+         "customer_service", "--role", "admin", "--lang", "zh", "--password-file", password},
+        dir / "adduser.txt");
+    ASSERT_EQ(add_status, 0) << add_out;
+    ASSERT_TRUE(fs::exists(users)) << add_out;
+
+    auto [status, out] = check(cfg, "check.txt");
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(out.find(cfg +
+                       ": ok (listen http://127.0.0.1:7780, batond tcp://127.0.0.1:7712, 1 "
+                       "active users in " +
+                       users + ")"),
+              std::string::npos)
+        << out;
+
+    // The demo's board config too (scripts/run --demo), with users in var/demo/board.
+    const std::string demo = copy_shipped(dir, "config/demo/board.yaml");
+    dir.write("var/demo/board/users.yaml", "users: []\n");
+    auto [demo_status, demo_out] = check(demo, "demo.txt");
+    EXPECT_EQ(demo_status, 0) << demo_out;
+    EXPECT_NE(demo_out.find("listen http://127.0.0.1:7780, batond tcp://127.0.0.1:7722, 0 active "
+                            "users in " +
+                            (dir / "var/demo/board/users.yaml")),
+              std::string::npos)
+        << demo_out;
+}
+
+TEST(service, board_config_with_an_unknown_key_fails_with_exit_2_naming_file_and_key) {
+    temp_dir dir;
+    dir.write("var/board/users.yaml", "users: []\n");
+    std::string text = read_file(std::string(BATON_SOURCE_DIR) + "/config/board.yaml");
+    const std::string good = dir.write("config/board.yaml", text);
+    auto [good_status, good_out] =
+        testing::run_program({BOARD_PATH, "-c", good, "--check-config"}, dir / "good.txt");
+    ASSERT_EQ(good_status, 0) << good_out;
+
+    // A misspelt top-level key, and one inside a section.
+    const std::string top = dir.write("config/top.yaml", text + "page_sise: 20\n");
+    auto [top_status, top_out] =
+        testing::run_program({BOARD_PATH, "-c", top, "--check-config"}, dir / "top.txt");
+    EXPECT_EQ(top_status, 2) << top_out;
+    EXPECT_NE(top_out.find(top + ": page_sise: unknown key"), std::string::npos) << top_out;
+
+    const std::string port_line = "\n  port: 7780";
+    ASSERT_NE(text.find(port_line), std::string::npos) << text;
+    std::string nested_text = text;
+    nested_text.replace(nested_text.find(port_line), port_line.size(), "\n  prot: 7780");
+    const std::string nested = dir.write("config/nested.yaml", nested_text);
+    auto [nested_status, nested_out] =
+        testing::run_program({BOARD_PATH, "-c", nested, "--check-config"}, dir / "nested.txt");
+    EXPECT_EQ(nested_status, 2) << nested_out;
+    EXPECT_NE(nested_out.find(nested + ": http.prot: unknown key"), std::string::npos)
+        << nested_out;
+}
+
+TEST(service, board_notifies_ready_once_it_serves_and_stopping_on_sigterm) {
+    temp_dir dir;
+    const int port = testing::free_port();
+    dir.write("users.yaml", "users: []\n");
+    // batond need not run: pages say it is unreachable, the board itself serves.
+    std::string text = "http:\n  port: " + std::to_string(port) + "\n";
+    text += "batond:\n  control: " + endpoint(testing::free_port()) + "\n";
+    text += "  relay: " + endpoint(testing::free_port()) + "\n";
+    text += "users: users.yaml\nstate: state\n";
+    const std::string cfg = dir.write("board.yaml", text);
+    notify_socket manager(dir / "notify.sock");
+    std::unique_ptr<child_process> board;
+    {
+        scoped_env socket_env("NOTIFY_SOCKET", manager.path().c_str());
+        board = std::make_unique<child_process>(std::vector<std::string>{BOARD_PATH, "-c", cfg},
+                                                dir / "board.log");
+    }
+    auto has = [](const std::string& prefix) {
+        return [=](const std::vector<std::string>& m) { return count_of(m, prefix) >= 1; };
+    };
+    ASSERT_TRUE(manager.receive_until(has("READY=1"), 30s)) << "no READY=1; board log:\n"
+                                                            << read_file(dir / "board.log");
+    const std::string health = http_get(port, "/healthz");
+    EXPECT_TRUE(starts_with(health, "HTTP/1.1 200 "))
+        << "READY=1 before the board answers: " << health;
+    EXPECT_NE(health.find("\r\n\r\nok\n"), std::string::npos) << health;
+    const std::string ready = manager.received()[positions(manager.received(), "READY=1").front()];
+    EXPECT_NE(ready.find("STATUS=serving on http://127.0.0.1:" + std::to_string(port)),
+              std::string::npos)
+        << ready;
+
+    board->signal(SIGTERM);
+    ASSERT_TRUE(manager.receive_until(has("STOPPING=1"), 20s)) << "no STOPPING=1";
+    EXPECT_EQ(board->wait(), 0) << read_file(dir / "board.log");
+    EXPECT_EQ(count_of(manager.received(), "WATCHDOG=1"), 0);
 }
 
 TEST(service, cmake_install_lays_out_a_tree_whose_config_checks) {
@@ -245,6 +417,36 @@ TEST(service, cmake_install_lays_out_a_tree_whose_config_checks) {
                         "/etc/baton/baton.yaml\n"),
               std::string::npos)
         << unit;
+
+    // The board: users and state in the unit's StateDirectory, the unit on the installed paths.
+    for (const char* file :
+         {"bin/baton-board", "etc/baton/board.yaml", "lib/systemd/system/baton-board.service",
+          "share/doc/baton/board/README.md"})
+        EXPECT_TRUE(fs::exists(fs::path(root) / file)) << file;
+    std::string board = read_file(root + "/etc/baton/board.yaml");
+    for (const char* line :
+         {"\nusers: /var/lib/baton/board/users.yaml ", "\nstate: /var/lib/baton/board "})
+        EXPECT_NE(board.find(line), std::string::npos) << line << " not in\n" << board;
+    EXPECT_EQ(board.find("../"), std::string::npos) << board;
+    std::string board_unit = read_file(root + "/lib/systemd/system/baton-board.service");
+    EXPECT_NE(board_unit.find("\nExecStart=" + root + "/bin/baton-board -c " + root +
+                              "/etc/baton/board.yaml\n"),
+              std::string::npos)
+        << board_unit;
+    // Everything else in the installed board config checks, with its users and state moved here.
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"\nusers: /var/lib/baton/board/users.yaml ",
+                                              "\nusers: " + (dir / "board/users.yaml") + " "},
+          {"\nstate: /var/lib/baton/board ", "\nstate: " + (dir / "board") + " "}}) {
+        const auto at = board.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        board.replace(at, from.size(), to);
+    }
+    dir.write("board/users.yaml", "users: []\n");
+    auto [board_status, board_out] = testing::run_program(
+        {root + "/bin/baton-board", "-c", dir.write("board.yaml", board), "--check-config"},
+        dir / "board-check.txt");
+    EXPECT_EQ(board_status, 0) << board_out;
 
     auto [check_status, check_out] = testing::run_program(
         {root + "/bin/batond", "--config", root + "/etc/baton/baton.yaml", "--check-config"},
