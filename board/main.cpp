@@ -50,9 +50,15 @@ int serve(const bb::board_config& cfg) {
     std::unique_ptr<bb::users_file> users;
     try {
         users = bb::users_file::load(cfg.users);
+    } catch (const std::exception& e) {
+        // As --check-config would say: a configuration error, not worth a restart.
+        spdlog::critical("invalid users file: {}", e.what());
+        return 2;
+    }
+    try {
         std::filesystem::create_directories(cfg.state);
     } catch (const std::exception& e) {
-        spdlog::critical("{}", e.what());
+        spdlog::critical("cannot create the state folder {}: {}", cfg.state, e.what());
         return 1;
     }
     if (users->people().empty())

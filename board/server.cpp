@@ -307,6 +307,7 @@ struct board_handlers {
         if (!checked_form(req, res, x, form)) return;
         auto l = parse_lang(field(form, "lang"));
         if (!l) return error(res, x, 400, tr_fmt(x.v.l, "error.bad_form", {"lang"}));
+        reload_users();  // so a user added with adduser is not written over
         if (auto rec = p.users.find(x.v.me.name)) {
             rec->who.lang = std::string(lang_code(*l));
             try {

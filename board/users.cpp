@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 #include "config_error.h"
@@ -277,6 +278,13 @@ void users_file::save_locked() const {
     auto trouble = [&](const std::string& what, int err) {
         return config_error(path_, "", what + ": " + std::strerror(err));
     };
+    // The first user of a fresh install: its folder may not exist yet.
+    if (const auto dir = std::filesystem::path(path_).parent_path(); !dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec)
+            throw config_error(path_, "", "cannot create " + dir.string() + ": " + ec.message());
+    }
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw trouble("cannot create " + tmp, errno);
     auto close_and_throw = [&](const std::string& what) {

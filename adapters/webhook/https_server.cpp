@@ -84,9 +84,23 @@ std::optional<tls_problem> check_tls_files(const tls_files& files) {
     return problem;
 }
 
+// cpp-httplib sets SO_REUSEPORT by default: a second process on the same port would start and
+// share the connections with the first. SO_REUSEADDR alone lets a restart bind at once while
+// "address in use" still says so.
+void reuse_address_only(httplib::Server& server) {
+    server.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+}
+
 std::unique_ptr<httplib::Server> make_http_server(const std::optional<tls_files>& tls,
                                                   std::string& error) {
-    if (!tls) return std::make_unique<httplib::Server>();
+    if (!tls) {
+        auto server = std::make_unique<httplib::Server>();
+        reuse_address_only(*server);
+        return server;
+    }
     tls_problem problem{"cert", "OpenSSL: cannot create a TLS context"};
     auto server = std::make_unique<httplib::SSLServer>(
         [&](SSL_CTX& ctx) { return load_pair(ctx, *tls, problem); });
@@ -94,6 +108,7 @@ std::unique_ptr<httplib::Server> make_http_server(const std::optional<tls_files>
         error = std::string("tls.") + problem.key + ": " + problem.reason;
         return nullptr;
     }
+    reuse_address_only(*server);
     return server;
 }
 

@@ -177,6 +177,15 @@ TEST(users_file, is_saved_with_mode_0600_even_over_an_old_temporary_file) {
     EXPECT_NE(::stat((path + ".tmp").c_str(), &st), 0);  // renamed away
 }
 
+TEST(users_file, the_first_save_creates_its_folder) {
+    temp_dir dir;
+    const std::string path = dir / "var/board/users.yaml";
+    users_file users(path);
+    users.put(record("li.na", role::admin));
+    users.save();
+    EXPECT_EQ(users_file::load(path)->find("li.na")->who.level, role::admin);
+}
+
 TEST(users_file, a_failed_store_leaves_the_users_as_they_were) {
     temp_dir dir;
     users_file users(dir / "no-such-folder/users.yaml");

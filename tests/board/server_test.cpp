@@ -426,6 +426,18 @@ TEST_F(board_server_test, a_live_page_hears_of_a_new_exception) {
         << got;
 }
 
+TEST_F(board_server_test, a_second_board_cannot_take_the_same_port) {
+    board_config other = cfg_;
+    other.port = server_->port();
+    board_server second(board_parts{other, *link_, hub_, *users_, sessions_, limiter_,
+                                    [this] { return now_.load(); }});
+    std::string error;
+    EXPECT_FALSE(second.bind(error));
+    EXPECT_NE(error.find("cannot listen on 127.0.0.1:" + std::to_string(server_->port())),
+              std::string::npos)
+        << error;
+}
+
 TEST_F(board_server_test, a_reconnecting_page_gets_what_it_missed) {
     auto [session, csrf] = login("anna");
     live_event missed;
