@@ -188,7 +188,9 @@ TEST(users_file, the_first_save_creates_its_folder) {
 
 TEST(users_file, a_failed_store_leaves_the_users_as_they_were) {
     temp_dir dir;
-    users_file users(dir / "no-such-folder/users.yaml");
+    // Its folder cannot be made: a file of that name is in the way.
+    dir.write("not-a-folder", "");
+    users_file users(dir / "not-a-folder/users.yaml");
     users.put(record("li.na", role::clerk));
     EXPECT_THROW(users.store(record("li.na", role::admin)), config_error);
     EXPECT_THROW(users.store(record("wang.wei", role::admin)), config_error);

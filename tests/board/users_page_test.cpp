@@ -236,11 +236,13 @@ TEST(users_form, keeps_one_active_administrator) {
 
 TEST(users_form, a_file_that_cannot_be_saved_is_a_refusal_and_changes_nothing) {
     temp_dir dir;
-    users_file users(dir / "no-such-folder/users.yaml");
+    // Its folder cannot be made: a file of that name is in the way.
+    dir.write("not-a-folder", "");
+    users_file users(dir / "not-a-folder/users.yaml");
     users.put(record("li.na", role::clerk));
     const auto r = apply_users_form(users, {{"name", "li.na"}, {"role", "lead"}});
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.message.key, "users.save_failed");
-    EXPECT_NE(users_form_text(lang::en, r).find("no-such-folder"), std::string::npos);
+    EXPECT_NE(users_form_text(lang::en, r).find("not-a-folder"), std::string::npos);
     EXPECT_EQ(users.find("li.na")->who.level, role::clerk);
 }
