@@ -40,12 +40,18 @@ board_config load_board_config(const std::string& path) {
 
     if (root.has("http")) {
         auto http = root.child("http");
-        http.expect_keys({"host", "port", "threads", "max_body_bytes"});
+        http.expect_keys({"host", "port", "threads", "max_live_pages", "max_body_bytes"});
         c.host = http.get_string("host", c.host);
         if (c.host.empty()) http.child("host").fail("must not be empty");
         c.port =
             static_cast<int>(bounded(http, "port", static_cast<std::size_t>(c.port), 0, 65535));
         c.threads = bounded(http, "threads", c.threads, 8, 4096);
+        // By default seven in eight threads may serve live pages; the rest serve pages.
+        c.max_live_pages = bounded(http, "max_live_pages", c.threads - c.threads / 8, 0, 4096);
+        if (c.max_live_pages + 4 > c.threads)
+            http.child("max_live_pages")
+                .fail("must leave at least 4 of the " + std::to_string(c.threads) +
+                      " threads for pages (at most " + std::to_string(c.threads - 4) + ")");
         c.max_body_bytes = bounded(http, "max_body_bytes", c.max_body_bytes, 1024, 16 << 20);
     }
     c.tls = adapters::webhook::parse_tls(root, base);

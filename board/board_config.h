@@ -19,7 +19,8 @@ struct board_config {
     // HTTP: loopback by default, like batond; TLS directly when `tls` is set.
     std::string host = "127.0.0.1";
     int port = 7780;
-    std::size_t threads = 256;  // each open live page holds one while it is open
+    std::size_t threads = 256;         // each open live page holds one while it is open
+    std::size_t max_live_pages = 224;  // live pages beyond it get 503 (threads stay for pages)
     std::size_t max_body_bytes = 64 * 1024;
     std::optional<adapters::webhook::tls_files> tls;
     // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (exact addresses).

@@ -389,6 +389,16 @@ struct board_handlers {
         visit x = start(req);
         if (!logged_in(req, res, x, false)) return;
         headers(res);
+        // Each live page holds an HTTP thread while it is open: keep some for the pages.
+        if (p.hub.streams() >= static_cast<int>(p.config.max_live_pages)) {
+            spdlog::warn("live page of {} refused: {} are open (http.max_live_pages)", x.v.me.name,
+                         p.hub.streams());
+            res.status = 503;
+            res.set_header("Retry-After", "10");
+            res.set_content("too many live pages open; the page works without live updates\n",
+                            "text/plain; charset=utf-8");
+            return;
+        }
         res.set_header("X-Accel-Buffering", "no");  // nginx: pass the stream on as it comes
         live_hub* hub = &p.hub;
         // A reconnecting EventSource says what it saw last: what it missed comes now (or a
@@ -691,7 +701,10 @@ bool board_server::bind(std::string& error) {
     http_->set_payload_max_length(parts_.config.max_body_bytes);
     http_->set_read_timeout(std::chrono::seconds(30));
     http_->set_write_timeout(std::chrono::seconds(30));
-    http_->set_keep_alive_timeout(10);
+    // Short keep-alive: an idle browser connection holds an HTTP thread, and a stop waits for it.
+    http_->set_keep_alive_timeout(3);
+    // Small answers go out at once instead of waiting on the browser's delayed ACK (Nagle).
+    http_->set_tcp_nodelay(true);
     routes();
     port_ = parts_.config.port == 0
                 ? http_->bind_to_any_port(parts_.config.host)

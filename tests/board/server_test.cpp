@@ -426,6 +426,15 @@ TEST_F(board_server_test, a_live_page_hears_of_a_new_exception) {
         << got;
 }
 
+TEST_F(board_server_test, live_pages_beyond_the_limit_are_refused_and_pages_still_served) {
+    auto [session, csrf] = login("anna");
+    cfg_.max_live_pages = 0;  // the server reads its config by reference
+    auto refused = client_->Get("/events", httplib::Headers{{"Cookie", session}});
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_EQ(refused->get_header_value("Retry-After"), "10");
+    EXPECT_EQ(client_->Get("/", httplib::Headers{{"Cookie", session}})->status, 200);
+}
+
 TEST_F(board_server_test, a_second_board_cannot_take_the_same_port) {
     board_config other = cfg_;
     other.port = server_->port();
