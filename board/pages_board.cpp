@@ -84,7 +84,9 @@ std::string row(const view_ctx& v, const value& e, const board_filter& f) {
     const std::string& order = str_of(e, "order");
     out += "<td>" + (order.empty() ? std::string("—") : order_link(order)) + "</td>";
     const std::string& tier = str_of(e, "tier");
+    const std::string& customer_name = str_of(e, "customer_name");
     out += "<td>" + customer_link(str_of(e, "customer")) +
+           (customer_name.empty() ? "" : "<div class=\"muted\">" + esc(customer_name) + "</div>") +
            (tier.empty() ? ""
                          : " <span class=\"tier tier-" + esc(tier) + "\">" + w(v, "tier", tier) +
                                "</span>") +

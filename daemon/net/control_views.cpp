@@ -196,6 +196,7 @@ value control_views::exceptions(const exceptions_query& q) {
         const baton::order* o = e->order.empty() ? nullptr : s_.engine.find(e->order);
         const auto* account = s_.engine.customers().find(e->customer);
         item.set("tier", account ? account->master.tier : std::string());
+        item.set("customer_name", account ? account->master.name : std::string());
         item.set("salesperson", o ? o->salesperson : std::string());
         item.set("order_stage", o ? o->stage : std::string());
         item.set("order_holder", o ? o->holder : std::string());

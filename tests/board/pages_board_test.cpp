@@ -16,6 +16,7 @@ value exception_item(const std::string& id, const std::string& severity, const s
     e.set("order", "SO-7");
     e.set("customer", "C-1001");
     e.set("tier", "key");
+    e.set("customer_name", "华东铝业 & Co");
     e.set("stage", "");
     e.set("order_stage", "production");
     e.set("order_holder", "production");
@@ -86,6 +87,7 @@ TEST(board_page, rows_counts_paging_and_who_acknowledged) {
     EXPECT_NE(html.find("<td class=\"stage\">Production</td><td class=\"holder\">Production</td>"),
               std::string::npos);
     EXPECT_NE(html.find("Key account"), std::string::npos);
+    EXPECT_NE(html.find("<div class=\"muted\">华东铝业 &amp; Co</div>"), std::string::npos);
     EXPECT_NE(html.find("3h"), std::string::npos);  // age
     EXPECT_NE(html.find("&lt;surface&gt;"), std::string::npos);
     EXPECT_EQ(html.find("<surface>"), std::string::npos);

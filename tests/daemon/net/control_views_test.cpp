@@ -533,6 +533,7 @@ TEST_F(views_test, exceptions_page_with_offset_total_and_counts_and_orders_show_
     const value& second = items(r, "exceptions")[0];
     EXPECT_EQ(str(second, "order"), "SO-2");  // after SO-1's high one, the oldest low one
     EXPECT_EQ(str(second, "tier"), "B");
+    EXPECT_FALSE(str(second, "customer_name").empty());
     EXPECT_EQ(str(second, "salesperson"), "m.weber");
     EXPECT_EQ(str(second, "order_stage"), "credit_review");
     EXPECT_EQ(str(second, "order_holder"), "finance");
