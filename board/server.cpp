@@ -18,6 +18,7 @@
 #include "batond_link.h"
 #include "board_config.h"
 #include "dates.h"
+#include "https_server.h"
 #include "json.h"
 #include "live.h"
 #include "login_limiter.h"
@@ -764,13 +765,7 @@ void board_server::routes() {
     });
     s.set_exception_handler(
         [h](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-            std::string what = "unknown error";
-            try {
-                if (ep) std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                what = e.what();
-            } catch (...) {
-            }
+            const std::string what = adapters::webhook::what_of(ep);
             spdlog::error("{} {}: {}", req.method, req.path, what);
             visit x = h->start(req);
             h->error(res, x, 500, what);

@@ -94,6 +94,16 @@ void reuse_address_only(httplib::Server& server) {
     });
 }
 
+std::string what_of(std::exception_ptr ep) {
+    try {
+        if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+    }
+    return "unknown error";
+}
+
 std::unique_ptr<httplib::Server> make_http_server(const std::optional<tls_files>& tls,
                                                   std::string& error) {
     if (!tls) {

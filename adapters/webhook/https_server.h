@@ -3,6 +3,7 @@
 // `tls:` the server is plain HTTP.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ std::optional<tls_problem> check_tls_files(const tls_files& files);
 
 // An httplib::SSLServer for `tls` (TLS 1.2 or later), or a plain httplib::Server for nullopt.
 // nullptr with `error` set when the files cannot be loaded (changed since the config check).
+// What an exception thrown by a request handler says, for the log and the 500 answer.
+std::string what_of(std::exception_ptr ep);
+
 std::unique_ptr<httplib::Server> make_http_server(const std::optional<tls_files>& tls,
                                                   std::string& error);
 

@@ -2,6 +2,8 @@
 // body, even httplib's own errors (404, 413 above the limit), is a JSON object with "error".
 #include "webhook_server.h"
 
+#include "https_server.h"
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -180,13 +182,7 @@ void webhook_service::install(httplib::Server& server) {
     });
     server.set_exception_handler(
         [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-            std::string what = "unknown";
-            try {
-                if (ep) std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                what = e.what();
-            } catch (...) {
-            }
+            const std::string what = what_of(ep);
             spdlog::error("{} {}: {}", req.method, req.path, what);
             res.status = 500;
             res.set_content(error_body("internal: " + what, {}), "application/json");

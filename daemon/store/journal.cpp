@@ -272,6 +272,21 @@ void journal::read_feed(std::uint64_t after,
     if (rc != SQLITE_DONE) fail("feed read");
 }
 
+// The rows of a query of (seq, topic, envelope) from the outbox, each about `order`.
+void journal::read_outbox_rows(sqlite_statement& s, const std::string& order,
+                               std::vector<outbox_entry>& out) const {
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        outbox_entry e;
+        e.seq = static_cast<std::uint64_t>(s.column_int64(0));
+        e.topic = s.column_text(1);
+        e.envelope = s.column_blob(2);
+        e.order = order;
+        out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) fail("outbox read");
+}
+
 std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t limit) const {
     std::vector<outbox_entry> out;
     sqlite_statement s =
@@ -279,15 +294,7 @@ std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t 
                 "prepare outbox read");
     s.bind_int64(1, static_cast<std::int64_t>(since));
     s.bind_int64(2, static_cast<std::int64_t>(limit));
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        outbox_entry e;
-        e.seq = static_cast<std::uint64_t>(s.column_int64(0));
-        e.topic = s.column_text(1);
-        e.envelope = s.column_blob(2);
-        out.push_back(std::move(e));
-    }
-    if (rc != SQLITE_DONE) fail("outbox read");
+    read_outbox_rows(s, "", out);
     return out;
 }
 
@@ -300,16 +307,7 @@ std::vector<outbox_entry> journal::read_relayed_of(const std::string& order,
         "prepare relayed-of read");
     s.bind_text(1, order);
     s.bind_int64(2, static_cast<std::int64_t>(limit));
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        outbox_entry e;
-        e.seq = static_cast<std::uint64_t>(s.column_int64(0));
-        e.topic = s.column_text(1);
-        e.envelope = s.column_blob(2);
-        e.order = order;
-        out.push_back(std::move(e));
-    }
-    if (rc != SQLITE_DONE) fail("relayed-of read");
+    read_outbox_rows(s, order, out);
     std::reverse(out.begin(), out.end());
     return out;
 }

@@ -147,6 +147,8 @@ private:
     void exec(const char* sql) const;
     [[noreturn]] void fail(const std::string& what) const;
     void index_relay_orders();
+    void read_outbox_rows(sqlite_statement& s, const std::string& order,
+                          std::vector<outbox_entry>& out) const;
     // The statement for `sql`; throws journal_error naming `what` when SQLite refuses it.
     sqlite_statement prepare(const char* sql, const std::string& what) const;
 
