@@ -4,32 +4,17 @@
 #include "text_decoder.h"
 
 #include <gtest/gtest.h>
-#include <iconv.h>
-
-#include <cerrno>
-#include <stdexcept>
 
 #include "csv_config.h"
 #include "csv_reader.h"
+#include "encoded_text.h"
 #include "temp_dir.h"
 
 namespace baton::adapters::csv {
 namespace {
 
-// UTF-8 text in `encoding`, as the department's program would have written it.
 std::string encode(const std::string& utf8, const char* encoding) {
-    iconv_t cd = ::iconv_open(encoding, "UTF-8");
-    if (cd == reinterpret_cast<iconv_t>(-1)) throw std::runtime_error(encoding);
-    std::string out(utf8.size() * 4 + 16, '\0');
-    char* in = const_cast<char*>(utf8.data());
-    std::size_t in_left = utf8.size();
-    char* o = out.data();
-    std::size_t out_left = out.size();
-    std::size_t r = ::iconv(cd, &in, &in_left, &o, &out_left);
-    ::iconv_close(cd);
-    if (r == static_cast<std::size_t>(-1)) throw std::runtime_error("cannot encode");
-    out.resize(out.size() - out_left);
-    return out;
+    return testing::encoded(utf8, encoding);
 }
 
 std::string decode(std::string_view bytes, const std::string& encoding) {
