@@ -27,9 +27,8 @@ struct adapter_config {
     std::chrono::milliseconds ack_timeout{30000};   // wait this long for batond per file
     std::chrono::milliseconds resend_after{5000};   // resend an unanswered event after this
     char delimiter = ',';                           // ',' ';' or '\t'
-    std::string encoding =
-        "utf-8";  // of files whose mapping names none; any iconv name, lower case
-    std::uint64_t max_file_bytes = 256ull << 20;  // larger files are refused
+    std::string encoding = "utf-8";                 // for mappings without their own
+    std::uint64_t max_file_bytes = 256ull << 20;    // larger files are refused
     std::string log_level = "info";
     std::optional<curve_client_keys> curve;  // `curve:` keys, when batond runs with CURVE
 };
