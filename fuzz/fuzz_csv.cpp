@@ -1,6 +1,7 @@
-// libFuzzer target: a department's CSV export through read_table (',' and ';', UTF-8 and
-// Windows-1252) and map_rows with the example mappings and one of every field type. Beyond "no
-// crash": good rows re-read as written, and every mapped event is one batond can decode.
+// libFuzzer target: a department's CSV export through read_table (',' and ';', UTF-8,
+// Windows-1252 and GB18030 through text_decoder) and map_rows with the example mappings and one of
+// every field type. Beyond "no crash": good rows re-read as written, and every mapped event is one
+// batond can decode.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 #include "envelope.h"
 #include "fuzz_check.h"
 #include "mapping.h"
+#include "text_decoder.h"
 
 namespace {
 
@@ -158,5 +160,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string converted = csv::windows1252_to_utf8(text);
     require(csv::is_valid_utf8(converted), "Windows-1252 text converts to valid UTF-8");
     if (converted != text) read_and_map(converted, ';');
+    std::string decoded;
+    csv::decode_failure failure;
+    if (csv::decode_to_utf8(text, "gb18030", decoded, failure)) {
+        // A UTF-8 byte-order mark passes the bytes through for the reader's row checks.
+        require(text.substr(0, 3) == "\xEF\xBB\xBF" || csv::is_valid_utf8(decoded),
+                "decoded GB18030 is valid UTF-8");
+    } else {
+        require(failure.line >= 1 && failure.file_byte >= 1 && failure.file_byte <= size &&
+                    failure.line_byte <= failure.file_byte,
+                "a decoding failure points into the file", failure.reason);
+    }
     return 0;
 }

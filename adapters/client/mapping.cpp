@@ -527,8 +527,8 @@ void require_keys(const yaml::node& n, std::initializer_list<const char*> keys) 
 
 mapping load_one(const yaml::node& n) {
     n.expect_map();
-    n.expect_keys({"name", "match", "topic", "source", "order", "id", "ts", "ts_format", "group_by",
-                   "decimal", "fields"});
+    n.expect_keys({"name", "match", "encoding", "topic", "source", "order", "id", "ts", "ts_format",
+                   "group_by", "decimal", "fields"});
     require_keys(n, {"name", "topic", "source", "fields"});
     mapping m;
     m.name = n.require_string("name");
@@ -538,6 +538,7 @@ mapping load_one(const yaml::node& n) {
     if (!plain_name)
         n.child("name").fail("use letters, digits, '-', '_' and '.' only, got '" + m.name + "'");
     m.match = n.get_string("match", "");
+    m.encoding = n.get_string("encoding", "");  // checked by the CSV adapter, which uses it
     m.topic = n.require_string("topic");
     {
         std::size_t parts = 0, start = 0;

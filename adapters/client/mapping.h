@@ -5,6 +5,7 @@
 //   mappings:
 //     - name: sales-orders
 //       match: "orders_*.csv"          # CSV: file name glob; SQL: ignored
+//       encoding: gb18030               # CSV: the files' encoding (default: the adapter's)
 //       topic: sales.order.placed
 //       source: sales-erp               # the envelope's source
 //       order: order_no                 # column holding the order id
@@ -44,7 +45,8 @@ struct field_rule {
 
 struct mapping {
     std::string name;
-    std::string match;  // file name glob (CSV)
+    std::string match;     // file name glob (CSV)
+    std::string encoding;  // CSV: encoding of the matched files, "" = the adapter's
     std::string topic;
     std::string source;
     std::string order_column;             // "" for topics without an order

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "curve_keys.h"
+#include "text_decoder.h"
 #include "yaml_util.h"
 
 namespace baton::adapters::csv {
@@ -59,9 +60,9 @@ adapter_config load_config(const std::string& path) {
     else
         root.child("delimiter").fail("expected \",\", \";\" or tab, got '" + delimiter + "'");
 
-    c.encoding = root.get_string("encoding", c.encoding);
-    if (c.encoding != "utf-8" && c.encoding != "windows-1252")
-        root.child("encoding").fail("expected utf-8 or windows-1252, got '" + c.encoding + "'");
+    c.encoding = normalise_encoding(root.get_string("encoding", c.encoding));
+    if (std::string why = check_encoding(c.encoding); !why.empty())
+        root.child("encoding").fail(why);
 
     std::int64_t max_mb = root.get_int("max_file_mb", static_cast<std::int64_t>(256));
     if (max_mb < 1) root.child("max_file_mb").fail("must be at least 1 (MiB)");
@@ -82,6 +83,23 @@ adapter_config load_config(const std::string& path) {
     if (fs::path(c.outbox).parent_path() == fs::path(c.folder))
         root.child("outbox").fail("must not be inside the drop folder");
     return c;
+}
+
+std::vector<mapping> load_csv_mappings(const adapter_config& c) {
+    std::vector<mapping> mappings = load_mappings(c.mappings_file);
+    for (std::size_t i = 0; i < mappings.size(); ++i) {
+        mapping& m = mappings[i];
+        if (m.encoding.empty()) continue;
+        m.encoding = normalise_encoding(m.encoding);
+        if (std::string why = check_encoding(m.encoding); !why.empty())
+            throw config_error(c.mappings_file, "mappings[" + std::to_string(i) + "].encoding",
+                               why);
+    }
+    return mappings;
+}
+
+const std::string& encoding_for(const adapter_config& c, const mapping& m) {
+    return m.encoding.empty() ? c.encoding : m.encoding;
 }
 
 }  // namespace baton::adapters::csv

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config_error.h"
 #include "curve.h"
+#include "mapping.h"
 
 namespace baton::adapters::csv {
 
@@ -25,7 +27,7 @@ struct adapter_config {
     std::chrono::milliseconds ack_timeout{30000};   // wait this long for batond per file
     std::chrono::milliseconds resend_after{5000};   // resend an unanswered event after this
     char delimiter = ',';                           // ',' ';' or '\t'
-    std::string encoding = "utf-8";                 // or windows-1252
+    std::string encoding = "utf-8";                 // for mappings without their own
     std::uint64_t max_file_bytes = 256ull << 20;    // larger files are refused
     std::string log_level = "info";
     std::optional<curve_client_keys> curve;  // `curve:` keys, when batond runs with CURVE
@@ -34,5 +36,12 @@ struct adapter_config {
 // Reads and checks the file; relative paths are relative to its folder (done and failed:
 // relative to the drop folder). Throws baton::config_error (file, key path, reason).
 adapter_config load_config(const std::string& path);
+
+// Loads the mapping file named by the config and checks each mapping's `encoding` (lower-cased,
+// refused when iconv does not know it: config_error with "mappings[1].encoding").
+std::vector<mapping> load_csv_mappings(const adapter_config& c);
+
+// The encoding of the files `m` matches: its own, else the config's.
+const std::string& encoding_for(const adapter_config& c, const mapping& m);
 
 }  // namespace baton::adapters::csv

@@ -94,8 +94,8 @@ void check_record(record& r, std::size_t columns) {
     for (std::size_t i = 0; i < r.cells.size(); ++i) {
         if (!is_valid_utf8(r.cells[i])) {
             r.error = "cell " + std::to_string(i + 1) +
-                      " is not valid UTF-8 (for files from Windows programs set encoding: "
-                      "windows-1252)";
+                      " is not valid UTF-8 (for files from Windows programs set encoding, e.g. "
+                      "windows-1252 or gb18030)";
             return;
         }
     }
@@ -130,7 +130,7 @@ bool read_table(std::string_view text, char delimiter, table& out, std::string& 
                 if (!is_valid_utf8(name)) {
                     error = "line " + std::to_string(r.line) +
                             " (the header row): not valid UTF-8 (for files from Windows "
-                            "programs set encoding: windows-1252)";
+                            "programs set encoding, e.g. windows-1252 or gb18030)";
                     return false;
                 }
                 if (!name.empty() && !seen.insert(name).second) {
@@ -173,30 +173,6 @@ std::string format_record(const std::vector<std::string>& cells, char delimiter)
         out += '"';
     }
     out += '\n';
-    return out;
-}
-
-std::string windows1252_to_utf8(std::string_view text) {
-    // 0x80-0x9F; the five unassigned bytes keep their C1 code points.
-    static constexpr char16_t high[32] = {
-        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-        0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-    std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (unsigned char b : text) {
-        char32_t cp = b >= 0x80 && b < 0xA0 ? high[b - 0x80] : b;
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
     return out;
 }
 

@@ -1,6 +1,7 @@
 // A small CSV reader and writer for department exports (RFC 4180 plus what Excel and ERPs do:
-// ';' as delimiter, a UTF-8 byte-order mark, CRLF, Windows-1252 text). Each row keeps the line
-// it starts on, so error reports point at the line a person sees in an editor.
+// ';' as delimiter, a UTF-8 byte-order mark, CRLF; other encodings are decoded before, by
+// text_decoder.h). Each row keeps the line it starts on, so error reports point at the line a
+// person sees in an editor.
 #pragma once
 
 #include <cstddef>
@@ -30,9 +31,6 @@ bool read_table(std::string_view text, char delimiter, table& out, std::string& 
 
 // One row as CSV, cells quoted where needed, ending with "\n".
 std::string format_record(const std::vector<std::string>& cells, char delimiter);
-
-// Windows-1252 bytes (what many Windows programs write) as UTF-8.
-std::string windows1252_to_utf8(std::string_view text);
 
 bool is_valid_utf8(std::string_view s);
 

@@ -13,6 +13,7 @@
 
 #include "csv_reader.h"
 #include "reliable_sender.h"
+#include "text_decoder.h"
 
 namespace baton::adapters::csv {
 namespace {
@@ -290,7 +291,14 @@ file_report drop_folder::process_file(const fs::path& path, const mapping& m) {
         spdlog::error("{}: {}", rep.file, rep.reason);
         return rep;
     }
-    if (config_.encoding == "windows-1252") text = windows1252_to_utf8(text);
+    const std::string& encoding = encoding_for(config_, m);
+    if (!is_utf8_encoding(encoding)) {
+        std::string decoded;
+        decode_failure failure;
+        if (!decode_to_utf8(text, encoding, decoded, failure))
+            return fail_file(rep, path, failure.line, failure.reason);
+        text = std::move(decoded);
+    }
 
     table t;
     std::string why;

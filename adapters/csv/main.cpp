@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     std::vector<baton::adapters::mapping> mappings;
     try {
         cfg = csv::load_config(config_path);
-        mappings = baton::adapters::load_mappings(cfg.mappings_file);
+        mappings = csv::load_csv_mappings(cfg);
     } catch (const baton::config_error& e) {
         std::fprintf(stderr, "baton-csv: invalid configuration: %s\n", e.what());
         return 2;

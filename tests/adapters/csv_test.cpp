@@ -1,6 +1,7 @@
 // Integration tests of baton-csv: batond's loop runs in-process on ephemeral ports and the
 // adapter makes one pass over a drop folder at a time (--once semantics): a good file, a file
-// with bad rows, a re-exported file, a half-written file, batond away, and the real binary.
+// with bad rows, a re-exported file, a half-written file, batond away, files in GB18030 and Big5,
+// and the real binary.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "csv_reader.h"
 #include "daemon_harness.h"
 #include "drop_folder.h"
+#include "encoded_text.h"
 #include "process.h"
 #include "security.h"
 
@@ -59,6 +61,49 @@ mappings:
     id: order_no
     fields:
       reason: {column: reason}
+
+  # Excel on Chinese Windows: GB18030, column names in Chinese.
+  - name: cn-orders
+    match: "dingdan_*.csv"
+    encoding: GB18030
+    topic: sales.order.placed
+    source: sales-erp-cn
+    order: 订单号
+    id: 订单号
+    group_by: 订单号
+    fields:
+      customer: {column: 客户}
+      amount_cents: {column: 金额, type: cents}
+      promised_date: {column: 交货日期, type: date}
+      lines[].item: {column: 品名}
+      lines[].die: {column: 模具号}
+      lines[].alloy: {column: 合金}
+      lines[].temper: {column: 状态}
+      lines[].finish: {value: mill}
+      lines[].length_mm: {column: 长度, type: int}
+      lines[].qty: {column: 数量, type: number}
+      lines[].unit: {value: kg}
+
+  # A Taiwanese branch's export, in Big5, dropped into the same folder.
+  - name: tw-orders
+    match: "tw_*.csv"
+    encoding: big5
+    topic: sales.order.placed
+    source: sales-erp-tw
+    order: order_no
+    id: order_no
+    fields:
+      customer: {column: customer}
+      amount_cents: {column: total, type: cents}
+      promised_date: {column: due, type: date}
+      lines[].item: {column: article}
+      lines[].die: {value: D-TW1}
+      lines[].alloy: {value: "6063"}
+      lines[].temper: {value: T5}
+      lines[].finish: {value: anodised}
+      lines[].length_mm: {value: "6000", type: int}
+      lines[].qty: {column: qty, type: number}
+      lines[].unit: {value: pcs}
 )";
 
 const std::string header =
@@ -69,6 +114,16 @@ const std::string good_rows =
     "SO-1001;C-1001;18.430,00;18.12.2026;nein;PRF-0930;D-0930;6063;T66;anodised;6000;350,5;kg\n"
     "SO-1002;C-1002;\"5.120,50\";01.12.2026;ja;\"Profil \"\"L\"\" 40;20\";D-7781;6060;T5;mill;"
     "4500;800;kg\n";
+
+const std::string chinese_header = "订单号;客户;金额;交货日期;品名;模具号;合金;状态;长度;数量\n";
+
+const std::string chinese_rows =
+    "SO-3001;华东铝业有限公司;25600.00;2026-12-18;6063-T5 铝合金门窗型材;D-5501;6063;T5;6000;"
+    "1200\n"
+    "SO-3001;华东铝业有限公司;25600.00;2026-12-18;断桥隔热型材 (穿条式);D-5502;6060;T66;5800;"
+    "300.5\n"
+    "SO-3002;广东兴发铝业 (佛山);9900.50;2027-01-05;工业铝型材 40×40 欧标;D-7702;6063;T5;4000;"
+    "800\n";
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path);
@@ -103,8 +158,7 @@ protected:
     }
 
     std::unique_ptr<drop_folder> make_folder() {
-        return std::make_unique<drop_folder>(d_->context(), cfg_,
-                                             load_mappings(cfg_.mappings_file));
+        return std::make_unique<drop_folder>(d_->context(), cfg_, load_csv_mappings(cfg_));
     }
 
     // Writes a file into the drop folder as if it had been exported a while ago.
@@ -359,6 +413,118 @@ TEST_F(csv_drop, while_batond_is_away_the_events_wait_in_the_outbox_and_the_file
     EXPECT_EQ(folder->pending(), 0u);
     EXPECT_FALSE(fs::exists(dir_ / "drop/orders_0611.csv"));
     EXPECT_EQ(d_->events(), 2);
+}
+
+TEST_F(csv_drop, a_gb18030_file_with_chinese_names_becomes_events_with_the_exact_utf8_text) {
+    drop("dingdan_0611.csv", testing::encoded(chinese_header + chinese_rows, "GB18030"));
+    auto folder = make_folder();
+    auto reports = folder->scan_once();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].outcome, file_outcome::done) << reports[0].reason;
+    EXPECT_EQ(reports[0].mapping, "cn-orders");
+    EXPECT_EQ(reports[0].rows, 3u);
+    EXPECT_EQ(reports[0].events, 2u);
+    EXPECT_EQ(reports[0].bad_rows, 0u);
+
+    value o = order("SO-3001");
+    ASSERT_TRUE(o.is_map()) << "SO-3001 is not known to batond";
+    EXPECT_EQ(o.find("customer")->as_string(), "华东铝业有限公司");
+    const value_list& lines = o.find("lines")->as_list();
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].find("item")->as_string(), "6063-T5 铝合金门窗型材");
+    EXPECT_EQ(lines[1].find("item")->as_string(), "断桥隔热型材 (穿条式)");
+    EXPECT_DOUBLE_EQ(lines[1].find("qty")->to_double(), 300.5);
+    value o2 = order("SO-3002");
+    ASSERT_TRUE(o2.is_map());
+    EXPECT_EQ(o2.find("customer")->as_string(), "广东兴发铝业 (佛山)");
+    EXPECT_EQ(o2.find("lines")->as_list()[0].find("item")->as_string(), "工业铝型材 40×40 欧标");
+    EXPECT_EQ(d_->events(), 2);
+}
+
+TEST_F(csv_drop, a_gb18030_file_with_an_undecodable_byte_is_refused_naming_line_and_byte) {
+    const std::string line1 = testing::encoded(chinese_header, "GB18030");
+    const std::string line2 = testing::encoded(
+        "SO-3003;华东铝业有限公司;100.00;2026-12-18;型材;D-1;6063;T5;6000;10\n", "GB18030");
+    const std::string line3_start = testing::encoded("SO-3004;华南", "GB18030");
+    // 0x81 opens a two-byte character; a space cannot end it.
+    drop("dingdan_0612.csv",
+         line1 + line2 + line3_start + "\x81 铝业;100.00;2026-12-18;型材;D-1;6063;T5;6000;10\n");
+    auto folder = make_folder();
+    auto reports = folder->scan_once();
+    ASSERT_EQ(reports.size(), 1u);
+    const file_report& r = reports[0];
+    EXPECT_EQ(r.outcome, file_outcome::failed);
+    const std::string reason =
+        "line 3, byte " + std::to_string(line3_start.size() + 1) + " (file byte " +
+        std::to_string(line1.size() + line2.size() + line3_start.size() + 1) +
+        "): not valid gb18030: bytes 0x81 0x20";
+    EXPECT_EQ(r.reason, reason);
+    EXPECT_EQ(reason.substr(0, 21), "line 3, byte 13 (file");
+    EXPECT_EQ(r.moved_to, dir_ / "drop/failed/dingdan_0612.csv");
+    EXPECT_EQ(read_text(dir_ / "drop/failed/dingdan_0612.errors.csv"),
+              "file_line;error\n3;" + reason + "\n");
+    EXPECT_TRUE(order("SO-3003").is_nil()) << "nothing of a refused file goes in";
+    EXPECT_EQ(d_->events(), 0);
+}
+
+TEST_F(csv_drop, two_patterns_with_two_encodings_are_read_in_the_same_pass) {
+    drop("dingdan_0613.csv", testing::encoded(chinese_header + chinese_rows, "GB18030"));
+    drop("tw_0613.csv", testing::encoded("order_no;customer;total;due;article;qty\n"
+                                         "TW-101;台灣鋁業股份有限公司;4500.00;2026-12-20;"
+                                         "鋁合金門窗型材;40\n",
+                                         "BIG5"));
+    cfg_.encoding = "windows-1252";  // the adapter's default; both mappings name their own
+    auto folder = make_folder();
+    auto reports = folder->scan_once();
+    ASSERT_EQ(reports.size(), 2u);
+    for (const auto& r : reports) EXPECT_EQ(r.outcome, file_outcome::done) << r.file << r.reason;
+    EXPECT_EQ(order("SO-3001").find("customer")->as_string(), "华东铝业有限公司");
+    value tw = order("TW-101");
+    ASSERT_TRUE(tw.is_map()) << "TW-101 is not known to batond";
+    EXPECT_EQ(tw.find("customer")->as_string(), "台灣鋁業股份有限公司");
+    EXPECT_EQ(tw.find("lines")->as_list()[0].find("item")->as_string(), "鋁合金門窗型材");
+    EXPECT_EQ(d_->events(), 3);
+}
+
+TEST_F(csv_drop, the_binary_reads_a_gb18030_file_and_refuses_an_encoding_iconv_does_not_know) {
+    std::string config = dir_.write("csv.yaml",
+                                    "folder: drop\nmappings: mappings.yaml\n"
+                                    "ingest: " +
+                                        d_->ingest() +
+                                        "\noutbox: var/bin-outbox.db\n"
+                                        "settle: 100ms\ndelimiter: \";\"\n");
+    drop("dingdan_0614.csv", testing::encoded(chinese_header + chinese_rows, "GB18030"));
+    auto [status, output] =
+        testing::run_program({BATON_CSV_PATH, "--config", config, "--once"}, dir_ / "out.log");
+    EXPECT_EQ(status, 0) << output;
+    EXPECT_TRUE(fs::exists(dir_ / "drop/done/dingdan_0614.csv")) << output;
+    EXPECT_EQ(order("SO-3002").find("customer")->as_string(), "广东兴发铝业 (佛山)");
+    EXPECT_EQ(d_->events(), 2);
+
+    std::string bad = dir_.write("bad.yaml",
+                                 "folder: drop\nmappings: mappings.yaml\n"
+                                 "outbox: var/o.db\nencoding: gbk2\n");
+    auto [bad_status, bad_output] =
+        testing::run_program({BATON_CSV_PATH, "--config", bad, "--check-config"}, dir_ / "bad.log");
+    EXPECT_EQ(bad_status, 2);
+    EXPECT_NE(bad_output.find("bad.yaml: encoding: 'gbk2' is not an encoding iconv knows (e.g. "
+                              "gb18030, gbk, big5, shift_jis, windows-1252, utf-16)"),
+              std::string::npos)
+        << bad_output;
+
+    std::string mappings = read_text(cfg_.mappings_file);
+    mappings.replace(mappings.find("encoding: big5"), 14, "encoding: big-5x");
+    std::string bad_mapping_config = dir_.write("bad2.yaml",
+                                                "folder: drop\nmappings: bad-mappings.yaml\n"
+                                                "outbox: var/o.db\n");
+    dir_.write("bad-mappings.yaml", mappings);
+    auto [map_status, map_output] = testing::run_program(
+        {BATON_CSV_PATH, "--config", bad_mapping_config, "--check-config"}, dir_ / "bad2.log");
+    EXPECT_EQ(map_status, 2);
+    EXPECT_NE(map_output.find("bad-mappings.yaml: mappings[3].encoding: 'big-5x' is not an "
+                              "encoding iconv knows"),
+              std::string::npos)
+        << map_output;
 }
 
 TEST_F(csv_drop, the_binary_processes_the_folder_once_and_reports_config_errors) {
