@@ -37,56 +37,71 @@ bool is_integer_watermark(const std::string& text) {
     return errno == 0 && end == text.c_str() + text.size();
 }
 
-std::string quote_identifier(std::string_view name) {
+std::string quote_identifier(std::string_view name, char quote) {
     assert(is_identifier(name, true));
-    std::string out = "\"";
+    std::string out(1, quote);
     for (char c : name) {
-        if (c == '.')
-            out += "\".\"";
-        else
+        if (c == '.') {
+            out += quote;
+            out += '.';
+            out += quote;
+        } else {
             out += c;
+        }
     }
-    out += '"';
+    out += quote;
     return out;
+}
+
+std::string table_query::quoted(std::string_view name) const {
+    return quote_identifier(name, dialect.quote);
+}
+
+// "SELECT <columns> FROM <table> WHERE <where> ORDER BY ... LIMIT n", or with TOP n.
+std::string table_query::select_limited(const std::string& where, std::size_t limit) const {
+    const std::string n = std::to_string(limit);
+    std::string s = "SELECT ";
+    if (dialect.top) s += "TOP " + n + " ";
+    s += select_list() + " FROM " + quoted(table) + " WHERE " + where + order_by();
+    if (!dialect.top) s += " LIMIT " + n;
+    return s;
 }
 
 std::string table_query::select_list() const {
     std::string s;
-    for (const auto& c : columns) s += (s.empty() ? "" : ", ") + quote_identifier(c);
+    for (const auto& c : columns) s += (s.empty() ? "" : ", ") + quoted(c);
     return s;
 }
 
 std::string table_query::order_by() const {
-    std::string s = " ORDER BY " + quote_identifier(watermark);
+    std::string s = " ORDER BY " + quoted(watermark);
     if (order_ties)
         for (const auto& c : columns)
-            if (c != watermark) s += ", " + quote_identifier(c);
+            if (c != watermark) s += ", " + quoted(c);
     return s;
 }
 
 std::string table_query::select_first() const {
-    return "SELECT " + select_list() + " FROM " + quote_identifier(table) + " WHERE " +
-           quote_identifier(watermark) + " IS NOT NULL" + order_by() + " LIMIT " +
-           std::to_string(batch);
+    return select_limited(quoted(watermark) + " IS NOT NULL", batch);
 }
 
 std::string table_query::select_after() const {
-    return "SELECT " + select_list() + " FROM " + quote_identifier(table) + " WHERE " +
-           quote_identifier(watermark) + " > " + placeholder + order_by() + " LIMIT " +
-           std::to_string(batch);
+    return select_limited(quoted(watermark) + " > " + placeholder, batch);
 }
 
 std::string table_query::select_equal() const {
-    return "SELECT " + select_list() + " FROM " + quote_identifier(table) + " WHERE " +
-           quote_identifier(watermark) + " = " + placeholder + order_by();
+    return "SELECT " + select_list() + " FROM " + quoted(table) + " WHERE " + quoted(watermark) +
+           " = " + placeholder + order_by();
 }
 
 std::string table_query::probe_table() const {
-    return "SELECT 1 FROM " + quote_identifier(table) + " LIMIT 0";
+    if (dialect.top) return "SELECT TOP 0 1 FROM " + quoted(table);
+    return "SELECT 1 FROM " + quoted(table) + " LIMIT 0";
 }
 
 std::string table_query::probe_column(const std::string& column) const {
-    return "SELECT " + quote_identifier(column) + " FROM " + quote_identifier(table) + " LIMIT 0";
+    if (dialect.top) return "SELECT TOP 0 " + quoted(column) + " FROM " + quoted(table);
+    return "SELECT " + quoted(column) + " FROM " + quoted(table) + " LIMIT 0";
 }
 
 }  // namespace baton::adapters::sql

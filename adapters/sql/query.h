@@ -16,8 +16,15 @@ bool is_identifier(std::string_view name, bool allow_schema = false);
 bool is_integer_watermark(const std::string& text);
 
 // "payments" -> "\"payments\"", "fin.payments" -> "\"fin\".\"payments\"". Only for names that
-// passed is_identifier.
-std::string quote_identifier(std::string_view name);
+// passed is_identifier. `quote` is the database's identifier quote (MySQL's is a backtick).
+std::string quote_identifier(std::string_view name, char quote = '"');
+
+// How a database writes what the standard leaves open: the identifier quote and the row limit
+// (SQL Server knows only "SELECT TOP n", the others "LIMIT n").
+struct sql_dialect {
+    char quote = '"';
+    bool top = false;  // "SELECT TOP n ..." instead of "... LIMIT n"
+};
 
 // The queries of one polled table. `placeholder` is the database's first parameter: "?" for
 // SQLite, "$1" for PostgreSQL.
@@ -30,6 +37,7 @@ struct table_query {
     // position (which then names their events) is the same on every read.
     bool order_ties = false;
     std::string placeholder = "?";
+    sql_dialect dialect;
 
     // The first read: every row with a watermark, oldest first, at most `batch`.
     std::string select_first() const;
@@ -44,6 +52,8 @@ struct table_query {
 private:
     std::string select_list() const;
     std::string order_by() const;
+    std::string quoted(std::string_view name) const;
+    std::string select_limited(const std::string& where, std::size_t limit) const;
 };
 
 }  // namespace baton::adapters::sql

@@ -1,10 +1,14 @@
-// Picks and opens the configured source; turns its start-up failures into config errors.
+// Picks and opens the configured source (SQLite, PostgreSQL, ODBC); turns its start-up failures
+// into config errors.
 #include "source.h"
 
 #include "config_error.h"
 #include "sqlite_source.h"
 #ifdef BATON_SQL_WITH_POSTGRES
 #include "postgres_source.h"
+#endif
+#ifdef BATON_SQL_WITH_ODBC
+#include "odbc_source.h"
 #endif
 
 namespace baton::adapters::sql {
@@ -17,7 +21,30 @@ bool postgres_supported() {
 #endif
 }
 
+bool odbc_supported() {
+#ifdef BATON_SQL_WITH_ODBC
+    return true;
+#else
+    return false;
+#endif
+}
+
 std::unique_ptr<source> open_source(const sql_config& config) {
+    if (config.kind == database_kind::odbc) {
+#ifdef BATON_SQL_WITH_ODBC
+        const std::string key = config.odbc.dsn.empty() ? "database.connection" : "database.dsn";
+        try {
+            return std::make_unique<odbc_source>(config.odbc);
+        } catch (const source_error& e) {
+            // The source already scrubbed the password from the driver's message.
+            throw config_error(config.file, key, std::string("cannot connect: ") + e.what());
+        }
+#else
+        throw config_error(config.file, "database.kind",
+                           "odbc: this build of baton-sql has no ODBC support (unixODBC was not "
+                           "found when it was built; install unixodbc-dev and rebuild)");
+#endif
+    }
     if (config.kind == database_kind::sqlite) {
         try {
             return std::make_unique<sqlite_source>(config.sqlite_path);

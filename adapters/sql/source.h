@@ -1,5 +1,6 @@
 // Where rows come from: a database behind one small interface, so the watermark logic does not
-// care whether it talks to SQLite (built in) or PostgreSQL (libpq, when the build found it).
+// care whether it talks to SQLite (built in), PostgreSQL (libpq) or anything with an ODBC driver
+// (unixODBC); the latter two when the build found them.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "query.h"
 #include "sql_config.h"
 
 namespace baton::adapters::sql {
@@ -35,12 +37,17 @@ public:
     // Runs one query; every cell comes back as text. Throws source_error. A lost connection is
     // re-established by the next call.
     virtual sql_rows query(const std::string& sql, const std::vector<sql_param>& params) = 0;
+    // The identifier quote and row-limit syntax of this database.
+    virtual sql_dialect dialect() const { return {}; }
     // For log lines: "sqlite /var/lib/erp/finance.db", "postgres finance@db1:5432" (no secrets).
     virtual std::string describe() const = 0;
 };
 
 // Whether this build can talk to PostgreSQL (libpq was found when it was built).
 bool postgres_supported();
+
+// Whether this build can talk to ODBC databases (unixODBC was found when it was built).
+bool odbc_supported();
 
 // Opens the configured database; throws baton::config_error naming the database key when it
 // cannot be opened or reached, or when the build lacks the asked-for kind.

@@ -27,6 +27,14 @@ std::int64_t now_ms() {
 
 }  // namespace
 
+std::chrono::microseconds retry_delay(std::chrono::microseconds interval, int failures) {
+    const std::chrono::microseconds cap = std::max<std::chrono::microseconds>(
+        interval, std::chrono::duration_cast<std::chrono::microseconds>(retry_backoff_cap));
+    std::chrono::microseconds d = interval;
+    for (int i = 1; i < failures && d < cap; ++i) d *= 2;
+    return std::min(d, cap);
+}
+
 std::optional<std::string> start_watermark(const sql_config& config) {
     const std::string type = to_string(config.watermark_kind);
     auto state = load_watermark(config.state_path);
@@ -46,6 +54,11 @@ std::optional<std::string> start_watermark(const sql_config& config) {
 }
 
 sql_adapter::sql_adapter(sql_config config, zmq::context_t& context) : config_(std::move(config)) {
+    if (!config_.time_zone.empty()) {
+        std::string why;
+        zone_ = load_time_zone(config_.time_zone, why);
+        if (!zone_) throw config_error(config_.file, "database.time_zone", why);
+    }
     db_ = open_source(config_);
     reader_ = std::make_unique<table_reader>(*db_, config_);
     reader_->check();
@@ -69,6 +82,20 @@ sql_adapter::sql_adapter(sql_config config, zmq::context_t& context) : config_(s
 }
 
 sql_adapter::~sql_adapter() = default;
+
+// The mapping reads a date-time without a zone in the machine's zone; with database.time_zone it
+// means that zone's wall clock instead (a DATETIME of an ERP in Shanghai read in Frankfurt).
+void sql_adapter::apply_time_zone(const row_batch& batch, std::vector<mapped_event>& events) const {
+    const mapping& m = config_.row_mapping;
+    if (!zone_ || m.ts_column.empty() || !m.ts_format.empty()) return;
+    for (auto& e : events) {
+        if (e.rows.empty() || e.rows.front() >= batch.rows.size()) continue;
+        const row& r = batch.rows[e.rows.front()];
+        auto cell = r.find(m.ts_column);
+        if (cell == r.end()) continue;
+        if (auto wall = wall_clock_ms(cell->second)) e.ts_ms = zone_->to_utc_ms(*wall);
+    }
+}
 
 std::string sql_adapter::fallback_id(const std::string& watermark, std::size_t tie) const {
     // map_rows fits ids longer than 64 bytes (start kept, hash of the whole appended).
@@ -105,6 +132,7 @@ poll_result sql_adapter::poll_batch() {
     std::vector<row_error> errors;
     std::vector<mapped_event> mapped = map_rows(
         config_.row_mapping, batch.rows, [&](std::size_t i) { return ids.at(i); }, errors);
+    apply_time_zone(batch, mapped);
 
     for (std::size_t k = 0; k < errors.size(); ++k) {
         if (k == logged_rejections_per_batch) {
@@ -170,6 +198,7 @@ void sql_adapter::run(const std::atomic<bool>& stop) {
         format_duration_us(config_.poll_interval_us), config_.ingest_endpoint, sender_->pending());
     auto next = clock::now();
     std::string last_error;  // a failing database is logged when its message changes
+    int failures = 0;        // failed polls in a row: the wait before the next one doubles
     bool backlog_logged = false;
     while (!stop.load()) {
         auto now = clock::now();
@@ -189,12 +218,17 @@ void sql_adapter::run(const std::atomic<bool>& stop) {
                     if (r.more) next = now;
                     if (!last_error.empty()) spdlog::info("{}: reading again", config_.table);
                     last_error.clear();
+                    failures = 0;
                 } catch (const source_error& e) {
                     ++counters_.read_errors;
+                    const auto delay = retry_delay(interval, ++failures);
+                    next = now + delay;
                     if (e.what() != last_error)
-                        spdlog::error("{}: cannot read ({}), retrying every {}: {}", config_.table,
-                                      db_->describe(), format_duration_us(config_.poll_interval_us),
-                                      e.what());
+                        spdlog::error(
+                            "{}: cannot read ({}), retrying in {} and then less often "
+                            "(up to every {}): {}",
+                            config_.table, db_->describe(), format_duration_us(delay.count()),
+                            format_duration_us(retry_delay(interval, 64).count()), e.what());
                     last_error = e.what();
                 }
             }

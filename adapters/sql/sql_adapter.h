@@ -14,6 +14,7 @@
 #include "source.h"
 #include "sql_config.h"
 #include "table_reader.h"
+#include "time_zone.h"
 
 namespace zmq {
 class context_t;
@@ -61,7 +62,8 @@ public:
     // every event. False when some are still unanswered (they stay in the outbox).
     bool drain(std::chrono::milliseconds timeout);
 
-    // Polls every poll_interval and keeps sending until `stop` is set.
+    // Polls every poll_interval and keeps sending until `stop` is set. While the database fails,
+    // the wait doubles from poll_interval up to retry_backoff_cap (or poll_interval if longer).
     void run(const std::atomic<bool>& stop);
 
     const std::optional<std::string>& watermark() const { return watermark_; }
@@ -72,6 +74,7 @@ public:
 
 private:
     std::string fallback_id(const std::string& watermark, std::size_t tie) const;
+    void apply_time_zone(const row_batch& batch, std::vector<mapped_event>& events) const;
 
     sql_config config_;
     std::unique_ptr<source> db_;
@@ -80,6 +83,13 @@ private:
     std::optional<std::string> watermark_;
     adapter_counters counters_;
     bool warned_ties_ = false;
+    std::optional<time_zone> zone_;  // database.time_zone, when given
 };
+
+// The longest wait between two attempts to read a failing database.
+inline constexpr std::chrono::seconds retry_backoff_cap{60};
+
+// The wait before the next attempt after `failures` failed ones in a row (1, 2, ...).
+std::chrono::microseconds retry_delay(std::chrono::microseconds interval, int failures);
 
 }  // namespace baton::adapters::sql

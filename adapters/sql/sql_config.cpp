@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -11,6 +13,7 @@
 #include "endpoint.h"
 #include "paths.h"
 #include "query.h"
+#include "time_zone.h"
 #include "yaml_util.h"
 
 namespace baton::adapters::sql {
@@ -18,7 +21,12 @@ namespace baton::adapters::sql {
 namespace fs = std::filesystem;
 
 const char* to_string(database_kind k) {
-    return k == database_kind::sqlite ? "sqlite" : "postgres";
+    switch (k) {
+        case database_kind::sqlite: return "sqlite";
+        case database_kind::postgres: return "postgres";
+        case database_kind::odbc: return "odbc";
+    }
+    return "?";
 }
 
 const char* to_string(watermark_type t) {
@@ -104,6 +112,52 @@ void pick_mapping(const yaml::node& node, const std::string& base, sql_config& c
                             " (it has: " + names + ")");
 }
 
+// The password of an ODBC source: from a file (first line; only the owner should read it) or
+// an environment variable. Never from the config itself, which is often world-readable.
+void read_password(const yaml::node& db, const std::string& base, odbc_settings& o) {
+    if (db.has("password_file") && db.has("password_env"))
+        db.child("password_env").fail("give password_file or password_env, not both");
+    if (db.has("password_file")) {
+        const std::string path = resolve_path(base, db.require_string("password_file"));
+        std::ifstream in(path);
+        if (!in) db.child("password_file").fail("cannot read '" + path + "'");
+        std::getline(in, o.password);
+        if (!o.password.empty() && o.password.back() == '\r') o.password.pop_back();
+        if (o.password.empty()) db.child("password_file").fail("'" + path + "' is empty");
+        o.password_from = "file " + path;
+    } else if (db.has("password_env")) {
+        const std::string name = db.require_string("password_env");
+        const char* v = std::getenv(name.c_str());
+        if (!v || !*v)
+            db.child("password_env").fail("the environment variable " + name + " is not set");
+        o.password = v;
+        o.password_from = "env " + name;
+    }
+}
+
+void parse_odbc(const yaml::node& db, const std::string& base, odbc_settings& o) {
+    if (db.has("dsn") == db.has("connection"))
+        db.child("dsn").fail(
+            "give either dsn (a name in odbc.ini) or connection (a driver "
+            "connection string), not both or neither");
+    if (db.has("dsn")) {
+        o.dsn = db.require_string("dsn");
+        if (o.dsn.empty() || o.dsn.find_first_of(";{}=") != std::string::npos)
+            db.child("dsn").fail("'" + o.dsn + "' is not a data source name");
+    } else {
+        o.connection = db.require_string("connection");
+        std::string upper;
+        for (char c : o.connection)
+            upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (upper.find("PWD=") != std::string::npos || upper.find("PASSWORD=") != std::string::npos)
+            db.child("connection").fail("holds a password; use password_file or password_env");
+    }
+    o.user = db.get_string("user", "");
+    read_password(db, base, o);
+    o.query_timeout_us = db.get_duration_us("query_timeout", o.query_timeout_us);
+    if (o.query_timeout_us < 1'000'000) db.child("query_timeout").fail("must be at least 1s");
+}
+
 }  // namespace
 
 std::vector<column_use> sql_config::columns() const {
@@ -137,18 +191,36 @@ sql_config load_sql_config(const std::string& path) {
 
     if (!root.has("database")) root.child("database").fail("required key is missing");
     auto db = root.child("database");
-    db.expect_keys({"kind", "path", "conninfo"});
+    db.expect_keys({"kind", "path", "conninfo", "dsn", "connection", "user", "password_file",
+                    "password_env", "query_timeout", "time_zone"});
     std::string kind = db.require_string("kind");
+    const auto only_for = [&](std::initializer_list<const char*> keys, const char* which) {
+        for (const char* k : keys)
+            if (db.has(k)) db.child(k).fail(std::string("only for kind: ") + which);
+    };
     if (kind == "sqlite") {
         c.kind = database_kind::sqlite;
         c.sqlite_path = resolve_path(base, db.require_string("path"));
-        if (db.has("conninfo")) db.child("conninfo").fail("only for kind: postgres");
+        only_for({"conninfo"}, "postgres");
     } else if (kind == "postgres") {
         c.kind = database_kind::postgres;
         c.conninfo = db.require_string("conninfo");
-        if (db.has("path")) db.child("path").fail("only for kind: sqlite");
+        only_for({"path"}, "sqlite");
+    } else if (kind == "odbc") {
+        c.kind = database_kind::odbc;
+        only_for({"path"}, "sqlite");
+        only_for({"conninfo"}, "postgres");
+        parse_odbc(db, base, c.odbc);
     } else {
-        db.child("kind").fail("expected sqlite or postgres, got '" + kind + "'");
+        db.child("kind").fail("expected sqlite, postgres or odbc, got '" + kind + "'");
+    }
+    if (c.kind != database_kind::odbc)
+        only_for({"dsn", "connection", "user", "password_file", "password_env", "query_timeout"},
+                 "odbc");
+    if (db.has("time_zone")) {
+        c.time_zone = db.require_string("time_zone");
+        std::string why;
+        if (!load_time_zone(c.time_zone, why)) db.child("time_zone").fail(why);
     }
 
     c.table = root.require_string("table");

@@ -14,7 +14,17 @@
 
 namespace baton::adapters::sql {
 
-enum class database_kind { sqlite, postgres };
+enum class database_kind { sqlite, postgres, odbc };
+
+// An ODBC data source: a DSN of odbc.ini or a driver connection string, and the credentials.
+struct odbc_settings {
+    std::string dsn;            // a name in odbc.ini, or ""
+    std::string connection;     // "Driver=...;Server=...;" (without the password), or ""
+    std::string user;           // "" : the DSN's or the string's own
+    std::string password;       // read from password_file or password_env; never logged
+    std::string password_from;  // "file /etc/baton/erp.pw", "env ERP_PW" (for messages)
+    std::int64_t query_timeout_us = 30'000'000;  // SQL_ATTR_QUERY_TIMEOUT (whole seconds)
+};
 
 // How watermark values compare: as integers, or as text exactly as the database stores it
 // (ISO timestamps compare correctly as text; PostgreSQL compares in the column's own type).
@@ -33,6 +43,10 @@ struct sql_config {
     database_kind kind = database_kind::sqlite;
     std::string sqlite_path;  // sqlite: the database file, opened read-only
     std::string conninfo;     // postgres: a libpq connection string (may hold a password)
+    odbc_settings odbc;       // odbc
+    // database.time_zone: the zone of date-times stored without one ("Asia/Shanghai",
+    // "+08:00", "UTC"); "" : the machine's (TZ). Applies to the mapping's ts column.
+    std::string time_zone;
 
     std::string table;  // table or view: "name" or "schema.name"
     std::string watermark_column;

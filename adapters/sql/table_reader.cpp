@@ -14,6 +14,7 @@ table_reader::table_reader(source& db, const sql_config& config) : db_(db), conf
     // rows sharing it), so that place must not change from one read to the next.
     query_.order_ties = config.row_mapping.id_columns.empty();
     query_.placeholder = db.placeholder(1);
+    query_.dialect = db.dialect();
     // columns() puts the watermark first.
     watermark_index_ = 0;
 }
