@@ -88,7 +88,11 @@ source& table_writer::connected() {
         try {
             db_ = open_source(config_.database, source_access::read_write);
         } catch (const config_error& e) {
-            throw source_error(e.reason);  // "cannot connect: ..." (no password)
+            // "cannot connect: ..." (no password), said once.
+            std::string reason = e.reason;
+            const std::string twice = "cannot connect: cannot connect: ";
+            if (reason.rfind(twice, 0) == 0) reason.erase(0, twice.size() / 2);
+            throw source_error(reason);
         }
     }
     if (inserts_.empty()) {
