@@ -167,7 +167,10 @@ bool relay_follower::deliver(const relayed_message& m,
     if (!h(m)) return false;
     caught_up_ = was_caught_up;
     last_seq_ = m.seq;
-    save();
+    if (batching_)
+        dirty_ = true;  // poll_batch saves once the whole batch is handled
+    else
+        save();
     return true;
 }
 
@@ -231,7 +234,7 @@ bool relay_follower::catch_up(const std::function<bool(const relayed_message&)>&
     }
     caught_up_ = true;
     first_catch_up_ = false;
-    if (dirty_) save();
+    if (dirty_ && !batching_) save();
     return true;
 }
 
@@ -254,12 +257,49 @@ bool relay_follower::on_live(const relayed_message& m,
 
 void relay_follower::poll(milliseconds wait,
                           const std::function<bool(const relayed_message&)>& handle) {
+    poll_once(wait, handle);
+    if (dirty_) save();
+}
+
+void relay_follower::poll_batch(
+    milliseconds wait, std::size_t max,
+    const std::function<bool(const std::vector<relayed_message>&)>& handle_batch) {
+    const std::uint64_t before = last_seq_;
+    std::vector<relayed_message> batch;
+    batching_ = true;
+    // Refusing the message past `max` leaves it unprocessed: the next call replays from it.
+    poll_once(wait, [&](const relayed_message& m) {
+        if (batch.size() >= max) return false;
+        batch.push_back(m);
+        return true;
+    });
+    batching_ = false;
+    bool handled = true;
+    if (!batch.empty()) {
+        try {
+            handled = handle_batch(batch);
+        } catch (...) {
+            last_seq_ = before;
+            caught_up_ = false;
+            dirty_ = false;
+            throw;
+        }
+    }
+    if (!handled) {
+        // Back to where the batch began; batond's replay hands the same messages over again.
+        last_seq_ = before;
+        caught_up_ = false;
+        dirty_ = false;
+        return;
+    }
+    if (dirty_) save();
+}
+
+void relay_follower::poll_once(milliseconds wait,
+                               const std::function<bool(const relayed_message&)>& handle) {
     static steady::time_point last_log;
     try {
-        if (!caught_up_ && !catch_up(handle)) {
-            if (dirty_) save();
-            return;
-        }
+        if (!caught_up_ && !catch_up(handle)) return;
         zmq::pollitem_t item{sub_->handle(), 0, ZMQ_POLLIN, 0};
         zmq::poll(&item, 1, wait);
         if (!(item.revents & ZMQ_POLLIN)) {
@@ -292,7 +332,6 @@ void relay_follower::poll(milliseconds wait,
     } catch (const zmq::error_t& e) {
         if (log_allowed(last_log)) spdlog::warn("relay follower: {}", e.what());
     }
-    if (dirty_) save();
 }
 
 }  // namespace baton::adapters

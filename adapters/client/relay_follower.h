@@ -56,6 +56,14 @@ public:
     void poll(std::chrono::milliseconds wait,
               const std::function<bool(const relayed_message&)>& handle);
 
+    // For a consumer that commits many messages at once (baton-sql-out: one transaction per
+    // batch): gathers up to `max` messages (waiting up to `wait` for the first, then taking what
+    // has arrived) and hands them to `handle_batch` in seq order. Only when it returns true are
+    // they all marked processed and the position saved; when it returns false (or throws) none
+    // is, and the next call replays from the first of them.
+    void poll_batch(std::chrono::milliseconds wait, std::size_t max,
+                    const std::function<bool(const std::vector<relayed_message>&)>& handle_batch);
+
     std::uint64_t last_seq() const { return last_seq_; }
     std::uint64_t gaps_filled() const { return gaps_filled_; }
 
@@ -64,6 +72,8 @@ private:
     bool deliver(const relayed_message& m, const std::function<bool(const relayed_message&)>& h);
     bool on_live(const relayed_message& m, const std::function<bool(const relayed_message&)>& h);
     void save();
+    void poll_once(std::chrono::milliseconds wait,
+                   const std::function<bool(const relayed_message&)>& handle);
 
     follower_options options_;
     std::unique_ptr<zmq::socket_t> sub_;
@@ -73,6 +83,7 @@ private:
     bool caught_up_ = false;      // false: the next poll replays first
     bool first_catch_up_ = true;  // replayed messages count as gaps only after it
     bool dirty_ = false;          // last_seq_ moved past filtered messages, not yet saved
+    bool batching_ = false;       // in poll_batch: last_seq_ is saved only after the batch
     std::chrono::steady_clock::time_point last_heard_{};  // last relay message or replay
 };
 

@@ -36,6 +36,48 @@ void replace_all(std::string& s, const std::string& what, const std::string& wit
         s.replace(at, what.size(), with);
 }
 
+// UTF-8 to UTF-16 for a wide parameter; input is valid UTF-8 (it came from batond or a config).
+std::u16string utf16_of(const std::string& in) {
+    std::u16string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size();) {
+        const auto b = static_cast<unsigned char>(in[i]);
+        char32_t c = b;
+        std::size_t n = 1;
+        if (b >= 0xF0) {
+            c = b & 0x07;
+            n = 4;
+        } else if (b >= 0xE0) {
+            c = b & 0x0F;
+            n = 3;
+        } else if (b >= 0xC0) {
+            c = b & 0x1F;
+            n = 2;
+        }
+        if (i + n > in.size()) {
+            out += u'\uFFFD';
+            break;
+        }
+        for (std::size_t k = 1; k < n; ++k)
+            c = (c << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+        i += n;
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            out += static_cast<char16_t>(0xD800 + (c >> 10));
+            out += static_cast<char16_t>(0xDC00 + (c & 0x3FF));
+        } else {
+            out += static_cast<char16_t>(c);
+        }
+    }
+    return out;
+}
+
+bool ascii(const std::string& s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+}
+
 // UTF-16 (SQLWCHAR, two bytes in unixODBC) to UTF-8; a lone surrogate becomes U+FFFD.
 std::string utf8_of(const std::u16string& in) {
     std::string out;
@@ -209,13 +251,56 @@ void odbc_source::connect() {
         buf[0] != ' ')
         dialect_.quote = static_cast<char>(buf[0]);
     buf[0] = 0;
-    if (ok(SQLGetInfo(h_->dbc, SQL_DBMS_NAME, buf, sizeof buf, &len)))
-        dialect_.top =
-            std::string(reinterpret_cast<char*>(buf)).find("SQL Server") != std::string::npos;
+    if (ok(SQLGetInfo(h_->dbc, SQL_DBMS_NAME, buf, sizeof buf, &len))) {
+        dbms_ = reinterpret_cast<char*>(buf);
+        dialect_.top = dbms_.find("SQL Server") != std::string::npos;
+    }
+}
+
+void odbc_source::begin() {
+    in_transaction_ = false;
+    if (!h_->connected) connect();
+    if (!ok(SQLSetConnectAttr(h_->dbc, SQL_ATTR_AUTOCOMMIT,
+                              reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_OFF), SQL_IS_UINTEGER))) {
+        auto [state, msg] = diagnostic(SQL_HANDLE_DBC, h_->dbc);
+        std::string line = "autocommit off: " + (state.empty() ? "" : state + " ") + msg;
+        replace_all(line, settings_.password, "***");
+        disconnect();  // the next begin() starts from a fresh connection
+        throw source_error(line);
+    }
+    in_transaction_ = true;
+}
+
+void odbc_source::commit() {
+    if (!h_->connected) throw source_error("connection lost inside a transaction");
+    if (!ok(SQLEndTran(SQL_HANDLE_DBC, h_->dbc, SQL_COMMIT))) {
+        auto [state, msg] = diagnostic(SQL_HANDLE_DBC, h_->dbc);
+        std::string line = "commit: " + (state.empty() ? "" : state + " ") + msg;
+        replace_all(line, settings_.password, "***");
+        rollback();
+        throw source_error(line);
+    }
+    SQLSetConnectAttr(h_->dbc, SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_ON),
+                      SQL_IS_UINTEGER);
+    in_transaction_ = false;
+}
+
+void odbc_source::rollback() noexcept {
+    const bool open = in_transaction_;
+    in_transaction_ = false;
+    if (!open || !h_->connected) return;
+    if (!ok(SQLEndTran(SQL_HANDLE_DBC, h_->dbc, SQL_ROLLBACK)) ||
+        !ok(SQLSetConnectAttr(h_->dbc, SQL_ATTR_AUTOCOMMIT,
+                              reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_ON), SQL_IS_UINTEGER)))
+        disconnect();  // in doubt: a fresh connection has no half-done transaction
 }
 
 sql_rows odbc_source::query(const std::string& sql, const std::vector<sql_param>& params) {
-    if (!h_->connected) connect();
+    if (!h_->connected) {
+        // A new connection would run the rest of a batch outside its transaction.
+        if (in_transaction_) throw source_error("connection lost inside a transaction");
+        connect();
+    }
     statement st;
     // Any failure: one line with the SQLSTATE; a lost connection is dropped for the next call.
     auto fail = [&](const std::string& what, SQLSMALLINT type, SQLHANDLE h) {
@@ -245,10 +330,23 @@ sql_rows odbc_source::query(const std::string& sql, const std::vector<sql_param>
     // The bound values must stay put until SQLExecute: sized once, never reallocated.
     std::vector<SQLBIGINT> integers(params.size());
     std::vector<SQLLEN> lengths(params.size());
+    std::vector<std::u16string> utf16(params.size());
     for (std::size_t i = 0; i < params.size(); ++i) {
         const auto n = static_cast<SQLUSMALLINT>(i + 1);
         SQLRETURN r;
-        if (params[i].integer) {
+        if (params[i].null) {
+            lengths[i] = SQL_NULL_DATA;
+            r = SQLBindParameter(st.h, n, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 1, 0, nullptr,
+                                 0, &lengths[i]);
+        } else if (!params[i].integer && !ascii(params[i].text)) {
+            // Text beyond ASCII travels as UTF-16 (NVARCHAR): the driver's idea of the 8-bit
+            // client character set cannot garble Chinese names that way.
+            utf16[i] = utf16_of(params[i].text);
+            lengths[i] = static_cast<SQLLEN>(utf16[i].size() * sizeof(char16_t));
+            r = SQLBindParameter(st.h, n, SQL_PARAM_INPUT, SQL_C_WCHAR, SQL_WVARCHAR,
+                                 std::max<SQLULEN>(1, utf16[i].size()), 0, utf16[i].data(),
+                                 lengths[i], &lengths[i]);
+        } else if (params[i].integer) {
             integers[i] = std::strtoll(params[i].text.c_str(), nullptr, 10);
             lengths[i] = 0;
             r = SQLBindParameter(st.h, n, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,

@@ -25,6 +25,11 @@ public:
     sql_rows query(const std::string& sql, const std::vector<sql_param>& params) override;
     sql_dialect dialect() const override { return dialect_; }
     std::string describe() const override { return description_; }
+    std::string dbms() const override { return dbms_; }
+    // Autocommit off, then SQLEndTran (commit or roll back), then autocommit on again.
+    void begin() override;
+    void commit() override;
+    void rollback() noexcept override;
 
     bool connected() const;
 
@@ -37,6 +42,8 @@ private:
     std::unique_ptr<handles> h_;
     sql_dialect dialect_;
     std::string description_;  // "odbc DSN=erp user baton" (never the password)
+    std::string dbms_;         // SQL_DBMS_NAME of the last connection
+    bool in_transaction_ = false;
 };
 
 }  // namespace baton::adapters::sql

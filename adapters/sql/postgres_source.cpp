@@ -48,19 +48,40 @@ postgres_source::~postgres_source() {
     PQfinish(conn_);
 }
 
+void postgres_source::begin() {
+    in_transaction_ = false;  // so that query() may reconnect first
+    query("BEGIN", {});
+    in_transaction_ = true;
+}
+
+void postgres_source::commit() {
+    query("COMMIT", {});
+    in_transaction_ = false;
+}
+
+void postgres_source::rollback() noexcept {
+    const bool open = in_transaction_;
+    in_transaction_ = false;
+    if (!open || PQstatus(conn_) != CONNECTION_OK) return;
+    result res;
+    res.r = PQexec(conn_, "ROLLBACK");
+}
+
 std::string postgres_source::placeholder(int index) const {
     return "$" + std::to_string(index);
 }
 
 sql_rows postgres_source::query(const std::string& sql, const std::vector<sql_param>& params) {
     if (PQstatus(conn_) != CONNECTION_OK) {
+        // A new connection would run the rest of a batch outside its transaction.
+        if (in_transaction_) throw source_error("connection lost inside a transaction");
         PQreset(conn_);
         if (PQstatus(conn_) != CONNECTION_OK)
             throw source_error("connection lost: " + first_line(PQerrorMessage(conn_)));
     }
     std::vector<const char*> values;
     values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p.text.c_str());
+    for (const auto& p : params) values.push_back(p.null ? nullptr : p.text.c_str());
     // Parameter types are left to the server (0): "$1" takes the watermark column's own type,
     // so a timestamp compares as a timestamp and an integer as an integer.
     result res;

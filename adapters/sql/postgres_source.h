@@ -21,10 +21,15 @@ public:
     std::string placeholder(int index) const override;
     sql_rows query(const std::string& sql, const std::vector<sql_param>& params) override;
     std::string describe() const override { return description_; }
+    std::string dbms() const override { return "PostgreSQL"; }
+    void begin() override;
+    void commit() override;
+    void rollback() noexcept override;
 
 private:
     pg_conn* conn_ = nullptr;
     std::string description_;  // user@host:port/dbname, never the password
+    bool in_transaction_ = false;
 };
 
 }  // namespace baton::adapters::sql

@@ -29,7 +29,7 @@ bool odbc_supported() {
 #endif
 }
 
-std::unique_ptr<source> open_source(const sql_config& config) {
+std::unique_ptr<source> open_source(const database_config& config, source_access access) {
     if (config.kind == database_kind::odbc) {
 #ifdef BATON_SQL_WITH_ODBC
         const std::string key = config.odbc.dsn.empty() ? "database.connection" : "database.dsn";
@@ -47,11 +47,13 @@ std::unique_ptr<source> open_source(const sql_config& config) {
     }
     if (config.kind == database_kind::sqlite) {
         try {
-            return std::make_unique<sqlite_source>(config.sqlite_path);
+            return std::make_unique<sqlite_source>(config.sqlite_path,
+                                                   access == source_access::read_write);
         } catch (const source_error& e) {
-            throw config_error(
-                config.file, "database.path",
-                "cannot open SQLite database '" + config.sqlite_path + "' read-only: " + e.what());
+            throw config_error(config.file, "database.path",
+                               "cannot open SQLite database '" + config.sqlite_path + "'" +
+                                   (access == source_access::read_write ? "" : " read-only") +
+                                   ": " + e.what());
         }
     }
 #ifdef BATON_SQL_WITH_POSTGRES

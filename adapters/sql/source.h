@@ -23,6 +23,7 @@ struct source_error : std::runtime_error {
 struct sql_param {
     std::string text;
     bool integer = false;
+    bool null = false;  // bound as SQL NULL; `text` is ignored
 };
 
 using sql_cell = std::optional<std::string>;  // nullopt: NULL
@@ -39,6 +40,17 @@ public:
     virtual sql_rows query(const std::string& sql, const std::vector<sql_param>& params) = 0;
     // The identifier quote and row-limit syntax of this database.
     virtual sql_dialect dialect() const { return {}; }
+    // The database product: "SQLite", "PostgreSQL", or what the ODBC driver reports
+    // (SQL_DBMS_NAME: "MariaDB", "MySQL", "Microsoft SQL Server", ...).
+    virtual std::string dbms() const = 0;
+
+    // One transaction (baton-sql-out writes a batch of rows in one): begin() connects when
+    // needed and starts it; commit() ends it. Each throws source_error. A connection lost inside
+    // a transaction is not silently re-established by the next query: that query throws, so
+    // the caller rolls back and repeats the whole batch. rollback() never throws.
+    virtual void begin() = 0;
+    virtual void commit() = 0;
+    virtual void rollback() noexcept = 0;
     // For log lines: "sqlite /var/lib/erp/finance.db", "postgres finance@db1:5432" (no secrets).
     virtual std::string describe() const = 0;
 };
@@ -49,8 +61,12 @@ bool postgres_supported();
 // Whether this build can talk to ODBC databases (unixODBC was found when it was built).
 bool odbc_supported();
 
+enum class source_access { read_only, read_write };
+
 // Opens the configured database; throws baton::config_error naming the database key when it
-// cannot be opened or reached, or when the build lacks the asked-for kind.
-std::unique_ptr<source> open_source(const sql_config& config);
+// cannot be opened or reached, or when the build lacks the asked-for kind. Only SQLite is opened
+// read-only by the connection itself (baton-sql); the others rely on the database user's rights.
+std::unique_ptr<source> open_source(const database_config& config,
+                                    source_access access = source_access::read_only);
 
 }  // namespace baton::adapters::sql

@@ -180,6 +180,40 @@ std::vector<column_use> sql_config::columns() const {
     return out;
 }
 
+void parse_database_section(const yaml::node& db, const std::string& base, database_config& out) {
+    db.expect_keys({"kind", "path", "conninfo", "dsn", "connection", "user", "password_file",
+                    "password_env", "query_timeout", "time_zone"});
+    std::string kind = db.require_string("kind");
+    const auto only_for = [&](std::initializer_list<const char*> keys, const char* which) {
+        for (const char* k : keys)
+            if (db.has(k)) db.child(k).fail(std::string("only for kind: ") + which);
+    };
+    if (kind == "sqlite") {
+        out.kind = database_kind::sqlite;
+        out.sqlite_path = resolve_path(base, db.require_string("path"));
+        only_for({"conninfo"}, "postgres");
+    } else if (kind == "postgres") {
+        out.kind = database_kind::postgres;
+        out.conninfo = db.require_string("conninfo");
+        only_for({"path"}, "sqlite");
+    } else if (kind == "odbc") {
+        out.kind = database_kind::odbc;
+        only_for({"path"}, "sqlite");
+        only_for({"conninfo"}, "postgres");
+        parse_odbc(db, base, out.odbc);
+    } else {
+        db.child("kind").fail("expected sqlite, postgres or odbc, got '" + kind + "'");
+    }
+    if (out.kind != database_kind::odbc)
+        only_for({"dsn", "connection", "user", "password_file", "password_env", "query_timeout"},
+                 "odbc");
+    if (db.has("time_zone")) {
+        out.time_zone = db.require_string("time_zone");
+        std::string why;
+        if (!load_time_zone(out.time_zone, why)) db.child("time_zone").fail(why);
+    }
+}
+
 sql_config load_sql_config(const std::string& path) {
     sql_config c;
     c.file = fs::absolute(path).lexically_normal().string();
@@ -190,38 +224,7 @@ sql_config load_sql_config(const std::string& path) {
                       "ingest", "state", "log_level", "curve"});
 
     if (!root.has("database")) root.child("database").fail("required key is missing");
-    auto db = root.child("database");
-    db.expect_keys({"kind", "path", "conninfo", "dsn", "connection", "user", "password_file",
-                    "password_env", "query_timeout", "time_zone"});
-    std::string kind = db.require_string("kind");
-    const auto only_for = [&](std::initializer_list<const char*> keys, const char* which) {
-        for (const char* k : keys)
-            if (db.has(k)) db.child(k).fail(std::string("only for kind: ") + which);
-    };
-    if (kind == "sqlite") {
-        c.kind = database_kind::sqlite;
-        c.sqlite_path = resolve_path(base, db.require_string("path"));
-        only_for({"conninfo"}, "postgres");
-    } else if (kind == "postgres") {
-        c.kind = database_kind::postgres;
-        c.conninfo = db.require_string("conninfo");
-        only_for({"path"}, "sqlite");
-    } else if (kind == "odbc") {
-        c.kind = database_kind::odbc;
-        only_for({"path"}, "sqlite");
-        only_for({"conninfo"}, "postgres");
-        parse_odbc(db, base, c.odbc);
-    } else {
-        db.child("kind").fail("expected sqlite, postgres or odbc, got '" + kind + "'");
-    }
-    if (c.kind != database_kind::odbc)
-        only_for({"dsn", "connection", "user", "password_file", "password_env", "query_timeout"},
-                 "odbc");
-    if (db.has("time_zone")) {
-        c.time_zone = db.require_string("time_zone");
-        std::string why;
-        if (!load_time_zone(c.time_zone, why)) db.child("time_zone").fail(why);
-    }
+    parse_database_section(root.child("database"), base, c);
 
     c.table = root.require_string("table");
     if (!is_identifier(c.table, true))

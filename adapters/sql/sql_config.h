@@ -12,6 +12,10 @@
 #include "curve.h"
 #include "mapping.h"
 
+namespace baton::yaml {
+class node;
+}
+
 namespace baton::adapters::sql {
 
 enum class database_kind { sqlite, postgres, odbc };
@@ -37,17 +41,20 @@ struct column_use {
     std::string key;   // e.g. "watermark.column", "mappings[0].fields.amount_cents.column"
 };
 
-struct sql_config {
+// The `database:` section, shared by baton-sql and baton-sql-out (one parser, one set of rules).
+struct database_config {
     std::string file;  // absolute path of the config file
 
     database_kind kind = database_kind::sqlite;
-    std::string sqlite_path;  // sqlite: the database file, opened read-only
+    std::string sqlite_path;  // sqlite: the database file (baton-sql opens it read-only)
     std::string conninfo;     // postgres: a libpq connection string (may hold a password)
     odbc_settings odbc;       // odbc
     // database.time_zone: the zone of date-times stored without one ("Asia/Shanghai",
     // "+08:00", "UTC"); "" : the machine's (TZ). Applies to the mapping's ts column.
     std::string time_zone;
+};
 
+struct sql_config : database_config {
     std::string table;  // table or view: "name" or "schema.name"
     std::string watermark_column;
     watermark_type watermark_kind = watermark_type::integer;
@@ -71,6 +78,10 @@ struct sql_config {
     // Every column read: the watermark first, then the mapping's, each once.
     std::vector<column_use> columns() const;
 };
+
+// Reads a `database:` section (kind sqlite, postgres or odbc and their keys, time_zone) into
+// `out`, whose `file` is already set; `base` is the folder relative paths start from.
+void parse_database_section(const yaml::node& db, const std::string& base, database_config& out);
 
 // Loads, checks and cross-checks a config file and its mapping; throws baton::config_error
 // (file, key path, reason). Relative paths are relative to the config file's folder.

@@ -19,9 +19,9 @@ struct statement {
 
 }  // namespace
 
-sqlite_source::sqlite_source(const std::string& path) : path_(path) {
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+sqlite_source::sqlite_source(const std::string& path, bool writable) : path_(path) {
+    const int mode = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    int rc = sqlite3_open_v2(path.c_str(), &db_, mode | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
@@ -46,6 +46,19 @@ sqlite_source::~sqlite_source() {
     sqlite3_close(db_);
 }
 
+void sqlite_source::begin() {
+    query("BEGIN IMMEDIATE", {});  // takes the write lock now, not at the first INSERT
+}
+
+void sqlite_source::commit() {
+    query("COMMIT", {});
+}
+
+void sqlite_source::rollback() noexcept {
+    if (sqlite3_get_autocommit(db_)) return;  // no transaction open (or SQLite ended it)
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 std::string sqlite_source::placeholder(int index) const {
     return "?" + std::to_string(index);
 }
@@ -59,7 +72,9 @@ sql_rows sqlite_source::query(const std::string& sql, const std::vector<sql_para
         const auto& p = params[i];
         int index = static_cast<int>(i + 1);
         int rc;
-        if (p.integer)
+        if (p.null)
+            rc = sqlite3_bind_null(st.s, index);
+        else if (p.integer)
             rc = sqlite3_bind_int64(st.s, index, std::strtoll(p.text.c_str(), nullptr, 10));
         else
             rc = sqlite3_bind_text(st.s, index, p.text.data(), static_cast<int>(p.text.size()),

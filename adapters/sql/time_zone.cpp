@@ -56,6 +56,11 @@ std::int64_t time_zone::offset_at(std::int64_t utc_s) const {
     return offsets_[static_cast<std::size_t>(it - transitions_.begin() - 1)];
 }
 
+std::int64_t time_zone::to_wall_ms(std::int64_t utc_ms) const {
+    const std::int64_t s = utc_ms >= 0 ? utc_ms / 1000 : -((-utc_ms + 999) / 1000);
+    return utc_ms + offset_at(s) * 1000;
+}
+
 std::int64_t time_zone::to_utc_ms(std::int64_t wall_ms) const {
     const std::int64_t wall_s = wall_ms >= 0 ? wall_ms / 1000 : (wall_ms - 999) / 1000;
     // The offset in force a day earlier is almost always the right one; correct it once.

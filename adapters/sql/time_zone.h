@@ -20,6 +20,9 @@ public:
     // the epoch as if it were UTC. In a gap (clocks going forward) or an overlap (back), the
     // offset in force just before the change is used.
     std::int64_t to_utc_ms(std::int64_t wall_ms) const;
+    // The reverse: the wall-clock time in this zone of an instant, as ms since the epoch as if
+    // it were UTC (what baton-sql-out writes into a DATETIME column).
+    std::int64_t to_wall_ms(std::int64_t utc_ms) const;
     const std::string& name() const { return name_; }
 
 private:

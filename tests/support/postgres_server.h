@@ -56,6 +56,11 @@ public:
         }
         // Only the unix socket (listen_addresses empty): the port merely names it, so no TCP
         // port can be taken by anyone else in the meantime. No fsync: the data is thrown away.
+        start();
+    }
+
+    // Starts the server on the same data folder and socket; false (and error()) when it fails.
+    bool start() {
         const std::string options = "-p " + std::to_string(port_) + " -k " + dir_ +
                                     " -c listen_addresses= -c fsync=off -c shared_buffers=16MB"
                                     " -c dynamic_shared_memory_type=mmap";
@@ -67,18 +72,24 @@ public:
         if (start_status != 0) {
             error_ = "pg_ctl start failed (" + std::to_string(start_status) + "): " + start_output +
                      "\nserver.log:\n" + read(dir_ + "/server.log");
-            return;
+            return false;
         }
         running_ = true;
+        return true;
+    }
+
+    // Stops the server at once (clients see their connections drop), keeping its data.
+    void stop() {
+        if (!started_) return;
+        auto [status, output] = run(
+            {bin_ + "/pg_ctl", "-D", data(), "-m", "immediate", "-w", "stop"}, "pg_ctl-stop.out");
+        if (status != 0) kill_postmaster();
+        started_ = false;
+        running_ = false;
     }
 
     ~postgres_server() {
-        if (started_) {
-            auto [status, output] =
-                run({bin_ + "/pg_ctl", "-D", data(), "-m", "immediate", "-w", "stop"},
-                    "pg_ctl-stop.out");
-            if (status != 0) kill_postmaster();
-        }
+        stop();
         if (!dir_.empty()) {
             std::error_code ec;
             std::filesystem::remove_all(dir_, ec);
