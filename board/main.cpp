@@ -2,7 +2,6 @@
 // connect to batond, follow its relay for live updates and serve the board until SIGTERM or
 // SIGINT. The logic lives in the baton_board library.
 #include <httplib.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
@@ -24,6 +23,7 @@
 #include "endpoint.h"
 #include "live.h"
 #include "login_limiter.h"
+#include "program_log.h"
 #include "reply.h"
 #include "server.h"
 #include "sessions.h"
@@ -162,9 +162,7 @@ int main(int argc, char** argv) {
     adduser->add_flag("--disable", add.disable, "Disable the user (no password needed)");
     CLI11_PARSE(app, argc, argv);
 
-    auto logger = spdlog::stderr_color_mt("baton-board");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    baton::adapters::log_to_stderr("baton-board");
 
     if (*adduser) {
         if (add.users_path.empty()) {

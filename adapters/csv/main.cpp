@@ -1,7 +1,6 @@
 // baton-csv: parse the command line, load the config and the mappings, then watch the drop
 // folder (or make one pass with --once). Exit codes: 0 ok, 1 runtime error, 2 bad config,
 // 3 (--once) events still wait for batond in the outbox.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -12,6 +11,7 @@
 
 #include "csv_config.h"
 #include "drop_folder.h"
+#include "program_log.h"
 
 namespace {
 
@@ -49,9 +49,7 @@ int main(int argc, char** argv) {
         "3 (--once) events still wait in the outbox because batond did not answer in time.");
     CLI11_PARSE(app, argc, argv);
 
-    auto logger = spdlog::stderr_color_mt("baton-csv");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    baton::adapters::log_to_stderr("baton-csv");
 
     csv::adapter_config cfg;
     std::vector<baton::adapters::mapping> mappings;

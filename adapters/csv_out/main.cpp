@@ -1,6 +1,5 @@
 // baton-csv-out: parse the command line, load the config, follow the relay and write each
 // message as a CSV row until SIGTERM or SIGINT, exit code. The logic lives in baton_csv_out.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +12,7 @@
 
 #include "csv_export.h"
 #include "csv_out_config.h"
+#include "program_log.h"
 #include "stop_signal.h"
 
 namespace co = baton::adapters::csv_out;
@@ -35,9 +35,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     baton::adapters::webhook::stop_signal signals;  // before any thread starts
-    auto logger = spdlog::stderr_color_mt("baton-csv-out");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    baton::adapters::log_to_stderr("baton-csv-out");
 
     co::csv_out_config cfg;
     try {

@@ -1,6 +1,5 @@
 // baton-sql: parse the command line, load and check the config, then poll the table for new
 // rows (or read them once, with --once) and send them to batond. Exit codes in README.md.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -10,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "config_error.h"
+#include "program_log.h"
 #include "sql_adapter.h"
 #include "sql_config.h"
 
@@ -60,9 +60,7 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? exit_ok : exit_config;  // --help is a ParseError too
     }
 
-    auto logger = spdlog::stderr_color_mt("baton-sql");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    baton::adapters::log_to_stderr("baton-sql");
 
     using namespace baton::adapters::sql;
     sql_config cfg;

@@ -1,7 +1,6 @@
 // baton-sql-out: parse the command line, load the config, follow the relay and write each
 // message as a row of its middle table until SIGTERM or SIGINT, exit code. The logic lives in
 // baton_sql_out.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "config_error.h"
+#include "program_log.h"
 #include "source.h"
 #include "sql_out.h"
 #include "sql_out_config.h"
@@ -41,9 +41,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     baton::adapters::webhook::stop_signal signals;  // before any thread starts
-    auto logger = spdlog::stderr_color_mt("baton-sql-out");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    baton::adapters::log_to_stderr("baton-sql-out");
 
     sql::sql_out_config cfg;
     try {

@@ -1,6 +1,5 @@
 // baton-http-out: parse the command line, load the config, follow the relay and POST each
 // message in order until SIGTERM or SIGINT, exit code. The logic lives in baton_webhook.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "http_out_config.h"
+#include "program_log.h"
 #include "relay_poster.h"
 #include "stop_signal.h"
 
@@ -31,9 +31,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     wh::stop_signal signals;  // before any thread starts
-    auto logger = spdlog::stderr_color_mt("baton-http-out");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    baton::adapters::log_to_stderr("baton-http-out");
 
     wh::http_out_config cfg;
     try {

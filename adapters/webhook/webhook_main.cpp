@@ -1,7 +1,6 @@
 // baton-webhook: parse the command line, load the config, open the outbox, serve HTTP or HTTPS
 // until SIGTERM or SIGINT, exit code. The logic lives in the baton_webhook library.
 #include <httplib.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +11,7 @@
 
 #include "https_server.h"
 #include "ingest_gateway.h"
+#include "program_log.h"
 #include "stop_signal.h"
 #include "webhook_config.h"
 #include "webhook_server.h"
@@ -66,9 +66,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     wh::stop_signal signals;  // before any thread starts
-    auto logger = spdlog::stderr_color_mt("baton-webhook");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    baton::adapters::log_to_stderr("baton-webhook");
 
     wh::webhook_config cfg;
     try {
