@@ -83,6 +83,15 @@ string(REPLACE "/etc/baton/" "${etc_dir}/" unit "${unit}")
 string(REPLACE "file:/usr/share/doc/baton/" "file:${prefix}/${BATON_DOC_SUBDIR}/" unit "${unit}")
 file(WRITE "${BATON_STAGING_DIR}/baton-board.service" "${unit}")
 
+# The adapters' template units (one instance per config in /etc/baton/<adapter>/NAME.yaml).
+foreach(name baton-sql-out@.service baton-csv-out@.service)
+  file(READ "${BATON_SOURCE_DIR}/config/${name}" unit)
+  string(REPLACE "/usr/bin/" "${prefix}/bin/" unit "${unit}")
+  string(REPLACE "/etc/baton/" "${etc_dir}/" unit "${unit}")
+  string(REPLACE "file:/usr/share/doc/baton/" "file:${prefix}/${BATON_DOC_SUBDIR}/" unit "${unit}")
+  file(WRITE "${BATON_STAGING_DIR}/${name}" "${unit}")
+endforeach()
+
 # A config file that is already there was perhaps edited by the plant: it stays, and the new
 # default goes beside it as NAME.new (the .deb's conffiles handling does the same job for dpkg).
 foreach(name baton.yaml flow.yaml customers.yaml board.yaml)
@@ -100,7 +109,7 @@ foreach(name baton.yaml flow.yaml customers.yaml board.yaml)
   list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${etc_dir}/${name}")
   file(INSTALL DESTINATION "${etc_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/${name}")
 endforeach()
-foreach(name batond.service baton-board.service)
+foreach(name batond.service baton-board.service baton-sql-out@.service baton-csv-out@.service)
   list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${unit_dir}/${name}")
   file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/${name}")
 endforeach()

@@ -262,6 +262,41 @@ TEST(service, board_unit_file_passes_systemd_analyze_verify) {
     EXPECT_NE(typo_out.find("PrivatTmp"), std::string::npos) << typo_status << typo_out;
 }
 
+// The middle-table and file writers run one instance per config: template units, checked as an
+// instance (verify refuses a bare template), each with its program's real path.
+TEST(service, adapter_template_units_pass_systemd_analyze_verify) {
+    auto analyze = find_program("systemd-analyze");
+    if (!analyze) GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
+    struct one {
+        const char* name;
+        const char* installed;
+        const char* built;
+        const char* config;
+    };
+    for (const one& u : {one{"baton-sql-out@.service", "/usr/bin/baton-sql-out", SQL_OUT_PATH,
+                             " -c /etc/baton/sql-out/%i.yaml\n"},
+                         one{"baton-csv-out@.service", "/usr/bin/baton-csv-out", CSV_OUT_PATH,
+                             " -c /etc/baton/csv-out/%i.yaml\n"}}) {
+        temp_dir dir;  // one each: verify reads the folder's other units too
+        std::string unit = unit_for_built(u.name, u.installed, u.built);
+        ASSERT_FALSE(unit.empty()) << u.name << ": no 'ExecStart=" << u.installed << " ' line";
+        for (const char* line :
+             {u.config, "User=baton\n", "Restart=on-failure\n", "RestartPreventExitStatus=2\n",
+              "ProtectSystem=strict\n", "NoNewPrivileges=yes\n"})
+            EXPECT_NE(unit.find(line), std::string::npos) << u.name << " misses " << line;
+        std::string instance = u.name;
+        instance.insert(instance.find('@') + 1, "finance");
+        auto [status, out] = verify_unit(analyze.value(), dir.write(instance, unit), dir);
+        EXPECT_EQ(status, 0) << out;
+        EXPECT_EQ(out, "") << u.name << ": systemd-analyze verify is not clean";
+        std::string typo = unit;
+        typo.replace(typo.find("PrivateTmp="), 11, "PrivatTmp=");
+        auto [typo_status, typo_out] =
+            verify_unit(analyze.value(), dir.write("typo/" + instance, typo), dir);
+        EXPECT_NE(typo_out.find("PrivatTmp"), std::string::npos) << typo_status << typo_out;
+    }
+}
+
 // A copy of the shipped board config `rel` (config/board.yaml) at the same place under `dir`,
 // so that its relative paths (../var/board) point into `dir`.
 std::string copy_shipped(const temp_dir& dir, const std::string& rel) {
