@@ -1,7 +1,7 @@
 // baton-sql-out: column paths and formats and config refusals without a database; then relay
-// messages from an in-process batond into middle tables of a real PostgreSQL (libpq) and a real
-// MariaDB (ODBC): one row per message in seq order, no duplicates after a restart or a
-// re-delivery, nothing lost while the database is down.
+// messages from an in-process batond into middle tables of a SQLite file, a real PostgreSQL
+// (libpq) and a real MariaDB (ODBC): one row per message in seq order, no duplicates after a
+// restart or a re-delivery, nothing lost while the database is down.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -18,6 +18,7 @@
 #include "ingest_client.h"
 #include "sql_out.h"
 #include "sql_out_config.h"
+#include "sqlite_source.h"
 #include "table_writer.h"
 #ifdef BATON_SQL_WITH_POSTGRES
 #include "postgres_server.h"
@@ -295,7 +296,7 @@ struct database_under_test {
     std::string create_invoices, create_statuses;
     std::function<std::unique_ptr<source>()> open;
     std::function<void(const std::string&)> execute;  // DDL as an administrator
-    std::function<void()> stop, start;
+    std::function<void()> stop, start;  // empty: no outage to stage (SQLite is a file)
 };
 
 std::vector<row> read_rows(source& db, const std::string& table, const std::string& extra) {
@@ -427,7 +428,7 @@ void relay_into_tables(database_under_test& db) {
     }
 
     // The database goes away mid-stream and comes back: rows arrive once, none lost.
-    {
+    if (db.stop) {
         sql_out_under_test out(config);
         db.stop();
         send_all(d, lifecycle("SO-4", "杭州门窗厂"));
@@ -438,6 +439,26 @@ void relay_into_tables(database_under_test& db) {
         auto [invoices, statuses] = expected_rows(d);
         EXPECT_EQ(invoices.size(), 4u);
     }
+}
+
+// A middle table in a SQLite file. The amount column is TEXT: SQLite's NUMERIC affinity would
+// store "18430.00" as the integer 18430, and a value with cents as a binary REAL.
+TEST(sql_out_sqlite, every_relayed_message_is_one_row_in_order_across_restarts) {
+    temp_dir files;
+    const std::string path = files.write("middle.db", "");  // an empty file: an empty database
+    database_under_test db;
+    db.section = "    kind: sqlite\n    path: '" + path + "'\n";
+    db.create_invoices =
+        "CREATE TABLE invoice_requests (row_id INTEGER PRIMARY KEY AUTOINCREMENT, relay_seq "
+        "INTEGER NOT NULL UNIQUE, topic TEXT NOT NULL, order_no TEXT, customer TEXT, amount TEXT, "
+        "requested_at DATETIME, requested_text TEXT, payload TEXT, status TEXT NOT NULL DEFAULT "
+        "'new', read_at DATETIME)";
+    db.create_statuses =
+        "CREATE TABLE order_status (row_id INTEGER PRIMARY KEY AUTOINCREMENT, relay_seq INTEGER "
+        "NOT NULL UNIQUE, topic TEXT NOT NULL, order_no TEXT, customer TEXT, stage TEXT)";
+    db.open = [path] { return std::make_unique<sqlite_source>(path, false); };
+    db.execute = [path](const std::string& sql) { sqlite_source(path, true).query(sql, {}); };
+    relay_into_tables(db);
 }
 
 #ifdef BATON_SQL_WITH_POSTGRES
