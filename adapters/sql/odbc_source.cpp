@@ -20,8 +20,12 @@ bool ok(SQLRETURN r) {
     return r == SQL_SUCCESS || r == SQL_SUCCESS_WITH_INFO;
 }
 
-// Braces quote a value in a connection string; a '}' inside is doubled.
+// Braces quote a value in a connection string; a '}' inside is doubled. Only a value that needs
+// them gets them: psqlODBC takes UID={postgres} as the user "{postgres}".
 std::string braced(const std::string& v) {
+    const bool plain = !v.empty() && v.find_first_of(";{}=") == std::string::npos &&
+                       v.front() != ' ' && v.back() != ' ';
+    if (plain) return v;
     std::string out = "{";
     for (char c : v) {
         out += c;

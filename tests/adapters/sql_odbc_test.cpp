@@ -1,11 +1,15 @@
-// baton-sql over ODBC against a real MariaDB the suite starts on loopback (tests/support/
-// mariadb_server.h), through unixODBC and the MariaDB Unicode driver, with batond in-process:
-// watermark, ties, DECIMAL to cents, Chinese NVARCHAR text, DATETIME in a zone, a server restart.
+// baton-sql over ODBC against a real MariaDB and a real PostgreSQL the suite starts on loopback
+// (tests/support/mariadb_server.h, postgres_server.h), through unixODBC and the MariaDB Unicode
+// and PostgreSQL Unicode (psqlODBC) drivers, with batond in-process: the same tests on each
+// server: watermark, ties, DECIMAL to cents, Chinese text, DATETIME/TIMESTAMP in a zone, a wrong
+// password, a server restart.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -22,6 +26,10 @@
 #ifdef BATON_SQL_WITH_ODBC
 #include "mariadb_server.h"
 #include "odbc_source.h"
+#endif
+#ifdef BATON_SQL_WITH_POSTGRES
+#include "postgres_server.h"
+#include "postgres_source.h"
 #endif
 
 namespace baton::adapters::sql {
@@ -97,20 +105,124 @@ std::uint64_t counter(const value& status, const char* name) {
     return n;
 }
 
-// One MariaDB for the whole suite (installing its system tables takes seconds); each test
-// has tables of its own.
-class odbc_test : public ::testing::Test {
+// A database server the ODBC tests run against: its DDL dialect, an administrator's way to run
+// SQL, the ODBC connection and credentials, and a way to pull the plug.
+class odbc_server {
+public:
+    virtual ~odbc_server() = default;
+    virtual std::string skip_reason() const = 0;
+    virtual std::string error() const = 0;
+    virtual bool running() const = 0;
+    // One statement as an administrator in the database the ODBC connection opens.
+    virtual bool sql(const std::string& statement, std::string* output) = 0;
+    virtual std::string connection() const = 0;  // without the credentials
+    virtual std::string user() const = 0;
+    virtual std::string password() const = 0;
+    virtual void stop() = 0;
+    virtual bool start() = 0;
+    virtual std::string datetime_type() const = 0;   // a date and time without a zone
+    virtual std::string unicode_type() const = 0;    // text in any script, VARCHAR-like
+    virtual std::string long_text_type() const = 0;  // text past 64 KiB
+    // What the driver's diagnostic for a wrong password holds.
+    virtual std::string auth_failure() const = 0;
+};
+
+class mariadb : public odbc_server {
+public:
+    std::string skip_reason() const override { return s_.skip_reason(); }
+    std::string error() const override { return s_.error(); }
+    bool running() const override { return s_.running(); }
+    bool sql(const std::string& statement, std::string* output) override {
+        return s_.sql(statement, output);
+    }
+    std::string connection() const override { return s_.connection(); }
+    std::string user() const override { return testing::mariadb_server::user(); }
+    std::string password() const override { return testing::mariadb_server::password(); }
+    void stop() override { s_.stop(); }
+    bool start() override { return s_.start(); }
+    std::string datetime_type() const override { return "DATETIME"; }
+    std::string unicode_type() const override { return "NVARCHAR"; }
+    std::string long_text_type() const override { return "LONGTEXT"; }
+    std::string auth_failure() const override { return "28000"; }  // SQLSTATE: access denied
+
+private:
+    testing::mariadb_server s_;
+};
+
+#ifdef BATON_SQL_WITH_POSTGRES
+// PostgreSQL on 127.0.0.1 with a password (scram-sha-256) for ODBC; the administrator's SQL goes
+// through libpq on the trusted unix socket.
+class postgresql : public odbc_server {
+public:
+    std::string skip_reason() const override {
+        if (!s_.skip_reason().empty()) return s_.skip_reason();
+        if (!driver_installed())
+            return "no ODBC driver 'PostgreSQL Unicode' (Debian package odbc-postgresql)";
+        return {};
+    }
+    std::string error() const override { return s_.error(); }
+    bool running() const override { return s_.running(); }
+    bool sql(const std::string& statement, std::string* output) override {
+        try {
+            postgres_source(s_.conninfo()).query(statement, {});
+            return true;
+        } catch (const source_error& e) {
+            if (output) *output = e.what();
+            return false;
+        }
+    }
+    std::string connection() const override {
+        return "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=" + std::to_string(s_.port()) +
+               ";Database=postgres;";
+    }
+    std::string user() const override { return "postgres"; }
+    std::string password() const override { return pw(); }
+    void stop() override { s_.stop(); }
+    bool start() override { return s_.start(); }
+    std::string datetime_type() const override { return "TIMESTAMP"; }
+    std::string unicode_type() const override { return "VARCHAR"; }  // the database is UTF-8
+    std::string long_text_type() const override { return "TEXT"; }
+    // psqlODBC reports every failed login as 08001, with the server's message.
+    std::string auth_failure() const override { return "08001"; }
+
+private:
+    static std::string pw() { return "Pg-9k;w}v"; }  // ';' and '}' need braces in ODBC
+    static bool driver_installed() {
+        std::ifstream in("/etc/odbcinst.ini");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("[PostgreSQL Unicode]", 0) == 0) return true;
+        return false;
+    }
+    testing::postgres_server s_{pw()};
+};
+#endif
+
+// One server of each kind for the whole suite (installing MariaDB's system tables takes
+// seconds), started when its first test runs; each test has tables of its own.
+class odbc_test : public ::testing::TestWithParam<std::string> {
 protected:
-    static void SetUpTestSuite() { server_ = std::make_unique<testing::mariadb_server>(); }
-    static void TearDownTestSuite() { server_.reset(); }
+    static void TearDownTestSuite() { servers_.clear(); }
+
+    static odbc_server& server_for(const std::string& kind) {
+        auto& s = servers_[kind];
+        if (!s) {
+#ifdef BATON_SQL_WITH_POSTGRES
+            if (kind == "postgresql") s = std::make_unique<postgresql>();
+#endif
+            if (kind == "mariadb") s = std::make_unique<mariadb>();
+        }
+        return *s;
+    }
 
     odbc_test() : d_(test_config(dir_)) {}
 
     void SetUp() override {
+        server_ = &server_for(GetParam());
         if (!server_->skip_reason().empty()) GTEST_SKIP() << server_->skip_reason();
         ASSERT_TRUE(server_->running()) << server_->error();
         d_.start();
-        ::setenv("BATON_TEST_ODBC_PASSWORD", testing::mariadb_server::password().c_str(), 1);
+        ::setenv("BATON_TEST_ODBC_PASSWORD", server_->password().c_str(), 1);
         table_ = "t" + std::to_string(++tables_);
     }
 
@@ -124,7 +236,7 @@ protected:
                              int batch = 100, const std::string& extra_database = "") {
         std::ostringstream text;
         text << "database:\n  kind: odbc\n  connection: \"" << server_->connection() << "\"\n"
-             << "  user: " << testing::mariadb_server::user() << "\n"
+             << "  user: " << server_->user() << "\n"
              << "  password_env: BATON_TEST_ODBC_PASSWORD\n  query_timeout: 10s\n"
              << extra_database << "table: " << table_ << "\n"
              << "watermark: " << watermark << "\n"
@@ -168,13 +280,16 @@ protected:
         return ids;
     }
 
-    std::uint64_t duplicates() { return counter(d_.call(cmd("status")), "duplicates"); }
+    std::uint64_t duplicates() {
+        return counter(d_.call(cmd("status")), "duplicates");
+    }
 
     // A payments table of the ERP: DECIMAL money, a DATETIME booking time.
     void create_payments() {
         sql("CREATE TABLE " + table_ +
             " (payment_id BIGINT PRIMARY KEY, order_no VARCHAR(32) NOT NULL, "
-            "amount DECIMAL(18,2) NOT NULL, booked_at DATETIME NOT NULL)");
+            "amount DECIMAL(18,2) NOT NULL, booked_at " +
+            server_->datetime_type() + " NOT NULL)");
     }
     void pay(int id, const std::string& so, const std::string& amount,
              const std::string& at = "2026-11-20 10:00:00") {
@@ -186,23 +301,26 @@ protected:
         "    id: payment_id\n    ts: booked_at\n"
         "    fields:\n      amount_cents: {column: amount, type: cents}\n";
 
-    static std::unique_ptr<testing::mariadb_server> server_;
+    static std::map<std::string, std::unique_ptr<odbc_server>> servers_;
     static int tables_;
+    odbc_server* server_ = nullptr;
     temp_dir dir_;
     daemon_harness d_;
     std::string table_;
 };
 
-std::unique_ptr<testing::mariadb_server> odbc_test::server_;
+std::map<std::string, std::unique_ptr<odbc_server>> odbc_test::servers_;
 int odbc_test::tables_ = 0;
 
-TEST_F(odbc_test, rows_past_the_watermark_are_picked_up_and_only_those) {
+TEST_P(odbc_test, rows_past_the_watermark_are_picked_up_and_only_those) {
     place_orders(3);
     create_payments();
     pay(1, "SO-1", "100.00");
     pay(2, "SO-2", "200.00");
     auto adapter = make_adapter(write_config("{column: payment_id}", payments_mapping));
-    EXPECT_EQ(adapter->database().describe().rfind("odbc Driver=MariaDB Unicode", 0), 0u);
+    const std::string driver = server_->connection().substr(0, server_->connection().find(';'));
+    EXPECT_EQ(adapter->database().describe().rfind("odbc " + driver, 0), 0u)
+        << adapter->database().describe();
     poll_result r = adapter->poll_batch();
     EXPECT_EQ(r.rows, 2u);
     EXPECT_EQ(*adapter->watermark(), "2");
@@ -217,7 +335,7 @@ TEST_F(odbc_test, rows_past_the_watermark_are_picked_up_and_only_those) {
     EXPECT_EQ(duplicates(), 0u);
 }
 
-TEST_F(odbc_test, rows_sharing_a_datetime_watermark_are_never_split_across_batches) {
+TEST_P(odbc_test, rows_sharing_a_datetime_watermark_are_never_split_across_batches) {
     place_orders(3);
     create_payments();
     pay(1, "SO-1", "1.00", "2026-11-20 06:10:00");
@@ -243,11 +361,13 @@ TEST_F(odbc_test, rows_sharing_a_datetime_watermark_are_never_split_across_batch
 
 // An ERP's order header: Chinese customer name (NVARCHAR), DECIMAL total, DATE promise,
 // DATETIME entry in Shanghai time.
-TEST_F(odbc_test, decimal_money_chinese_text_and_datetime_arrive_exactly) {
+TEST_P(odbc_test, decimal_money_chinese_text_and_datetime_arrive_exactly) {
     sql("CREATE TABLE " + table_ +
-        " (id INT PRIMARY KEY, order_no VARCHAR(32) NOT NULL, customer NVARCHAR(100) NOT NULL, "
-        "total DECIMAL(18,2) NOT NULL, promised DATE NOT NULL, entered_at DATETIME NOT NULL, "
-        "item VARCHAR(64) NOT NULL, qty DECIMAL(12,3) NOT NULL, note LONGTEXT)");
+        " (id INT PRIMARY KEY, order_no VARCHAR(32) NOT NULL, customer " + server_->unicode_type() +
+        "(100) NOT NULL, total DECIMAL(18,2) NOT NULL, promised DATE NOT NULL, entered_at " +
+        server_->datetime_type() +
+        " NOT NULL, item VARCHAR(64) NOT NULL, qty DECIMAL(12,3) NOT NULL, note " +
+        server_->long_text_type() + ")");
     std::string long_note(20000, 'x');
     long_note += "尾";  // past several 8 KiB chunks, ending in a multi-byte character
     sql("INSERT INTO " + table_ +
@@ -299,23 +419,23 @@ TEST_F(odbc_test, decimal_money_chinese_text_and_datetime_arrive_exactly) {
     EXPECT_EQ(rows[0][4], std::nullopt);
 }
 
-TEST_F(odbc_test, a_wrong_password_is_a_clear_error_that_never_shows_the_password) {
+TEST_P(odbc_test, a_wrong_password_is_a_clear_error_that_never_shows_the_password) {
     ::setenv("BATON_TEST_ODBC_PASSWORD", "Wrong-Secret-42", 1);
     sql("CREATE TABLE " + table_ +
-        " (payment_id BIGINT, order_no VARCHAR(8), amount "
-        "DECIMAL(9,2), booked_at DATETIME)");
+        " (payment_id BIGINT, order_no VARCHAR(8), amount DECIMAL(9,2), booked_at " +
+        server_->datetime_type() + ")");
     try {
         make_adapter(write_config("{column: payment_id}", payments_mapping));
         FAIL() << "connected with a wrong password";
     } catch (const config_error& e) {
         const std::string what = e.what();
         EXPECT_EQ(e.key, "database.connection");
-        EXPECT_NE(what.find("28000"), std::string::npos) << what;  // SQLSTATE: access denied
+        EXPECT_NE(what.find(server_->auth_failure()), std::string::npos) << what;
         EXPECT_EQ(what.find("Wrong-Secret-42"), std::string::npos) << what;
     }
 }
 
-TEST_F(odbc_test,
+TEST_P(odbc_test,
        the_server_stopped_and_restarted_mid_stream_loses_nothing_and_sends_nothing_twice) {
     place_orders(3);
     create_payments();
@@ -357,6 +477,17 @@ TEST_F(odbc_test,
               (std::vector<std::string>{t + ":3"}));
     EXPECT_EQ(duplicates(), 0u);
 }
+
+std::vector<std::string> servers() {
+#ifdef BATON_SQL_WITH_POSTGRES
+    return {"mariadb", "postgresql"};
+#else
+    return {"mariadb"};
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(servers, odbc_test, ::testing::ValuesIn(servers()),
+                         [](const auto& param_info) { return param_info.param; });
 
 #endif
 

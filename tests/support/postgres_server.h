@@ -1,5 +1,6 @@
 // A throwaway PostgreSQL server for one test: initdb and pg_ctl of Debian's postgresql package in
-// a temporary folder, listening only on a unix socket in that folder, run as an unprivileged
+// a temporary folder, listening only on a unix socket in that folder (or, given a password, also
+// on a loopback TCP port where the user postgres must give it: for ODBC), run as an unprivileged
 // user (PostgreSQL refuses root); stopped, and its folder deleted, when the object goes away.
 #pragma once
 
@@ -23,7 +24,10 @@ namespace baton::testing {
 class postgres_server {
 public:
     // Starts a server, or says in skip_reason() why it cannot here, or in error() why it failed.
-    postgres_server() {
+    // tcp_password empty: the unix socket only, trust. Otherwise also 127.0.0.1:port(), where
+    // the user postgres logs in with this password (scram-sha-256); the socket stays trusted.
+    explicit postgres_server(std::string tcp_password = "")
+        : tcp_password_(std::move(tcp_password)) {
         bin_ = find_bin();
         if (bin_.empty()) {
             skip_reason_ =
@@ -46,23 +50,37 @@ public:
             return;
         }
         port_ = free_port();
-        auto [init_status, init_output] =
-            run({bin_ + "/initdb", "-D", data(), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                 "--no-locale", "--no-sync"},
-                "initdb.out");
+        std::vector<std::string> initdb = {bin_ + "/initdb", "-D", data(), "-U",       "postgres",
+                                           "--no-locale",    "-E", "UTF8", "--no-sync"};
+        if (tcp_password_.empty()) {
+            initdb.push_back("--auth=trust");
+        } else {
+            const std::string pwfile = dir_ + "/pwfile";
+            std::ofstream(pwfile) << tcp_password_ << "\n";
+            if (as_user_ && ::chown(pwfile.c_str(), uid_, gid_) != 0) {
+                error_ = "cannot chown " + pwfile + " to the user nobody";
+                return;
+            }
+            initdb.insert(initdb.end(), {"--auth-local=trust", "--auth-host=scram-sha-256",
+                                         "--pwfile=" + pwfile});
+        }
+        auto [init_status, init_output] = run(initdb, "initdb.out");
         if (init_status != 0) {
             error_ = "initdb failed (" + std::to_string(init_status) + "): " + init_output;
             return;
         }
-        // Only the unix socket (listen_addresses empty): the port merely names it, so no TCP
-        // port can be taken by anyone else in the meantime. No fsync: the data is thrown away.
+        // Only the unix socket (listen_addresses empty) unless TCP was asked for: the port merely
+        // names it, so no TCP port can be taken by anyone else in the meantime. No fsync: the
+        // data is thrown away.
         start();
     }
 
     // Starts the server on the same data folder and socket; false (and error()) when it fails.
     bool start() {
+        const std::string listen = tcp_password_.empty() ? "" : "127.0.0.1";
         const std::string options = "-p " + std::to_string(port_) + " -k " + dir_ +
-                                    " -c listen_addresses= -c fsync=off -c shared_buffers=16MB"
+                                    " -c listen_addresses=" + listen +
+                                    " -c fsync=off -c shared_buffers=16MB"
                                     " -c dynamic_shared_memory_type=mmap";
         auto [start_status, start_output] =
             run({bin_ + "/pg_ctl", "-D", data(), "-l", dir_ + "/server.log", "-o", options, "-w",
@@ -105,6 +123,7 @@ public:
     std::string conninfo() const {
         return "host=" + dir_ + " port=" + std::to_string(port_) + " user=postgres dbname=postgres";
     }
+    int port() const { return port_; }
 
 private:
     // The newest installed major version that has both programs.
@@ -157,6 +176,7 @@ private:
         return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
 
+    std::string tcp_password_;
     std::string bin_;
     std::string dir_;
     int port_ = 0;
