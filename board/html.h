@@ -24,6 +24,7 @@ struct view_ctx {
     std::string path;  // the request's path and query, for the language switch's return
     // Login name -> display name of the board's users, to show people by name (may be null).
     const std::map<std::string, std::string>* names = nullptr;
+    std::uint64_t live_seq = 0;  // the live hub's notice the page's rows already show
 };
 
 // A person as the page shows them: their display name when the board knows them, else the

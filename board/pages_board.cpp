@@ -227,8 +227,8 @@ std::string render_board(const view_ctx& v, const board_filter& f, const value& 
             std::string(f.mine ? " checked" : "") + "> " + t(v, "board.mine") + "</label>";
     body += "<button>" + t(v, "common.filter") + "</button> <a href=\"/\">" + t(v, "common.clear") +
             "</a></form>";
-    body +=
-        "<div id=\"board-live\" data-refresh=\"/board/rows?" + esc(filter_query(f, true)) + "\">";
+    body += "<div id=\"board-live\" data-refresh=\"/board/rows?" + esc(filter_query(f, true)) +
+            "\" data-since=\"" + std::to_string(v.live_seq) + "\">";
     body += render_board_fragment(v, f, reply);
     body += "</div>";
     return page(v, tr(v.l, "board.title"), "board", body);

@@ -1,6 +1,8 @@
 // Asking batond once for many pages (reply_cache.h).
 #include "reply_cache.h"
 
+#include <iterator>
+
 namespace baton::board {
 
 batond_reply reply_cache::get(const std::string& key, std::uint64_t generation, std::int64_t now_ms,
@@ -42,6 +44,12 @@ batond_reply reply_cache::get(const std::string& key, std::uint64_t generation, 
     filled.reply = r;
     filled_.notify_all();
     return r;
+}
+
+void reply_cache::clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end();)
+        it = it->second.pending ? std::next(it) : entries_.erase(it);
 }
 
 std::uint64_t reply_cache::fetches() const {

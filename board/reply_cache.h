@@ -25,6 +25,9 @@ public:
     batond_reply get(const std::string& key, std::uint64_t generation, std::int64_t now_ms,
                      const std::function<batond_reply()>& fetch);
 
+    // Forgets every answer (after a change made through this board).
+    void clear();
+
     std::uint64_t fetches() const;  // how often batond was really asked (for tests and bench)
 
 private:

@@ -375,8 +375,11 @@ struct board_handlers {
         if (!board_filter_of(req, res, x, f)) return;
         // Many pages refresh after one notice: ask batond once per question and notice.
         const value q = board_request(f, x);
+        // The page shows batond's state as of this notice at least: its live stream starts
+        // here, so a notice that comes before the stream connects is not missed.
+        x.v.live_seq = p.hub.last();
         batond_reply r =
-            cache.get(to_json(q), p.hub.last(), x.v.now_ms, [&] { return p.batond.call(q); });
+            cache.get(to_json(q), x.v.live_seq, x.v.now_ms, [&] { return p.batond.call(q); });
         if (!r.reached) return error(res, x, 503, tr_fmt(x.v.l, "error.unreachable", {r.error}));
         if (!r.ok) return error(res, x, 400, tr_fmt(x.v.l, "error.batond", {r.error}));
         const value* reply = &r.body;
@@ -404,11 +407,13 @@ struct board_handlers {
         live_hub* hub = &p.hub;
         // A reconnecting EventSource says what it saw last: what it missed comes now (or a
         // reset, when the hub no longer keeps it).
+        // A new page says which notice its rows already show (`since`).
         std::uint64_t from = hub->last();
-        const std::string seen = req.get_header_value("Last-Event-ID");
-        if (!seen.empty() && seen.size() <= 19 &&
-            std::all_of(seen.begin(), seen.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            from = std::min<std::uint64_t>(from, std::stoull(seen));
+        for (const std::string& seen :
+             {req.get_header_value("Last-Event-ID"), req.get_param_value("since")})
+            if (!seen.empty() && seen.size() <= 19 &&
+                std::all_of(seen.begin(), seen.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                from = std::min<std::uint64_t>(from, std::stoull(seen));
         auto last = std::make_shared<std::uint64_t>(from);
         auto first = std::make_shared<bool>(true);
         hub->opened();
@@ -498,6 +503,7 @@ struct board_handlers {
         command.set("by", x.v.me.name);
         if (!note.empty()) command.set("note", note);
         if (!ask(res, x, command)) return;
+        cache.clear();  // the page we go back to must show the change, not a reply from before
         spdlog::info("{} {} {}{}", x.v.me.name, action_name(needed), id,
                      to.empty() ? "" : " to " + to);
         redirect(res, local_path(field(form, "back"), task ? "/tasks" : "/"));

@@ -48,7 +48,8 @@
     pending = setTimeout(refresh, ms);
   }
 
-  var source = new EventSource("/events");
+  // From the notice the rows were rendered at: one that came meanwhile is not missed.
+  var source = new EventSource("/events?since=" + encodeURIComponent(live.dataset.since || ""));
   function on() { if (badge) badge.classList.remove("off"); }
   source.addEventListener("open", on);
   source.addEventListener("exception", function () { on(); schedule(250); });

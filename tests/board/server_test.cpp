@@ -435,6 +435,36 @@ TEST_F(board_server_test, live_pages_beyond_the_limit_are_refused_and_pages_stil
     EXPECT_EQ(client_->Get("/", httplib::Headers{{"Cookie", session}})->status, 200);
 }
 
+TEST_F(board_server_test, a_notice_between_the_page_and_its_stream_is_not_missed) {
+    auto [session, csrf] = login("anna");
+    auto board = client_->Get("/", httplib::Headers{{"Cookie", session}});
+    ASSERT_NE(board->body.find("data-since=\"0\""), std::string::npos);
+    live_event meanwhile;  // after the page was rendered, before its stream connects
+    meanwhile.type = "exception";
+    meanwhile.json = R"({"id":"E-5","state":"resolved"})";
+    hub_.publish(meanwhile);
+    std::string got;
+    client_->Get("/events?since=0", httplib::Headers{{"Cookie", session}},
+                 [&](const char* data, std::size_t len) {
+                     got.append(data, len);
+                     return got.find("E-5") == std::string::npos;
+                 });
+    EXPECT_NE(got.find("\"id\":\"E-5\""), std::string::npos) << got;
+}
+
+TEST_F(board_server_test, after_an_action_the_board_asks_batond_again) {
+    auto [session, csrf] = login("anna");
+    const auto asked = [&] { return batond_.asked("exceptions").size(); };
+    client_->Get("/", httplib::Headers{{"Cookie", session}});
+    const std::size_t before = asked();
+    client_->Get("/", httplib::Headers{{"Cookie", session}});
+    EXPECT_EQ(asked(), before);  // the same question, no notice since: from the cache
+    EXPECT_EQ(post("/exception/E-1", {{"do", "ack"}, {"csrf", csrf}}, session)->status, 303);
+    const std::size_t after_ack = asked();  // the record's lookup
+    client_->Get("/", httplib::Headers{{"Cookie", session}});
+    EXPECT_EQ(asked(), after_ack + 1);  // the page after the change is batond's new answer
+}
+
 TEST_F(board_server_test, a_second_board_cannot_take_the_same_port) {
     board_config other = cfg_;
     other.port = server_->port();
