@@ -58,14 +58,7 @@ int main(int argc, char** argv) {
     }
 
     std::atomic<bool> stop{false};
-    std::thread watcher([&] {
-        while (!stop.load()) {
-            if (int sig = signals.wait(std::chrono::milliseconds(200))) {
-                spdlog::info("signal {}: stopping after the current row", sig);
-                stop = true;
-            }
-        }
-    });
+    std::thread watcher = signals.watch(stop, "after the current row");
 
     int status = 0;
     try {

@@ -69,14 +69,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
 
     std::atomic<bool> stop{false};
-    std::thread watcher([&] {
-        while (!stop.load()) {
-            if (int sig = signals.wait(std::chrono::milliseconds(200))) {
-                spdlog::info("signal {}: stopping after the current batch", sig);
-                stop = true;
-            }
-        }
-    });
+    std::thread watcher = signals.watch(stop, "after the current batch");
 
     int status = 0;
     try {

@@ -2,6 +2,7 @@
 #include "stop_signal.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <ctime>
@@ -33,6 +34,17 @@ int stop_signal::wait(std::chrono::milliseconds timeout) {
     ts.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
     int sig = sigtimedwait(&set, nullptr, &ts);
     return sig > 0 ? sig : 0;
+}
+
+std::thread stop_signal::watch(std::atomic<bool>& stop, std::string what) {
+    return std::thread([this, &stop, what = std::move(what)] {
+        while (!stop.load()) {
+            if (int sig = wait(std::chrono::milliseconds(200))) {
+                spdlog::info("signal {}: stopping {}", sig, what);
+                stop = true;
+            }
+        }
+    });
 }
 
 }  // namespace baton::adapters::webhook
