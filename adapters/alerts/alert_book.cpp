@@ -52,9 +52,8 @@ book_change alert_book::apply(const exception_record& in, std::int64_t now_ms) {
     auto it = entries_.find(in.id);
     if (in.resolved()) {
         if (it == entries_.end()) return book_change::none;
-        std::int64_t ends = in.resolved_at_ms > 0 && in.resolved_at_ms <= now_ms
-                                ? in.resolved_at_ms
-                                : now_ms;
+        std::int64_t ends =
+            in.resolved_at_ms > 0 && in.resolved_at_ms <= now_ms ? in.resolved_at_ms : now_ms;
         resolve_entry(in.id, ends);
         return book_change::resolved;
     }

@@ -19,8 +19,8 @@ namespace baton::adapters::alerts {
 struct book_timing {
     std::int64_t resend_every_ms = 60000;  // every open alert goes out again this often
     std::int64_t ends_after_ms = 300000;   // a firing alert's endsAt = now + this
-    webhook::backoff_policy retry{std::chrono::milliseconds(1000),
-                                  std::chrono::milliseconds(60000), 2.0};
+    webhook::backoff_policy retry{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000),
+                                  2.0};
 };
 
 // One alert as it goes out in a POST.
@@ -43,8 +43,8 @@ enum class book_change { none, added, updated, relabelled, resolved };
 // What persists across a restart (alerts_state.h writes it as JSON).
 struct saved_entry {
     exception_record record;
-    std::string stage;          // the stable stage label ("" when none)
-    label_set posted_labels;    // the label set Alertmanager knows it by
+    std::string stage;        // the stable stage label ("" when none)
+    label_set posted_labels;  // the label set Alertmanager knows it by
 };
 struct saved_resolution {
     alert_content alert;
@@ -81,8 +81,8 @@ public:
     std::optional<delivery> due(std::size_t target, std::int64_t now_ms);
 
     struct recovery {
-        bool recovered = false;    // the target had been failing
-        std::int64_t down_ms = 0;  // since its first failure
+        bool recovered = false;     // the target had been failing
+        std::int64_t down_ms = 0;   // since its first failure
         std::size_t caught_up = 0;  // alerts in the POST that reached it
     };
     // The target took the delivery (2xx), or refused it as bad (400/422: it will not take it
@@ -127,7 +127,7 @@ private:
     };
     struct target_state {
         std::string url;
-        std::set<std::string> dirty;   // ids changed since the last post it took
+        std::set<std::string> dirty;    // ids changed since the last post it took
         std::int64_t next_full_ms = 0;  // 0: a full post is due now
         bool failing = false;
         std::int64_t retry_at_ms = 0;
@@ -142,8 +142,8 @@ private:
 
     book_timing timing_;
     label_options options_;
-    std::map<std::string, entry> entries_;             // by exception id
-    std::map<std::string, resolution> resolutions_;    // by label key
+    std::map<std::string, entry> entries_;           // by exception id
+    std::map<std::string, resolution> resolutions_;  // by label key
     std::vector<target_state> targets_;
     bool changed_ = false;
 };

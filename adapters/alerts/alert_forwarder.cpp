@@ -22,7 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr std::uint64_t page_size = 500;     // exceptions per `exceptions` request at start
+constexpr std::uint64_t page_size = 500;       // exceptions per `exceptions` request at start
 constexpr std::int64_t start_retry_ms = 2000;  // batond not answering at start: ask again
 constexpr std::int64_t enrich_every_ms = 30000;
 constexpr std::int64_t save_retry_ms = 5000;
@@ -54,7 +54,8 @@ void write_first_position(const std::string& path, std::uint64_t seq) {
         std::ofstream out(tmp, std::ios::trunc);
         out << seq << "\n";
         out.flush();
-        if (!out) throw std::runtime_error("relay follower state " + path + ": cannot write " + tmp);
+        if (!out)
+            throw std::runtime_error("relay follower state " + path + ": cannot write " + tmp);
     }
     fs::rename(tmp, path);
 }
@@ -224,9 +225,8 @@ bool alert_forwarder::handle(const relayed_message& m) {
     std::string why;
     if (!parse_exception_record(m.env.data, r, why)) {
         ++skipped_;
-        warn_log_.warn("relay seq " + std::to_string(m.seq) + " (" + m.topic +
-                       ") skipped: " + why + " (" + std::to_string(skipped_.load()) +
-                       " skipped so far)");
+        warn_log_.warn("relay seq " + std::to_string(m.seq) + " (" + m.topic + ") skipped: " + why +
+                       " (" + std::to_string(skipped_.load()) + " skipped so far)");
         return true;
     }
     if (!r.resolved() && !book_.knows(r.id)) {
@@ -269,15 +269,16 @@ void alert_forwarder::post_due() {
                 ++posts_;
                 auto r = book_.delivered(*d, clock_.now_ms());
                 if (r.recovered)
-                    spdlog::info("Alertmanager {} answers again after {} down; caught up with {} "
-                                 "alert(s)",
-                                 url, duration_text(r.down_ms), r.caught_up);
+                    spdlog::info(
+                        "Alertmanager {} answers again after {} down; caught up with {} "
+                        "alert(s)",
+                        url, duration_text(r.down_ms), r.caught_up);
                 break;
             }
             case post_outcome::rejected: {
                 ++rejected_posts_;
-                warn_log_.warn("Alertmanager " + url + " refused alerts as bad (" +
-                               result.detail + "); the " + std::to_string(d->alerts.size()) +
+                warn_log_.warn("Alertmanager " + url + " refused alerts as bad (" + result.detail +
+                               "); the " + std::to_string(d->alerts.size()) +
                                " alert(s) of that POST are dropped for it");
                 book_.delivered(*d, clock_.now_ms());
                 break;
@@ -286,9 +287,10 @@ void alert_forwarder::post_due() {
                 ++failed_posts_;
                 auto f = book_.failed(t, clock_.now_ms());
                 if (f.first)
-                    spdlog::warn("Alertmanager {} fails: {}; retrying with backoff from {} ms, "
-                                 "then it gets every open alert and owed resolution",
-                                 url, result.detail, f.retry_in_ms);
+                    spdlog::warn(
+                        "Alertmanager {} fails: {}; retrying with backoff from {} ms, "
+                        "then it gets every open alert and owed resolution",
+                        url, result.detail, f.retry_in_ms);
                 else
                     spdlog::debug("Alertmanager {} still fails: {}; next try in {} ms", url,
                                   result.detail, f.retry_in_ms);

@@ -50,10 +50,10 @@ public:
     // Readable from other threads while run() goes on.
     bool reconciled() const { return reconciled_.load(); }
     std::size_t open_alerts() const { return open_alerts_.load(); }
-    std::uint64_t posts() const { return posts_.load(); }                  // accepted POST rounds
-    std::uint64_t failed_posts() const { return failed_posts_.load(); }    // to be retried
+    std::uint64_t posts() const { return posts_.load(); }                    // accepted POST rounds
+    std::uint64_t failed_posts() const { return failed_posts_.load(); }      // to be retried
     std::uint64_t rejected_posts() const { return rejected_posts_.load(); }  // 400/422, dropped
-    std::uint64_t skipped_messages() const { return skipped_.load(); }     // unreadable records
+    std::uint64_t skipped_messages() const { return skipped_.load(); }       // unreadable records
     std::uint64_t applied_messages() const { return applied_.load(); }
 
 private:

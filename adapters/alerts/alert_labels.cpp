@@ -37,9 +37,9 @@ void put(label_set& set, const std::string& name, const std::string& text) {
 }
 
 auto fields(const exception_record& r) {
-    return std::tie(r.id, r.kind, r.severity, r.dept, r.order, r.customer, r.status,
-                    r.raised_at_ms, r.resolved_at_ms, r.detail, r.stage, r.scope, r.by, r.note,
-                    r.assignee, r.tier, r.customer_name, r.order_stage, r.enriched);
+    return std::tie(r.id, r.kind, r.severity, r.dept, r.order, r.customer, r.status, r.raised_at_ms,
+                    r.resolved_at_ms, r.detail, r.stage, r.scope, r.by, r.note, r.assignee, r.tier,
+                    r.customer_name, r.order_stage, r.enriched);
 }
 
 }  // namespace
@@ -74,8 +74,8 @@ bool parse_exception_record(const value& v, exception_record& out, std::string& 
     if (!read_ms(v, "raised_at", r.raised_at_ms, error) ||
         !read_ms(v, "resolved_at", r.resolved_at_ms, error))
         return false;
-    for (auto [name, field] : {std::pair{"id", &r.id}, std::pair{"kind", &r.kind},
-                               std::pair{"severity", &r.severity}})
+    for (auto [name, field] :
+         {std::pair{"id", &r.id}, std::pair{"kind", &r.kind}, std::pair{"severity", &r.severity}})
         if (field->empty()) {
             error = std::string("'") + name + "' is missing";
             return false;

@@ -39,7 +39,9 @@ struct exception_record {
 };
 
 bool operator==(const exception_record& a, const exception_record& b);
-inline bool operator!=(const exception_record& a, const exception_record& b) { return !(a == b); }
+inline bool operator!=(const exception_record& a, const exception_record& b) {
+    return !(a == b);
+}
 
 // Reads a record: the relayed `data` (with `status` after the change) or a reply item (`state`
 // being open, acknowledged or resolved). Keys it does not know are ignored (the protocol may
@@ -58,11 +60,13 @@ struct alert_content {
 };
 
 bool operator==(const alert_content& a, const alert_content& b);
-inline bool operator!=(const alert_content& a, const alert_content& b) { return !(a == b); }
+inline bool operator!=(const alert_content& a, const alert_content& b) {
+    return !(a == b);
+}
 
 struct label_options {
-    std::string board_url;     // no trailing slash
-    label_set extra_labels;    // alerts.labels
+    std::string board_url;   // no trailing slash
+    label_set extra_labels;  // alerts.labels
 };
 
 // The stage label of a record: its own `stage` when it has one, else the one remembered from

@@ -85,8 +85,7 @@ post_result alertmanager_client::post_one(const std::string& body) {
     } else {
         out.detail = "status " + std::to_string(res->status);
         if (!res->body.empty()) out.detail += ": " + excerpt(res->body);
-        if (res->status == 400 || res->status == 422)
-            out.outcome = post_outcome::rejected;
+        if (res->status == 400 || res->status == 422) out.outcome = post_outcome::rejected;
     }
     client_.reset();  // the next try starts from a fresh connection
     return out;

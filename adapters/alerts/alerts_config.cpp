@@ -8,6 +8,7 @@
 
 #include "config_parts.h"
 #include "curve_keys.h"
+#include "format.h"
 #include "paths.h"
 #include "route_table.h"
 #include "yaml_util.h"
@@ -122,9 +123,8 @@ void read_alerts(const yaml::node& root, alerts_config& c) {
         a.child("resend_every").fail("must be at least 1s");
     if (c.ends_after < 2 * c.resend_every)
         a.child("ends_after")
-            .fail("must be at least twice resend_every (" +
-                  std::to_string(c.resend_every.count()) +
-                  " ms), or Alertmanager resolves open alerts between two posts");
+            .fail("must be at least twice resend_every (" + duration_text(c.resend_every.count()) +
+                  "), or Alertmanager resolves open alerts between two posts");
     if (a.has("labels")) {
         auto labels = a.child("labels");
         labels.expect_map();
@@ -145,9 +145,8 @@ void read_alerts(const yaml::node& root, alerts_config& c) {
 }  // namespace
 
 const std::vector<std::string>& mapped_label_names() {
-    static const std::vector<std::string> names{"alertname", "severity", "dept",  "tier",
-                                                "stage",     "customer", "order", "scope",
-                                                "source"};
+    static const std::vector<std::string> names{"alertname", "severity", "dept",  "tier",  "stage",
+                                                "customer",  "order",    "scope", "source"};
     return names;
 }
 

@@ -28,17 +28,17 @@ struct basic_auth {
 };
 
 struct alerts_config {
-    std::string file;                              // absolute path of the config file itself
-    std::string control = "tcp://127.0.0.1:7712";  // batond's control socket
-    std::string relay = "tcp://127.0.0.1:7711";    // batond's relay socket
+    std::string file;                                // absolute path of the config file itself
+    std::string control = "tcp://127.0.0.1:7712";    // batond's control socket
+    std::string relay = "tcp://127.0.0.1:7711";      // batond's relay socket
     std::chrono::milliseconds batond_timeout{5000};  // one control request
-    std::optional<curve_client_keys> curve;        // `curve:` keys, when batond runs with CURVE
-    std::string state;                             // absolute folder: relay.seq, alerts.json
+    std::optional<curve_client_keys> curve;          // `curve:` keys, when batond runs with CURVE
+    std::string state;                               // absolute folder: relay.seq, alerts.json
 
-    std::vector<alertmanager_url> alertmanagers;  // every one gets every alert
+    std::vector<alertmanager_url> alertmanagers;   // every one gets every alert
     std::chrono::milliseconds post_timeout{5000};  // connect, send and read of one POST, each
-    webhook::backoff_policy retry{std::chrono::milliseconds(1000),
-                                  std::chrono::milliseconds(60000), 2.0};
+    webhook::backoff_policy retry{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000),
+                                  2.0};
     std::optional<basic_auth> auth;
     std::string tls_ca;  // CA file for https:// URLs; "" uses the system's
 
