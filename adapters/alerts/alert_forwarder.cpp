@@ -65,6 +65,11 @@ std::string text_of(const value& v, const char* key) {
     return f && f->is_string() ? f->as_string() : "";
 }
 
+// "850 ms" for a blip, "3m20s" for an outage.
+std::string down_text(std::int64_t ms) {
+    return ms < 10000 ? std::to_string(ms) + " ms" : duration_text(ms);
+}
+
 }  // namespace
 
 alert_forwarder::alert_forwarder(zmq::context_t& context, const alerts_config& config,
@@ -272,7 +277,7 @@ void alert_forwarder::post_due() {
                     spdlog::info(
                         "Alertmanager {} answers again after {} down; caught up with {} "
                         "alert(s)",
-                        url, duration_text(r.down_ms), r.caught_up);
+                        url, down_text(r.down_ms), r.caught_up);
                 break;
             }
             case post_outcome::rejected: {
