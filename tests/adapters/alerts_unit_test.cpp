@@ -328,9 +328,16 @@ TEST(alerts_book, a_failing_alertmanager_backs_off_while_the_other_keeps_getting
     fake_clock clock;
     alert_book book({"http://am-1:9093", "http://am-2:9093"}, timing(), options());
     book.apply(qc_failed("E-1", "SO-1"), clock.now_ms());
+    book.delivered(*book.due(0, clock.now_ms()), clock.now_ms());
+    book.delivered(*book.due(1, clock.now_ms()), clock.now_ms());
+    // E-2 is new: am-1 takes it, am-2 fails on that change alone.
+    clock.advance_ms(second);
     book.apply(qc_failed("E-2", "SO-2"), clock.now_ms());
     book.delivered(*book.due(0, clock.now_ms()), clock.now_ms());
-    ASSERT_TRUE(book.due(1, clock.now_ms()));
+    auto change = book.due(1, clock.now_ms());
+    ASSERT_TRUE(change);
+    EXPECT_FALSE(change->full);
+    EXPECT_EQ(change->alerts.size(), 1u);
     auto f = book.failed(1, clock.now_ms());
     EXPECT_TRUE(f.first);
     EXPECT_EQ(f.retry_in_ms, 1000);
@@ -343,7 +350,8 @@ TEST(alerts_book, a_failing_alertmanager_backs_off_while_the_other_keeps_getting
         clock.advance_ms(1);
         auto retry = book.due(1, clock.now_ms());
         ASSERT_TRUE(retry) << "retry " << i;
-        EXPECT_TRUE(retry->full);
+        EXPECT_TRUE(retry->full) << "a failing Alertmanager is sent everything";
+        EXPECT_EQ(retry->alerts.size(), 2u);
         auto again = book.failed(1, clock.now_ms());
         EXPECT_FALSE(again.first);
         waits.push_back(again.retry_in_ms);
