@@ -1,5 +1,5 @@
-# Install-time step: writes /etc/baton/{baton,flow,customers,board}.yaml, batond.service and
-# baton-board.service with the absolute paths of this install. Prefix /usr (the default, and the
+# Install-time step: writes /etc/baton/{baton,flow,customers,board,alerts}.yaml, batond.service,
+# baton-board.service and baton-alerts.service with the absolute paths of this install. Prefix /usr (the default, and the
 # .deb) puts them in /etc/baton and /lib/systemd/system; any other prefix keeps them under it, as
 # GNUInstallDirs does.
 string(REGEX REPLACE "/+$" "" prefix "${CMAKE_INSTALL_PREFIX}")
@@ -67,6 +67,20 @@ set(text "# baton-board's configuration as installed; baton-board.service starts
 ${text}")
 file(WRITE "${BATON_STAGING_DIR}/board.yaml" "${text}")
 
+# baton-alerts: its relay position and alert book in its own state folder (the unit's
+# StateDirectory=).
+set(source config/alerts.yaml)
+file(READ "${BATON_SOURCE_DIR}/${source}" text)
+string(REGEX REPLACE "^(#[^\n]*\n)+" "" text "${text}")
+baton_set_value(state "/var/lib/baton/alerts")
+set(text "# baton-alerts' configuration as installed; baton-alerts.service starts it with it. State in
+# /var/lib/baton/alerts (the unit's StateDirectory). Validate it with
+#   baton-alerts -c ${etc_dir}/alerts.yaml --check-config
+# then restart baton-alerts. Every key and the labels each alert gets are described in
+# ${prefix}/${BATON_DOC_SUBDIR}/adapters/alerts/README.md.
+${text}")
+file(WRITE "${BATON_STAGING_DIR}/alerts.yaml" "${text}")
+
 configure_file("${BATON_SOURCE_DIR}/config/flow.yaml" "${BATON_STAGING_DIR}/flow.yaml" COPYONLY)
 configure_file("${BATON_SOURCE_DIR}/packaging/customers.yaml" "${BATON_STAGING_DIR}/customers.yaml"
                COPYONLY)
@@ -83,6 +97,12 @@ string(REPLACE "/etc/baton/" "${etc_dir}/" unit "${unit}")
 string(REPLACE "file:/usr/share/doc/baton/" "file:${prefix}/${BATON_DOC_SUBDIR}/" unit "${unit}")
 file(WRITE "${BATON_STAGING_DIR}/baton-board.service" "${unit}")
 
+file(READ "${BATON_SOURCE_DIR}/config/baton-alerts.service" unit)
+string(REPLACE "/usr/bin/baton-alerts" "${prefix}/bin/baton-alerts" unit "${unit}")
+string(REPLACE "/etc/baton/" "${etc_dir}/" unit "${unit}")
+string(REPLACE "file:/usr/share/doc/baton/" "file:${prefix}/${BATON_DOC_SUBDIR}/" unit "${unit}")
+file(WRITE "${BATON_STAGING_DIR}/baton-alerts.service" "${unit}")
+
 # The adapters' template units (one instance per config in /etc/baton/<adapter>/NAME.yaml).
 foreach(name baton-sql-out@.service baton-csv-out@.service)
   file(READ "${BATON_SOURCE_DIR}/config/${name}" unit)
@@ -94,7 +114,7 @@ endforeach()
 
 # A config file that is already there was perhaps edited by the plant: it stays, and the new
 # default goes beside it as NAME.new (the .deb's conffiles handling does the same job for dpkg).
-foreach(name baton.yaml flow.yaml customers.yaml board.yaml)
+foreach(name baton.yaml flow.yaml customers.yaml board.yaml alerts.yaml)
   set(installed "$ENV{DESTDIR}${etc_dir}/${name}")
   if(EXISTS "${installed}")
     file(READ "${installed}" old)
@@ -109,7 +129,8 @@ foreach(name baton.yaml flow.yaml customers.yaml board.yaml)
   list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${etc_dir}/${name}")
   file(INSTALL DESTINATION "${etc_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/${name}")
 endforeach()
-foreach(name batond.service baton-board.service baton-sql-out@.service baton-csv-out@.service)
+foreach(name batond.service baton-board.service baton-alerts.service baton-sql-out@.service
+             baton-csv-out@.service)
   list(APPEND CMAKE_ABSOLUTE_DESTINATION_FILES "${unit_dir}/${name}")
   file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${BATON_STAGING_DIR}/${name}")
 endforeach()

@@ -1,8 +1,8 @@
 // End-to-end: batond and baton-board as systemd runs them. The real batond tells a test
 // NOTIFY_SOCKET READY (once the control socket answers), WATCHDOG from its loop and STOPPING on
-// SIGTERM, in that order; baton-board READY once it serves; config/batond.service and
-// config/baton-board.service pass systemd-analyze verify; the shipped board configs check;
-// cmake --install lays out a working tree.
+// SIGTERM, in that order; baton-board READY once it serves; config/batond.service,
+// config/baton-board.service and config/baton-alerts.service pass systemd-analyze verify; the
+// shipped board configs check; cmake --install lays out a working tree.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -262,6 +262,33 @@ TEST(service, board_unit_file_passes_systemd_analyze_verify) {
     EXPECT_NE(typo_out.find("PrivatTmp"), std::string::npos) << typo_status << typo_out;
 }
 
+TEST(service, alerts_unit_file_passes_systemd_analyze_verify) {
+    auto analyze = find_program("systemd-analyze");
+    if (!analyze) GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
+    temp_dir dir;
+    std::string unit =
+        unit_for_built("baton-alerts.service", "/usr/bin/baton-alerts", BATON_ALERTS_PATH);
+    ASSERT_FALSE(unit.empty())
+        << "config/baton-alerts.service: no 'ExecStart=/usr/bin/baton-alerts ' line";
+    for (const char* line :
+         {" -c /etc/baton/alerts.yaml\n", "Type=simple\n", "User=baton\n", "Wants=batond.service",
+          "After=batond.service", "StateDirectory=baton/alerts\n", "Restart=on-failure\n",
+          "RestartPreventExitStatus=2\n", "ProtectSystem=strict\n", "ProtectHome=yes\n",
+          "PrivateTmp=yes\n", "NoNewPrivileges=yes\n"})
+        EXPECT_NE(unit.find(line), std::string::npos) << "missing " << line;
+    EXPECT_EQ(unit.find("WatchdogSec="), std::string::npos) << "baton-alerts sends no WATCHDOG=1";
+
+    auto [status, out] = verify_unit(analyze.value(), dir.write("baton-alerts.service", unit), dir);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(out, "") << "systemd-analyze verify is not clean";
+
+    std::string typo = unit;
+    typo.replace(typo.find("PrivateTmp="), 11, "PrivatTmp=");
+    auto [typo_status, typo_out] =
+        verify_unit(analyze.value(), dir.write("typo/baton-alerts.service", typo), dir);
+    EXPECT_NE(typo_out.find("PrivatTmp"), std::string::npos) << typo_status << typo_out;
+}
+
 // The middle-table and file writers run one instance per config: template units, checked as an
 // instance (verify refuses a bare template), each with its program's real path.
 TEST(service, adapter_template_units_pass_systemd_analyze_verify) {
@@ -482,6 +509,30 @@ TEST(service, cmake_install_lays_out_a_tree_whose_config_checks) {
         {root + "/bin/baton-board", "-c", dir.write("board.yaml", board), "--check-config"},
         dir / "board-check.txt");
     EXPECT_EQ(board_status, 0) << board_out;
+
+    // baton-alerts: its state in the unit's StateDirectory, the unit on the installed paths,
+    // the README its unit names, and the installed config checks with the state moved here.
+    for (const char* file :
+         {"bin/baton-alerts", "etc/baton/alerts.yaml", "lib/systemd/system/baton-alerts.service",
+          "share/doc/baton/adapters/alerts/README.md"})
+        EXPECT_TRUE(fs::exists(fs::path(root) / file)) << file;
+    std::string alerts = read_file(root + "/etc/baton/alerts.yaml");
+    EXPECT_EQ(alerts.find("../"), std::string::npos) << alerts;
+    std::string alerts_unit = read_file(root + "/lib/systemd/system/baton-alerts.service");
+    EXPECT_NE(alerts_unit.find("\nExecStart=" + root + "/bin/baton-alerts -c " + root +
+                               "/etc/baton/alerts.yaml\n"),
+              std::string::npos)
+        << alerts_unit;
+    {
+        const std::string from = "\nstate: /var/lib/baton/alerts ";
+        const auto at = alerts.find(from);
+        ASSERT_NE(at, std::string::npos) << alerts;
+        alerts.replace(at, from.size(), "\nstate: " + (dir / "alerts") + " ");
+        auto [alerts_status, alerts_out] = testing::run_program(
+            {root + "/bin/baton-alerts", "-c", dir.write("alerts.yaml", alerts), "--check-config"},
+            dir / "alerts-check.txt");
+        EXPECT_EQ(alerts_status, 0) << alerts_out;
+    }
 
     auto [check_status, check_out] = testing::run_program(
         {root + "/bin/batond", "--config", root + "/etc/baton/baton.yaml", "--check-config"},
