@@ -18,7 +18,8 @@ alert_book::alert_book(std::vector<std::string> target_urls, book_timing timing,
 }
 
 void alert_book::mark_dirty(const std::string& id) {
-    for (auto& t : targets_) t.dirty.insert(id);
+    ++change_no_;
+    for (auto& t : targets_) t.dirty[id] = change_no_;
 }
 
 void alert_book::drop_resolution_of(const label_set& labels) {
@@ -34,6 +35,7 @@ void alert_book::add_resolution(const alert_content& alert, std::int64_t ends_at
     resolution& r = resolutions_[key];
     r.alert = alert;
     r.ends_at_ms = std::max(ends_at_ms, alert.starts_at_ms);
+    r.change = ++change_no_;
     for (std::size_t t = 0; t < targets_.size(); ++t) r.owed_by.insert(t);
     changed_ = true;
 }
@@ -141,14 +143,17 @@ std::optional<delivery> alert_book::due(std::size_t target, std::int64_t now_ms)
     d.full = t.failing || now_ms >= t.next_full_ms;
     const std::int64_t ends_at = now_ms + timing_.ends_after_ms;
     for (const auto& [id, e] : entries_) {
-        if (!d.full && !t.dirty.count(id)) continue;
+        auto dirty = t.dirty.find(id);
+        if (!d.full && dirty == t.dirty.end()) continue;
         d.alerts.push_back({e.alert, ends_at});
         d.open_ids.push_back(id);
+        d.open_changes.push_back(dirty == t.dirty.end() ? 0 : dirty->second);
     }
     for (const auto& [key, r] : resolutions_) {
         if (!r.owed_by.count(target)) continue;
         d.alerts.push_back({r.alert, r.ends_at_ms});
         d.resolution_keys.push_back(key);
+        d.resolution_changes.push_back(r.change);
     }
     if (d.alerts.empty()) {
         // Nothing to say: a quiet book needs no resend, and a target that failed has missed
@@ -162,10 +167,14 @@ std::optional<delivery> alert_book::due(std::size_t target, std::int64_t now_ms)
 
 alert_book::recovery alert_book::delivered(const delivery& d, std::int64_t now_ms) {
     target_state& t = targets_[d.target];
-    for (const auto& id : d.open_ids) t.dirty.erase(id);
-    for (const auto& key : d.resolution_keys) {
-        auto it = resolutions_.find(key);
-        if (it == resolutions_.end()) continue;
+    for (std::size_t i = 0; i < d.open_ids.size(); ++i) {
+        auto dirty = t.dirty.find(d.open_ids[i]);
+        // Changed again while the POST ran: the newer change is still owed.
+        if (dirty != t.dirty.end() && dirty->second <= d.open_changes[i]) t.dirty.erase(dirty);
+    }
+    for (std::size_t i = 0; i < d.resolution_keys.size(); ++i) {
+        auto it = resolutions_.find(d.resolution_keys[i]);
+        if (it == resolutions_.end() || it->second.change != d.resolution_changes[i]) continue;
         it->second.owed_by.erase(d.target);
         if (it->second.owed_by.empty()) resolutions_.erase(it);
         changed_ = true;

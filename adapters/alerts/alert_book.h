@@ -36,6 +36,10 @@ struct delivery {
     std::vector<outgoing_alert> alerts;
     std::vector<std::string> open_ids;         // exceptions whose alert is in it
     std::vector<std::string> resolution_keys;  // label keys of the resolutions in it
+    // The book's change number of each of them when the delivery was made: a POST under way
+    // while the alert changes again settles only what it carried (0: not a pending change).
+    std::vector<std::uint64_t> open_changes;
+    std::vector<std::uint64_t> resolution_changes;
 };
 
 enum class book_change { none, added, updated, relabelled, resolved };
@@ -86,7 +90,8 @@ public:
         std::size_t caught_up = 0;  // alerts in the POST that reached it
     };
     // The target took the delivery (2xx), or refused it as bad (400/422: it will not take it
-    // later either, so it is dropped for that target all the same).
+    // later either, so it is dropped for that target all the same). Changes made after due()
+    // handed out `d` (the POST ran meanwhile) stay owed.
     recovery delivered(const delivery& d, std::int64_t now_ms);
 
     struct failure {
@@ -124,10 +129,12 @@ private:
         alert_content alert;
         std::int64_t ends_at_ms = 0;
         std::set<std::size_t> owed_by;
+        std::uint64_t change = 0;  // the book's change number when it was made
     };
     struct target_state {
         std::string url;
-        std::set<std::string> dirty;    // ids changed since the last post it took
+        // Ids changed since the last post it took, with the change number of their last change.
+        std::map<std::string, std::uint64_t> dirty;
         std::int64_t next_full_ms = 0;  // 0: a full post is due now
         bool failing = false;
         std::int64_t retry_at_ms = 0;
@@ -146,6 +153,7 @@ private:
     std::map<std::string, resolution> resolutions_;  // by label key
     std::vector<target_state> targets_;
     bool changed_ = false;
+    std::uint64_t change_no_ = 0;  // counts changes: tells a change from a later one
 };
 
 }  // namespace baton::adapters::alerts

@@ -90,6 +90,8 @@ alert_forwarder::alert_forwarder(zmq::context_t& context, const alerts_config& c
     for (const auto& url : config_.alertmanagers)
         clients_.push_back(std::make_unique<alertmanager_client>(url, config_.post_timeout,
                                                                  config_.auth, config_.tls_ca));
+    posting_.resize(clients_.size());
+    carrying_.resize(clients_.size());
     control_ = config_.curve
                    ? std::make_unique<control_client>(context_, config_.control, *config_.curve)
                    : std::make_unique<control_client>(context_, config_.control);
@@ -97,6 +99,7 @@ alert_forwarder::alert_forwarder(zmq::context_t& context, const alerts_config& c
 
 alert_forwarder::~alert_forwarder() {
     try {
+        finish_posts();
         save_if_changed();
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
@@ -105,7 +108,18 @@ alert_forwarder::~alert_forwarder() {
 
 void alert_forwarder::run(const std::atomic<bool>& stop) {
     while (!stop.load()) step(100ms);
+    finish_posts();
     save_if_changed();
+}
+
+void alert_forwarder::finish_posts() {
+    // The POSTs under way end within alertmanager.timeout; what they settle is saved.
+    for (std::size_t t = 0; t < posting_.size(); ++t)
+        if (posting_[t].valid()) {
+            post_result result = posting_[t].get();
+            settle(*carrying_[t], result);
+            carrying_[t].reset();
+        }
 }
 
 void alert_forwarder::step(std::chrono::milliseconds wait) {
@@ -265,42 +279,56 @@ void alert_forwarder::enrich_pending() {
 
 void alert_forwarder::post_due() {
     for (std::size_t t = 0; t < clients_.size(); ++t) {
+        if (posting_[t].valid()) {
+            if (posting_[t].wait_for(0ms) != std::future_status::ready) continue;
+            post_result result = posting_[t].get();
+            settle(*carrying_[t], result);
+            carrying_[t].reset();
+        }
         auto d = book_.due(t, clock_.now_ms());
         if (!d) continue;
-        post_result result = clients_[t]->post(d->alerts);
-        const std::string& url = book_.target_url(t);
-        switch (result.outcome) {
-            case post_outcome::accepted: {
-                ++posts_;
-                auto r = book_.delivered(*d, clock_.now_ms());
-                if (r.recovered)
-                    spdlog::info(
-                        "Alertmanager {} answers again after {} down; caught up with {} "
-                        "alert(s)",
-                        url, down_text(r.down_ms), r.caught_up);
-                break;
-            }
-            case post_outcome::rejected: {
-                ++rejected_posts_;
-                warn_log_.warn("Alertmanager " + url + " refused alerts as bad (" + result.detail +
-                               "); the " + std::to_string(d->alerts.size()) +
-                               " alert(s) of that POST are dropped for it");
-                book_.delivered(*d, clock_.now_ms());
-                break;
-            }
-            case post_outcome::failed: {
-                ++failed_posts_;
-                auto f = book_.failed(t, clock_.now_ms());
-                if (f.first)
-                    spdlog::warn(
-                        "Alertmanager {} fails: {}; retrying with backoff from {} ms, "
-                        "then it gets every open alert and owed resolution",
-                        url, result.detail, f.retry_in_ms);
-                else
-                    spdlog::debug("Alertmanager {} still fails: {}; next try in {} ms", url,
-                                  result.detail, f.retry_in_ms);
-                break;
-            }
+        carrying_[t] = std::move(d);
+        posting_[t] = std::async(std::launch::async,
+                                 [client = clients_[t].get(), alerts = carrying_[t]->alerts] {
+                                     return client->post(alerts);
+                                 });
+    }
+}
+
+void alert_forwarder::settle(const delivery& d, const post_result& result) {
+    const std::size_t t = d.target;
+    const std::string& url = book_.target_url(t);
+    switch (result.outcome) {
+        case post_outcome::accepted: {
+            ++posts_;
+            auto r = book_.delivered(d, clock_.now_ms());
+            if (r.recovered)
+                spdlog::info(
+                    "Alertmanager {} answers again after {} down; caught up with {} "
+                    "alert(s)",
+                    url, down_text(r.down_ms), r.caught_up);
+            break;
+        }
+        case post_outcome::rejected: {
+            ++rejected_posts_;
+            warn_log_.warn("Alertmanager " + url + " refused alerts as bad (" + result.detail +
+                           "); the " + std::to_string(d.alerts.size()) +
+                           " alert(s) of that POST are dropped for it");
+            book_.delivered(d, clock_.now_ms());
+            break;
+        }
+        case post_outcome::failed: {
+            ++failed_posts_;
+            auto f = book_.failed(t, clock_.now_ms());
+            if (f.first)
+                spdlog::warn(
+                    "Alertmanager {} fails: {}; retrying with backoff from {} ms, "
+                    "then it gets every open alert and owed resolution",
+                    url, result.detail, f.retry_in_ms);
+            else
+                spdlog::debug("Alertmanager {} still fails: {}; next try in {} ms", url,
+                              result.detail, f.retry_in_ms);
+            break;
         }
     }
 }

@@ -7,12 +7,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "alert_book.h"
+#include "alertmanager_client.h"
 #include "alerts_config.h"
 #include "clock.h"
 #include "rate_limited_log.h"
@@ -28,8 +30,6 @@ struct relayed_message;
 }  // namespace baton::adapters
 
 namespace baton::adapters::alerts {
-
-class alertmanager_client;
 
 class alert_forwarder {
 public:
@@ -64,6 +64,8 @@ private:
     std::optional<exception_record> fetch(const std::string& id, std::string& error);
     void enrich_pending();
     void post_due();
+    void settle(const delivery& d, const post_result& result);
+    void finish_posts();
     void save_if_changed();
 
     zmq::context_t& context_;
@@ -73,6 +75,10 @@ private:
     std::string seq_path_;
     alert_book book_;
     std::vector<std::unique_ptr<alertmanager_client>> clients_;
+    // Per Alertmanager, the POST under way on a thread of its own (so a slow or unreachable
+    // one delays neither the others nor the relay) and the delivery it carries.
+    std::vector<std::future<post_result>> posting_;
+    std::vector<std::optional<delivery>> carrying_;
     std::unique_ptr<control_client> control_;
     std::unique_ptr<relay_follower> follower_;
     std::uint64_t skip_through_ = 0;  // relay seqs the start-up snapshot already holds

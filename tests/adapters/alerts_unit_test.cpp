@@ -278,6 +278,41 @@ TEST(alerts_book, a_resolved_exception_is_posted_once_with_ends_at_now_then_drop
     EXPECT_EQ(book.apply(resolved, clock.now_ms()), book_change::none);
 }
 
+// The POST runs on a thread of its own (alert_forwarder): a change made while it is under way
+// is not settled by it, only what it carried.
+TEST(alerts_book, a_change_made_while_its_post_is_under_way_stays_owed) {
+    fake_clock clock;
+    alert_book book({"http://am-1:9093"}, timing(), options());
+    book.apply(qc_failed("E-1", "SO-1"), clock.now_ms());
+    auto under_way = book.due(0, clock.now_ms());
+    ASSERT_TRUE(under_way);
+    clock.advance_ms(300);
+    exception_record acked = qc_failed("E-1", "SO-1");
+    acked.status = "acknowledged";
+    acked.by = "m.weber";
+    EXPECT_EQ(book.apply(acked, clock.now_ms()), book_change::updated);
+    book.delivered(*under_way, clock.now_ms());  // the POST answers 200 after the change
+    auto next = book.due(0, clock.now_ms());
+    ASSERT_TRUE(next) << "the acknowledgement must still go out";
+    ASSERT_EQ(next->alerts.size(), 1u);
+    EXPECT_EQ(next->alerts[0].content.annotations.at("acknowledged_by"), "m.weber");
+    book.delivered(*next, clock.now_ms());
+    EXPECT_FALSE(book.due(0, clock.now_ms()));
+
+    // The same for a resolution made again while the POST carrying the first one was under way.
+    exception_record resolved = qc_failed("E-1", "SO-1");
+    resolved.status = "resolved";
+    book.apply(resolved, clock.now_ms());
+    auto carrying = book.due(0, clock.now_ms());
+    ASSERT_TRUE(carrying);
+    book.apply(qc_failed("E-1", "SO-1"), clock.now_ms());  // fires again (re-raised)...
+    book.apply(resolved, clock.now_ms());                  // ...and is resolved again
+    book.delivered(*carrying, clock.now_ms());
+    auto owed = book.due(0, clock.now_ms());
+    ASSERT_TRUE(owed) << "the later resolution is still owed";
+    EXPECT_EQ(owed->alerts.back().ends_at_ms, clock.now_ms());
+}
+
 TEST(alerts_book, a_severity_change_resolves_the_old_label_set_and_fires_the_new_one) {
     fake_clock clock;
     alert_book book({"http://am-1:9093"}, timing(), options());
@@ -473,7 +508,9 @@ TEST(alerts_state, a_changed_label_config_resolves_the_label_sets_posted_before)
     const outgoing_alert* now = find_alert(*d, "plant", "foshan-1");
     ASSERT_TRUE(now);
     for (const auto& a : d->alerts) {
-        if (&a != now) EXPECT_EQ(a.ends_at_ms, clock.now_ms()) << "the old set is resolved";
+        if (&a != now) {
+            EXPECT_EQ(a.ends_at_ms, clock.now_ms()) << "the old set is resolved";
+        }
     }
 }
 
