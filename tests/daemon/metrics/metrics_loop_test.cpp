@@ -5,6 +5,7 @@
 // 20,000 events flow holds up no ack.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <cstdio>
@@ -17,6 +18,8 @@
 #include "events.h"
 #include "ingest_client.h"
 #include "metrics_server.h"
+#include "process.h"
+#include "version.h"
 
 namespace baton {
 namespace {
@@ -194,6 +197,62 @@ TEST(metrics_loop, readyz_is_503_while_storage_fails_and_metrics_show_the_waitin
     auto health = d.http().Get("/healthz");
     ASSERT_TRUE(health);
     EXPECT_EQ(health->status, 200);
+}
+
+TEST(metrics_loop, while_the_state_loads_readyz_says_loading_and_healthz_is_ok) {
+    temp_dir dir;
+    config c = test_config(dir);
+    { metrics_daemon first(c); }  // creates the database
+    // Another connection holds the database: batond's start-up waits for it (busy timeout 5 s).
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "var/baton.db").c_str(), &db), SQLITE_OK);
+    // Out of WAL mode, an EXCLUSIVE transaction keeps every other connection out, readers too.
+    ASSERT_EQ(
+        sqlite3_exec(db, "PRAGMA journal_mode=DELETE; BEGIN EXCLUSIVE;", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    c.metrics.enabled = true;
+    c.metrics.host = "127.0.0.1";
+    c.metrics.port = testing::free_port();
+    zmq::context_t ctx(1);
+    std::unique_ptr<loop> started;
+    std::string start_error;
+    std::thread starting([&] {
+        try {
+            started = std::make_unique<loop>(c, load_inputs(c), ctx);
+        } catch (const std::exception& e) {
+            start_error = e.what();
+        }
+    });
+    httplib::Client http("127.0.0.1", c.metrics.port);
+    auto ready = http.Get("/readyz");
+    for (int i = 0; i < 100 && !ready; ++i) {
+        std::this_thread::sleep_for(10ms);
+        ready = http.Get("/readyz");
+    }
+    ASSERT_TRUE(ready) << "the listener did not answer while the state loaded";
+    EXPECT_EQ(ready->status, 503);
+    EXPECT_EQ(ready->body, "loading state\n");
+    auto health = http.Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    EXPECT_EQ(health->body, "ok: loading state\n");
+    auto metrics = http.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(value_of(metrics->body, "baton_ready"), 0) << metrics->body;
+    EXPECT_EQ(value_of(metrics->body, "baton_build_info{version=\"" + std::string(version) + "\"}"),
+              1)
+        << metrics->body;
+    EXPECT_EQ(metrics->body.find("baton_events_acked_total"), std::string::npos);
+
+    std::this_thread::sleep_for(300ms);
+    EXPECT_FALSE(started) << "the state loaded while the database was held";
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    starting.join();
+    ASSERT_TRUE(started) << start_error;
+    ready = http.Get("/readyz");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200);
 }
 
 TEST(metrics_loop, a_second_listener_on_the_same_port_is_a_start_up_error_naming_the_address) {
