@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <httplib.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -62,6 +64,68 @@ struct options {
     std::uint64_t run_id = 0;  // random per run: fresh event and order ids
     bool json = false;
     std::string log_level = "warn";
+    int scrape_ms = 0;  // > 0: the in-process daemon's metrics listener on, scraped this often
+};
+
+// GETs /metrics every `every_ms` until stopped, as Prometheus would (but far more often).
+class metrics_scraper {
+public:
+    metrics_scraper(int port, int every_ms)
+        : thread_([this, port, every_ms] {
+              httplib::Client c("127.0.0.1", port);
+              c.set_read_timeout(5);
+              std::unique_lock<std::mutex> lock(mutex_);
+              while (!stop_) {
+                  lock.unlock();
+                  const auto t0 = steady::now();
+                  auto res = c.Get("/metrics");
+                  const double ms =
+                      std::chrono::duration<double, std::milli>(steady::now() - t0).count();
+                  lock.lock();
+                  if (res && res->status == 200) {
+                      ++scrapes_;
+                      bytes_ = res->body.size();
+                      took_ms_.push_back(ms);
+                  } else {
+                      ++failed_;
+                  }
+                  wake_.wait_for(lock, std::chrono::milliseconds(every_ms), [&] { return stop_; });
+              }
+          }) {}
+    ~metrics_scraper() { stop(); }
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+    // "N scrapes (M failed), B bytes, p50 X ms, max Y ms"
+    std::string summary() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<double> t = took_ms_;
+        std::sort(t.begin(), t.end());
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "%d scrapes (%d failed), %zu bytes, p50 %.1f ms, max %.1f ms", scrapes_,
+                      failed_, bytes_, t.empty() ? 0.0 : t[t.size() / 2],
+                      t.empty() ? 0.0 : t.back());
+        return line;
+    }
+    int failed() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return failed_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    int scrapes_ = 0, failed_ = 0;
+    std::size_t bytes_ = 0;
+    std::vector<double> took_ms_;
+    std::thread thread_;  // last: starts once the rest is ready
 };
 
 std::int64_t ns_since(steady::time_point origin, steady::time_point t) {
@@ -436,6 +500,10 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", opt.log_level, "Log level of the in-process daemon")
         ->capture_default_str();
     app.add_flag("--json", opt.json, "Print the summary as one JSON line");
+    app.add_option("--scrape-ms", opt.scrape_ms,
+                   "Turn on the in-process daemon's metrics listener (metrics.listen, a free "
+                   "loopback port) and GET /metrics every this many ms during the run")
+        ->check(CLI::Range(1, 600000));
     CLI11_PARSE(app, argc, argv);
     std::random_device entropy;
     opt.run_id = (std::uint64_t{entropy()} << 32) ^ entropy();
@@ -478,6 +546,11 @@ int main(int argc, char** argv) {
         cfg.batch.max_wait_us = opt.batch_wait_us;
         if (opt.snapshot_s > 0)
             cfg.snapshot.interval_us = static_cast<std::int64_t>(opt.snapshot_s * 1e6);
+        if (opt.scrape_ms > 0) {
+            cfg.metrics.enabled = true;
+            cfg.metrics.host = "127.0.0.1";
+            cfg.metrics.port = 0;
+        }
         snapshot_interval_s = static_cast<double>(cfg.snapshot.interval_us) * 1e-6;
         try {
             daemon_context = std::make_unique<zmq::context_t>(1);
@@ -512,6 +585,9 @@ int main(int argc, char** argv) {
         });
     }
     gate.wait_all_arrived();
+    std::unique_ptr<metrics_scraper> scraper;
+    if (in_process && opt.scrape_ms > 0)
+        scraper = std::make_unique<metrics_scraper>(daemon->metrics_port(), opt.scrape_ms);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // connections up
     const double process_cpu0 = process_cpu_s();
     const double machine_cpu0 = machine_busy_cpu_s();
@@ -519,6 +595,7 @@ int main(int argc, char** argv) {
     const steady::time_point wall0 = steady::now();
     gate.open();
     for (auto& t : producers) t.join();
+    if (scraper) scraper->stop();
     const double wall_all = std::chrono::duration<double>(steady::now() - wall0).count();
     const double process_cpu = process_cpu_s() - process_cpu0;
     const double other_cpu = std::max(0.0, machine_busy_cpu_s() - machine_cpu0 - process_cpu);
@@ -641,6 +718,7 @@ int main(int argc, char** argv) {
             {"producers", producers_cpu}, {"other_processes", other_cpu}};
         j["other_cores"] = {{"ingest", other_cpu / wall_all}, {"raw", raw_other_cores}};
         j["cpus"] = std::thread::hardware_concurrency();
+        if (scraper) j["metrics_scrapes"] = scraper->summary();
         std::printf("%s\n", j.dump().c_str());
     } else {
         std::printf("baton ingest benchmark (%s batond, %s)\n",
@@ -662,6 +740,9 @@ int main(int argc, char** argv) {
                 "  daemon config     batch.max_events %zu, batch.max_wait_us %lld, "
                 "snapshot every %g s\n",
                 opt.batch_events, static_cast<long long>(opt.batch_wait_us), snapshot_interval_s);
+        if (scraper)
+            std::printf("  metrics listener  on, GET /metrics every %d ms: %s\n", opt.scrape_ms,
+                        scraper->summary().c_str());
         std::printf("  envelope bytes    mean %.0f (min %zu, max %zu)\n", mean_bytes,
                     total.sent ? total.min_bytes : 0, total.max_bytes);
         std::printf("  wall time         %.3f s (first send to last ack)\n", wall_s);
@@ -711,6 +792,7 @@ int main(int argc, char** argv) {
             raw_other_cores, noisy ? " (NOISY: rerun on a quiet machine)" : "");
     }
     const bool ok = total.nacked == 0 && total.unmatched == 0 && !timed_out &&
-                    total.acked == total.sent && total.acked > 0;
+                    total.acked == total.sent && total.acked > 0 &&
+                    (!scraper || scraper->failed() == 0);
     return ok ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 // Parsing and cross-checking baton.yaml.
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
 
 #include "endpoint.h"
@@ -29,6 +31,41 @@ std::size_t positive(const yaml::node& n, const char* key, std::size_t fallback)
     return static_cast<std::size_t>(v);
 }
 
+// metrics.listen: "host:port" with an IP address, "[v6]:port" for IPv6; port 0 picks a free one.
+void parse_listen(const yaml::node& n, metrics_config& m) {
+    const std::string text = n.as_string();
+    auto bad = [&](const std::string& why) {
+        n.fail("'" + text + "': " + why + " (expected host:port with an IP address, e.g. " +
+               "127.0.0.1:7790 or [::1]:7790)");
+    };
+    std::string host, port;
+    if (!text.empty() && text[0] == '[') {
+        const auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            bad("an IPv6 address in brackets must be followed by :port");
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+        in6_addr a6{};
+        if (inet_pton(AF_INET6, host.c_str(), &a6) != 1) bad("not an IPv6 address");
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string::npos) bad("no port");
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.find(':') != std::string::npos) bad("write an IPv6 address in brackets");
+        in_addr a4{};
+        if (inet_pton(AF_INET, host.c_str(), &a4) != 1)
+            bad(host.empty() ? "no host" : "'" + host + "' is not an IPv4 address");
+    }
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos)
+        bad("the port must be a number from 0 to 65535");
+    const int p = std::stoi(port);
+    if (p > 65535) bad("the port must be a number from 0 to 65535");
+    m.host = host;
+    m.port = p;
+}
+
 }  // namespace
 
 config load_config(const std::string& path) {
@@ -38,7 +75,7 @@ config load_config(const std::string& path) {
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map of settings");
     root.expect_keys({"data_dir", "schemas", "flow", "customers", "bus", "feed", "log", "batch",
-                      "dedup", "limits", "snapshot", "storage", "security"});
+                      "dedup", "limits", "snapshot", "storage", "security", "metrics"});
 
     c.data_dir = resolve_path(base, root.require_string("data_dir"));
     c.schemas_dir = resolve_path(base, root.require_string("schemas"));
@@ -157,6 +194,18 @@ config load_config(const std::string& path) {
     }
 
     if (root.has("security")) c.security = parse_security(root.child("security"), base);
+
+    if (root.has("metrics")) {
+        auto metrics = root.child("metrics");
+        metrics.expect_keys({"listen", "stall_after"});
+        if (!metrics.has("listen")) metrics.child("listen").fail("required in a metrics section");
+        parse_listen(metrics.child("listen"), c.metrics);
+        c.metrics.stall_after_us = metrics.get_duration_us("stall_after", c.metrics.stall_after_us);
+        // The loop's poll wakes at least once a second: a shorter limit would fail a quiet loop.
+        if (c.metrics.stall_after_us < 2000000)
+            metrics.child("stall_after").fail("must be at least 2s (the loop wakes once a second)");
+        c.metrics.enabled = true;
+    }
 
     // Cross-field checks.
     // Two sockets cannot bind one endpoint; "host:*" picks a free port for each.

@@ -48,6 +48,14 @@ struct snapshot_config {
     std::size_t max_orders = 2000;              // ...and as soon as this many have changed
 };
 
+// The metrics listener (Prometheus /metrics, /healthz, /readyz over HTTP); off unless set.
+struct metrics_config {
+    bool enabled = false;
+    std::string host;                              // an IP address (IPv6 without brackets)
+    int port = 0;                                  // 0: a free port the system picks (tests)
+    std::int64_t stall_after_us = 10LL * 1000000;  // /healthz fails when the loop idles this long
+};
+
 struct config {
     std::string file;                        // absolute path of the config file itself
     std::string data_dir;                    // absolute
@@ -66,6 +74,7 @@ struct config {
     std::uint64_t storage_max_bytes = 0;  // the database may not grow past this; 0: no cap
     // CURVE, client keys and rights (off by default).
     security_config security;
+    metrics_config metrics;
 };
 
 // Reads and checks a config file; throws config_error naming file, key path and reason.

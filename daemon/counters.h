@@ -1,4 +1,5 @@
-// What batond counts while it runs: the figures `status` reports under `counters`.
+// What batond counts while it runs: the figures `status` reports under `counters`, and the
+// Prometheus counters of the metrics listener (metrics_text.cpp).
 #pragma once
 
 #include <array>
@@ -9,6 +10,7 @@
 namespace baton {
 
 struct counters {
+    std::uint64_t received = 0;                        // envelopes read from ingest (metrics only)
     std::uint64_t accepted = 0;                        // events committed from ingest
     std::uint64_t duplicates = 0;                      // events acked again without being applied
     std::array<std::uint64_t, refusal_count> nacks{};  // by refusal code

@@ -1,6 +1,6 @@
 // The state batond's named parts share: the configuration and what it loaded (schemas, flow,
 // seed customers), the journal, the duplicate window, the order engine, the exception desk, the
-// feed file and the counters. One thread owns it (the loop's); the parts — batch stage,
+// feed file, the counters and histograms. One thread owns it (the loop's); the parts — batch stage,
 // notices, recovery, control views, reload — each take it by reference and do one job with it.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include "exceptions.h"
 #include "feed.h"
 #include "flow.h"
+#include "histogram.h"
 #include "ingest.h"
 #include "journal.h"
 #include "order_engine.h"
@@ -56,6 +57,7 @@ struct daemon_state {
     exception_desk desk;
     feed_writer feed;
     counters stats;
+    loop_histograms histograms;  // ack latency, batch sizes, commit times (metrics)
     std::int64_t started_ms = 0;
 };
 

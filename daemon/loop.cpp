@@ -18,7 +18,11 @@
 #include "batch.h"
 #include "clock.h"
 #include "control_views.h"
+#include "endpoint.h"
 #include "log_limiter.h"
+#include "metrics_board.h"
+#include "metrics_collect.h"
+#include "metrics_server.h"
 #include "recovery.h"
 #include "reload.h"
 #include "security.h"
@@ -51,13 +55,12 @@ struct loop::impl final : control_actions {
     impl(const config& c, loop_inputs in, zmq::context_t& context, const clock_source* clk)
         : stop_requested(in.stop_requested),
           rebuild_state(in.rebuild_state),
+          board(c.metrics.enabled ? std::make_unique<metrics_board>(clk ? *clk : system_clock)
+                                  : nullptr),
+          metrics(start_metrics(c, board.get())),
           state(c, std::move(in), clk ? *clk : system_clock),
           stage(state),
-          views(state, stage, *this,
-                [this] {
-                    return socket_counters{zap ? zap->refused() : 0,
-                                           zap ? zap->handshakes_failed() : 0};
-                }),
+          views(state, stage, *this, [this] { return socket_figures(); }),
           ctx(context),
           ingest(ctx, zmq::socket_type::router),
           relay(ctx, zmq::socket_type::pub),
@@ -72,12 +75,40 @@ struct loop::impl final : control_actions {
         if (wake_fd < 0 || reload_fd < 0)
             throw std::system_error(errno, std::generic_category(), "eventfd");
         open_sockets();
+        if (board) {
+            // Loaded and bound: from now on /readyz may say ready and /healthz watches the loop.
+            board->note_turn(state.clock.steady_us());
+            board->publish(collector.collect(state, stage, socket_figures()));
+        }
         spdlog::info(
             "batond {} listening: ingest {}, relay {}, control {}; journal {} ({} events, {} "
             "orders, relay seq {}, {} ids in the duplicate window)",
             version, endpoint_of(ingest), endpoint_of(relay), endpoint_of(control),
             state.store.path(), state.store.last_seq(), state.engine.orders().size(),
             state.engine.relay_seq(), state.dedup.size());
+    }
+
+    // The metrics listener starts before the state loads, so /readyz can say "loading state".
+    static std::unique_ptr<metrics_server> start_metrics(const config& c, metrics_board* board) {
+        if (!board) return nullptr;
+        auto server = std::make_unique<metrics_server>(c.metrics, *board);
+        spdlog::info("metrics: http://{}/metrics, /healthz, /readyz", server->endpoint());
+        if (!is_loopback_host(c.metrics.host))
+            spdlog::warn(
+                "metrics: {} is reachable from other machines and has no authentication (it "
+                "shows counts, no order data): keep it behind a firewall",
+                server->endpoint());
+        return server;
+    }
+
+    socket_counters socket_figures() const {
+        return socket_counters{zap ? zap->refused() : 0, zap ? zap->handshakes_failed() : 0};
+    }
+
+    // A scrape asked for figures: hand it a snapshot (the listener never reads our state).
+    void publish_metrics() {
+        board->take_requests();
+        board->publish(collector.collect(state, stage, socket_figures()));
     }
 
     ~impl() override {
@@ -142,6 +173,8 @@ struct loop::impl final : control_actions {
         items.push_back({control.handle(), 0, ZMQ_POLLIN, 0});
         items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
         items.push_back({nullptr, reload_fd, ZMQ_POLLIN, 0});
+        const std::size_t metrics_item = items.size();
+        if (board) items.push_back({nullptr, board->wake_fd(), ZMQ_POLLIN, 0});
         const std::size_t first_sub = items.size();
         for (auto& s : subs) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
 
@@ -158,6 +191,10 @@ struct loop::impl final : control_actions {
             } catch (const zmq::error_t& e) {
                 if (e.num() == EINTR) continue;
                 throw;
+            }
+            if (board) {
+                board->note_turn(clock.steady_us());  // for /healthz: one relaxed store
+                if (items[metrics_item].revents & ZMQ_POLLIN) publish_metrics();
             }
             if (items[2].revents & ZMQ_POLLIN) {
                 std::uint64_t n;
@@ -198,6 +235,7 @@ struct loop::impl final : control_actions {
 
     // Stop reading; what was admitted is committed and acked before we close.
     void shut_down() {
+        if (board) board->mark_stopping();
         flush();
         if (stage.storage_failing()) {
             const std::size_t dropped = stage.drop();
@@ -225,7 +263,13 @@ struct loop::impl final : control_actions {
     void flush() {
         std::optional<committed_batch> done = stage.commit();
         if (!done) return;  // storage failed: kept, nothing acked
-        for (const auto& a : done->acks) send_ack(a.peer, a.id);
+        const std::int64_t sent_us = state.clock.steady_us();
+        for (const auto& a : done->acks) {
+            send_ack(a.peer, a.id);
+            if (a.read_us > 0)
+                state.histograms.ack_latency.observe(static_cast<double>(sent_us - a.read_us) /
+                                                     1e6);
+        }
         for (const auto& m : done->relayed) {
             std::array<zmq::const_buffer, 2> msg = {buf(m.topic), buf(m.envelope)};
             (void)zmq::send_multipart(relay, msg, zmq::send_flags::dontwait);
@@ -315,6 +359,8 @@ struct loop::impl final : control_actions {
     }
 
     void on_ingest(std::vector<zmq::message_t>& frames) {
+        const std::int64_t read_us = state.clock.steady_us();
+        ++state.stats.received;
         std::string peer = frames[0].to_string();
         if (frames.size() != 3) {
             refuse(peer, "", refusal::decode,
@@ -338,14 +384,16 @@ struct loop::impl final : control_actions {
                 return;
             }
         }
-        admit(std::move(env), frames[2].to_string_view(), origin::ingest, &peer);
+        admit(std::move(env), frames[2].to_string_view(), origin::ingest, &peer, read_us);
     }
 
     // Into the batch stage; a duplicate of a committed event is acked at once, a full batch is
     // committed at once.
-    void admit(envelope env, std::string_view bytes, origin from, const std::string* peer) {
+    void admit(envelope env, std::string_view bytes, origin from, const std::string* peer,
+               std::int64_t read_us = 0) {
         const std::string id = peer ? env.id : std::string();
-        if (stage.accept(std::move(env), bytes, from, peer) == admission::duplicate_committed &&
+        if (stage.accept(std::move(env), bytes, from, peer, read_us) ==
+                admission::duplicate_committed &&
             peer)
             send_ack(*peer, id);
         if (stage.full()) flush();
@@ -466,6 +514,10 @@ struct loop::impl final : control_actions {
 
     const std::atomic<bool>* stop_requested;
     bool rebuild_state;
+    // Before the state: the listener serves while recovery runs (null when metrics are off).
+    std::unique_ptr<metrics_board> board;
+    std::unique_ptr<metrics_server> metrics;
+    metrics_collector collector;
     daemon_state state;
     batch_stage stage;
     control_views views;
@@ -514,6 +566,12 @@ std::string loop::relay_endpoint() const {
 }
 std::string loop::control_endpoint() const {
     return endpoint_of(impl_->control);
+}
+std::string loop::metrics_endpoint() const {
+    return impl_->metrics ? impl_->metrics->endpoint() : std::string();
+}
+int loop::metrics_port() const {
+    return impl_->metrics ? impl_->metrics->port() : 0;
 }
 
 }  // namespace baton

@@ -1,7 +1,8 @@
 // batond's event loop: one thread owns the sockets and the daemon's state. It polls, reads
 // frames and hands every step to a named part: admission (ingest.h), the batch stage (group
 // commit, batch.h), the control views (control_views.h), recovery at start (recovery.h) and
-// reload (reload.h); then it sends what they hand back (acks, relay messages, replies).
+// reload (reload.h); then it sends what they hand back (acks, relay messages, replies). When
+// configured, it publishes figures for the metrics listener (metrics/metrics_board.h).
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,9 @@ class clock_source;
 
 class loop {
 public:
-    // Opens the journal, rebuilds the in-memory state from it and binds every socket. Throws
-    // journal_error or zmq::error_t (e.g. address in use) when that fails, and
+    // Starts the metrics listener (when configured), opens the journal, rebuilds the in-memory
+    // state from it and binds every socket. Throws metrics_error (the listener's address is in
+    // use), journal_error or zmq::error_t (e.g. address in use) when that fails, and
     // recovery_cancelled when `inputs.stop_requested` turned true during the rebuild.
     loop(const config& cfg, loop_inputs inputs, zmq::context_t& context,
          const clock_source* clock = nullptr);
@@ -46,6 +48,9 @@ public:
     std::string ingest_endpoint() const;
     std::string relay_endpoint() const;
     std::string control_endpoint() const;
+    // The metrics listener's host:port as bound ("" and 0 when `metrics` is not configured).
+    std::string metrics_endpoint() const;
+    int metrics_port() const;
 
 private:
     struct impl;

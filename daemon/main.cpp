@@ -13,6 +13,7 @@
 #include "fd_limit.h"
 #include "journal.h"
 #include "loop.h"
+#include "metrics_server.h"
 #include "notify.h"
 #include "recovery.h"
 #include "scenario_runner.h"
@@ -138,6 +139,9 @@ int main(int argc, char** argv) {
         return 1;
     } catch (const zmq::error_t& e) {
         spdlog::critical("sockets: {}", e.what());
+        return 1;
+    } catch (const baton::metrics_error& e) {
+        spdlog::critical("{}", e.what());
         return 1;
     } catch (const std::exception& e) {
         spdlog::critical("batond stopped: {}", e.what());

@@ -22,6 +22,10 @@ std::string reload_files(daemon_state& s, security_config& security) {
         spdlog::warn(
             "reload: data_dir, bus endpoints and the feed path change only with a restart; the "
             "rest is applied now");
+    if (next.metrics.enabled != cfg.metrics.enabled || next.metrics.host != cfg.metrics.host ||
+        next.metrics.port != cfg.metrics.port ||
+        next.metrics.stall_after_us != cfg.metrics.stall_after_us)
+        spdlog::warn("reload: metrics.* changes only with a restart; the rest is applied now");
     s.schemas = std::move(in.schemas);  // s.rules.schemas points at this member
     s.flow = std::move(in.flow);
     s.seed_customers = std::move(in.customers);

@@ -380,6 +380,13 @@ std::vector<const exception_record*> exception_desk::exceptions(const exception_
     return out;
 }
 
+std::vector<const exception_record*> exception_desk::open_exception_records() const {
+    std::vector<const exception_record*> out;
+    out.reserve(open_by_key_.size());
+    for (const auto& [key, id] : open_by_key_) out.push_back(&exceptions_.at(id));
+    return out;
+}
+
 std::vector<const task_record*> exception_desk::tasks(const task_filter& f) const {
     std::vector<const task_record*> out;
     auto add = [&](const task_record& t) {

@@ -8,7 +8,7 @@
 namespace baton {
 
 admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
-                              const std::string* peer) {
+                              const std::string* peer, std::int64_t read_us) {
     const std::uint64_t key = dedup_window::key(env.source, env.id);
     // Every event with this hash is compared: a collision never drops an event, and a second
     // event under the same hash never hides the first one's duplicates.
@@ -18,7 +18,7 @@ admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
         if (e.source == env.source && e.id == env.id) {
             // Same event again before its batch committed: ack it with the batch.
             ++s_.stats.duplicates;
-            if (peer) acks_.push_back({*peer, env.id});
+            if (peer) acks_.push_back({*peer, env.id, read_us});
             return admission::duplicate_pending;
         }
     }
@@ -49,7 +49,7 @@ admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
     keys_.push_back(key);
     batch_keys_.emplace(key, batch_.entries.size());
     batch_.entries.push_back(std::move(e));
-    if (peer) acks_.push_back({*peer, std::move(env.id)});
+    if (peer) acks_.push_back({*peer, std::move(env.id), read_us});
     return admission::batched;
 }
 
@@ -60,6 +60,7 @@ void batch_stage::record(const desk_output& out) {
 
 std::optional<committed_batch> batch_stage::commit() {
     if (empty()) return committed_batch{};
+    const std::int64_t start_us = s_.clock.steady_us();
     try {
         s_.store.commit(batch_);
     } catch (const journal_error& e) {
@@ -86,6 +87,9 @@ std::optional<committed_batch> batch_stage::commit() {
         storage_error_.clear();
     }
     ++s_.stats.batches;
+    s_.histograms.commit_seconds.observe(static_cast<double>(s_.clock.steady_us() - start_us) /
+                                         1e6);
+    s_.histograms.batch_events.observe(static_cast<double>(batch_.entries.size()));
     for (std::size_t i = 0; i < batch_.entries.size(); ++i) {
         const journal_entry& e = batch_.entries[i];
         s_.dedup.insert(keys_[i], e.seq, e.received_ms);

@@ -21,8 +21,9 @@
 namespace baton {
 
 struct pending_ack {
-    std::string peer;  // ROUTER identity
-    std::string id;    // event id
+    std::string peer;          // ROUTER identity
+    std::string id;            // event id
+    std::int64_t read_us = 0;  // steady µs when the loop read the event (0: not known)
 };
 
 // What a committed batch hands to the sockets, in this order: acks, then relay messages.
@@ -43,8 +44,10 @@ public:
     explicit batch_stage(daemon_state& state)
         : s_(state), last_snapshot_us_(state.clock.steady_us()) {}
 
-    // Dedup, apply, and into the open batch. `peer` is null for subscribe connectors (no ack).
-    admission accept(envelope env, std::string_view bytes, origin from, const std::string* peer);
+    // Dedup, apply, and into the open batch. `peer` is null for subscribe connectors (no ack);
+    // `read_us` (steady µs) is when the loop read the event, for the ack latency histogram.
+    admission accept(envelope env, std::string_view bytes, origin from, const std::string* peer,
+                     std::int64_t read_us = 0);
     // Exception and task changes join the open batch: stored, fed and relayed with it.
     void record(const desk_output& out);
 
