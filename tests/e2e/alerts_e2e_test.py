@@ -15,7 +15,7 @@ webhooks to a receiver in this test and the timers are shortened — and proves:
 - Alertmanager stopped while an exception is raised and started again: the notification still
   comes.
 
-Run by ctest (`alerts.alertmanager`, label e2e), or by hand:
+Run by ctest (`alertmanager.end_to_end`, label e2e), or by hand:
 
   python3 tests/e2e/alerts_e2e_test.py --source .
 
