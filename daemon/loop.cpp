@@ -159,6 +159,8 @@ struct loop::impl final : control_actions {
             wait_ms = left_us <= 0 ? 0 : (left_us + 999) / 1000;
         }
         if (heartbeat) wait_ms = std::min<std::int64_t>(wait_ms, heartbeat_interval_us / 1000);
+        // Encoded snapshot rows are taken back soon after the encoder is done.
+        if (stage.snapshot_in_flight()) wait_ms = std::min<std::int64_t>(wait_ms, 2);
         const std::int64_t next_timer = state.desk.next_due_ms();
         // Timers wait while storage fails: they must not make the poll spin.
         if (!stage.storage_failing() && next_timer != std::numeric_limits<std::int64_t>::max())
@@ -208,7 +210,8 @@ struct loop::impl final : control_actions {
                 std::string error = reload();
                 if (!error.empty()) spdlog::error("reload refused, nothing changed: {}", error);
             }
-            if (items[1].revents & ZMQ_POLLIN) drain_control();
+            const bool events_wait = (items[0].revents & ZMQ_POLLIN) || stage.events() > 0;
+            if (items[1].revents & ZMQ_POLLIN) drain_control(events_wait);
             if (heartbeat && clock.steady_us() - last_heartbeat_us >= heartbeat_interval_us) {
                 last_heartbeat_us = clock.steady_us();
                 heartbeat();  // alive, even while storage fails
@@ -220,6 +223,8 @@ struct loop::impl final : control_actions {
             if (items[0].revents & ZMQ_POLLIN) drain_ingest();
             for (std::size_t i = 0; i < subs.size(); ++i)
                 if (items[first_sub + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
+            // Encoded snapshot rows ride with the open batch, or go alone when none is open.
+            if (stage.poll_snapshot()) flush();
             // A deadline passed: tell people now, not with the next event.
             if (!stage.storage_failing() && state.desk.next_due_ms() <= clock.now_ms() &&
                 stage.on_time())
@@ -227,7 +232,7 @@ struct loop::impl final : control_actions {
             if (stage.due(clock.steady_us())) flush();
             if (stage.events() == 0) {
                 state.dedup.expire(clock.now_ms());
-                if (stage.snapshot_due()) stage.write_snapshot();
+                if (stage.snapshot_due()) stage.start_snapshot();
             }
         }
         shut_down();
@@ -470,9 +475,20 @@ struct loop::impl final : control_actions {
 
     // --- control ------------------------------------------------------------------------------
 
-    void drain_control() {
+    // Queries share the loop with ingest. While events wait, they get a slice of at most
+    // control_slice_us, then wait until ingest has had the rest of the time (control_share
+    // percent of the loop for queries); when no event waits they are answered at once. One
+    // query is always answered whole: a slow one delays the next slice, not itself.
+    static constexpr std::int64_t control_slice_us = 2000;
+    static constexpr std::int64_t control_share_percent = 10;
+
+    void drain_control(bool events_wait) {
+        const clock_source& clock = state.clock;
+        const std::int64_t start_us = clock.steady_us();
+        if (events_wait && start_us < control_resume_us) return;
         std::vector<zmq::message_t> frames;
         for (int n = 0; n < 100; ++n) {
+            if (events_wait && n > 0 && clock.steady_us() - start_us >= control_slice_us) break;
             frames.clear();
             if (!zmq::recv_multipart(control, std::back_inserter(frames),
                                      zmq::recv_flags::dontwait))
@@ -492,6 +508,9 @@ struct loop::impl final : control_actions {
                 (void)zmq::send_multipart(control, msg, zmq::send_flags::dontwait);
             }
         }
+        const std::int64_t spent_us = clock.steady_us() - start_us;
+        control_resume_us =
+            clock.steady_us() + spent_us * (100 - control_share_percent) / control_share_percent;
     }
 
     value answer(const std::vector<zmq::message_t>& frames, bool delimited) {
@@ -534,6 +553,8 @@ struct loop::impl final : control_actions {
     std::function<void()> heartbeat;
     std::int64_t heartbeat_interval_us = 0;
     std::int64_t last_heartbeat_us = 0;
+
+    std::int64_t control_resume_us = 0;  // while events wait, queries wait until then
 
     std::map<std::string, std::uint64_t> source_seq;  // last seq per subscribed source
     log_limiter refusal_log{10};

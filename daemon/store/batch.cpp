@@ -4,8 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include "codec.h"
+#include "snapshot_encoder.h"
 
 namespace baton {
+
+batch_stage::batch_stage(daemon_state& state)
+    : s_(state),
+      last_snapshot_us_(state.clock.steady_us()),
+      encoder_(std::make_unique<snapshot_encoder>()) {}
+
+batch_stage::~batch_stage() = default;
 
 admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
                               const std::string* peer, std::int64_t read_us) {
@@ -86,10 +94,17 @@ std::optional<committed_batch> batch_stage::commit() {
                      batch_.entries.size(), (s_.clock.now_ms() - storage_failing_since_ms_) / 1000);
         storage_error_.clear();
     }
-    ++s_.stats.batches;
-    s_.histograms.commit_seconds.observe(static_cast<double>(s_.clock.steady_us() - start_us) /
-                                         1e6);
-    s_.histograms.batch_events.observe(static_cast<double>(batch_.entries.size()));
+    if (batch_.snapshot) {
+        snapshot_seq_ = batch_.snapshot->header.journal_seq;
+        spdlog::debug("snapshot: {} orders at journal seq {}", batch_.snapshot->orders.size(),
+                      snapshot_seq_);
+    }
+    if (!only_snapshot()) {  // a snapshot stored alone is not a batch
+        ++s_.stats.batches;
+        s_.histograms.commit_seconds.observe(static_cast<double>(s_.clock.steady_us() - start_us) /
+                                             1e6);
+        s_.histograms.batch_events.observe(static_cast<double>(batch_.entries.size()));
+    }
     for (std::size_t i = 0; i < batch_.entries.size(); ++i) {
         const journal_entry& e = batch_.entries[i];
         s_.dedup.insert(keys_[i], e.seq, e.received_ms);
@@ -106,8 +121,8 @@ std::optional<committed_batch> batch_stage::commit() {
     done.acks = std::move(acks_);
     done.relayed = std::move(batch_.relayed);
     clear();
-    // Small snapshots often rather than a large one that would hold up the acks.
-    if (s_.engine.changed_count() >= s_.cfg.snapshot.max_orders) write_snapshot();
+    // Small snapshots often rather than a large one.
+    if (s_.engine.changed_count() >= s_.cfg.snapshot.max_orders) start_snapshot();
     return done;
 }
 
@@ -120,6 +135,7 @@ void batch_stage::clear() {
 
 std::size_t batch_stage::drop() {
     const std::size_t n = batch_.entries.size();
+    if (batch_.snapshot) remark(*batch_.snapshot);
     clear();
     return n;
 }
@@ -157,26 +173,73 @@ bool batch_stage::snapshot_due() const {
     return s_.clock.steady_us() - last_snapshot_us_ >= s_.cfg.snapshot.interval_us;
 }
 
-void batch_stage::write_snapshot(bool force) {
-    last_snapshot_us_ = s_.clock.steady_us();
-    if (storage_failing() || !batch_.empty()) return;  // only at a committed point
-    if (s_.store.last_seq() == snapshot_seq_ && !force) return;
-    std::vector<std::pair<std::string, std::string>> changed;
-    for (const auto& id : s_.engine.take_changed())
-        if (const order* o = s_.engine.find(id))
-            changed.emplace_back(id, encode_msgpack(to_value(*o)));
+snapshot_header batch_stage::header_now() const {
     snapshot_header h;
     h.journal_seq = s_.store.last_seq();
     h.relay_seq = s_.engine.relay_seq();
     h.customers = encode_msgpack(s_.engine.customers_value());
+    return h;
+}
+
+// Rows that were not stored: their orders go into the next snapshot.
+void batch_stage::remark(const snapshot_rows& rows) {
+    for (const auto& entry : rows.orders) s_.engine.mark_changed(entry.first);
+}
+
+bool batch_stage::snapshot_in_flight() const {
+    return encoder_->busy();
+}
+
+void batch_stage::start_snapshot() {
+    last_snapshot_us_ = s_.clock.steady_us();
+    // Only at a committed point (the copies must be what the journal says up to last_seq),
+    // one at a time, and not while storage fails.
+    if (storage_failing() || !batch_.empty() || encoder_->busy()) return;
+    if (s_.store.last_seq() == snapshot_seq_) return;
+    snapshot_job job;
+    job.header = header_now();
+    const std::vector<std::string> changed = s_.engine.take_changed();
+    job.orders.reserve(changed.size());
+    for (const auto& id : changed)
+        if (const order* o = s_.engine.find(id)) job.orders.push_back(*o);
+    encoder_->submit(std::move(job));
+}
+
+bool batch_stage::poll_snapshot() {
+    if (!encoder_->busy()) return false;
+    std::optional<snapshot_rows> rows = encoder_->take();
+    if (!rows) return false;
+    batch_.snapshot = std::move(*rows);
+    return only_snapshot();
+}
+
+bool batch_stage::only_snapshot() const {
+    return batch_.entries.empty() && batch_.relayed.empty() && batch_.exceptions.empty() &&
+           batch_.tasks.empty() && batch_.feed.empty();
+}
+
+void batch_stage::write_snapshot(bool force) {
+    last_snapshot_us_ = s_.clock.steady_us();
+    if (encoder_->busy()) batch_.snapshot = encoder_->wait();
+    if (storage_failing()) return;  // rows already encoded stay in the batch for its retry
+    if (!only_snapshot()) return;   // not a committed point; encoded rows go with the batch
+    if (s_.store.last_seq() == snapshot_seq_ && !force && !batch_.snapshot) return;
+    // Rows encoded earlier stay valid at this later point: every order changed since they were
+    // copied is changed again, and is encoded now and appended after them (the later row wins).
+    snapshot_rows rows = batch_.snapshot ? std::move(*batch_.snapshot) : snapshot_rows{};
+    batch_.snapshot.reset();
+    rows.header = header_now();
+    for (const auto& id : s_.engine.take_changed())
+        if (const order* o = s_.engine.find(id))
+            rows.orders.emplace_back(id, encode_msgpack(to_value(*o)));
     try {
-        s_.store.write_snapshot(h, changed);
-        snapshot_seq_ = h.journal_seq;
-        spdlog::debug("snapshot: {} orders at journal seq {}", changed.size(), h.journal_seq);
+        s_.store.write_snapshot(rows.header, rows.orders);
+        snapshot_seq_ = rows.header.journal_seq;
+        spdlog::debug("snapshot: {} orders at journal seq {}", rows.orders.size(), snapshot_seq_);
     } catch (const journal_error& e) {
         // Not fatal: the journal holds everything; the next restart replays more.
         spdlog::warn("snapshot failed: {}", e.what());
-        for (const auto& entry : changed) s_.engine.mark_changed(entry.first);
+        remark(rows);
     }
 }
 

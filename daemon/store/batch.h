@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,10 +40,14 @@ enum class admission {
     duplicate_committed,  // already committed earlier: ack now
 };
 
+class snapshot_encoder;
+
 class batch_stage {
 public:
-    explicit batch_stage(daemon_state& state)
-        : s_(state), last_snapshot_us_(state.clock.steady_us()) {}
+    explicit batch_stage(daemon_state& state);
+    ~batch_stage();
+    batch_stage(const batch_stage&) = delete;
+    batch_stage& operator=(const batch_stage&) = delete;
 
     // Dedup, apply, and into the open batch. `peer` is null for subscribe connectors (no ack);
     // `read_us` (steady µs) is when the loop read the event, for the ack latency histogram.
@@ -81,10 +86,19 @@ public:
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
                     const std::string& note, const std::string& to = "");
 
-    // Stores the orders changed since the last snapshot, at a committed point only; with
-    // `force` also when no event came since the last one.
-    void write_snapshot(bool force = false);
+    // Snapshots, without holding up the acks: at a committed point the orders changed since
+    // the last one are copied and handed to the encoder's thread (start_snapshot: when due, or
+    // after a commit once snapshot.max_orders have changed); poll_snapshot takes the encoded
+    // rows back into the open batch, to be stored with it. True when they are all the batch
+    // holds (commit now: no event waits to carry them).
+    void start_snapshot();
+    bool poll_snapshot();
+    bool snapshot_in_flight() const;
     bool snapshot_due() const;
+    // The same at once, waiting for the encoder (reload, shutdown): stores the orders changed
+    // since the last snapshot, at a committed point only; with `force` also when no event came
+    // since the last one.
+    void write_snapshot(bool force = false);
     void set_snapshot_seq(std::int64_t seq) { snapshot_seq_ = seq; }
 
     // Gives up the open batch (at shutdown while storage fails): how many events it held.
@@ -95,6 +109,9 @@ public:
 
 private:
     void clear();
+    bool only_snapshot() const;  // nothing in the open batch but encoded snapshot rows
+    snapshot_header header_now() const;
+    void remark(const snapshot_rows& rows);
 
     daemon_state& s_;
     std::int64_t last_snapshot_us_;
@@ -108,6 +125,7 @@ private:
     std::int64_t storage_retry_us_ = 0;
     std::int64_t storage_failing_since_ms_ = 0;
     std::int64_t snapshot_seq_ = 0;  // journal seq the stored snapshot reaches
+    std::unique_ptr<snapshot_encoder> encoder_;
 };
 
 }  // namespace baton

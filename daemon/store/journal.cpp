@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "envelope.h"
+#include "wal_checkpointer.h"
 
 namespace baton {
 
@@ -139,6 +140,12 @@ journal::journal(const std::string& data_dir) {
         last_seq_ = max_of("SELECT max(seq) FROM journal");
         last_relay_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM relay"));
         last_feed_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM feed"));
+        if (path_ != in_memory) {
+            // Checkpoints off the thread that acks (wal_checkpointer.h).
+            checkpointer_ = std::make_unique<wal_checkpointer>(path_);
+            exec("PRAGMA wal_autocheckpoint=0");
+            sqlite3_wal_hook(db_, &journal::on_wal_commit, this);
+        }
     } catch (...) {
         // The statements prepared so far are finalised when their members go; close_v2 waits
         // for them.
@@ -148,9 +155,27 @@ journal::journal(const std::string& data_dir) {
 }
 
 journal::~journal() {
+    if (db_) sqlite3_wal_hook(db_, nullptr, nullptr);
+    checkpointer_.reset();  // its thread stops before the writer's connection closes
     // The kept statements are finalised after this body, when the members go: close_v2 closes
     // the connection once the last of them is.
     sqlite3_close_v2(db_);
+}
+
+std::uint64_t journal::checkpoints() const {
+    return checkpointer_ ? checkpointer_->checkpoints() : 0;
+}
+
+int journal::on_wal_commit(void* self, sqlite3* db, const char*, int pages) {
+    auto* j = static_cast<journal*>(self);
+    j->checkpointer_->wal_size(pages);
+    // The checkpointer cannot keep up (a reader holds old frames, or the disk is slow): the
+    // writer checkpoints, as SQLite would by itself, before the WAL grows without bound.
+    constexpr int writer_pages = 4 * wal_checkpointer::start_pages;
+    if (pages >= writer_pages && sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                                           nullptr, nullptr) == SQLITE_OK)
+        ++j->writer_checkpoints_;
+    return SQLITE_OK;
 }
 
 void journal::exec(const char* sql) const {
@@ -240,6 +265,7 @@ void journal::commit(const journal_batch& batch) {
             upsert("INSERT OR REPLACE INTO tasks(id, record) VALUES(?,?)", batch.tasks, false);
             upsert("INSERT INTO feed(seq, line) VALUES(?,?)", batch.feed, true);
         }
+        if (batch.snapshot) put_snapshot(batch.snapshot->header, batch.snapshot->orders);
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -345,33 +371,37 @@ void journal::write_snapshot(const snapshot_header& header,
                              const std::vector<std::pair<std::string, std::string>>& orders) {
     exec("BEGIN");
     try {
-        sqlite_statement put =
-            prepare("INSERT INTO snapshot_log(id, state) VALUES(?,?)", "prepare snapshot");
-        sqlite_statement meta = prepare(
-            "INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)", "prepare snapshot");
-        for (const auto& [id, state] : orders) {
-            put.reset();
-            put.bind_text(1, id);
-            put.bind_blob(2, state);
-            if (put.step() != SQLITE_DONE) fail("snapshot order " + id);
-        }
-        auto put_meta = [&](const char* key, auto bind) {
-            meta.reset();
-            meta.bind_text(1, key);
-            bind(meta);
-            if (meta.step() != SQLITE_DONE) fail(std::string("snapshot ") + key);
-        };
-        put_meta("journal_seq",
-                 [&](sqlite_statement& st) { st.bind_int64(2, header.journal_seq); });
-        put_meta("relay_seq", [&](sqlite_statement& st) {
-            st.bind_int64(2, static_cast<std::int64_t>(header.relay_seq));
-        });
-        put_meta("customers", [&](sqlite_statement& st) { st.bind_blob(2, header.customers); });
+        put_snapshot(header, orders);
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+}
+
+void journal::put_snapshot(const snapshot_header& header,
+                           const std::vector<std::pair<std::string, std::string>>& orders) {
+    sqlite_statement put =
+        prepare("INSERT INTO snapshot_log(id, state) VALUES(?,?)", "prepare snapshot");
+    sqlite_statement meta =
+        prepare("INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)", "prepare snapshot");
+    for (const auto& [id, state] : orders) {
+        put.reset();
+        put.bind_text(1, id);
+        put.bind_blob(2, state);
+        if (put.step() != SQLITE_DONE) fail("snapshot order " + id);
+    }
+    auto put_meta = [&](const char* key, auto bind) {
+        meta.reset();
+        meta.bind_text(1, key);
+        bind(meta);
+        if (meta.step() != SQLITE_DONE) fail(std::string("snapshot ") + key);
+    };
+    put_meta("journal_seq", [&](sqlite_statement& st) { st.bind_int64(2, header.journal_seq); });
+    put_meta("relay_seq", [&](sqlite_statement& st) {
+        st.bind_int64(2, static_cast<std::int64_t>(header.relay_seq));
+    });
+    put_meta("customers", [&](sqlite_statement& st) { st.bind_blob(2, header.customers); });
 }
 
 snapshot_header journal::load_snapshot(

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -54,17 +55,25 @@ struct snapshot_header {
     std::string customers;  // MessagePack bytes of the customer book
 };
 
+// Order states to append to the snapshot log (id, MessagePack state) with their header.
+struct snapshot_rows {
+    snapshot_header header;
+    std::vector<std::pair<std::string, std::string>> orders;
+};
+
 // Everything one transaction stores: events, the relay messages they caused, exception and
-// task records (upserted by id) and the exception feed lines.
+// task records (upserted by id), the exception feed lines, and a snapshot that was encoded
+// while the loop went on (it rides with the batch: no transaction and no fsync of its own).
 struct journal_batch {
     std::vector<journal_entry> entries;
     std::vector<outbox_entry> relayed;
     std::vector<std::pair<std::uint64_t, std::string>> exceptions;  // id, MessagePack record
     std::vector<std::pair<std::uint64_t, std::string>> tasks;       // id, MessagePack record
     std::vector<std::pair<std::uint64_t, std::string>> feed;        // feed seq, JSON line
+    std::optional<snapshot_rows> snapshot;
     bool empty() const {
         return entries.empty() && relayed.empty() && exceptions.empty() && tasks.empty() &&
-               feed.empty();
+               feed.empty() && !snapshot;
     }
     void clear() {
         entries.clear();
@@ -72,8 +81,11 @@ struct journal_batch {
         exceptions.clear();
         tasks.clear();
         feed.clear();
+        snapshot.reset();
     }
 };
+
+class wal_checkpointer;
 
 class journal {
 public:
@@ -86,6 +98,10 @@ public:
     journal& operator=(const journal&) = delete;
 
     const std::string& path() const { return path_; }
+    // WAL checkpoint passes run off the writer's thread so far (wal_checkpointer.h), and by
+    // the writer itself when that thread fell far behind.
+    std::uint64_t checkpoints() const;
+    std::uint64_t writer_checkpoints() const { return writer_checkpoints_; }
     // The schema version the file had when it was opened, when it was older than this batond's
     // (and not new): 1 for a store written before quantities; 0 when nothing was migrated.
     int migrated_from() const { return migrated_from_; }
@@ -144,6 +160,11 @@ public:
     std::optional<journal_entry> read(std::int64_t seq, bool with_envelope) const;
 
 private:
+    // SQLite's wal hook: after each commit, with the WAL's size in pages.
+    static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
+    // The snapshot rows and header, inside the caller's transaction.
+    void put_snapshot(const snapshot_header& header,
+                      const std::vector<std::pair<std::string, std::string>>& orders);
     void exec(const char* sql) const;
     [[noreturn]] void fail(const std::string& what) const;
     void index_relay_orders();
@@ -165,6 +186,8 @@ private:
     std::uint64_t last_relay_seq_ = 0;
     std::uint64_t last_feed_seq_ = 0;
     int migrated_from_ = 0;
+    std::uint64_t writer_checkpoints_ = 0;
+    std::unique_ptr<wal_checkpointer> checkpointer_;  // none for an in-memory database
 };
 
 }  // namespace baton

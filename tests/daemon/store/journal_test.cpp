@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "envelope.h"
@@ -344,6 +347,35 @@ TEST(journal, journal_of_a_newer_version_is_refused) {
     }
     // Refusing must not touch the file: its version is still 99.
     EXPECT_EQ(user_version(path), 99);
+}
+
+// Checkpoints run on the checkpointer's thread, not in the writer's commits: after far more
+// data than a WAL of the automatic threshold holds, the WAL file is still small (it starts over
+// once a checkpoint caught up) and the writer never had to checkpoint itself.
+TEST(journal, the_write_ahead_log_is_checkpointed_off_the_writers_thread_and_reused) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    const std::string wal = j.path() + "-wal";
+    const std::string big(4000, 'x');  // about a page per event
+    std::int64_t seq = 0;
+    std::uintmax_t largest = 0;
+    for (int batch = 0; batch < 200; ++batch) {  // ~6,000 pages: 6 times the threshold
+        std::vector<journal_entry> entries;
+        for (int i = 0; i < 30; ++i) {
+            journal_entry e = entry(++seq);
+            e.envelope = big;
+            entries.push_back(std::move(e));
+        }
+        j.append(entries);
+        largest = std::max(largest, std::filesystem::file_size(wal));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));  // as the loop fills a batch
+    }
+    EXPECT_GT(j.checkpoints(), 0u);
+    EXPECT_EQ(j.writer_checkpoints(), 0u);
+    // A WAL that was never reset would hold every page written: 200 × 30 × 4 KB = 24 MB; the
+    // writer's own fallback starts at 4,000 pages (16 MB).
+    EXPECT_LT(largest, 12u << 20) << "largest WAL: " << largest << " bytes";
+    EXPECT_EQ(scan_all(j, 0, false).size(), static_cast<std::size_t>(seq));
 }
 
 TEST(journal, unopenable_data_dir_is_a_journal_error) {

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "batch.h"
 #include "daemon_harness.h"
@@ -81,6 +83,78 @@ TEST(recovery, rebuild_state_replays_the_whole_journal_to_the_same_orders) {
     EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
     EXPECT_TRUE(log.contains("rebuilding the order state from the journal")) << log.text();
     EXPECT_FALSE(log.contains("[warning]")) << log.text();  // nothing changed, nothing to warn of
+}
+
+// The snapshot encoder's rows come back while the next batch is open: they are stored with it,
+// at the point their copies were taken, and a restart replays only what came after that point.
+TEST(recovery, a_snapshot_encoded_while_batches_commit_restarts_to_the_same_state) {
+    testing::temp_dir dir;
+    config c = testing::test_config(dir);
+    c.snapshot.max_orders = 5;
+    fake_clock clock;
+    value before;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        batch_stage stage(*s);
+        const std::string peer = "p";
+        auto accept = [&](const envelope& e) {
+            stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+        };
+        for (int i = 1; i <= 10; ++i)
+            accept(testing::order_placed("p" + std::to_string(i), "SO-" + std::to_string(i)));
+        ASSERT_TRUE(stage.commit());  // 10 orders changed: their copies go to the encoder
+        ASSERT_TRUE(stage.snapshot_in_flight());
+        for (int i = 1; i <= 3; ++i)
+            accept(testing::credit_approved("c" + std::to_string(i), "SO-" + std::to_string(i)));
+        // The rows join the open batch; it holds events, so it is not committed for them alone.
+        for (int n = 0; n < 5000 && stage.snapshot_in_flight(); ++n) {
+            EXPECT_FALSE(stage.poll_snapshot());
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        ASSERT_FALSE(stage.snapshot_in_flight());
+        EXPECT_EQ(s->store.last_seq(), 10);
+        ASSERT_TRUE(stage.commit());  // events 11..13 and the snapshot at 10, one transaction
+        EXPECT_EQ(s->store.last_seq(), 13);
+        before = s->engine.state();
+    }
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.snapshot_seq, 10);
+    EXPECT_EQ(r.replayed, 3u);
+    EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
+}
+
+// Shutdown and reload store the snapshot at once: they wait for rows under way and add the
+// orders changed since their copies were taken.
+TEST(recovery, a_snapshot_written_at_once_takes_the_one_under_way_with_it) {
+    testing::temp_dir dir;
+    config c = testing::test_config(dir);
+    c.snapshot.max_orders = 2;
+    fake_clock clock;
+    value before;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        batch_stage stage(*s);
+        const std::string peer = "p";
+        for (const envelope& e :
+             {testing::order_placed("p1", "SO-1"), testing::order_placed("p2", "SO-2")})
+            stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+        ASSERT_TRUE(stage.commit());
+        ASSERT_TRUE(stage.snapshot_in_flight());
+        const envelope approved = testing::credit_approved("c1", "SO-1");
+        stage.accept(approved, encode_envelope(approved), origin::ingest, &peer);
+        ASSERT_TRUE(stage.commit());
+        stage.write_snapshot();
+        EXPECT_FALSE(stage.snapshot_in_flight());
+        before = s->engine.state();
+    }
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.snapshot_seq, 3);
+    EXPECT_EQ(r.replayed, 0u);
+    EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
 }
 
 TEST(recovery, a_stop_asked_for_during_a_long_rebuild_ends_it) {
