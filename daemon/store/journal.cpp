@@ -487,6 +487,34 @@ void journal::scan(std::int64_t after, bool with_envelope,
     if (rc != SQLITE_DONE) fail("scan");
 }
 
+std::int64_t journal::first_seq_received_from(std::int64_t ms) const {
+    sqlite_statement s =
+        prepare("SELECT seq, received_ms FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1",
+                "prepare seq search");
+    // The first entry at or after `seq`: its seq and received_ms, or nullopt past the end.
+    auto at_or_after =
+        [&](std::int64_t seq) -> std::optional<std::pair<std::int64_t, std::int64_t>> {
+        s.reset();
+        s.bind_int64(1, seq);
+        const int rc = s.step();
+        if (rc == SQLITE_DONE) return std::nullopt;
+        if (rc != SQLITE_ROW) fail("seq search");
+        return std::pair{s.column_int64(0), s.column_int64(1)};
+    };
+    // Every entry before `lo` was received before `ms`; none from `hi` on was.
+    std::int64_t lo = 1;
+    std::int64_t hi = last_seq_ + 1;
+    while (lo < hi) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        const auto e = at_or_after(mid);
+        if (e && e->second < ms)
+            lo = e->first + 1;  // it and every entry before it came earlier
+        else
+            hi = mid;  // past the end, or the first entry from `mid` on is not earlier
+    }
+    return lo;
+}
+
 std::optional<journal_entry> journal::read(std::int64_t seq, bool with_envelope) const {
     sqlite_statement& s = with_envelope ? read_ : read_meta_;
     sqlite_reset_guard guard(s);

@@ -156,6 +156,11 @@ public:
     void scan(std::int64_t after, bool with_envelope,
               const std::function<void(const journal_entry&)>& fn) const;
 
+    // The first seq received at or after `ms` (last_seq() + 1 when none), by binary search on
+    // the seq: received_ms grows with it, except where the clock was stepped back, so callers
+    // search with a margin.
+    std::int64_t first_seq_received_from(std::int64_t ms) const;
+
     // One entry by seq, or nullopt.
     std::optional<journal_entry> read(std::int64_t seq, bool with_envelope) const;
 

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "codec.h"
@@ -33,13 +34,25 @@ private:
     std::uint64_t n_ = 0;
 };
 
-void rebuild_dedup(daemon_state& s, cancel_check& check) {
+// A clock stepped back by up to this much still finds the window's first entry.
+constexpr std::int64_t clock_step_margin_ms = 3600 * 1000;
+
+// Only the journal's tail is read: the entries of the window (less a margin for a clock
+// stepped back), at most its size, so restarts do not slow down with history.
+std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
     const std::int64_t horizon = s.clock.now_ms() - s.cfg.dedup.window_us / 1000;
-    s.store.scan(0, false, [&](const journal_entry& e) {
+    const auto max_entries = static_cast<std::int64_t>(s.cfg.dedup.max_entries);
+    const std::int64_t from =
+        std::max(s.store.first_seq_received_from(horizon - clock_step_margin_ms),
+                 s.store.last_seq() - max_entries + 1);
+    std::size_t read = 0;
+    s.store.scan(from - 1, false, [&](const journal_entry& e) {
         check();
+        ++read;
         if (e.received_ms >= horizon)
             s.dedup.insert(dedup_window::key(e.source, e.id), e.seq, e.received_ms);
     });
+    return read;
 }
 
 // The orders of the snapshot, compacted when most of its rows are superseded.
@@ -107,9 +120,11 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
         spdlog::info("rebuilding the order state from the journal, as asked");
         s.store.clear_snapshot();
     }
-    rebuild_dedup(s, check);
-
     recovery_result r;
+    r.dedup_read = rebuild_dedup(s, check);
+    spdlog::info("duplicate window: {} ids, from the last {} journal entries", s.dedup.size(),
+                 r.dedup_read);
+
     std::vector<order> orders;
     const snapshot_header h = load_orders(s, orders);
     s.engine = order_engine(s.flow, load_customers(s, h));

@@ -26,6 +26,7 @@ struct recovery_result {
     std::int64_t snapshot_seq = 0;  // journal seq the stored snapshot reaches
     std::uint64_t feed_seq = 0;     // the last feed line numbered
     std::size_t replayed = 0;       // journal entries replayed after the snapshot
+    std::size_t dedup_read = 0;     // journal entries read for the duplicate window
 };
 
 // Rebuilds `s` from its journal. `cancel` (may be null) is polled while the journal is read;

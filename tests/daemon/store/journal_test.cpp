@@ -378,6 +378,22 @@ TEST(journal, the_write_ahead_log_is_checkpointed_off_the_writers_thread_and_reu
     EXPECT_EQ(scan_all(j, 0, false).size(), static_cast<std::size_t>(seq));
 }
 
+TEST(journal, the_first_seq_received_from_a_time_is_found_by_binary_search) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    EXPECT_EQ(j.first_seq_received_from(0), 1);  // empty: last_seq + 1
+    std::vector<journal_entry> entries;
+    for (std::int64_t seq = 1; seq <= 1000; ++seq) entries.push_back(entry(seq));
+    j.append(entries);
+    const std::int64_t base = entry(0).received_ms;  // entry n was received at base + n
+    EXPECT_EQ(j.first_seq_received_from(0), 1);
+    EXPECT_EQ(j.first_seq_received_from(base + 1), 1);
+    EXPECT_EQ(j.first_seq_received_from(base + 2), 2);
+    EXPECT_EQ(j.first_seq_received_from(base + 617), 617);
+    EXPECT_EQ(j.first_seq_received_from(base + 1000), 1000);
+    EXPECT_EQ(j.first_seq_received_from(base + 1001), 1001);
+}
+
 TEST(journal, unopenable_data_dir_is_a_journal_error) {
     temp_dir dir;
     std::string file = dir.write("not_a_dir", "x");

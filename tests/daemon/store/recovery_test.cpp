@@ -157,6 +157,40 @@ TEST(recovery, a_snapshot_written_at_once_takes_the_one_under_way_with_it) {
     EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
 }
 
+// The duplicate window is rebuilt from the journal's tail: what was received before the window
+// is not read at all, and what is in it is still recognised.
+TEST(recovery, the_duplicate_window_reads_only_the_journal_of_the_window) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        batch_stage stage(*s);
+        const std::string peer = "p";
+        auto commit = [&](const std::string& prefix, int n) {
+            for (int i = 1; i <= n; ++i) {
+                const envelope e = testing::order_placed(prefix + std::to_string(i),
+                                                         "SO-" + prefix + std::to_string(i));
+                stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+            }
+            ASSERT_TRUE(stage.commit());
+        };
+        commit("old-", 50);
+        clock.advance_ms(c.dedup.window_us / 1000 + 2 * 3600 * 1000);  // past the window
+        commit("new-", 5);
+    }
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.dedup_read, 5u);
+    EXPECT_EQ(s->dedup.size(), 5u);
+    batch_stage stage(*s);
+    const std::string peer = "p";
+    const envelope again = testing::order_placed("new-3", "SO-new-3");
+    EXPECT_EQ(stage.accept(again, encode_envelope(again), origin::ingest, &peer),
+              admission::duplicate_committed);
+}
+
 TEST(recovery, a_stop_asked_for_during_a_long_rebuild_ends_it) {
     testing::temp_dir dir;
     const config c = testing::test_config(dir);
