@@ -67,6 +67,10 @@ struct loop::impl final : control_actions {
           control(ctx, zmq::socket_type::router) {
         const recovery_result r = recover(state, rebuild_state, stop_requested);
         stage.set_snapshot_seq(r.snapshot_seq);
+        // A rebuilt state is stored now, while /readyz still says "loading state": every order
+        // changed, and a snapshot of all of them would otherwise be taken in the way of the
+        // first events and queries.
+        if (rebuild_state) stage.write_snapshot(true);
         stage.notice_writer() = notices(r.feed_seq);
         state.store.set_max_bytes(state.cfg.storage_max_bytes);
 
