@@ -1,6 +1,8 @@
 // baton_ingest_bench: drives batond's real loop (in this process, or an external batond) with full
 // order lifecycles from several producers, and reports durable acked events/s, ack latency, and
 // the raw ZeroMQ PUSH/PULL rate of the same messages on the same machine (DESIGN.md Performance).
+// Also open-loop load at a fixed rate, with latency from each event's scheduled send time.
+#include <poll.h>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -65,7 +67,40 @@ struct options {
     bool json = false;
     std::string log_level = "warn";
     int scrape_ms = 0;  // > 0: the in-process daemon's metrics listener on, scraped this often
+    double rate = 0;    // > 0: open loop, this many events/s in total; 0: closed loop
 };
+
+// --- latency figures -------------------------------------------------------------------------
+
+// What a latency line reports, in µs. Percentiles are nearest-rank: the sample of rank q·(n−1),
+// rounded down, counting from 0.
+struct latency_summary {
+    std::uint64_t count = 0;
+    double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+
+    nlohmann::json to_json() const {
+        return {{"count", count}, {"p50", p50_us},   {"p90", p90_us},
+                {"p99", p99_us},  {"p999", p999_us}, {"max", max_us}};
+    }
+};
+
+// Exact, from every sample (in ns; reorders them).
+latency_summary summarize(std::vector<std::int64_t>& ns) {
+    latency_summary s;
+    s.count = ns.size();
+    if (ns.empty()) return s;
+    auto at = [&](double q) {
+        const auto k = static_cast<std::size_t>(q * static_cast<double>(ns.size() - 1));
+        std::nth_element(ns.begin(), ns.begin() + static_cast<std::ptrdiff_t>(k), ns.end());
+        return static_cast<double>(ns[k]) / 1000.0;
+    };
+    s.p50_us = at(0.50);
+    s.p90_us = at(0.90);
+    s.p99_us = at(0.99);
+    s.p999_us = at(0.999);
+    s.max_us = static_cast<double>(*std::max_element(ns.begin(), ns.end())) / 1000.0;
+    return s;
+}
 
 // GETs /metrics every `every_ms` until stopped, as Prometheus would (but far more often).
 class metrics_scraper {
@@ -79,13 +114,13 @@ public:
                   lock.unlock();
                   const auto t0 = steady::now();
                   auto res = c.Get("/metrics");
-                  const double ms =
-                      std::chrono::duration<double, std::milli>(steady::now() - t0).count();
+                  const auto took = steady::now() - t0;
                   lock.lock();
                   if (res && res->status == 200) {
                       ++scrapes_;
                       bytes_ = res->body.size();
-                      took_ms_.push_back(ms);
+                      took_ns_.push_back(
+                          std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
                   } else {
                       ++failed_;
                   }
@@ -104,13 +139,12 @@ public:
     // "N scrapes (M failed), B bytes, p50 X ms, max Y ms"
     std::string summary() {
         std::lock_guard<std::mutex> lock(mutex_);
-        std::vector<double> t = took_ms_;
-        std::sort(t.begin(), t.end());
+        std::vector<std::int64_t> took = took_ns_;
+        const latency_summary s = summarize(took);
         char line[160];
         std::snprintf(line, sizeof line,
                       "%d scrapes (%d failed), %zu bytes, p50 %.1f ms, max %.1f ms", scrapes_,
-                      failed_, bytes_, t.empty() ? 0.0 : t[t.size() / 2],
-                      t.empty() ? 0.0 : t.back());
+                      failed_, bytes_, s.p50_us / 1000, s.max_us / 1000);
         return line;
     }
     int failed() {
@@ -124,7 +158,7 @@ private:
     bool stop_ = false;
     int scrapes_ = 0, failed_ = 0;
     std::size_t bytes_ = 0;
-    std::vector<double> took_ms_;
+    std::vector<std::int64_t> took_ns_;
     std::thread thread_;  // last: starts once the rest is ready
 };
 
@@ -181,18 +215,21 @@ sched_times thread_sched_times(long tid) {
 class start_gate {
 public:
     explicit start_gate(unsigned parties) : waiting_(parties) {}
-    void arrive_and_wait() {
+    // Returns when the gate opens: the start of the run for every party.
+    steady::time_point arrive_and_wait() {
         std::unique_lock lock(mutex_);
         if (--waiting_ == 0) ready_.notify_all();
         open_.wait(lock, [&] { return opened_; });
+        return opened_at_;
     }
     void wait_all_arrived() {
         std::unique_lock lock(mutex_);
         ready_.wait(lock, [&] { return waiting_ == 0; });
     }
-    void open() {
+    void open(steady::time_point at) {
         std::lock_guard lock(mutex_);
         opened_ = true;
+        opened_at_ = at;
         open_.notify_all();
     }
 
@@ -201,9 +238,18 @@ private:
     std::condition_variable ready_, open_;
     unsigned waiting_;
     bool opened_ = false;
+    steady::time_point opened_at_;
 };
 
+// Part `part` of `total` shared among `parts` as evenly as can be (the first ones take the rest).
+std::uint64_t share_of(std::uint64_t total, unsigned parts, unsigned part) {
+    return total / parts + (part < total % parts ? 1 : 0);
+}
+
 // --- the ingest run ------------------------------------------------------------------------
+
+// An open-loop event sent more than this after its time counts as sent late.
+constexpr std::int64_t late_ns = 1000000;
 
 struct producer_result {
     std::uint64_t sent = 0;
@@ -216,13 +262,37 @@ struct producer_result {
     std::int64_t first_send_ns = std::numeric_limits<std::int64_t>::max();
     std::int64_t last_ack_ns = 0;
     std::vector<std::int64_t> latency_ns;
+    std::uint64_t sent_late = 0;   // open loop: sent over late_ns after their time
+    std::int64_t max_late_ns = 0;  // open loop: the furthest behind schedule
     std::string first_nack;
     bool timed_out = false;
     double cpu_s = 0;
 };
 
-// Keeps up to `window` events in flight on one DEALER until `quota` events are sent (or the
-// deadline passes) and every one of them is acked or nacked.
+// Waits until a message is there to read, or `until`. zmq::poll counts whole milliseconds,
+// and an open-loop producer may send every 200 µs; so this waits on the socket's ZMQ_FD with
+// ppoll, as zmq_poll does inside: the fd only says that something changed, ZMQ_EVENTS whether a
+// message is there.
+bool wait_for_message(zmq::socket_t& socket, steady::time_point until) {
+    const int fd = socket.get(zmq::sockopt::fd);
+    for (;;) {
+        if (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) return true;
+        const auto left =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(until - steady::now());
+        if (left.count() <= 0) return false;
+        const timespec timeout{static_cast<time_t>(left.count() / 1000000000),
+                               static_cast<long>(left.count() % 1000000000)};
+        pollfd item{fd, POLLIN, 0};
+        (void)ppoll(&item, 1, &timeout, nullptr);
+    }
+}
+
+// Sends `quota` events on one DEALER (or, with --seconds and no --rate, until the deadline) and
+// waits until every one of them is acked or nacked. Closed loop: it keeps up to `window` events
+// in flight. Open loop (--rate): each event is due at a fixed time, and its latency counts from
+// then, so a stall of the daemon shows in the latency of every event due during it instead of
+// holding the sending back (coordinated omission); a producer behind schedule sends at once,
+// and one with a full window waits.
 void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned producer,
                   const options& opt, std::uint64_t quota, steady::time_point origin,
                   start_gate& gate, producer_result& r) {
@@ -231,11 +301,12 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
     order_traffic traffic(producer, opt.seed, opt.run_id, opt.open_orders);
 
     // Send times, preallocated and indexed by event number (recovered from the ack's id). With
-    // --seconds the count is unknown, so the array is a ring much larger than the window; the
-    // event number is kept beside the time, so a stray ack cannot be taken for another event.
+    // --seconds or --rate a run may be long, so the array is a ring much larger than the window;
+    // the event number is kept beside the time, so a stray ack cannot be taken for another event.
     const bool unlimited = quota == std::numeric_limits<std::uint64_t>::max();
+    const bool open_loop = opt.rate > 0;
     std::size_t capacity = 1;
-    while (capacity < (unlimited ? opt.window * 8 : quota)) capacity <<= 1;
+    while (capacity < (unlimited || open_loop ? opt.window * 8 : quota)) capacity <<= 1;
     const std::size_t mask = capacity - 1;
     std::vector<std::int64_t> sent_at(capacity, 0);
     std::vector<std::uint64_t> slot_event(capacity, std::numeric_limits<std::uint64_t>::max());
@@ -245,24 +316,41 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
     zmq::message_t frames[3];
     std::size_t in_flight = 0;
     std::uint64_t next = 0;
-    const bool timed = opt.seconds > 0;
+    const bool timed = !open_loop && opt.seconds > 0;
     const auto ack_timeout = std::chrono::duration<double>(opt.ack_timeout_s);
 
-    gate.arrive_and_wait();
+    const steady::time_point start = gate.arrive_and_wait();
     const double cpu0 = thread_cpu_s();
     const steady::time_point deadline =
-        steady::now() + std::chrono::duration_cast<steady::duration>(
-                            std::chrono::duration<double>(timed ? opt.seconds : 0));
+        start + std::chrono::duration_cast<steady::duration>(
+                    std::chrono::duration<double>(timed ? opt.seconds : 0));
+    // Open loop: event k of producer p is due at start + (k·producers + p) / rate, so the
+    // producers take turns and the total is even.
+    const std::int64_t start_ns = ns_since(origin, start);
+    auto due_ns = [&](std::uint64_t k) {
+        return start_ns + static_cast<std::int64_t>(
+                              (static_cast<double>(k) * opt.producers + producer) / opt.rate * 1e9);
+    };
+    // The last reply, or the send that ended a spell with nothing in flight: the ack timeout
+    // counts from there.
     steady::time_point last_reply = steady::now();
 
     for (;;) {
         const bool may_send = next < quota && !(timed && steady::now() >= deadline);
         while (may_send && in_flight < opt.window && next < quota) {
+            if (open_loop && due_ns(next) > ns_since(origin, steady::now())) break;
             traffic.next(next, topic, envelope);
-            const std::int64_t now = ns_since(origin, steady::now());
+            const steady::time_point now_tp = steady::now();
+            const std::int64_t now = ns_since(origin, now_tp);
+            const std::int64_t from = open_loop ? due_ns(next) : now;  // latency counts from here
+            if (open_loop) {
+                if (now - from > late_ns) ++r.sent_late;
+                r.max_late_ns = std::max(r.max_late_ns, now - from);
+            }
+            if (in_flight == 0) last_reply = now_tp;
             client.send(topic, envelope);
-            if (next == 0) r.first_send_ns = now;
-            sent_at[next & mask] = now;
+            if (next == 0) r.first_send_ns = from;
+            sent_at[next & mask] = from;
             slot_event[next & mask] = next;
             r.envelope_bytes += envelope.size();
             r.min_bytes = std::min(r.min_bytes, envelope.size());
@@ -270,14 +358,14 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
             ++next;
             ++in_flight;
         }
-        if (in_flight == 0) {
-            if (!may_send || next >= quota) break;
-            continue;
-        }
-        zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-        zmq::poll(&item, 1, std::chrono::milliseconds(100));
-        if (!(item.revents & ZMQ_POLLIN)) {
-            if (steady::now() - last_reply > ack_timeout) {
+        const bool more = next < quota && !(timed && steady::now() >= deadline);
+        if (in_flight == 0 && !more) break;
+        // Wake for a reply, for the next event's time, or after 100 ms to check the timeout.
+        steady::time_point until = steady::now() + std::chrono::milliseconds(100);
+        if (open_loop && more && in_flight < opt.window)
+            until = std::min(until, origin + std::chrono::nanoseconds(due_ns(next)));
+        if (!wait_for_message(socket, until)) {
+            if (in_flight > 0 && steady::now() - last_reply > ack_timeout) {
                 r.timed_out = true;
                 break;
             }
@@ -328,6 +416,23 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
     }
     r.sent = next;
     r.cpu_s = thread_cpu_s() - cpu0;
+}
+
+// One thread per producer, each with its share of `events` (unlimited: each sends until the
+// deadline), all waiting at `gate`.
+std::vector<std::thread> start_producers(zmq::context_t& context, const std::string& endpoint,
+                                         const options& opt, std::uint64_t events,
+                                         steady::time_point origin, start_gate& gate,
+                                         std::vector<producer_result>& results) {
+    const bool unlimited = events == std::numeric_limits<std::uint64_t>::max();
+    std::vector<std::thread> producers;
+    for (unsigned p = 0; p < opt.producers; ++p) {
+        const std::uint64_t quota = unlimited ? events : share_of(events, opt.producers, p);
+        producers.emplace_back([&context, &endpoint, &opt, &gate, &results, p, quota, origin] {
+            run_producer(context, endpoint, p, opt, quota, origin, gate, results[p]);
+        });
+    }
+    return producers;
 }
 
 // The `status` counters of a batond's control socket: (events, batches), or nullopt.
@@ -393,7 +498,7 @@ double run_raw(unsigned producers, std::uint64_t total, const options& opt, doub
     start_gate gate(producers);
     std::vector<std::thread> pushers;
     for (unsigned p = 0; p < producers; ++p) {
-        const std::uint64_t quota = total / producers + (p < total % producers ? 1 : 0);
+        const std::uint64_t quota = share_of(total, producers, p);
         pushers.emplace_back([&, p, quota] {
             zmq::socket_t push(context, zmq::socket_type::push);
             push.connect(endpoint);
@@ -412,7 +517,7 @@ double run_raw(unsigned producers, std::uint64_t total, const options& opt, doub
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const double machine0 = machine_busy_cpu_s(), process0 = process_cpu_s();
     const steady::time_point t0 = steady::now();
-    gate.open();
+    gate.open(t0);
     zmq::message_t frame;
     std::uint64_t received = 0;
     while (received < total) {
@@ -504,6 +609,11 @@ int main(int argc, char** argv) {
                    "Turn on the in-process daemon's metrics listener (metrics.listen, a free "
                    "loopback port) and GET /metrics every this many ms during the run")
         ->check(CLI::Range(1, 600000));
+    app.add_option("--rate", opt.rate,
+                   "Open loop: send this many events/s in total, each producer on a fixed "
+                   "schedule of its share; ack latency counts from each event's scheduled time. "
+                   "With --seconds, rate x seconds events are sent")
+        ->check(CLI::Range(1.0, 1e7));
     CLI11_PARSE(app, argc, argv);
     std::random_device entropy;
     opt.run_id = (std::uint64_t{entropy()} << 32) ^ entropy();
@@ -571,19 +681,18 @@ int main(int argc, char** argv) {
     zmq::context_t client_context(1);
     const auto before = daemon_counters(client_context, control);
 
-    const std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
+    // Closed loop: a count, or as many as the window allows until --seconds. Open loop: a count,
+    // or rate x seconds.
+    const bool open_loop = opt.rate > 0;
+    std::uint64_t events = opt.events;
+    if (opt.seconds > 0)
+        events = open_loop ? static_cast<std::uint64_t>(std::llround(opt.rate * opt.seconds))
+                           : std::numeric_limits<std::uint64_t>::max();
     std::vector<producer_result> results(opt.producers);
-    std::vector<std::thread> producers;
     start_gate gate(opt.producers);
     const steady::time_point origin = steady::now();
-    for (unsigned p = 0; p < opt.producers; ++p) {
-        std::uint64_t quota = unlimited;
-        if (opt.seconds <= 0)
-            quota = opt.events / opt.producers + (p < opt.events % opt.producers ? 1 : 0);
-        producers.emplace_back([&, p, quota] {
-            run_producer(client_context, endpoint, p, opt, quota, origin, gate, results[p]);
-        });
-    }
+    std::vector<std::thread> producers =
+        start_producers(client_context, endpoint, opt, events, origin, gate, results);
     gate.wait_all_arrived();
     std::unique_ptr<metrics_scraper> scraper;
     if (in_process && opt.scrape_ms > 0)
@@ -593,7 +702,8 @@ int main(int argc, char** argv) {
     const double machine_cpu0 = machine_busy_cpu_s();
     const sched_times daemon_sched0 = thread_sched_times(daemon_tid.load());
     const steady::time_point wall0 = steady::now();
-    gate.open();
+    gate.open(wall0);
+
     for (auto& t : producers) t.join();
     if (scraper) scraper->stop();
     const double wall_all = std::chrono::duration<double>(steady::now() - wall0).count();
@@ -620,12 +730,15 @@ int main(int argc, char** argv) {
         total.max_bytes = std::max(total.max_bytes, r.max_bytes);
         if (r.sent) total.first_send_ns = std::min(total.first_send_ns, r.first_send_ns);
         total.last_ack_ns = std::max(total.last_ack_ns, r.last_ack_ns);
+        total.sent_late += r.sent_late;
+        total.max_late_ns = std::max(total.max_late_ns, r.max_late_ns);
         if (total.first_nack.empty()) total.first_nack = r.first_nack;
         timed_out = timed_out || r.timed_out;
         producers_cpu += r.cpu_s;
         latencies.insert(latencies.end(), r.latency_ns.begin(), r.latency_ns.end());
         r.latency_ns = {};
     }
+    const latency_summary ack_latency = summarize(latencies);
 
     std::uint64_t db_bytes = 0;
     if (in_process) {
@@ -649,25 +762,13 @@ int main(int argc, char** argv) {
     const double mean_bytes =
         total.sent ? static_cast<double>(total.envelope_bytes) / static_cast<double>(total.sent)
                    : 0;
-    auto percentile_us = [&](double q) -> double {
-        if (latencies.empty()) return 0;
-        auto k = static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1));
-        std::nth_element(latencies.begin(), latencies.begin() + static_cast<std::ptrdiff_t>(k),
-                         latencies.end());
-        return static_cast<double>(latencies[k]) / 1000.0;
-    };
-    const double p50 = percentile_us(0.50);
-    const double p99 = percentile_us(0.99);
-    const double max_us =
-        latencies.empty()
-            ? 0
-            : static_cast<double>(*std::max_element(latencies.begin(), latencies.end())) / 1000;
 
     // A short loopback transfer varies from run to run by tens of percent; the median of a few
-    // runs is what the ratio uses.
+    // runs is what the ratio uses. An open-loop run's rate is the one it was given, so it is
+    // not set beside the raw rate.
     double raw_per_s = 0, raw_mean_bytes = 0, raw_other_cores = 0;
     std::vector<double> raw_rates;
-    if (!opt.skip_raw && total.acked > 0) {
+    if (!opt.skip_raw && !open_loop && total.acked > 0) {
         for (unsigned i = 0; i < opt.raw_runs; ++i) {
             double other = 0;
             raw_rates.push_back(run_raw(opt.producers, total.acked, opt, raw_mean_bytes, other));
@@ -705,7 +806,12 @@ int main(int argc, char** argv) {
                                {"max", total.max_bytes}};
         j["wall_s"] = wall_s;
         j["acked_per_s"] = acked_per_s;
-        j["ack_latency_us"] = {{"p50", p50}, {"p99", p99}, {"max", max_us}};
+        j["ack_latency_us"] = ack_latency.to_json();
+        j["ack_latency_from"] = open_loop ? "scheduled send" : "send";
+        if (open_loop)
+            j["open_loop"] = {{"target_per_s", opt.rate},
+                              {"sent_over_1ms_late", total.sent_late},
+                              {"max_late_us", static_cast<double>(total.max_late_ns) / 1000}};
         j["raw_push_pull_per_s"] = raw_per_s;
         j["raw_push_pull_runs"] = raw_rates;
         j["raw_mean_bytes"] = raw_mean_bytes;
@@ -735,6 +841,13 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(total.unmatched));
         std::printf("  producers         %u, window %zu events each, %zu open orders each\n",
                     opt.producers, opt.window, opt.open_orders);
+        if (open_loop)
+            std::printf(
+                "  open loop         %s events/s in total (%s/s per producer); %s events sent "
+                "over 1 ms after their time, the latest %.1f ms\n",
+                with_thousands(opt.rate).c_str(), with_thousands(opt.rate / opt.producers).c_str(),
+                with_thousands(static_cast<double>(total.sent_late)).c_str(),
+                static_cast<double>(total.max_late_ns) / 1e6);
         if (in_process)
             std::printf(
                 "  daemon config     batch.max_events %zu, batch.max_wait_us %lld, "
@@ -747,7 +860,10 @@ int main(int argc, char** argv) {
                     total.sent ? total.min_bytes : 0, total.max_bytes);
         std::printf("  wall time         %.3f s (first send to last ack)\n", wall_s);
         std::printf("  acked events/s    %s\n", with_thousands(acked_per_s).c_str());
-        std::printf("  ack latency µs    p50 %.0f  p99 %.0f  max %.0f\n", p50, p99, max_us);
+        std::printf("  ack latency µs    p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f%s\n",
+                    ack_latency.p50_us, ack_latency.p90_us, ack_latency.p99_us, ack_latency.p999_us,
+                    ack_latency.max_us,
+                    open_loop ? " (from each event's scheduled send time)" : "");
         if (raw_per_s > 0) {
             std::string runs;
             for (double r : raw_rates) runs += (runs.empty() ? "" : ", ") + with_thousands(r);
