@@ -1,7 +1,7 @@
 // baton_ingest_bench: drives batond's real loop (in this process, or an external batond) with full
 // order lifecycles from several producers, and reports durable acked events/s, ack latency, and
 // the raw ZeroMQ PUSH/PULL rate of the same messages on the same machine (DESIGN.md Performance).
-// Also open-loop load at a fixed rate, with latency from each event's scheduled send time.
+// Also open-loop load at a fixed rate, a soak with a line a minute, and control queries alongside.
 #include <poll.h>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -66,8 +67,10 @@ struct options {
     std::uint64_t run_id = 0;  // random per run: fresh event and order ids
     bool json = false;
     std::string log_level = "warn";
-    int scrape_ms = 0;  // > 0: the in-process daemon's metrics listener on, scraped this often
-    double rate = 0;    // > 0: open loop, this many events/s in total; 0: closed loop
+    int scrape_ms = 0;     // > 0: the in-process daemon's metrics listener on, scraped this often
+    double rate = 0;       // > 0: open loop, this many events/s in total; 0: closed loop
+    unsigned minutes = 0;  // > 0: a soak of this many minutes, with a line a minute
+    int pid = 0;           // with --endpoint: the external batond, for its VmRSS
 };
 
 // --- latency figures -------------------------------------------------------------------------
@@ -101,6 +104,58 @@ latency_summary summarize(std::vector<std::int64_t>& ns) {
     s.max_us = static_cast<double>(*std::max_element(ns.begin(), ns.end())) / 1000.0;
     return s;
 }
+
+// The latencies of a long run in fixed memory, so that a soak does not grow the RSS it reports
+// with its own samples: 64 buckets per power of two, so a percentile (the middle of its bucket)
+// is within 1/128 of the sample it stands for. The maximum is exact.
+class latency_histogram {
+public:
+    void add(std::int64_t ns) {
+        const auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(ns, 0));
+        ++buckets_[bucket_of(v)];
+        ++count_;
+        max_ = std::max(max_, v);
+    }
+    latency_summary summary() const {
+        latency_summary s;
+        s.count = count_;
+        if (count_ == 0) return s;
+        auto at = [&](double q) {
+            const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
+            std::uint64_t seen = 0;
+            std::size_t i = 0;
+            while ((seen += buckets_[i]) <= rank) ++i;
+            return std::min(middle_of(i), static_cast<double>(max_)) / 1000.0;
+        };
+        s.p50_us = at(0.50);
+        s.p90_us = at(0.90);
+        s.p99_us = at(0.99);
+        s.p999_us = at(0.999);
+        s.max_us = static_cast<double>(max_) / 1000.0;
+        return s;
+    }
+
+private:
+    static constexpr unsigned sub_bits = 6;
+    static constexpr std::uint64_t sub_buckets = 1 << sub_bits;  // per power of two
+
+    // Below 64 ns one bucket per ns; above, 64 per power of two (the value's top 7 bits).
+    static std::size_t bucket_of(std::uint64_t v) {
+        if (v < sub_buckets) return v;
+        const unsigned shift = 63 - static_cast<unsigned>(__builtin_clzll(v)) - sub_bits;
+        return (shift + 1) * sub_buckets + ((v >> shift) - sub_buckets);
+    }
+    static double middle_of(std::size_t i) {
+        if (i < sub_buckets) return static_cast<double>(i);
+        const std::size_t shift = i / sub_buckets - 1;
+        const std::uint64_t low = (sub_buckets + i % sub_buckets) << shift;
+        return static_cast<double>(low) + static_cast<double>((1ULL << shift) - 1) / 2;
+    }
+
+    std::array<std::uint64_t, (64 - sub_bits) * sub_buckets> buckets_{};
+    std::uint64_t count_ = 0;
+    std::uint64_t max_ = 0;
+};
 
 // GETs /metrics every `every_ms` until stopped, as Prometheus would (but far more often).
 class metrics_scraper {
@@ -211,6 +266,18 @@ sched_times thread_sched_times(long tid) {
     return t;
 }
 
+// VmRSS of a process in KiB, from /proc/<pid>/status ("self": this one); nullopt if unreadable.
+std::optional<std::uint64_t> rss_kib(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/status");
+    std::string key;
+    while (in >> key) {
+        std::uint64_t kib = 0;
+        if (key == "VmRSS:") return in >> kib ? std::optional<std::uint64_t>(kib) : std::nullopt;
+        in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+    }
+    return std::nullopt;
+}
+
 // Every producer (and the raw pushers) connect first, then start together.
 class start_gate {
 public:
@@ -246,6 +313,74 @@ std::uint64_t share_of(std::uint64_t total, unsigned parts, unsigned part) {
     return total / parts + (part < total % parts ? 1 : 0);
 }
 
+// --- the soak's lines, one a minute (--minutes) ---------------------------------------------
+
+// Ack latencies by the minute of the run in which the ack came (those still in flight when the
+// last minute ends count in it). The producers record; the main thread takes a minute once every
+// producer's clock has passed its end. The whole run's latencies go into a histogram instead of
+// a list, so that a long soak does not grow the benchmark's memory with them.
+class minute_book {
+public:
+    minute_book(unsigned producers, unsigned minutes)
+        : minutes_(minutes), current_(producers, 0), samples_(minutes) {}
+
+    void begin(steady::time_point start) {
+        std::lock_guard lock(mutex_);
+        start_ = start;
+    }
+    void record(unsigned producer, steady::time_point acked_at, std::int64_t latency_ns) {
+        std::lock_guard lock(mutex_);
+        samples_[advance(producer, acked_at)].push_back(latency_ns);
+        whole_run_.add(latency_ns);
+    }
+    // The producer's clock reads `now`, with no ack to record.
+    void tick(unsigned producer, steady::time_point now) {
+        std::lock_guard lock(mutex_);
+        advance(producer, now);
+    }
+    // The producer is done: it records nothing more.
+    void finish(unsigned producer) {
+        std::lock_guard lock(mutex_);
+        current_[producer] = minutes_;
+        changed_.notify_all();
+    }
+    // Waits until every producer is past minute `m` (from 0), and sums up its acks.
+    latency_summary take(unsigned m) {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] {
+            return std::all_of(current_.begin(), current_.end(), [&](unsigned c) { return c > m; });
+        });
+        std::vector<std::int64_t> samples = std::move(samples_[m]);
+        lock.unlock();
+        return summarize(samples);
+    }
+    latency_summary whole_run() {
+        std::lock_guard lock(mutex_);
+        return whole_run_.summary();
+    }
+
+private:
+    // The minute `t` falls in; the producer is past every earlier one.
+    unsigned advance(unsigned producer, steady::time_point t) {
+        const std::int64_t since_start =
+            std::max<std::int64_t>(0, (t - start_) / std::chrono::minutes(1));
+        const auto m = static_cast<unsigned>(std::min<std::int64_t>(since_start, minutes_ - 1));
+        if (m > current_[producer]) {
+            current_[producer] = m;
+            changed_.notify_all();
+        }
+        return m;
+    }
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    const unsigned minutes_;
+    steady::time_point start_;
+    std::vector<unsigned> current_;                   // per producer: the minute its clock is in
+    std::vector<std::vector<std::int64_t>> samples_;  // per minute, until taken
+    latency_histogram whole_run_;
+};
+
 // --- the ingest run ------------------------------------------------------------------------
 
 // An open-loop event sent more than this after its time counts as sent late.
@@ -261,9 +396,9 @@ struct producer_result {
     std::size_t max_bytes = 0;
     std::int64_t first_send_ns = std::numeric_limits<std::int64_t>::max();
     std::int64_t last_ack_ns = 0;
-    std::vector<std::int64_t> latency_ns;
-    std::uint64_t sent_late = 0;   // open loop: sent over late_ns after their time
-    std::int64_t max_late_ns = 0;  // open loop: the furthest behind schedule
+    std::vector<std::int64_t> latency_ns;  // empty in a soak: the minute_book has them
+    std::uint64_t sent_late = 0;           // open loop: sent over late_ns after their time
+    std::int64_t max_late_ns = 0;          // open loop: the furthest behind schedule
     std::string first_nack;
     bool timed_out = false;
     double cpu_s = 0;
@@ -295,7 +430,7 @@ bool wait_for_message(zmq::socket_t& socket, steady::time_point until) {
 // and one with a full window waits.
 void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned producer,
                   const options& opt, std::uint64_t quota, steady::time_point origin,
-                  start_gate& gate, producer_result& r) {
+                  start_gate& gate, minute_book* book, producer_result& r) {
     baton::adapters::ingest_client client(context, endpoint);
     zmq::socket_t& socket = client.socket();
     order_traffic traffic(producer, opt.seed, opt.run_id, opt.open_orders);
@@ -310,7 +445,7 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
     const std::size_t mask = capacity - 1;
     std::vector<std::int64_t> sent_at(capacity, 0);
     std::vector<std::uint64_t> slot_event(capacity, std::numeric_limits<std::uint64_t>::max());
-    r.latency_ns.reserve(unlimited ? 1 << 22 : quota);
+    if (!book) r.latency_ns.reserve(unlimited ? 1 << 22 : quota);
 
     std::string topic, envelope;
     zmq::message_t frames[3];
@@ -365,6 +500,7 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
         if (open_loop && more && in_flight < opt.window)
             until = std::min(until, origin + std::chrono::nanoseconds(due_ns(next)));
         if (!wait_for_message(socket, until)) {
+            if (book) book->tick(producer, steady::now());
             if (in_flight > 0 && steady::now() - last_reply > ack_timeout) {
                 r.timed_out = true;
                 break;
@@ -411,9 +547,14 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
             --in_flight;
             ++r.acked;
             r.last_ack_ns = now;
-            r.latency_ns.push_back(now - sent_at[event & mask]);
+            const std::int64_t latency = now - sent_at[event & mask];
+            if (book)
+                book->record(producer, now_tp, latency);
+            else
+                r.latency_ns.push_back(latency);
         }
     }
+    if (book) book->finish(producer);
     r.sent = next;
     r.cpu_s = thread_cpu_s() - cpu0;
 }
@@ -423,14 +564,15 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
 std::vector<std::thread> start_producers(zmq::context_t& context, const std::string& endpoint,
                                          const options& opt, std::uint64_t events,
                                          steady::time_point origin, start_gate& gate,
-                                         std::vector<producer_result>& results) {
+                                         minute_book* book, std::vector<producer_result>& results) {
     const bool unlimited = events == std::numeric_limits<std::uint64_t>::max();
     std::vector<std::thread> producers;
     for (unsigned p = 0; p < opt.producers; ++p) {
         const std::uint64_t quota = unlimited ? events : share_of(events, opt.producers, p);
-        producers.emplace_back([&context, &endpoint, &opt, &gate, &results, p, quota, origin] {
-            run_producer(context, endpoint, p, opt, quota, origin, gate, results[p]);
-        });
+        producers.emplace_back(
+            [&context, &endpoint, &opt, &gate, &results, p, quota, origin, book] {
+                run_producer(context, endpoint, p, opt, quota, origin, gate, book, results[p]);
+            });
     }
     return producers;
 }
@@ -542,6 +684,61 @@ std::string with_thousands(double x) {
     return out;
 }
 
+// --- what the run prints ----------------------------------------------------------------------
+
+std::string rss_text(std::optional<std::uint64_t> kib) {
+    if (!kib) return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(*kib) / 1024);
+    return text;
+}
+
+std::string p50_p99_max_text(const latency_summary& s) {
+    char text[96];
+    std::snprintf(text, sizeof text, "p50 %.0f  p99 %.0f  max %.0f", s.p50_us, s.p99_us, s.max_us);
+    return text;
+}
+
+struct minute_line {
+    unsigned minute = 0;  // from 1
+    latency_summary latency;
+    std::optional<std::uint64_t> rss_kib;
+
+    double acked_per_s() const { return static_cast<double>(latency.count) / 60; }
+    nlohmann::json to_json() const {
+        return {{"minute", minute},
+                {"acked", latency.count},
+                {"acked_per_s", acked_per_s()},
+                {"ack_latency_us", latency.to_json()},
+                {"rss_kib", rss_kib ? nlohmann::json(*rss_kib) : nlohmann::json(nullptr)}};
+    }
+};
+
+void print_soak_header(std::FILE* out, const options& opt, bool in_process,
+                       std::optional<std::uint64_t> rss_at_start) {
+    std::string load = "closed loop, window " + std::to_string(opt.window) + " per producer";
+    if (opt.rate > 0) load = "open loop at " + with_thousands(opt.rate) + " events/s";
+    std::string whose = "batond: give its --pid";
+    if (in_process)
+        whose = "this process (the in-process batond and the benchmark)";
+    else if (opt.pid > 0)
+        whose = "batond (pid " + std::to_string(opt.pid) + ")";
+    std::fprintf(out,
+                 "soak: %u minute%s, %s; acks, rate and ack latency (µs) of each minute, the "
+                 "last with the acks after it; VmRSS of %s, %s at the start\n",
+                 opt.minutes, opt.minutes == 1 ? "" : "s", load.c_str(), whose.c_str(),
+                 rss_text(rss_at_start).c_str());
+    std::fflush(out);
+}
+
+void print_minute_line(std::FILE* out, const minute_line& m) {
+    std::fprintf(out, "  minute %3u  %11s acked  %9s/s  %s  VmRSS %s\n", m.minute,
+                 with_thousands(static_cast<double>(m.latency.count)).c_str(),
+                 with_thousands(m.acked_per_s()).c_str(), p50_p99_max_text(m.latency).c_str(),
+                 rss_text(m.rss_kib).c_str());
+    std::fflush(out);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -551,11 +748,13 @@ int main(int argc, char** argv) {
         "socket under full order lifecycles from several producers, next to the raw "
         "ZeroMQ PUSH/PULL rate of the same messages on the same machine.",
         "baton_ingest_bench"};
-    app.add_option("-n,--events", opt.events, "Events to send in total")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("-s,--seconds", opt.seconds,
-                   "Send for this many seconds instead of a fixed number of events");
+    CLI::Option* events_option =
+        app.add_option("-n,--events", opt.events, "Events to send in total")
+            ->capture_default_str()
+            ->check(CLI::PositiveNumber);
+    CLI::Option* seconds_option =
+        app.add_option("-s,--seconds", opt.seconds,
+                       "Send for this many seconds instead of a fixed number of events");
     app.add_option("-p,--producers", opt.producers, "Producer threads, one DEALER each")
         ->capture_default_str()
         ->check(CLI::Range(1u, baton::bench::max_producers));
@@ -612,9 +811,22 @@ int main(int argc, char** argv) {
     app.add_option("--rate", opt.rate,
                    "Open loop: send this many events/s in total, each producer on a fixed "
                    "schedule of its share; ack latency counts from each event's scheduled time. "
-                   "With --seconds, rate x seconds events are sent")
+                   "With --seconds or --minutes, rate x seconds events are sent")
         ->check(CLI::Range(1.0, 1e7));
+    app.add_option("--minutes", opt.minutes,
+                   "A soak: run this many minutes and print a line a minute (acks, rate, "
+                   "p50/p99 ack latency, VmRSS)")
+        ->check(CLI::PositiveNumber)
+        ->excludes(events_option)
+        ->excludes(seconds_option);
+    CLI::Option* endpoint_option = app.get_option("--endpoint");
+    app.add_option("--pid", opt.pid,
+                   "With --endpoint: the external batond's process id, for its VmRSS in the "
+                   "soak's lines")
+        ->check(CLI::PositiveNumber)
+        ->needs(endpoint_option);
     CLI11_PARSE(app, argc, argv);
+    if (opt.minutes > 0) opt.seconds = 60.0 * opt.minutes;
     std::random_device entropy;
     opt.run_id = (std::uint64_t{entropy()} << 32) ^ entropy();
 
@@ -681,6 +893,15 @@ int main(int argc, char** argv) {
     zmq::context_t client_context(1);
     const auto before = daemon_counters(client_context, control);
 
+    // The soak's lines give the VmRSS of the process that holds the daemon.
+    std::optional<std::string> rss_pid;
+    if (in_process)
+        rss_pid = "self";
+    else if (opt.pid > 0)
+        rss_pid = std::to_string(opt.pid);
+    auto rss_now = [&] { return rss_pid ? rss_kib(*rss_pid) : std::nullopt; };
+    const std::optional<std::uint64_t> rss_at_start = rss_now();
+
     // Closed loop: a count, or as many as the window allows until --seconds. Open loop: a count,
     // or rate x seconds.
     const bool open_loop = opt.rate > 0;
@@ -690,9 +911,11 @@ int main(int argc, char** argv) {
                            : std::numeric_limits<std::uint64_t>::max();
     std::vector<producer_result> results(opt.producers);
     start_gate gate(opt.producers);
+    std::unique_ptr<minute_book> book;
+    if (opt.minutes > 0) book = std::make_unique<minute_book>(opt.producers, opt.minutes);
     const steady::time_point origin = steady::now();
     std::vector<std::thread> producers =
-        start_producers(client_context, endpoint, opt, events, origin, gate, results);
+        start_producers(client_context, endpoint, opt, events, origin, gate, book.get(), results);
     gate.wait_all_arrived();
     std::unique_ptr<metrics_scraper> scraper;
     if (in_process && opt.scrape_ms > 0)
@@ -702,8 +925,19 @@ int main(int argc, char** argv) {
     const double machine_cpu0 = machine_busy_cpu_s();
     const sched_times daemon_sched0 = thread_sched_times(daemon_tid.load());
     const steady::time_point wall0 = steady::now();
+    if (book) book->begin(wall0);
     gate.open(wall0);
 
+    // The soak's lines come as the minutes end (on stderr with --json, which prints one line).
+    std::vector<minute_line> minutes;
+    if (book) {
+        std::FILE* out = opt.json ? stderr : stdout;
+        print_soak_header(out, opt, in_process, rss_at_start);
+        for (unsigned m = 0; m < opt.minutes; ++m) {
+            minutes.push_back({m + 1, book->take(m), rss_now()});
+            print_minute_line(out, minutes.back());
+        }
+    }
     for (auto& t : producers) t.join();
     if (scraper) scraper->stop();
     const double wall_all = std::chrono::duration<double>(steady::now() - wall0).count();
@@ -738,7 +972,7 @@ int main(int argc, char** argv) {
         latencies.insert(latencies.end(), r.latency_ns.begin(), r.latency_ns.end());
         r.latency_ns = {};
     }
-    const latency_summary ack_latency = summarize(latencies);
+    const latency_summary ack_latency = book ? book->whole_run() : summarize(latencies);
 
     std::uint64_t db_bytes = 0;
     if (in_process) {
@@ -825,6 +1059,12 @@ int main(int argc, char** argv) {
         j["other_cores"] = {{"ingest", other_cpu / wall_all}, {"raw", raw_other_cores}};
         j["cpus"] = std::thread::hardware_concurrency();
         if (scraper) j["metrics_scrapes"] = scraper->summary();
+        if (book) {
+            j["rss_kib_at_start"] =
+                rss_at_start ? nlohmann::json(*rss_at_start) : nlohmann::json(nullptr);
+            j["minutes"] = nlohmann::json::array();
+            for (const minute_line& m : minutes) j["minutes"].push_back(m.to_json());
+        }
         std::printf("%s\n", j.dump().c_str());
     } else {
         std::printf("baton ingest benchmark (%s batond, %s)\n",
