@@ -34,11 +34,12 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "codec.h"
 #include "config.h"
+#include "control_client.h"
 #include "ingest_client.h"
 #include "loop.h"
 #include "order_traffic.h"
+#include "value.h"
 
 namespace {
 
@@ -71,6 +72,9 @@ struct options {
     double rate = 0;       // > 0: open loop, this many events/s in total; 0: closed loop
     unsigned minutes = 0;  // > 0: a soak of this many minutes, with a line a minute
     int pid = 0;           // with --endpoint: the external batond, for its VmRSS
+    unsigned query_clients = 0;       // threads asking `query` of the control socket meanwhile
+    std::string query;                // a read-only control command without arguments, e.g. kpi
+    std::uint64_t warmup_events = 0;  // sent and acked before the measured run, not counted
 };
 
 // --- latency figures -------------------------------------------------------------------------
@@ -278,7 +282,8 @@ std::optional<std::uint64_t> rss_kib(const std::string& pid) {
     return std::nullopt;
 }
 
-// Every producer (and the raw pushers) connect first, then start together.
+// Every producer (and the raw pushers, and the query clients) connect first, then start
+// together.
 class start_gate {
 public:
     explicit start_gate(unsigned parties) : waiting_(parties) {}
@@ -577,28 +582,133 @@ std::vector<std::thread> start_producers(zmq::context_t& context, const std::str
     return producers;
 }
 
+// --warmup-events: the same traffic, closed loop, sent and acked before the measured run so
+// that the queries have orders to work on. Its run id differs from the measured run's in the
+// bits the order ids take (the run tag), so no id of one is a duplicate of the other's. Returns
+// what went wrong, or an empty string.
+std::string warm_up(zmq::context_t& context, const std::string& endpoint, options opt) {
+    opt.run_id ^= 0x5bd1e995;
+    opt.rate = 0;
+    opt.seconds = 0;
+    std::vector<producer_result> results(opt.producers);
+    start_gate gate(opt.producers);
+    std::vector<std::thread> producers = start_producers(context, endpoint, opt, opt.warmup_events,
+                                                         steady::now(), gate, nullptr, results);
+    gate.wait_all_arrived();
+    gate.open(steady::now());
+    for (auto& t : producers) t.join();
+    for (const auto& r : results) {
+        if (!r.first_nack.empty()) return "nacked: " + r.first_nack;
+        if (r.timed_out) return "timed out waiting for acks";
+        if (r.acked != r.sent || r.unmatched) return "not every event was acked";
+    }
+    return {};
+}
+
+// --- control queries during the run (--query-clients) ---------------------------------------
+
+// The control commands --query may name: those that read and take no argument.
+const std::vector<std::string> read_queries = {"status", "orders", "exceptions",
+                                               "tasks",  "kpi",    "customers"};
+
+struct query_figures {
+    std::uint64_t done = 0;    // answered ok: true
+    std::uint64_t failed = 0;  // answered ok: false, or not within the ack timeout
+    std::string first_error;
+    double seconds = 0;  // from the start of the run until the last client stopped
+    latency_summary latency;
+
+    double per_s() const { return seconds > 0 ? static_cast<double>(done) / seconds : 0; }
+};
+
+// `clients` threads, each with a control client of its own, ask `query` again as soon as the
+// answer to the last one came, from the start of the measured run until stop(): the dashboards
+// and batonctl users of a plant, beside the ingest.
+class query_load {
+public:
+    query_load(zmq::context_t& context, const std::string& control, const std::string& query,
+               unsigned clients, double timeout_s, start_gate& gate)
+        : clients_(clients) {
+        for (auto& c : clients_)
+            c.thread = std::thread([&, query, control, timeout_s] {
+                ask_until_stopped(context, control, query, timeout_s, gate, c);
+            });
+    }
+    ~query_load() { stop(); }
+    // Each client stops after its current query.
+    void stop() {
+        stop_ = true;
+        for (auto& c : clients_)
+            if (c.thread.joinable()) c.thread.join();
+    }
+    query_figures figures() {
+        stop();
+        query_figures f;
+        std::vector<std::int64_t> latencies;
+        for (auto& c : clients_) {
+            f.done += c.done;
+            f.failed += c.failed;
+            if (f.first_error.empty()) f.first_error = c.first_error;
+            f.seconds = std::max(f.seconds, std::chrono::duration<double>(c.end - c.start).count());
+            latencies.insert(latencies.end(), c.latency_ns.begin(), c.latency_ns.end());
+        }
+        f.latency = summarize(latencies);
+        return f;
+    }
+
+private:
+    struct client {
+        std::thread thread;
+        std::uint64_t done = 0, failed = 0;
+        std::string first_error;
+        std::vector<std::int64_t> latency_ns;
+        steady::time_point start, end;
+    };
+
+    void ask_until_stopped(zmq::context_t& context, const std::string& control,
+                           const std::string& query, double timeout_s, start_gate& gate,
+                           client& c) {
+        baton::adapters::control_client control_client(context, control);
+        baton::value request;
+        request.set("cmd", query);
+        const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+        c.start = gate.arrive_and_wait();
+        while (!stop_) {
+            std::string error;
+            const steady::time_point t0 = steady::now();
+            const std::optional<baton::value> reply = control_client.call(request, timeout, &error);
+            const std::int64_t took = ns_since(t0, steady::now());
+            const baton::value* ok = reply ? reply->find("ok") : nullptr;
+            if (ok && ok->is_bool() && ok->as_bool()) {
+                ++c.done;
+                c.latency_ns.push_back(took);
+                continue;
+            }
+            ++c.failed;
+            if (c.first_error.empty()) {
+                const baton::value* why = reply ? reply->find("error") : nullptr;
+                c.first_error = why && why->is_string() ? why->as_string() : error;
+            }
+        }
+        c.end = steady::now();
+    }
+
+    std::vector<client> clients_;
+    std::atomic<bool> stop_{false};
+};
+
 // The `status` counters of a batond's control socket: (events, batches), or nullopt.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> daemon_counters(zmq::context_t& context,
                                                                        const std::string& control) {
     if (control.empty()) return std::nullopt;
     try {
-        zmq::socket_t req(context, zmq::socket_type::req);
-        req.set(zmq::sockopt::linger, 0);
-        req.connect(control);
+        baton::adapters::control_client client(context, control);
         baton::value request;
         request.set("cmd", "status");
-        const std::string body = baton::encode_msgpack(request);
-        req.send(zmq::buffer(body), zmq::send_flags::none);
-        zmq::pollitem_t item{req.handle(), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, std::chrono::milliseconds(5000)) == 0) return std::nullopt;
-        zmq::message_t reply;
-        if (!req.recv(reply)) return std::nullopt;
-        baton::value v;
-        std::string error;
-        if (!baton::decode_msgpack(reply.to_string_view(), baton::decode_limits{}, v, error))
-            return std::nullopt;
-        const baton::value* events = v.find("events");
-        const baton::value* counters = v.find("counters");
+        const std::optional<baton::value> v = client.call(request, std::chrono::milliseconds(5000));
+        if (!v) return std::nullopt;
+        const baton::value* events = v->find("events");
+        const baton::value* counters = v->find("counters");
         const baton::value* batches = counters ? counters->find("batches") : nullptr;
         std::uint64_t e = 0, b = 0;
         if (!events || !batches || !events->to_uint64(e) || !batches->to_uint64(b))
@@ -825,6 +935,24 @@ int main(int argc, char** argv) {
                    "soak's lines")
         ->check(CLI::PositiveNumber)
         ->needs(endpoint_option);
+    CLI::Option* query_option =
+        app.add_option("--query", opt.query,
+                       "The control query the query clients ask (a read-only "
+                       "command without arguments)")
+            ->check(CLI::IsMember(read_queries));
+    query_option->needs(app.add_option("--query-clients", opt.query_clients,
+                                       "Threads that each ask --query of the control socket, one "
+                                       "request after another, for the whole measured run")
+                            ->check(CLI::PositiveNumber)
+                            ->needs(query_option));
+    app.add_option("--warmup-events", opt.warmup_events,
+                   "Before the measured run, send this many events of the same traffic and "
+                   "wait for their acks (not counted), so that queries have orders to work on")
+        ->check(CLI::PositiveNumber);
+    app.final_callback([&] {
+        if (opt.query_clients > 0 && !opt.endpoint.empty() && opt.control.empty())
+            throw CLI::RequiresError("--query-clients with --endpoint", "--control");
+    });
     CLI11_PARSE(app, argc, argv);
     if (opt.minutes > 0) opt.seconds = 60.0 * opt.minutes;
     std::random_device entropy;
@@ -889,8 +1017,32 @@ int main(int argc, char** argv) {
         });
     }
 
+    // Stops the in-process daemon (its journal closed, so the WAL is checkpointed into baton.db)
+    // and returns the size of the database, removing its data_dir unless --keep-data.
+    auto stop_daemon = [&]() -> std::uint64_t {
+        if (!in_process) return 0;
+        daemon->stop();
+        daemon_thread.join();
+        daemon.reset();
+        daemon_context.reset();
+        const std::uint64_t bytes =
+            file_size_or_zero(data_dir / "baton.db") + file_size_or_zero(data_dir / "baton.db-wal");
+        if (!opt.keep_data) {
+            std::error_code ec;
+            std::filesystem::remove_all(data_dir, ec);
+        }
+        return bytes;
+    };
+
     // Producers get their own context: they are clients, as they would be in another process.
     zmq::context_t client_context(1);
+    if (opt.warmup_events > 0) {
+        if (const std::string error = warm_up(client_context, endpoint, opt); !error.empty()) {
+            std::fprintf(stderr, "baton_ingest_bench: warm-up: %s\n", error.c_str());
+            stop_daemon();
+            return 1;
+        }
+    }
     const auto before = daemon_counters(client_context, control);
 
     // The soak's lines give the VmRSS of the process that holds the daemon.
@@ -910,12 +1062,16 @@ int main(int argc, char** argv) {
         events = open_loop ? static_cast<std::uint64_t>(std::llround(opt.rate * opt.seconds))
                            : std::numeric_limits<std::uint64_t>::max();
     std::vector<producer_result> results(opt.producers);
-    start_gate gate(opt.producers);
+    start_gate gate(opt.producers + opt.query_clients);
     std::unique_ptr<minute_book> book;
     if (opt.minutes > 0) book = std::make_unique<minute_book>(opt.producers, opt.minutes);
     const steady::time_point origin = steady::now();
     std::vector<std::thread> producers =
         start_producers(client_context, endpoint, opt, events, origin, gate, book.get(), results);
+    std::unique_ptr<query_load> queries;
+    if (opt.query_clients > 0)
+        queries = std::make_unique<query_load>(client_context, control, opt.query,
+                                               opt.query_clients, opt.ack_timeout_s, gate);
     gate.wait_all_arrived();
     std::unique_ptr<metrics_scraper> scraper;
     if (in_process && opt.scrape_ms > 0)
@@ -940,6 +1096,7 @@ int main(int argc, char** argv) {
     }
     for (auto& t : producers) t.join();
     if (scraper) scraper->stop();
+    if (queries) queries->stop();
     const double wall_all = std::chrono::duration<double>(steady::now() - wall0).count();
     const double process_cpu = process_cpu_s() - process_cpu0;
     const double other_cpu = std::max(0.0, machine_busy_cpu_s() - machine_cpu0 - process_cpu);
@@ -973,22 +1130,12 @@ int main(int argc, char** argv) {
         r.latency_ns = {};
     }
     const latency_summary ack_latency = book ? book->whole_run() : summarize(latencies);
+    const std::optional<query_figures> query =
+        queries ? std::optional(queries->figures()) : std::nullopt;
 
-    std::uint64_t db_bytes = 0;
-    if (in_process) {
-        daemon->stop();
-        daemon_thread.join();
-        daemon.reset();  // closes the journal: the WAL is checkpointed into baton.db
-        daemon_context.reset();
-        db_bytes =
-            file_size_or_zero(data_dir / "baton.db") + file_size_or_zero(data_dir / "baton.db-wal");
-        if (!opt.keep_data) {
-            std::error_code ec;
-            std::filesystem::remove_all(data_dir, ec);
-        }
-    } else if (!opt.db_path.empty()) {
+    std::uint64_t db_bytes = stop_daemon();
+    if (!in_process && !opt.db_path.empty())
         db_bytes = file_size_or_zero(opt.db_path) + file_size_or_zero(opt.db_path + "-wal");
-    }
 
     const double wall_s =
         total.acked ? static_cast<double>(total.last_ack_ns - total.first_send_ns) * 1e-9 : 0;
@@ -1059,6 +1206,15 @@ int main(int argc, char** argv) {
         j["other_cores"] = {{"ingest", other_cpu / wall_all}, {"raw", raw_other_cores}};
         j["cpus"] = std::thread::hardware_concurrency();
         if (scraper) j["metrics_scrapes"] = scraper->summary();
+        j["warmup_events"] = opt.warmup_events;
+        if (query)
+            j["queries"] = {{"query", opt.query},
+                            {"clients", opt.query_clients},
+                            {"done", query->done},
+                            {"failed", query->failed},
+                            {"first_error", query->first_error},
+                            {"per_s", query->per_s()},
+                            {"latency_us", query->latency.to_json()}};
         if (book) {
             j["rss_kib_at_start"] =
                 rss_at_start ? nlohmann::json(*rss_at_start) : nlohmann::json(nullptr);
@@ -1088,6 +1244,9 @@ int main(int argc, char** argv) {
                 with_thousands(opt.rate).c_str(), with_thousands(opt.rate / opt.producers).c_str(),
                 with_thousands(static_cast<double>(total.sent_late)).c_str(),
                 static_cast<double>(total.max_late_ns) / 1e6);
+        if (opt.warmup_events > 0)
+            std::printf("  warm-up           %s events sent and acked before the run\n",
+                        with_thousands(static_cast<double>(opt.warmup_events)).c_str());
         if (in_process)
             std::printf(
                 "  daemon config     batch.max_events %zu, batch.max_wait_us %lld, "
@@ -1104,6 +1263,17 @@ int main(int argc, char** argv) {
                     ack_latency.p50_us, ack_latency.p90_us, ack_latency.p99_us, ack_latency.p999_us,
                     ack_latency.max_us,
                     open_loop ? " (from each event's scheduled send time)" : "");
+        if (query) {
+            std::printf(
+                "  control queries   %u clients asking '%s': %s answered (%s failed), %s/s; "
+                "latency µs %s\n",
+                opt.query_clients, opt.query.c_str(),
+                with_thousands(static_cast<double>(query->done)).c_str(),
+                with_thousands(static_cast<double>(query->failed)).c_str(),
+                with_thousands(query->per_s()).c_str(), p50_p99_max_text(query->latency).c_str());
+            if (!query->first_error.empty())
+                std::printf("  first query error %s\n", query->first_error.c_str());
+        }
         if (raw_per_s > 0) {
             std::string runs;
             for (double r : raw_rates) runs += (runs.empty() ? "" : ", ") + with_thousands(r);
@@ -1149,6 +1319,6 @@ int main(int argc, char** argv) {
     }
     const bool ok = total.nacked == 0 && total.unmatched == 0 && !timed_out &&
                     total.acked == total.sent && total.acked > 0 &&
-                    (!scraper || scraper->failed() == 0);
+                    (!scraper || scraper->failed() == 0) && (!query || query->failed == 0);
     return ok ? 0 : 1;
 }
