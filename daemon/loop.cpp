@@ -165,6 +165,9 @@ struct loop::impl final : control_actions {
         if (heartbeat) wait_ms = std::min<std::int64_t>(wait_ms, heartbeat_interval_us / 1000);
         // Encoded snapshot rows are taken back soon after the encoder is done.
         if (stage.snapshot_in_flight()) wait_ms = std::min<std::int64_t>(wait_ms, 2);
+        if (queries_held())
+            wait_ms = std::min<std::int64_t>(wait_ms,
+                                             (control_resume_us - clock.steady_us() + 999) / 1000);
         const std::int64_t next_timer = state.desk.next_due_ms();
         // Timers wait while storage fails: they must not make the poll spin.
         if (!stage.storage_failing() && next_timer != std::numeric_limits<std::int64_t>::max())
@@ -192,6 +195,9 @@ struct loop::impl final : control_actions {
             const short input = stage.storage_failing() ? 0 : ZMQ_POLLIN;
             items[0].events = input;
             for (std::size_t i = first_sub; i < items.size(); ++i) items[i].events = input;
+            // Queries held back for ingest's share are left out of the poll, so that the loop
+            // does not spin on them while it waits for events or the batch's deadline.
+            items[1].events = queries_held() ? 0 : ZMQ_POLLIN;
             try {
                 zmq::poll(items.data(), items.size(), std::chrono::milliseconds(poll_timeout_ms()));
             } catch (const zmq::error_t& e) {
@@ -485,6 +491,11 @@ struct loop::impl final : control_actions {
     // query is always answered whole: a slow one delays the next slice, not itself.
     static constexpr std::int64_t control_slice_us = 2000;
     static constexpr std::int64_t control_share_percent = 10;
+
+    // Events wait in the open batch and the queries' share is used up.
+    bool queries_held() const {
+        return stage.events() > 0 && state.clock.steady_us() < control_resume_us;
+    }
 
     void drain_control(bool events_wait) {
         const clock_source& clock = state.clock;
