@@ -165,9 +165,11 @@ struct loop::impl final : control_actions {
         if (heartbeat) wait_ms = std::min<std::int64_t>(wait_ms, heartbeat_interval_us / 1000);
         // Encoded snapshot rows are taken back soon after the encoder is done.
         if (stage.snapshot_in_flight()) wait_ms = std::min<std::int64_t>(wait_ms, 2);
-        if (queries_held())
-            wait_ms = std::min<std::int64_t>(wait_ms,
-                                             (control_resume_us - clock.steady_us() + 999) / 1000);
+        if (queries_held()) {
+            std::int64_t until_us = control_resume_us;
+            if (stage.events() == 0) until_us = std::min(until_us, last_ingest_us + ingest_busy_us);
+            wait_ms = std::min<std::int64_t>(wait_ms, (until_us - clock.steady_us() + 999) / 1000);
+        }
         const std::int64_t next_timer = state.desk.next_due_ms();
         // Timers wait while storage fails: they must not make the poll spin.
         if (!stage.storage_failing() && next_timer != std::numeric_limits<std::int64_t>::max())
@@ -220,7 +222,7 @@ struct loop::impl final : control_actions {
                 std::string error = reload();
                 if (!error.empty()) spdlog::error("reload refused, nothing changed: {}", error);
             }
-            const bool events_wait = (items[0].revents & ZMQ_POLLIN) || stage.events() > 0;
+            const bool events_wait = (items[0].revents & ZMQ_POLLIN) || ingest_busy();
             if (items[1].revents & ZMQ_POLLIN) drain_control(events_wait);
             if (heartbeat && clock.steady_us() - last_heartbeat_us >= heartbeat_interval_us) {
                 last_heartbeat_us = clock.steady_us();
@@ -369,6 +371,7 @@ struct loop::impl final : control_actions {
             frames.clear();
             if (!zmq::recv_multipart(ingest, std::back_inserter(frames), zmq::recv_flags::dontwait))
                 break;
+            last_ingest_us = state.clock.steady_us();
             on_ingest(frames);
         }
     }
@@ -440,6 +443,7 @@ struct loop::impl final : control_actions {
             frames.clear();
             if (!zmq::recv_multipart(sub, std::back_inserter(frames), zmq::recv_flags::dontwait))
                 break;
+            last_ingest_us = state.clock.steady_us();
             envelope env;
             std::string reason;
             refusal r = refusal::decode;
@@ -485,16 +489,22 @@ struct loop::impl final : control_actions {
 
     // --- control ------------------------------------------------------------------------------
 
-    // Queries share the loop with ingest. While events wait, they get a slice of at most
-    // control_slice_us, then wait until ingest has had the rest of the time (control_share
-    // percent of the loop for queries); when no event waits they are answered at once. One
-    // query is always answered whole: a slow one delays the next slice, not itself.
+    // Queries share the loop with ingest, a slice of at most control_slice_us per turn (at least
+    // one query, answered whole: a slow one delays the next slice, not itself). While ingest is
+    // busy, the next slice waits until ingest has had the rest of the time (control_share
+    // percent of the loop for queries); while it is quiet the next turn answers on.
     static constexpr std::int64_t control_slice_us = 2000;
     static constexpr std::int64_t control_share_percent = 10;
 
-    // Events wait in the open batch and the queries' share is used up.
+    // Events wait in the open batch, or were read a moment ago (producers waiting for their
+    // acks send again within that): a gap between two batches is not a quiet loop.
+    static constexpr std::int64_t ingest_busy_us = 10000;
+    bool ingest_busy() const {
+        return stage.events() > 0 || state.clock.steady_us() - last_ingest_us < ingest_busy_us;
+    }
+    // Ingest is busy and the queries' share is used up.
     bool queries_held() const {
-        return stage.events() > 0 && state.clock.steady_us() < control_resume_us;
+        return ingest_busy() && state.clock.steady_us() < control_resume_us;
     }
 
     void drain_control(bool events_wait) {
@@ -503,7 +513,7 @@ struct loop::impl final : control_actions {
         if (events_wait && start_us < control_resume_us) return;
         std::vector<zmq::message_t> frames;
         for (int n = 0; n < 100; ++n) {
-            if (events_wait && n > 0 && clock.steady_us() - start_us >= control_slice_us) break;
+            if (n > 0 && clock.steady_us() - start_us >= control_slice_us) break;
             frames.clear();
             if (!zmq::recv_multipart(control, std::back_inserter(frames),
                                      zmq::recv_flags::dontwait))
@@ -569,7 +579,8 @@ struct loop::impl final : control_actions {
     std::int64_t heartbeat_interval_us = 0;
     std::int64_t last_heartbeat_us = 0;
 
-    std::int64_t control_resume_us = 0;  // while events wait, queries wait until then
+    std::int64_t control_resume_us = 0;  // while ingest is busy, queries wait until then
+    std::int64_t last_ingest_us = std::numeric_limits<std::int64_t>::min() / 2;  // last read
 
     std::map<std::string, std::uint64_t> source_seq;  // last seq per subscribed source
     log_limiter refusal_log{10};
