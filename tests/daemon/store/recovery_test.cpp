@@ -26,13 +26,27 @@ std::unique_ptr<daemon_state> open_state(const config& c, const clock_source& cl
     return std::make_unique<daemon_state>(c, load_inputs(c), clock);
 }
 
+admission accept(batch_stage& stage, const envelope& e) {
+    const std::string peer = "p";
+    return stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+}
+
+// Starts again on the store: the snapshot reaches `snapshot_seq`, `replayed` events follow it,
+// and the state is the one the daemon had (`before`).
+void expect_restart(const config& c, const clock_source& clock, std::int64_t snapshot_seq,
+                    std::size_t replayed, const value& before) {
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.snapshot_seq, snapshot_seq);
+    EXPECT_EQ(r.replayed, replayed);
+    EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
+}
+
 // Places an order, lets its stage run overdue (the desk raises and relays an exception) and
 // commits both, so the outbox holds engine messages and notices after the last snapshot.
 void run_an_order_overdue(daemon_state& s, fake_clock& clock) {
     batch_stage stage(s);
-    const envelope placed = testing::order_placed("e1", "SO-1");
-    const std::string peer = "p";
-    stage.accept(placed, encode_envelope(placed), origin::ingest, &peer);
+    accept(stage, testing::order_placed("e1", "SO-1"));
     ASSERT_TRUE(stage.commit());
     clock.advance_ms(30LL * 24 * 3600 * 1000);
     ASSERT_TRUE(stage.on_time());
@@ -97,16 +111,14 @@ TEST(recovery, a_snapshot_encoded_while_batches_commit_restarts_to_the_same_stat
         auto s = open_state(c, clock);
         recover(*s, false);
         batch_stage stage(*s);
-        const std::string peer = "p";
-        auto accept = [&](const envelope& e) {
-            stage.accept(e, encode_envelope(e), origin::ingest, &peer);
-        };
         for (int i = 1; i <= 10; ++i)
-            accept(testing::order_placed("p" + std::to_string(i), "SO-" + std::to_string(i)));
+            accept(stage,
+                   testing::order_placed("p" + std::to_string(i), "SO-" + std::to_string(i)));
         ASSERT_TRUE(stage.commit());  // 10 orders changed: their copies go to the encoder
         ASSERT_TRUE(stage.snapshot_in_flight());
         for (int i = 1; i <= 3; ++i)
-            accept(testing::credit_approved("c" + std::to_string(i), "SO-" + std::to_string(i)));
+            accept(stage,
+                   testing::credit_approved("c" + std::to_string(i), "SO-" + std::to_string(i)));
         // The rows join the open batch; it holds events, so it is not committed for them alone.
         for (int n = 0; n < 5000 && stage.snapshot_in_flight(); ++n) {
             EXPECT_FALSE(stage.poll_snapshot());
@@ -118,11 +130,7 @@ TEST(recovery, a_snapshot_encoded_while_batches_commit_restarts_to_the_same_stat
         EXPECT_EQ(s->store.last_seq(), 13);
         before = s->engine.state();
     }
-    auto s = open_state(c, clock);
-    const recovery_result r = recover(*s, false);
-    EXPECT_EQ(r.snapshot_seq, 10);
-    EXPECT_EQ(r.replayed, 3u);
-    EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
+    expect_restart(c, clock, 10, 3, before);
 }
 
 // Shutdown and reload store the snapshot at once: they wait for rows under way and add the
@@ -137,24 +145,17 @@ TEST(recovery, a_snapshot_written_at_once_takes_the_one_under_way_with_it) {
         auto s = open_state(c, clock);
         recover(*s, false);
         batch_stage stage(*s);
-        const std::string peer = "p";
-        for (const envelope& e :
-             {testing::order_placed("p1", "SO-1"), testing::order_placed("p2", "SO-2")})
-            stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+        accept(stage, testing::order_placed("p1", "SO-1"));
+        accept(stage, testing::order_placed("p2", "SO-2"));
         ASSERT_TRUE(stage.commit());
         ASSERT_TRUE(stage.snapshot_in_flight());
-        const envelope approved = testing::credit_approved("c1", "SO-1");
-        stage.accept(approved, encode_envelope(approved), origin::ingest, &peer);
+        accept(stage, testing::credit_approved("c1", "SO-1"));
         ASSERT_TRUE(stage.commit());
         stage.write_snapshot();
         EXPECT_FALSE(stage.snapshot_in_flight());
         before = s->engine.state();
     }
-    auto s = open_state(c, clock);
-    const recovery_result r = recover(*s, false);
-    EXPECT_EQ(r.snapshot_seq, 3);
-    EXPECT_EQ(r.replayed, 0u);
-    EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
+    expect_restart(c, clock, 3, 0, before);
 }
 
 // The duplicate window is rebuilt from the journal's tail: what was received before the window
@@ -167,13 +168,10 @@ TEST(recovery, the_duplicate_window_reads_only_the_journal_of_the_window) {
         auto s = open_state(c, clock);
         recover(*s, false);
         batch_stage stage(*s);
-        const std::string peer = "p";
         auto commit = [&](const std::string& prefix, int n) {
-            for (int i = 1; i <= n; ++i) {
-                const envelope e = testing::order_placed(prefix + std::to_string(i),
-                                                         "SO-" + prefix + std::to_string(i));
-                stage.accept(e, encode_envelope(e), origin::ingest, &peer);
-            }
+            for (int i = 1; i <= n; ++i)
+                accept(stage, testing::order_placed(prefix + std::to_string(i),
+                                                    "SO-" + prefix + std::to_string(i)));
             ASSERT_TRUE(stage.commit());
         };
         commit("old-", 50);
@@ -185,9 +183,7 @@ TEST(recovery, the_duplicate_window_reads_only_the_journal_of_the_window) {
     EXPECT_EQ(r.dedup_read, 5u);
     EXPECT_EQ(s->dedup.size(), 5u);
     batch_stage stage(*s);
-    const std::string peer = "p";
-    const envelope again = testing::order_placed("new-3", "SO-new-3");
-    EXPECT_EQ(stage.accept(again, encode_envelope(again), origin::ingest, &peer),
+    EXPECT_EQ(accept(stage, testing::order_placed("new-3", "SO-new-3")),
               admission::duplicate_committed);
 }
 
