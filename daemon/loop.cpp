@@ -158,7 +158,8 @@ struct loop::impl final : control_actions {
         std::int64_t wait_ms = 1000;
         if (stage.storage_failing()) {
             wait_ms = std::max<std::int64_t>(0, (stage.retry_due_us() - clock.steady_us()) / 1000);
-        } else if (stage.events() > 0) {
+        } else if (stage.events() > 0 && !stage.writing()) {
+            // (While a batch is with the writer, its outcome wakes the poll.)
             const std::int64_t left_us = stage.deadline_us() - clock.steady_us();
             wait_ms = left_us <= 0 ? 0 : (left_us + 999) / 1000;
         }
@@ -186,6 +187,8 @@ struct loop::impl final : control_actions {
         items.push_back({nullptr, reload_fd, ZMQ_POLLIN, 0});
         const std::size_t metrics_item = items.size();
         if (board) items.push_back({nullptr, board->wake_fd(), ZMQ_POLLIN, 0});
+        // The journal writer's outcome (its eventfd is read when the outcome is taken).
+        if (stage.writer_fd() >= 0) items.push_back({nullptr, stage.writer_fd(), ZMQ_POLLIN, 0});
         const std::size_t first_sub = items.size();
         for (auto& s : subs) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
 
@@ -193,8 +196,9 @@ struct loop::impl final : control_actions {
         bool stopping = stop_requested && stop_requested->load();
         while (!stopping) {
             // While storage fails, input waits in ZeroMQ and TCP (nothing is acked, so clients
-            // keep their events); queries are still answered.
-            const short input = stage.storage_failing() ? 0 : ZMQ_POLLIN;
+            // keep their events); queries are still answered. So it does while the open batch
+            // is full and the writer still busy with the one before.
+            const short input = stage.storage_failing() || stage.input_blocked() ? 0 : ZMQ_POLLIN;
             items[0].events = input;
             for (std::size_t i = first_sub; i < items.size(); ++i) items[i].events = input;
             // Queries held back for ingest's share are left out of the poll, so that the loop
@@ -228,6 +232,7 @@ struct loop::impl final : control_actions {
                 last_heartbeat_us = clock.steady_us();
                 heartbeat();  // alive, even while storage fails
             }
+            pump();  // the writer's outcome: acks of the batch it committed
             if (stage.storage_failing()) {
                 if (clock.steady_us() >= stage.retry_due_us()) flush();  // the same batch again
                 continue;
@@ -236,12 +241,12 @@ struct loop::impl final : control_actions {
             for (std::size_t i = 0; i < subs.size(); ++i)
                 if (items[first_sub + i].revents & ZMQ_POLLIN) drain_subscribe(subs[i]);
             // Encoded snapshot rows ride with the open batch, or go alone when none is open.
-            if (stage.poll_snapshot()) flush();
+            stage.poll_snapshot();
             // A deadline passed: tell people now, not with the next event.
             if (!stage.storage_failing() && state.desk.next_due_ms() <= clock.now_ms() &&
                 stage.on_time())
                 flush();
-            if (stage.due(clock.steady_us())) flush();
+            pump();  // a due or full batch to the writer, once it is free
             if (stage.events() == 0) {
                 state.dedup.expire(clock.now_ms());
                 if (stage.snapshot_due()) stage.start_snapshot();
@@ -276,18 +281,31 @@ struct loop::impl final : control_actions {
         [[maybe_unused]] auto r = ::write(reload_fd, &one, sizeof one);
     }
 
-    // Commits the open batch and sends what it hands back: acks first, then relay messages.
+    // Commits everything now, waiting for the writer, and sends what it hands back.
     void flush() {
         std::optional<committed_batch> done = stage.commit();
-        if (!done) return;  // storage failed: kept, nothing acked
+        // Storage failed: the failed batch is kept, nothing of it acked; what committed before
+        // it is sent.
+        send_committed(done ? *done : stage.take_committed());
+    }
+
+    // The pipeline without waiting: what the writer committed is sent, a due batch handed over.
+    void pump() {
+        stage.pump();
+        if (stage.has_committed()) send_committed(stage.take_committed());
+    }
+
+    // Acks first, then relay messages.
+    void send_committed(const committed_batch& done) {
+        if (done.acks.empty() && done.relayed.empty()) return;
         const std::int64_t sent_us = state.clock.steady_us();
-        for (const auto& a : done->acks) {
+        for (const auto& a : done.acks) {
             send_ack(a.peer, a.id);
             if (a.read_us > 0)
                 state.histograms.ack_latency.observe(static_cast<double>(sent_us - a.read_us) /
                                                      1e6);
         }
-        for (const auto& m : done->relayed) {
+        for (const auto& m : done.relayed) {
             std::array<zmq::const_buffer, 2> msg = {buf(m.topic), buf(m.envelope)};
             (void)zmq::send_multipart(relay, msg, zmq::send_flags::dontwait);
         }
@@ -367,7 +385,8 @@ struct loop::impl final : control_actions {
         // Bounded so control requests are served while a producer floods us.
         const std::size_t budget = state.cfg.batch.max_events * 4;
         std::vector<zmq::message_t> frames;
-        for (std::size_t n = 0; n < budget && !stage.storage_failing(); ++n) {
+        for (std::size_t n = 0; n < budget && !stage.storage_failing() && !stage.input_blocked();
+             ++n) {
             frames.clear();
             if (!zmq::recv_multipart(ingest, std::back_inserter(frames), zmq::recv_flags::dontwait))
                 break;
@@ -414,7 +433,7 @@ struct loop::impl final : control_actions {
                 admission::duplicate_committed &&
             peer)
             send_ack(*peer, id);
-        if (stage.full()) flush();
+        if (stage.full()) pump();  // to the writer at once when it is free
     }
 
     void refuse(const std::string& peer, const std::string& id, refusal code,
@@ -438,7 +457,8 @@ struct loop::impl final : control_actions {
 
     void drain_subscribe(zmq::socket_t& sub) {
         std::vector<zmq::message_t> frames;
-        for (std::size_t n = 0; n < state.cfg.batch.max_events * 4 && !stage.storage_failing();
+        for (std::size_t n = 0; n < state.cfg.batch.max_events * 4 && !stage.storage_failing() &&
+                                !stage.input_blocked();
              ++n) {
             frames.clear();
             if (!zmq::recv_multipart(sub, std::back_inserter(frames), zmq::recv_flags::dontwait))

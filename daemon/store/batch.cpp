@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codec.h"
+#include "journal_writer.h"
 #include "snapshot_encoder.h"
 
 namespace baton {
@@ -11,7 +12,8 @@ namespace baton {
 batch_stage::batch_stage(daemon_state& state)
     : s_(state),
       last_snapshot_us_(state.clock.steady_us()),
-      encoder_(std::make_unique<snapshot_encoder>()) {}
+      encoder_(std::make_unique<snapshot_encoder>()),
+      writer_(std::make_unique<journal_writer>(state.store)) {}
 
 batch_stage::~batch_stage() = default;
 
@@ -30,6 +32,17 @@ admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
             return admission::duplicate_pending;
         }
     }
+    // The batch with the writer: acked when it commits. Its events are only read here while
+    // the writer's thread writes them out.
+    auto [pfirst, plast] = pending_batch_keys_.equal_range(key);
+    for (auto it = pfirst; it != plast; ++it) {
+        const journal_entry& e = writer_->slot().entries[it->second];
+        if (e.source == env.source && e.id == env.id) {
+            ++s_.stats.duplicates;
+            if (peer) pending_acks_.push_back({*peer, env.id, read_us});
+            return admission::duplicate_pending;
+        }
+    }
     for (std::int64_t seq : s_.dedup.find_all(key)) {
         auto earlier = s_.store.read(seq, false);
         if (earlier && earlier->source == env.source && earlier->id == env.id) {
@@ -39,7 +52,7 @@ admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
     }
     if (batch_.entries.empty()) deadline_us_ = s_.clock.steady_us() + s_.cfg.batch.max_wait_us;
     journal_entry e;
-    e.seq = s_.store.last_seq() + static_cast<std::int64_t>(batch_.entries.size()) + 1;
+    e.seq = applied_seq() + 1;
     e.received_ms = s_.clock.now_ms();
     // Applied now so that what it relays joins the same transaction; published only after
     // that commits.
@@ -66,64 +79,124 @@ void batch_stage::record(const desk_output& out) {
     notices_.record(out, s_.clock.now_ms(), s_.engine, batch_);
 }
 
-std::optional<committed_batch> batch_stage::commit() {
-    if (empty()) return committed_batch{};
-    const std::int64_t start_us = s_.clock.steady_us();
-    try {
-        s_.store.commit(batch_);
-    } catch (const journal_error& e) {
-        // Nothing of this batch is acked or relayed. It is kept as it is (the order state
-        // already includes it) and written again every second; meanwhile no input is read.
+std::int64_t batch_stage::applied_seq() const {
+    // While a batch is with the writer, the store's last seq is the writer's to move.
+    const std::int64_t base = pending_ ? pending_last_seq_ : s_.store.last_seq();
+    return base + static_cast<std::int64_t>(batch_.entries.size());
+}
+
+int batch_stage::writer_fd() const {
+    return writer_->fd();
+}
+
+void batch_stage::submit() {
+    pending_last_seq_ = applied_seq();
+    // Swapped, not copied: the open batch takes the slot's emptied buffers for the next one.
+    std::swap(batch_, writer_->slot());
+    pending_keys_.swap(keys_);
+    pending_acks_.swap(acks_);
+    pending_batch_keys_.swap(batch_keys_);
+    pending_ = true;
+    writer_->start();
+}
+
+void batch_stage::finish(const std::string& error) {
+    const journal_batch& b = writer_->slot();
+    if (!error.empty()) {
+        // Nothing of this batch is acked or relayed. It stays with the writer as it is (the
+        // order state already includes it) and is written again every second; meanwhile no
+        // input is read.
         ++s_.stats.commit_failures;
         if (storage_error_.empty()) {
             storage_failing_since_ms_ = s_.clock.now_ms();
             spdlog::critical(
                 "storage failing, acking nothing until it can write again: {} ({} events "
                 "waiting)",
-                e.what(), batch_.entries.size());
+                error, b.entries.size() + batch_.entries.size());
         } else if (s_.stats.commit_failures % 60 == 0) {
             spdlog::critical("storage still failing after {} attempts: {}",
-                             s_.stats.commit_failures, e.what());
+                             s_.stats.commit_failures, error);
         }
-        storage_error_ = e.what();
+        storage_error_ = error;
         storage_retry_us_ = s_.clock.steady_us() + 1000000;
-        return std::nullopt;
+        return;
     }
     if (!storage_error_.empty()) {
         spdlog::warn("storage recovered: {} events committed after {} s of failures",
-                     batch_.entries.size(), (s_.clock.now_ms() - storage_failing_since_ms_) / 1000);
+                     b.entries.size(), (s_.clock.now_ms() - storage_failing_since_ms_) / 1000);
         storage_error_.clear();
     }
-    if (batch_.snapshot) {
-        snapshot_seq_ = batch_.snapshot->header.journal_seq;
-        spdlog::debug("snapshot: {} orders at journal seq {}", batch_.snapshot->orders.size(),
+    const bool alone = b.entries.empty() && b.relayed.empty() && b.exceptions.empty() &&
+                       b.tasks.empty() && b.feed.empty();
+    if (b.snapshot) {
+        snapshot_seq_ = b.snapshot->header.journal_seq;
+        spdlog::debug("snapshot: {} orders at journal seq {}", b.snapshot->orders.size(),
                       snapshot_seq_);
     }
-    if (!only_snapshot()) {  // a snapshot stored alone is not a batch
+    if (!alone) {  // a snapshot stored alone is not a batch
         ++s_.stats.batches;
-        s_.histograms.commit_seconds.observe(static_cast<double>(s_.clock.steady_us() - start_us) /
-                                             1e6);
-        s_.histograms.batch_events.observe(static_cast<double>(batch_.entries.size()));
+        s_.histograms.commit_seconds.observe(static_cast<double>(writer_->commit_us()) / 1e6);
+        s_.histograms.batch_events.observe(static_cast<double>(b.entries.size()));
     }
-    for (std::size_t i = 0; i < batch_.entries.size(); ++i) {
-        const journal_entry& e = batch_.entries[i];
-        s_.dedup.insert(keys_[i], e.seq, e.received_ms);
+    for (std::size_t i = 0; i < b.entries.size(); ++i) {
+        const journal_entry& e = b.entries[i];
+        s_.dedup.insert(pending_keys_[i], e.seq, e.received_ms);
         if (e.origin == origin::ingest)
             ++s_.stats.accepted;
         else
             ++s_.stats.subscribed;
     }
     const std::uint64_t feed_errors = s_.feed.write_errors();
-    s_.feed.append(batch_.feed);
+    s_.feed.append(b.feed);
     if (s_.feed.write_errors() != feed_errors || s_.feed.last_seq() < s_.store.last_feed_seq())
         s_.feed.catch_up(s_.store);  // lines a failed write left out go in as soon as it can
-    committed_batch done;
-    done.acks = std::move(acks_);
-    done.relayed = std::move(batch_.relayed);
-    clear();
+    if (done_.acks.empty())
+        done_.acks.swap(pending_acks_);
+    else
+        done_.acks.insert(done_.acks.end(), std::make_move_iterator(pending_acks_.begin()),
+                          std::make_move_iterator(pending_acks_.end()));
+    done_.relayed.insert(done_.relayed.end(),
+                         std::make_move_iterator(writer_->slot().relayed.begin()),
+                         std::make_move_iterator(writer_->slot().relayed.end()));
+    writer_->release();
+    pending_acks_.clear();
+    pending_keys_.clear();
+    pending_batch_keys_.clear();
+    pending_ = false;
+}
+
+std::optional<committed_batch> batch_stage::commit() {
+    if (pending_) {
+        if (!writer_->running()) writer_->start();  // it failed before: the same batch again
+        finish(writer_->wait());
+        if (pending_) return std::nullopt;
+    }
+    if (!batch_.empty() || !acks_.empty()) {
+        submit();
+        finish(writer_->wait());
+        if (pending_) return std::nullopt;
+    }
     // Small snapshots often rather than a large one.
     if (s_.engine.changed_count() >= s_.cfg.snapshot.max_orders) start_snapshot();
-    return done;
+    return take_committed();
+}
+
+void batch_stage::pump() {
+    if (pending_ && writer_->running())
+        if (std::optional<std::string> outcome = writer_->poll()) finish(*outcome);
+    if (pending_ || storage_failing() || batch_.empty()) return;
+    if (!(due(s_.clock.steady_us()) || full() || (batch_.snapshot && only_snapshot()))) return;
+    submit();
+    // A committed point in the order state (the open batch is empty): the copies taken now are
+    // what the journal holds up to the batch just handed over, and they are stored with a later
+    // batch. Small snapshots often rather than a large one.
+    if (s_.engine.changed_count() >= s_.cfg.snapshot.max_orders || snapshot_due()) start_snapshot();
+}
+
+committed_batch batch_stage::take_committed() {
+    committed_batch out;
+    std::swap(out, done_);
+    return out;
 }
 
 void batch_stage::clear() {
@@ -134,8 +207,19 @@ void batch_stage::clear() {
 }
 
 std::size_t batch_stage::drop() {
-    const std::size_t n = batch_.entries.size();
+    if (pending_ && writer_->running()) finish(writer_->wait());
+    std::size_t n = batch_.entries.size();
     if (batch_.snapshot) remark(*batch_.snapshot);
+    if (pending_) {
+        const journal_batch& b = writer_->slot();
+        n += b.entries.size();
+        if (b.snapshot) remark(*b.snapshot);
+        writer_->release();
+        pending_acks_.clear();
+        pending_keys_.clear();
+        pending_batch_keys_.clear();
+        pending_ = false;
+    }
     clear();
     return n;
 }
@@ -175,7 +259,7 @@ bool batch_stage::snapshot_due() const {
 
 snapshot_header batch_stage::header_now() const {
     snapshot_header h;
-    h.journal_seq = s_.store.last_seq();
+    h.journal_seq = applied_seq();
     h.relay_seq = s_.engine.relay_seq();
     h.customers = encode_msgpack(s_.engine.customers_value());
     return h;
@@ -192,10 +276,11 @@ bool batch_stage::snapshot_in_flight() const {
 
 void batch_stage::start_snapshot() {
     last_snapshot_us_ = s_.clock.steady_us();
-    // Only at a committed point (the copies must be what the journal says up to last_seq),
-    // one at a time, and not while storage fails.
+    // Only between two batches (the copies must be what the journal holds up to the batch
+    // with the writer, which commits before the rows do), one at a time, and not while storage
+    // fails.
     if (storage_failing() || !batch_.empty() || encoder_->busy()) return;
-    if (s_.store.last_seq() == snapshot_seq_) return;
+    if (applied_seq() == snapshot_seq_) return;
     snapshot_job job;
     job.header = header_now();
     const std::vector<std::string> changed = s_.engine.take_changed();
@@ -221,6 +306,7 @@ bool batch_stage::only_snapshot() const {
 void batch_stage::write_snapshot(bool force) {
     last_snapshot_us_ = s_.clock.steady_us();
     if (encoder_->busy()) batch_.snapshot = encoder_->wait();
+    if (pending_ && writer_->running()) finish(writer_->wait());
     if (storage_failing()) return;  // rows already encoded stay in the batch for its retry
     if (!only_snapshot()) return;   // not a committed point; encoded rows go with the batch
     if (s_.store.last_seq() == snapshot_seq_ && !force && !batch_.snapshot) return;

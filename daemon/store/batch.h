@@ -1,9 +1,11 @@
 // The batch stage: group commit without sockets. Admitted events join the open batch (after the
 // duplicate check), are applied to their orders at once (so what they relay and what the desk
 // raises join the same transaction), and the batch is committed as one transaction; only then
-// does commit() hand back the acks to send and the relay messages to publish. While storage
-// fails nothing is acked: the batch is kept and written again. Unit tests drive it with a fake
-// clock; the loop feeds it from the sockets.
+// are its acks handed back to send, with the relay messages to publish. Commits are pipelined:
+// the journal writer (journal_writer.h) commits batch N on its own thread while events join
+// batch N+1; N+1 goes to the writer once N's outcome is taken. While storage fails nothing is
+// acked: the failed batch is kept and written again. Unit tests drive it with a fake clock and
+// commit(); the loop feeds it from the sockets and calls pump().
 #pragma once
 
 #include <cstddef>
@@ -41,6 +43,7 @@ enum class admission {
 };
 
 class snapshot_encoder;
+class journal_writer;
 
 class batch_stage {
 public:
@@ -56,7 +59,9 @@ public:
     // Exception and task changes join the open batch: stored, fed and relayed with it.
     void record(const desk_output& out);
 
-    bool empty() const { return batch_.empty() && acks_.empty(); }
+    // Nothing open and nothing with the writer.
+    bool empty() const { return batch_.empty() && acks_.empty() && !pending_; }
+    // Events in the open batch (not those with the writer).
     std::size_t events() const { return batch_.entries.size(); }
     bool full() const { return batch_.entries.size() >= s_.cfg.batch.max_events; }
     // When the open batch must be committed (steady µs); meaningless while it holds no event.
@@ -65,9 +70,25 @@ public:
         return !batch_.entries.empty() && steady_us >= deadline_us_;
     }
 
-    // One transaction for the whole batch. The acks and messages to send when it committed (or
-    // held nothing); nullopt when storage failed: the batch is kept for the next attempt.
+    // Everything committed now, waiting for it: the batch with the writer (again, when it
+    // failed), then the open batch. The acks and messages to send, of every batch committed
+    // since they were last taken; nullopt when storage failed: the failed batch is kept for the
+    // next attempt, and what committed before it stays for take_committed().
     std::optional<committed_batch> commit();
+
+    // The pipeline, without waiting: takes the writer's outcome when it is there, and hands
+    // the open batch to the writer when the writer is free and the batch is due, full, or
+    // holds only encoded snapshot rows. Acks to send are then in take_committed().
+    void pump();
+    // The acks and relay messages of the batches committed since the last call.
+    committed_batch take_committed();
+    bool has_committed() const { return !done_.acks.empty() || !done_.relayed.empty(); }
+    // A batch is with the writer (being committed, or failed and kept).
+    bool writing() const { return pending_; }
+    // The open batch is full and the writer still busy: read no more input until it is free.
+    bool input_blocked() const { return full() && pending_; }
+    // Readable when the writer's outcome waits (-1 when it commits on the loop's thread).
+    int writer_fd() const;
 
     // Storage failures: while failing, the loop reads no input and retries commit() once a
     // second (retry_due_us); queries are still answered.
@@ -109,6 +130,11 @@ public:
 
 private:
     void clear();
+    // The open batch to the writer; the writer's outcome taken in.
+    void submit();
+    void finish(const std::string& error);
+    // The journal seq of the last event applied (committed, with the writer, or open).
+    std::int64_t applied_seq() const;
     bool only_snapshot() const;  // nothing in the open batch but encoded snapshot rows
     snapshot_header header_now() const;
     void remark(const snapshot_rows& rows);
@@ -126,6 +152,15 @@ private:
     std::int64_t storage_failing_since_ms_ = 0;
     std::int64_t snapshot_seq_ = 0;  // journal seq the stored snapshot reaches
     std::unique_ptr<snapshot_encoder> encoder_;
+
+    // The batch with the writer (its events are in the writer's slot) and what goes with it.
+    std::unique_ptr<journal_writer> writer_;
+    bool pending_ = false;
+    std::int64_t pending_last_seq_ = 0;  // the seq of its last event (or the one before it)
+    std::vector<std::uint64_t> pending_keys_;
+    std::vector<pending_ack> pending_acks_;
+    std::unordered_multimap<std::uint64_t, std::size_t> pending_batch_keys_;
+    committed_batch done_;  // committed, not yet taken to be sent
 };
 
 }  // namespace baton

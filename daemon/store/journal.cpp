@@ -121,11 +121,12 @@ journal::journal(const std::string& data_dir) {
             "INSERT INTO journal(seq, received_ms, ts_ms, topic, source, event_id, order_id, "
             "origin, envelope) VALUES(?,?,?,?,?,?,?,?,?)",
             "prepare insert");
-        read_ = prepare(
+        open_reader();
+        read_ = prepare_read(
             "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, origin, envelope "
             "FROM journal WHERE seq = ?",
             "prepare read");
-        read_meta_ = prepare(
+        read_meta_ = prepare_read(
             "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, origin FROM "
             "journal WHERE seq = ?",
             "prepare read");
@@ -149,6 +150,7 @@ journal::journal(const std::string& data_dir) {
     } catch (...) {
         // The statements prepared so far are finalised when their members go; close_v2 waits
         // for them.
+        if (rdb_ != db_) sqlite3_close_v2(rdb_);
         sqlite3_close_v2(db_);
         throw;
     }
@@ -158,8 +160,27 @@ journal::~journal() {
     if (db_) sqlite3_wal_hook(db_, nullptr, nullptr);
     checkpointer_.reset();  // its thread stops before the writer's connection closes
     // The kept statements are finalised after this body, when the members go: close_v2 closes
-    // the connection once the last of them is.
+    // each connection once the last of them is.
+    if (rdb_ != db_) sqlite3_close_v2(rdb_);
     sqlite3_close_v2(db_);
+}
+
+// The readers' connection: a second one on the file, so reads never wait for a commit under
+// way on the writer's thread and see only what was committed. query_only: it never writes.
+void journal::open_reader() {
+    if (path_ == in_memory) {  // a private in-memory database has no second connection
+        rdb_ = db_;
+        return;
+    }
+    if (sqlite3_open_v2(path_.c_str(), &rdb_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+        std::string msg = rdb_ ? sqlite3_errmsg(rdb_) : "out of memory";
+        sqlite3_close(rdb_);
+        rdb_ = nullptr;
+        throw journal_error("cannot open " + path_ + " for reading: " + msg);
+    }
+    sqlite3_busy_timeout(rdb_, 5000);
+    for (const char* sql : {"PRAGMA query_only=1", "PRAGMA cache_size=-32768"})
+        if (sqlite3_exec(rdb_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(sql, rdb_);
 }
 
 std::uint64_t journal::checkpoints() const {
@@ -174,7 +195,7 @@ int journal::on_wal_commit(void* self, sqlite3* db, const char*, int pages) {
     constexpr int writer_pages = 4 * wal_checkpointer::start_pages;
     if (pages >= writer_pages && sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                                            nullptr, nullptr) == SQLITE_OK)
-        ++j->writer_checkpoints_;
+        j->writer_checkpoints_.fetch_add(1, std::memory_order_relaxed);
     return SQLITE_OK;
 }
 
@@ -187,13 +208,19 @@ void journal::exec(const char* sql) const {
     }
 }
 
-void journal::fail(const std::string& what) const {
-    throw journal_error(path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+void journal::fail(const std::string& what, sqlite3* db) const {
+    throw journal_error(path_ + ": " + what + ": " + sqlite3_errmsg(db ? db : db_));
 }
 
 sqlite_statement journal::prepare(const char* sql, const std::string& what) const {
     sqlite_statement s(db_, sql);
     if (!s) fail(what);
+    return s;
+}
+
+sqlite_statement journal::prepare_read(const char* sql, const std::string& what) const {
+    sqlite_statement s(rdb_, sql);
+    if (!s) fail(what, rdb_);
     return s;
 }
 
@@ -213,8 +240,9 @@ void journal::commit(const journal_batch& batch) {
     if (batch.empty()) return;
     const auto& entries = batch.entries;
     const auto& relayed = batch.relayed;
-    assert(entries.empty() || entries.front().seq == last_seq_ + 1);
-    assert(relayed.empty() || relayed.front().seq == last_relay_seq_ + 1);
+    assert(entries.empty() || entries.front().seq == last_seq() + 1);
+    assert(relayed.empty() || relayed.front().seq == last_relay_seq() + 1);
+    std::lock_guard lock(write_mutex_);
     exec("BEGIN");
     try {
         for (const auto& e : entries) {
@@ -271,31 +299,32 @@ void journal::commit(const journal_batch& batch) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
-    if (!entries.empty()) last_seq_ = entries.back().seq;
-    if (!relayed.empty()) last_relay_seq_ = relayed.back().seq;
-    if (!batch.feed.empty()) last_feed_seq_ = batch.feed.back().first;
+    if (!entries.empty()) last_seq_.store(entries.back().seq, std::memory_order_release);
+    if (!relayed.empty()) last_relay_seq_.store(relayed.back().seq, std::memory_order_release);
+    if (!batch.feed.empty())
+        last_feed_seq_.store(batch.feed.back().first, std::memory_order_release);
 }
 
 void journal::load_records(const std::function<void(const std::string&)>& exception,
                            const std::function<void(const std::string&)>& task) const {
     for (auto [sql, fn] : {std::pair{"SELECT record FROM exceptions ORDER BY id", &exception},
                            std::pair{"SELECT record FROM tasks ORDER BY id", &task}}) {
-        sqlite_statement st = prepare(sql, sql);
+        sqlite_statement st = prepare_read(sql, sql);
         int rc;
         while ((rc = st.step()) == SQLITE_ROW) (*fn)(st.column_blob(0));
-        if (rc != SQLITE_DONE) fail(sql);
+        if (rc != SQLITE_DONE) fail(sql, rdb_);
     }
 }
 
 void journal::read_feed(std::uint64_t after,
                         const std::function<void(std::uint64_t, const std::string&)>& fn) const {
     sqlite_statement st =
-        prepare("SELECT seq, line FROM feed WHERE seq > ? ORDER BY seq", "prepare feed read");
+        prepare_read("SELECT seq, line FROM feed WHERE seq > ? ORDER BY seq", "prepare feed read");
     st.bind_int64(1, static_cast<std::int64_t>(after));
     int rc;
     while ((rc = st.step()) == SQLITE_ROW)
         fn(static_cast<std::uint64_t>(st.column_int64(0)), st.column_text(1));
-    if (rc != SQLITE_DONE) fail("feed read");
+    if (rc != SQLITE_DONE) fail("feed read", rdb_);
 }
 
 // The rows of a query of (seq, topic, envelope) from the outbox, each about `order`.
@@ -310,14 +339,14 @@ void journal::read_outbox_rows(sqlite_statement& s, const std::string& order,
         e.order = order;
         out.push_back(std::move(e));
     }
-    if (rc != SQLITE_DONE) fail("outbox read");
+    if (rc != SQLITE_DONE) fail("outbox read", rdb_);
 }
 
 std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t limit) const {
     std::vector<outbox_entry> out;
     sqlite_statement s =
-        prepare("SELECT seq, topic, envelope FROM relay WHERE seq > ? ORDER BY seq LIMIT ?",
-                "prepare outbox read");
+        prepare_read("SELECT seq, topic, envelope FROM relay WHERE seq > ? ORDER BY seq LIMIT ?",
+                     "prepare outbox read");
     s.bind_int64(1, static_cast<std::int64_t>(since));
     s.bind_int64(2, static_cast<std::int64_t>(limit));
     read_outbox_rows(s, "", out);
@@ -327,7 +356,7 @@ std::vector<outbox_entry> journal::read_outbox(std::uint64_t since, std::size_t 
 std::vector<outbox_entry> journal::read_relayed_of(const std::string& order,
                                                    std::size_t limit) const {
     std::vector<outbox_entry> out;
-    sqlite_statement s = prepare(
+    sqlite_statement s = prepare_read(
         "SELECT r.seq, r.topic, r.envelope FROM relay_order o JOIN relay r ON r.seq = o.seq "
         "WHERE o.order_id = ? ORDER BY o.seq DESC LIMIT ?",
         "prepare relayed-of read");
@@ -369,6 +398,7 @@ void journal::index_relay_orders() {
 
 void journal::write_snapshot(const snapshot_header& header,
                              const std::vector<std::pair<std::string, std::string>>& orders) {
+    std::lock_guard lock(write_mutex_);
     exec("BEGIN");
     try {
         put_snapshot(header, orders);
@@ -410,24 +440,25 @@ snapshot_header journal::load_snapshot(
     int rc;
     {
         sqlite_statement s =
-            prepare("SELECT key, value FROM snapshot_meta", "prepare snapshot read");
+            prepare_read("SELECT key, value FROM snapshot_meta", "prepare snapshot read");
         while ((rc = s.step()) == SQLITE_ROW) {
             const std::string key = s.column_text(0);
             if (key == "journal_seq") h.journal_seq = s.column_int64(1);
             if (key == "relay_seq") h.relay_seq = static_cast<std::uint64_t>(s.column_int64(1));
             if (key == "customers") h.customers = s.column_blob(1);
         }
-        if (rc != SQLITE_DONE) fail("snapshot read");
+        if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
     }
     if (h.journal_seq == 0) return h;
     sqlite_statement s =
-        prepare("SELECT id, state FROM snapshot_log ORDER BY seq", "prepare snapshot read");
+        prepare_read("SELECT id, state FROM snapshot_log ORDER BY seq", "prepare snapshot read");
     while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text(0), s.column_blob(1));
-    if (rc != SQLITE_DONE) fail("snapshot read");
+    if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
     return h;
 }
 
 void journal::set_max_bytes(std::uint64_t max_bytes) {
+    std::lock_guard lock(write_mutex_);
     std::int64_t page_size = 4096;
     {
         sqlite_statement s(db_, "PRAGMA page_size");
@@ -439,6 +470,7 @@ void journal::set_max_bytes(std::uint64_t max_bytes) {
 }
 
 void journal::compact_snapshot(const std::unordered_map<std::string, std::string>& latest) {
+    std::lock_guard lock(write_mutex_);
     exec("BEGIN");
     try {
         exec("DELETE FROM snapshot_log");
@@ -458,6 +490,7 @@ void journal::compact_snapshot(const std::unordered_map<std::string, std::string
 }
 
 void journal::clear_snapshot() {
+    std::lock_guard lock(write_mutex_);
     exec("BEGIN");
     try {
         exec("DELETE FROM snapshot_log");
@@ -476,7 +509,7 @@ void journal::scan(std::int64_t after, bool with_envelope,
                             "origin, envelope FROM journal WHERE seq > ? ORDER BY seq"
                           : "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, "
                             "origin FROM journal WHERE seq > ? ORDER BY seq";
-    sqlite_statement s = prepare(sql, "prepare scan");
+    sqlite_statement s = prepare_read(sql, "prepare scan");
     s.bind_int64(1, after);
     journal_entry e;
     int rc;
@@ -484,13 +517,13 @@ void journal::scan(std::int64_t after, bool with_envelope,
         fill(s, with_envelope, e);
         fn(e);
     }
-    if (rc != SQLITE_DONE) fail("scan");
+    if (rc != SQLITE_DONE) fail("scan", rdb_);
 }
 
 std::int64_t journal::first_seq_received_from(std::int64_t ms) const {
     sqlite_statement s =
-        prepare("SELECT seq, received_ms FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1",
-                "prepare seq search");
+        prepare_read("SELECT seq, received_ms FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1",
+                     "prepare seq search");
     // The first entry at or after `seq`: its seq and received_ms, or nullopt past the end.
     auto at_or_after =
         [&](std::int64_t seq) -> std::optional<std::pair<std::int64_t, std::int64_t>> {
@@ -498,12 +531,12 @@ std::int64_t journal::first_seq_received_from(std::int64_t ms) const {
         s.bind_int64(1, seq);
         const int rc = s.step();
         if (rc == SQLITE_DONE) return std::nullopt;
-        if (rc != SQLITE_ROW) fail("seq search");
+        if (rc != SQLITE_ROW) fail("seq search", rdb_);
         return std::pair{s.column_int64(0), s.column_int64(1)};
     };
     // Every entry before `lo` was received before `ms`; none from `hi` on was.
     std::int64_t lo = 1;
-    std::int64_t hi = last_seq_ + 1;
+    std::int64_t hi = last_seq() + 1;
     while (lo < hi) {
         const std::int64_t mid = lo + (hi - lo) / 2;
         const auto e = at_or_after(mid);
@@ -521,7 +554,7 @@ std::optional<journal_entry> journal::read(std::int64_t seq, bool with_envelope)
     s.bind_int64(1, seq);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::nullopt;
-    if (rc != SQLITE_ROW) fail("read " + std::to_string(seq));
+    if (rc != SQLITE_ROW) fail("read " + std::to_string(seq), rdb_);
     journal_entry e;
     fill(s, with_envelope, e);
     return e;

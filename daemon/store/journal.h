@@ -1,11 +1,18 @@
 // The journal: batond's durable store, one SQLite file in WAL mode with synchronous=FULL.
 // Every accepted event is appended in arrival order (rowid = seq) and nothing on the per-event
 // path touches a B-tree at a random key; lookups that need speed go through memory.
+//
+// Two connections: the writes (commit, snapshots, pragmas) go through one, serialised by a
+// mutex, so the journal writer's thread (journal_writer.h) can commit while the loop reads;
+// every read goes through the other, and in WAL a read sees only committed transactions. An
+// in-memory journal has one connection for both (and is never written from another thread).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -101,11 +108,14 @@ public:
     // WAL checkpoint passes run off the writer's thread so far (wal_checkpointer.h), and by
     // the writer itself when that thread fell far behind.
     std::uint64_t checkpoints() const;
-    std::uint64_t writer_checkpoints() const { return writer_checkpoints_; }
+    std::uint64_t writer_checkpoints() const {
+        return writer_checkpoints_.load(std::memory_order_relaxed);
+    }
     // The schema version the file had when it was opened, when it was older than this batond's
     // (and not new): 1 for a store written before quantities; 0 when nothing was migrated.
     int migrated_from() const { return migrated_from_; }
-    std::int64_t last_seq() const { return last_seq_; }
+    // The last committed seq (safe from any thread; the writer's thread moves it).
+    std::int64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
 
     // Appends the entries in one transaction; durable when this returns. Their seq must follow
     // last_seq() contiguously. Throws journal_error (and rolls back) on failure.
@@ -116,18 +126,19 @@ public:
                 const std::vector<outbox_entry>& relayed);
 
     // The whole batch in one transaction. Throws journal_error (and rolls back) on failure.
+    // The writes may come from another thread than the reads (one writing thread at a time).
     void commit(const journal_batch& batch);
 
     // Stored exception and task records, in id order.
     void load_records(const std::function<void(const std::string&)>& exception,
                       const std::function<void(const std::string&)>& task) const;
     // The exception feed as stored: the last seq, and the lines after a seq.
-    std::uint64_t last_feed_seq() const { return last_feed_seq_; }
+    std::uint64_t last_feed_seq() const { return last_feed_seq_.load(std::memory_order_acquire); }
     void read_feed(std::uint64_t after,
                    const std::function<void(std::uint64_t, const std::string&)>& fn) const;
 
     // The last relay sequence in the outbox (0 when empty).
-    std::uint64_t last_relay_seq() const { return last_relay_seq_; }
+    std::uint64_t last_relay_seq() const { return last_relay_seq_.load(std::memory_order_acquire); }
     // Outbox messages with seq > since, in order, at most `limit`.
     std::vector<outbox_entry> read_outbox(std::uint64_t since, std::size_t limit) const;
     // The outbox messages about one order, oldest first, at most `limit` (the newest of them).
@@ -171,15 +182,21 @@ private:
     void put_snapshot(const snapshot_header& header,
                       const std::vector<std::pair<std::string, std::string>>& orders);
     void exec(const char* sql) const;
-    [[noreturn]] void fail(const std::string& what) const;
+    // Throws journal_error with `what` and the connection's message (the writer's by default).
+    [[noreturn]] void fail(const std::string& what, sqlite3* db = nullptr) const;
     void index_relay_orders();
     void read_outbox_rows(sqlite_statement& s, const std::string& order,
                           std::vector<outbox_entry>& out) const;
-    // The statement for `sql`; throws journal_error naming `what` when SQLite refuses it.
+    // The statement for `sql` on the writer's connection, or on the readers' (prepare_read);
+    // throws journal_error naming `what` when SQLite refuses it.
     sqlite_statement prepare(const char* sql, const std::string& what) const;
+    sqlite_statement prepare_read(const char* sql, const std::string& what) const;
+    void open_reader();
 
     std::string path_;
-    sqlite3* db_ = nullptr;
+    sqlite3* db_ = nullptr;   // the writes
+    sqlite3* rdb_ = nullptr;  // the reads (db_ itself for an in-memory journal)
+    mutable std::mutex write_mutex_;
     // Kept prepared for the per-event path (the reads are mutable: read() is const but steps
     // them).
     sqlite_statement insert_;
@@ -187,11 +204,11 @@ private:
     mutable sqlite_statement read_meta_;
     sqlite_statement insert_relay_;
     sqlite_statement insert_relay_order_;
-    std::int64_t last_seq_ = 0;
-    std::uint64_t last_relay_seq_ = 0;
-    std::uint64_t last_feed_seq_ = 0;
+    std::atomic<std::int64_t> last_seq_{0};
+    std::atomic<std::uint64_t> last_relay_seq_{0};
+    std::atomic<std::uint64_t> last_feed_seq_{0};
     int migrated_from_ = 0;
-    std::uint64_t writer_checkpoints_ = 0;
+    std::atomic<std::uint64_t> writer_checkpoints_{0};
     std::unique_ptr<wal_checkpointer> checkpointer_;  // none for an in-memory database
 };
 
