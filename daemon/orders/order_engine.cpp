@@ -107,6 +107,34 @@ std::vector<std::string> order_engine::take_changed() {
     return out;
 }
 
+void order_engine::begin_capture() {
+    for (auto it = changed_.begin(); it != changed_.end();)
+        to_capture_.insert(std::move(changed_.extract(it++).value()));
+}
+
+std::size_t order_engine::capture(std::size_t n) {
+    for (; n > 0 && !to_capture_.empty(); --n) {
+        auto node = to_capture_.extract(to_capture_.begin());
+        if (const order* o = find(node.value())) captured_.push_back(*o);
+    }
+    return to_capture_.size();
+}
+
+void order_engine::capture_before_change(const order& o) {
+    if (to_capture_.empty()) return;
+    auto it = to_capture_.find(o.id);
+    if (it == to_capture_.end()) return;
+    captured_.push_back(o);
+    to_capture_.erase(it);
+}
+
+std::vector<order> order_engine::take_captured() {
+    capture(to_capture_.size());
+    std::vector<order> out;
+    out.swap(captured_);
+    return out;
+}
+
 value order_engine::state() const {
     std::vector<const order*> sorted;
     for (const auto& [id, o] : orders_) sorted.push_back(&o);
@@ -131,6 +159,8 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
     customers_ = std::move(customers);
     relay_seq_ = relay_seq;
     changed_.clear();
+    to_capture_.clear();
+    captured_.clear();
     by_customer_.clear();
     std::vector<const order*> placed;
     for (const auto& [id, o] : orders_)
@@ -248,6 +278,8 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     if (fresh) {
         o.id = *e.order;
         o.first_seen_ms = received_ms;
+    } else {
+        capture_before_change(o);
     }
     o.events.push_back(seq);
     changed_.insert(o.id);
@@ -348,6 +380,7 @@ void order_engine::on_customer_updated(const value& data) {
                 order& o = orders_.at(order_id);
                 auto held = std::find(o.holds.begin(), o.holds.end(), "blocked");
                 if (held == o.holds.end()) continue;
+                capture_before_change(o);
                 o.holds.erase(held);
                 changed_.insert(order_id);
             }

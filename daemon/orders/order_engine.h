@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "customers.h"
@@ -83,6 +84,15 @@ public:
     void set_flow(const flow_def& flow) { flow_ = flow; }
     void update_masters(const std::vector<customer>& seed);
     std::size_t changed_count() const { return changed_.size(); }
+
+    // Snapshots without stopping the loop to copy thousands of orders: begin_capture() marks a
+    // point (the orders changed since the last snapshot are to be copied as they are at that
+    // point), capture(n) copies up to n of them, and an order about to change is copied first.
+    // take_captured() hands the copies over once none is left to copy.
+    void begin_capture();
+    std::size_t capture(std::size_t n);  // copies up to n; how many are left
+    bool capturing() const { return !to_capture_.empty(); }
+    std::vector<order> take_captured();
     value state() const;
     value customers_value() const { return customers_.to_value(); }
     void restore(std::vector<order> orders, customer_book customers, std::uint64_t relay_seq);
@@ -126,12 +136,16 @@ private:
                             const std::vector<quantity_problem>& known,
                             std::vector<anomaly>& anomalies);
     int payment_days_of(const std::string& customer) const;
+    // Before order `o` changes: its copy for the snapshot under way, when it still needs one.
+    void capture_before_change(const order& o);
 
     flow_def flow_;
     customer_book customers_;
     std::unordered_map<std::string, order> orders_;
     std::unordered_map<std::string, std::vector<std::string>> by_customer_;
     std::set<std::string> changed_;
+    std::unordered_set<std::string> to_capture_;  // changed before the capture point, not copied
+    std::vector<order> captured_;
     std::uint64_t relay_seq_ = 0;
 };
 

@@ -128,7 +128,7 @@ void batch_stage::finish(const std::string& error) {
     }
     const bool alone = b.entries.empty() && b.relayed.empty() && b.exceptions.empty() &&
                        b.tasks.empty() && b.feed.empty();
-    if (b.snapshot) {
+    if (b.snapshot && b.snapshot->complete) {
         snapshot_seq_ = b.snapshot->header.journal_seq;
         spdlog::debug("snapshot: {} orders at journal seq {}", b.snapshot->orders.size(),
                       snapshot_seq_);
@@ -210,6 +210,13 @@ std::size_t batch_stage::drop() {
     if (pending_ && writer_->running()) finish(writer_->wait());
     std::size_t n = batch_.entries.size();
     if (batch_.snapshot) remark(*batch_.snapshot);
+    if (backlog_) {
+        backlog_->orders.erase(
+            backlog_->orders.begin(),
+            backlog_->orders.begin() + static_cast<std::ptrdiff_t>(backlog_next_));
+        remark(*backlog_);
+        backlog_.reset();
+    }
     if (pending_) {
         const journal_batch& b = writer_->slot();
         n += b.entries.size();
@@ -271,7 +278,18 @@ void batch_stage::remark(const snapshot_rows& rows) {
 }
 
 bool batch_stage::snapshot_in_flight() const {
-    return encoder_->busy();
+    return capture_open_ || encoder_->busy() || backlog_.has_value();
+}
+
+// Orders copied per poll while a capture is under way: about a millisecond of the loop.
+constexpr std::size_t capture_slice = 32;
+
+void batch_stage::finish_capture() {
+    snapshot_job job;
+    job.header = std::move(capture_header_);
+    job.orders = s_.engine.take_captured();
+    capture_open_ = false;
+    encoder_->submit(std::move(job));
 }
 
 void batch_stage::start_snapshot() {
@@ -279,23 +297,48 @@ void batch_stage::start_snapshot() {
     // Only between two batches (the copies must be what the journal holds up to the batch
     // with the writer, which commits before the rows do), one at a time, and not while storage
     // fails.
-    if (storage_failing() || !batch_.empty() || encoder_->busy()) return;
+    if (storage_failing() || !batch_.empty() || capture_open_ || encoder_->busy() || backlog_)
+        return;
     if (applied_seq() == snapshot_seq_) return;
-    snapshot_job job;
-    job.header = header_now();
-    const std::vector<std::string> changed = s_.engine.take_changed();
-    job.orders.reserve(changed.size());
-    for (const auto& id : changed)
-        if (const order* o = s_.engine.find(id)) job.orders.push_back(*o);
-    encoder_->submit(std::move(job));
+    capture_header_ = header_now();
+    s_.engine.begin_capture();
+    capture_open_ = true;
+    if (s_.engine.capture(capture_slice) == 0) finish_capture();
 }
 
 bool batch_stage::poll_snapshot() {
-    if (!encoder_->busy()) return false;
-    std::optional<snapshot_rows> rows = encoder_->take();
-    if (!rows) return false;
-    batch_.snapshot = std::move(*rows);
+    if (capture_open_) {
+        if (s_.engine.capture(capture_slice) == 0) finish_capture();
+        return false;
+    }
+    if (encoder_->busy())
+        if (std::optional<snapshot_rows> rows = encoder_->take()) {
+            backlog_ = std::move(*rows);
+            backlog_next_ = 0;
+        }
+    if (!backlog_ || batch_.snapshot) return false;
+    batch_.snapshot = next_snapshot_part();
     return only_snapshot();
+}
+
+// Rows per batch, by size: a large snapshot is stored in parts, so that no batch's commit
+// (and the acks waiting for it) carries megabytes of order states.
+constexpr std::size_t snapshot_part_bytes = 256 * 1024;
+
+snapshot_rows batch_stage::next_snapshot_part() {
+    snapshot_rows part;
+    std::vector<std::pair<std::string, std::string>>& rows = backlog_->orders;
+    std::size_t bytes = 0;
+    while (backlog_next_ < rows.size() && (part.orders.empty() || bytes < snapshot_part_bytes)) {
+        bytes += rows[backlog_next_].first.size() + rows[backlog_next_].second.size();
+        part.orders.push_back(std::move(rows[backlog_next_++]));
+    }
+    part.complete = backlog_next_ == rows.size();
+    if (part.complete) {
+        part.header = std::move(backlog_->header);
+        backlog_.reset();
+    }
+    return part;
 }
 
 bool batch_stage::only_snapshot() const {
@@ -305,15 +348,25 @@ bool batch_stage::only_snapshot() const {
 
 void batch_stage::write_snapshot(bool force) {
     last_snapshot_us_ = s_.clock.steady_us();
-    if (encoder_->busy()) batch_.snapshot = encoder_->wait();
+    if (capture_open_) finish_capture();
+    if (encoder_->busy()) {
+        backlog_ = encoder_->wait();
+        backlog_next_ = 0;
+    }
     if (pending_ && writer_->running()) finish(writer_->wait());
-    if (storage_failing()) return;  // rows already encoded stay in the batch for its retry
-    if (!only_snapshot()) return;   // not a committed point; encoded rows go with the batch
-    if (s_.store.last_seq() == snapshot_seq_ && !force && !batch_.snapshot) return;
+    if (storage_failing()) return;  // rows already encoded stay for the batch's retry
+    if (!only_snapshot()) return;   // not a committed point; encoded rows go with the batches
+    if (s_.store.last_seq() == snapshot_seq_ && !force && !batch_.snapshot && !backlog_) return;
     // Rows encoded earlier stay valid at this later point: every order changed since they were
     // copied is changed again, and is encoded now and appended after them (the later row wins).
+    // Parts of them stored already count once this header is written.
     snapshot_rows rows = batch_.snapshot ? std::move(*batch_.snapshot) : snapshot_rows{};
     batch_.snapshot.reset();
+    while (backlog_) {
+        snapshot_rows part = next_snapshot_part();
+        for (auto& row : part.orders) rows.orders.push_back(std::move(row));
+    }
+    rows.complete = true;
     rows.header = header_now();
     for (const auto& id : s_.engine.take_changed())
         if (const order* o = s_.engine.find(id))

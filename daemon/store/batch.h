@@ -107,11 +107,13 @@ public:
     std::string act(desk_action action, std::uint64_t id, const std::string& by,
                     const std::string& note, const std::string& to = "");
 
-    // Snapshots, without holding up the acks: at a committed point the orders changed since
-    // the last one are copied and handed to the encoder's thread (start_snapshot: when due, or
-    // after a commit once snapshot.max_orders have changed); poll_snapshot takes the encoded
-    // rows back into the open batch, to be stored with it. True when they are all the batch
-    // holds (commit now: no event waits to carry them).
+    // Snapshots, without holding up the acks: between two batches, start_snapshot marks a
+    // capture point (when due, or once snapshot.max_orders have changed). The orders changed
+    // since the last snapshot are copied as they were at that point, a slice per poll_snapshot
+    // (an order about to change is copied first: order_engine::begin_capture), and the copies go
+    // to the encoder's thread; poll_snapshot takes the encoded rows back into the open batch, to
+    // be stored with it. True when they are all the batch holds (commit now: no event waits to
+    // carry them).
     void start_snapshot();
     bool poll_snapshot();
     bool snapshot_in_flight() const;
@@ -152,6 +154,14 @@ private:
     std::int64_t storage_failing_since_ms_ = 0;
     std::int64_t snapshot_seq_ = 0;  // journal seq the stored snapshot reaches
     std::unique_ptr<snapshot_encoder> encoder_;
+    // A capture under way (orders still being copied) and the point it was begun at.
+    bool capture_open_ = false;
+    snapshot_header capture_header_;
+    void finish_capture();
+    // Encoded rows not yet given to a batch (from backlog_next_ on), and the next part of them.
+    std::optional<snapshot_rows> backlog_;
+    std::size_t backlog_next_ = 0;
+    snapshot_rows next_snapshot_part();
 
     // The batch with the writer (its events are in the writer's slot) and what goes with it.
     std::unique_ptr<journal_writer> writer_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <filesystem>
+#include <limits>
 
 #include "codec.h"
 #include "envelope.h"
@@ -293,7 +294,8 @@ void journal::commit(const journal_batch& batch) {
             upsert("INSERT OR REPLACE INTO tasks(id, record) VALUES(?,?)", batch.tasks, false);
             upsert("INSERT INTO feed(seq, line) VALUES(?,?)", batch.feed, true);
         }
-        if (batch.snapshot) put_snapshot(batch.snapshot->header, batch.snapshot->orders);
+        if (batch.snapshot)
+            put_snapshot(batch.snapshot->header, batch.snapshot->orders, batch.snapshot->complete);
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -410,17 +412,19 @@ void journal::write_snapshot(const snapshot_header& header,
 }
 
 void journal::put_snapshot(const snapshot_header& header,
-                           const std::vector<std::pair<std::string, std::string>>& orders) {
+                           const std::vector<std::pair<std::string, std::string>>& orders,
+                           bool complete) {
     sqlite_statement put =
         prepare("INSERT INTO snapshot_log(id, state) VALUES(?,?)", "prepare snapshot");
-    sqlite_statement meta =
-        prepare("INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)", "prepare snapshot");
     for (const auto& [id, state] : orders) {
         put.reset();
         put.bind_text(1, id);
         put.bind_blob(2, state);
         if (put.step() != SQLITE_DONE) fail("snapshot order " + id);
     }
+    if (!complete) return;
+    sqlite_statement meta =
+        prepare("INSERT OR REPLACE INTO snapshot_meta(key, value) VALUES(?,?)", "prepare snapshot");
     auto put_meta = [&](const char* key, auto bind) {
         meta.reset();
         meta.bind_text(1, key);
@@ -432,6 +436,21 @@ void journal::put_snapshot(const snapshot_header& header,
         st.bind_int64(2, static_cast<std::int64_t>(header.relay_seq));
     });
     put_meta("customers", [&](sqlite_statement& st) { st.bind_blob(2, header.customers); });
+    put_log_seq();
+}
+
+void journal::put_log_seq() {
+    exec(
+        "INSERT OR REPLACE INTO snapshot_meta(key, value) "
+        "SELECT 'log_seq', coalesce(max(seq), 0) FROM snapshot_log");
+}
+
+std::int64_t journal::discard_snapshot_rows_after(std::int64_t log_seq) {
+    std::lock_guard lock(write_mutex_);
+    sqlite_statement del = prepare("DELETE FROM snapshot_log WHERE seq > ?", "prepare discard");
+    del.bind_int64(1, log_seq);
+    if (del.step() != SQLITE_DONE) fail("discard incomplete snapshot rows");
+    return sqlite3_changes(db_);
 }
 
 snapshot_header journal::load_snapshot(
@@ -446,12 +465,14 @@ snapshot_header journal::load_snapshot(
             if (key == "journal_seq") h.journal_seq = s.column_int64(1);
             if (key == "relay_seq") h.relay_seq = static_cast<std::uint64_t>(s.column_int64(1));
             if (key == "customers") h.customers = s.column_blob(1);
+            if (key == "log_seq") h.log_seq = s.column_int64(1);
         }
         if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
     }
     if (h.journal_seq == 0) return h;
-    sqlite_statement s =
-        prepare_read("SELECT id, state FROM snapshot_log ORDER BY seq", "prepare snapshot read");
+    sqlite_statement s = prepare_read(
+        "SELECT id, state FROM snapshot_log WHERE seq <= ? ORDER BY seq", "prepare snapshot read");
+    s.bind_int64(1, h.log_seq > 0 ? h.log_seq : std::numeric_limits<std::int64_t>::max());
     while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text(0), s.column_blob(1));
     if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
     return h;
@@ -482,6 +503,7 @@ void journal::compact_snapshot(const std::unordered_map<std::string, std::string
             put.bind_blob(2, state);
             if (put.step() != SQLITE_DONE) fail("compact snapshot of " + id);
         }
+        put_log_seq();
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

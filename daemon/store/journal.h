@@ -60,12 +60,19 @@ struct snapshot_header {
     std::int64_t journal_seq = 0;  // state includes every entry up to here
     std::uint64_t relay_seq = 0;
     std::string customers;  // MessagePack bytes of the customer book
+    // The last snapshot_log row of the snapshot: rows after it belong to one not yet complete
+    // and are not read. 0 for a store written before snapshots were stored in parts (every
+    // row counts). Set by the journal when it stores the header.
+    std::int64_t log_seq = 0;
 };
 
-// Order states to append to the snapshot log (id, MessagePack state) with their header.
+// Order states to append to the snapshot log (id, MessagePack state) with their header. A
+// large snapshot is stored in parts, each with a batch; only the last (`complete`) writes the
+// header, which makes all of them count.
 struct snapshot_rows {
     snapshot_header header;
     std::vector<std::pair<std::string, std::string>> orders;
+    bool complete = true;
 };
 
 // Everything one transaction stores: events, the relay messages they caused, exception and
@@ -148,8 +155,9 @@ public:
     // transaction. Appending keeps the cost sequential, like the journal's.
     void write_snapshot(const snapshot_header& header,
                         const std::vector<std::pair<std::string, std::string>>& orders);
-    // Calls `fn(id, state)` for every stored order state in the order written (a later state of
-    // an id replaces an earlier one); returns the header (journal_seq 0 when none was written).
+    // Calls `fn(id, state)` for every stored order state of the last complete snapshot, in the
+    // order written (a later state of an id replaces an earlier one); returns the header
+    // (journal_seq 0 when none was written).
     snapshot_header load_snapshot(
         const std::function<void(const std::string&, const std::string&)>& fn) const;
     // Caps the database file (0: no cap). Past it every commit fails as on a full disk, until
@@ -158,6 +166,8 @@ public:
 
     // Replaces the snapshot log by one row per order (its newest state), in one transaction.
     void compact_snapshot(const std::unordered_map<std::string, std::string>& latest);
+    // Forgets the rows of a snapshot that was never completed (after `log_seq`); how many.
+    std::int64_t discard_snapshot_rows_after(std::int64_t log_seq);
 
     // Forgets the stored state, so the next start rebuilds it from the journal.
     void clear_snapshot();
@@ -178,9 +188,11 @@ public:
 private:
     // SQLite's wal hook: after each commit, with the WAL's size in pages.
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
-    // The snapshot rows and header, inside the caller's transaction.
+    // The snapshot rows, and with `complete` the header, inside the caller's transaction.
     void put_snapshot(const snapshot_header& header,
-                      const std::vector<std::pair<std::string, std::string>>& orders);
+                      const std::vector<std::pair<std::string, std::string>>& orders,
+                      bool complete = true);
+    void put_log_seq();  // the header's log_seq: the snapshot log's last row
     void exec(const char* sql) const;
     // Throws journal_error with `what` and the connection's message (the writer's by default).
     [[noreturn]] void fail(const std::string& what, sqlite3* db = nullptr) const;

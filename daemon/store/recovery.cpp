@@ -63,6 +63,11 @@ snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
         latest[id] = bytes;
         ++rows;
     });
+    // Parts of a snapshot the daemon stopped before completing: never read, so gone. (A store
+    // written before snapshots came in parts has a header without log_seq: all its rows count.)
+    if (h.log_seq > 0 || h.journal_seq == 0)
+        if (const std::int64_t n = s.store.discard_snapshot_rows_after(h.log_seq); n > 0)
+            spdlog::info("snapshot log: {} rows of an incomplete snapshot discarded", n);
     // The log keeps every state ever appended; at start, when most rows are superseded, keep
     // only the newest of each order so restarts do not slow down with history.
     if (rows > 2 * latest.size()) {

@@ -1036,5 +1036,29 @@ TEST(order_engine, snapshot_then_remaining_events_equals_applying_all) {
     }
 }
 
+// A snapshot's capture copies each order as it was at the capture point, a slice at a time; an
+// order about to change before its slice comes is copied first, so the later change is not in
+// the snapshot (it is in the journal after the point, and marks the order changed again).
+TEST(order_engine, a_capture_copies_each_order_as_it_was_at_the_capture_point) {
+    relay_run run;
+    for (int i = 1; i <= 4; ++i)
+        run.apply(t0, order_placed("p" + std::to_string(i), "SO-" + std::to_string(i)));
+    run.engine.begin_capture();
+    EXPECT_TRUE(run.engine.capturing());
+    EXPECT_EQ(run.engine.changed_count(), 0u);
+    EXPECT_EQ(run.engine.capture(1), 3u);  // one copied, three to go
+    for (int i = 1; i <= 4; ++i)           // every order changes before the rest are copied
+        run.apply(t0 + 1000, credit_approved("c" + std::to_string(i), "SO-" + std::to_string(i)));
+    EXPECT_FALSE(run.engine.capturing());              // the three were copied before they changed
+    run.apply(t0 + 2000, order_placed("p5", "SO-5"));  // after the point: not in this capture
+    const std::vector<order> copies = run.engine.take_captured();
+    ASSERT_EQ(copies.size(), 4u);
+    for (const order& o : copies) {
+        EXPECT_EQ(o.events.size(), 1u) << o.id;  // only the placement, as at the point
+        EXPECT_EQ(run.get(o.id).events.size(), 2u) << o.id;
+    }
+    EXPECT_EQ(run.engine.changed_count(), 5u);  // the four again, and SO-5
+}
+
 }  // namespace
 }  // namespace baton
