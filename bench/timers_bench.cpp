@@ -1,6 +1,8 @@
 // Timer and memory benchmark with a million open orders: memory per open order (RSS growth),
 // the time to rebuild every timer at start (exception_desk::restore), and the cost of firing
-// timers (warnings of a whole population) and of a tick with nothing due.
+// timers (warnings of a whole population) and of a tick with nothing due. Then the memory of
+// large orders: orders whose placement is just under the envelope size limit (64 KiB), against
+// the bytes of their envelopes.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -9,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include "codec.h"
+#include "envelope.h"
 #include "events.h"
 #include "exceptions.h"
 #include "flow.h"
@@ -38,6 +42,12 @@ int main(int argc, char** argv) {
     std::string flow_path = std::string(BATON_SOURCE_DIR) + "/config/flow.yaml";
     app.add_option("--orders", orders, "Open orders to create (default 1,000,000)");
     app.add_option("--flow", flow_path, "Flow file");
+    std::size_t big_orders = 3000;
+    std::size_t envelope_limit = 65536;
+    app.add_option("--big-orders", big_orders,
+                   "Orders at the envelope size limit to create afterwards (0: none)");
+    app.add_option("--envelope-limit", envelope_limit,
+                   "The envelope size limit (limits.max_envelope_bytes) the large orders fill");
     CLI11_PARSE(app, argc, argv);
 
     baton::flow_def flow = baton::load_flow(flow_path);
@@ -91,5 +101,37 @@ int main(int argc, char** argv) {
     std::printf("tick with nothing due      %.1f ns\n", idle_ns);
     std::printf("warnings fired             %zu in %.3f s (%.0f ns each, exception raised)\n",
                 raised, fire_s, fire_s * 1e9 / static_cast<double>(raised ? raised : 1));
+
+    // Large orders, in an engine of their own (after the million: freed memory is not reused).
+    if (big_orders == 0) return 0;
+    baton::order_engine big(flow, baton::customer_book{});
+    // A placement with as many lines as fit under the limit (each a die of its own).
+    auto big_placement = [](std::size_t i, std::size_t lines) {
+        auto e = baton::testing::order_placed("big-" + std::to_string(i),
+                                              "SO-B" + std::to_string(100000 + i),
+                                              "C-" + std::to_string(1000 + i % 500));
+        baton::value_list list;
+        for (std::size_t n = 0; n < lines; ++n)
+            list.push_back(baton::testing::line_item("D-" + std::to_string(10000 + n),
+                                                     100.0 + static_cast<double>(n)));
+        e.data.set("lines", baton::value(std::move(list)));
+        return e;
+    };
+    std::size_t lines = 1;
+    while (baton::encode_envelope(big_placement(0, lines + 1)).size() <= envelope_limit) ++lines;
+    std::size_t envelope_bytes = 0;
+    const std::size_t rss_big_before = rss_bytes();
+    for (std::size_t i = 0; i < big_orders; ++i) {
+        auto e = big_placement(i, lines);
+        envelope_bytes += baton::encode_envelope(e).size();
+        out.clear();
+        big.apply(static_cast<std::int64_t>(i + 1), t0, e, out);
+    }
+    const std::size_t rss_big = rss_bytes() - rss_big_before;
+    std::printf("large orders               %zu of %zu lines, envelopes %.0f bytes on average\n",
+                big_orders, lines, static_cast<double>(envelope_bytes) / big_orders);
+    std::printf("memory per large order     %.0f bytes (RSS +%.1f MiB), %.2f x its envelope\n",
+                static_cast<double>(rss_big) / big_orders, rss_big / 1048576.0,
+                static_cast<double>(rss_big) / static_cast<double>(envelope_bytes));
     return 0;
 }

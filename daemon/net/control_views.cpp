@@ -122,7 +122,8 @@ std::optional<value> control_views::order(const std::string& id) {
     r.set("terms", o->terms);
     r.set("new_die", o->new_die);
     if (!o->planned_finish.empty()) r.set("planned_finish", o->planned_finish);
-    r.set("lines", o->lines.is_nil() ? value(value_list{}) : o->lines);
+    value lines = lines_value(*o);
+    r.set("lines", lines.is_nil() ? value(value_list{}) : std::move(lines));
     value_list concerned;
     for (const auto& d : o->departments) concerned.emplace_back(d);
     r.set("departments", value(std::move(concerned)));

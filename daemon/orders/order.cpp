@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "codec.h"
 #include "quantities.h"
 
 namespace baton {
@@ -327,7 +328,7 @@ value to_value(const order& o) {
     v.set("new_die", o.new_die);
     v.set("salesperson", o.salesperson);
     v.set("customer_po", o.customer_po);
-    v.set("lines", o.lines);
+    v.set("lines", lines_value(o));
     v.set("planned_start", o.planned_start);
     v.set("planned_finish", o.planned_finish);
     v.set("batches", list_value(o.batches, batch_value));
@@ -407,8 +408,10 @@ order order_from_value(const value& v) {
     o.new_die = flag(v, "new_die");
     o.salesperson = str(v, "salesperson");
     o.customer_po = str(v, "customer_po");
-    if (const value* l = v.find("lines")) o.lines = *l;
-    o.line_items = lines_of(o.lines);
+    if (const value* l = v.find("lines"))
+        set_lines(o, *l);
+    else
+        o.line_items = lines_of(value());
     o.planned_start = str(v, "planned_start");
     o.planned_finish = str(v, "planned_finish");
     o.batches = list_of<production_batch>(v.find("batches"), batch_of);
@@ -456,6 +459,23 @@ order order_from_value(const value& v) {
     if (num(v, "v") < 2) upgrade_from_format_1(o);
     o.quantity_problems = !totals_of(o).problems.empty();
     return o;
+}
+
+value lines_value(const order& o) {
+    value v;
+    if (o.lines.empty()) return v;
+    std::string error;
+    // Bytes this batond encoded itself from a value it had accepted: always readable again.
+    if (!decode_msgpack(o.lines, decode_limits::trusted(), v, error)) return value();
+    return v;
+}
+
+void set_lines(order& o, const value& lines) {
+    if (lines.is_nil())
+        o.lines.clear();
+    else
+        o.lines = encode_msgpack(lines);
+    o.line_items = lines_of(lines);
 }
 
 }  // namespace baton

@@ -132,7 +132,9 @@ struct order {
     bool new_die = false;
     std::string salesperson;
     std::string customer_po;
-    value lines;                                  // the line items as last placed or amended
+    // The line items as last placed or amended, kept as their MessagePack bytes ("": none were
+    // given), so that a large order costs about its encoded size, not a value tree's (lines_value).
+    std::string lines;
     std::vector<order_line> line_items;           // the same, as quantities batond counts
     std::string planned_start;                    // YYYY-MM-DD: earliest of the open batches
     std::string planned_finish;                   // YYYY-MM-DD: latest of the open batches
@@ -177,5 +179,9 @@ order order_from_value(const value& v);
 // The order lines of a `lines` list as placed or amended (items without a unit or a positive
 // quantity are kept with what they have; the schema requires both).
 std::vector<order_line> lines_of(const value& lines);
+// The order's `lines` as a value: the list as given, nil when none was.
+value lines_value(const order& o);
+// Keeps `lines` (a value from an event or a snapshot) encoded on the order, with its line items.
+void set_lines(order& o, const value& lines);
 
 }  // namespace baton

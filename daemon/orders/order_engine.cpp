@@ -222,7 +222,8 @@ value order_engine::summary(const order& o) const {
     d.set("new_die", o.new_die);
     if (!o.planned_finish.empty()) d.set("planned_finish", o.planned_finish);
     if (o.deposit_cents > 0) d.set("deposit_cents", static_cast<long long>(o.deposit_cents));
-    d.set("lines", o.lines.is_nil() ? value(value_list{}) : o.lines);
+    value lines = lines_value(o);
+    d.set("lines", lines.is_nil() ? value(value_list{}) : std::move(lines));
     // What is still to ship, once some of it has left.
     if (!o.shipments.empty()) d.set("backorder", backorder_view(totals_of(o)));
     return d;
@@ -434,8 +435,10 @@ void order_engine::on_placed(fact& f) {
     o.new_die = nd && nd->is_bool() && nd->as_bool();
     o.salesperson = text(data, "salesperson");
     o.customer_po = text(data, "customer_po");
-    if (const value* lines = data.find("lines")) o.lines = *lines;
-    o.line_items = lines_of(o.lines);
+    if (const value* lines = data.find("lines"))
+        set_lines(o, *lines);
+    else
+        set_lines(o, lines_value(o));
     o.deposit_cents = deposit_for(o, flow_);
     o.placed = true;
     f.prove("placed");
@@ -482,9 +485,8 @@ void order_engine::on_amended(fact& f) {
     if (auto sp = text(data, "salesperson"); !sp.empty()) o.salesperson = sp;
     if (auto po = text(data, "customer_po"); !po.empty()) o.customer_po = po;
     if (const value* lines = data.find("lines");
-        lines && encode_msgpack(*lines) != encode_msgpack(o.lines)) {
-        o.lines = *lines;
-        o.line_items = lines_of(o.lines);
+        lines && (lines->is_nil() ? !o.lines.empty() : encode_msgpack(*lines) != o.lines)) {
+        set_lines(o, *lines);
         changes.set("lines", *lines);
     }
     // Nothing changed, or nobody left to tell: history only.

@@ -322,8 +322,7 @@ TEST(kpi, otif_judges_each_line_against_promised_date_and_ordered_qty) {
                         std::vector<double> got) {
         order& o = add_order(orders, id);
         o.promised_date = "2026-11-10";
-        o.lines = value(std::move(lines));
-        o.line_items = lines_of(o.lines);
+        set_lines(o, value(std::move(lines)));
         shipment s;
         s.id = "S1";
         s.state = shipment_state::delivered;

@@ -26,8 +26,7 @@ order two_line_order() {
     o.id = "SO-1";
     o.placed = true;
     o.amount_cents = 3000000;
-    o.lines = value(value_list{line("P-40", 10000, "kg"), line("P-80", 500, "pcs")});
-    o.line_items = lines_of(o.lines);
+    set_lines(o, value(value_list{line("P-40", 10000, "kg"), line("P-80", 500, "pcs")}));
     return o;
 }
 
@@ -96,8 +95,7 @@ TEST(quantities, a_line_the_order_lacks_is_a_problem_and_counts_nowhere) {
 TEST(quantities, a_quantity_without_a_line_is_the_one_line_or_the_whole_order) {
     order one;
     one.placed = true;
-    one.lines = value(value_list{line("P-40", 1000, "kg")});
-    one.line_items = lines_of(one.lines);
+    set_lines(one, value(value_list{line("P-40", 1000, "kg")}));
     one.batches.push_back(completed("#1", {{0, 985000, "kg"}}));
     EXPECT_TRUE(covered(totals_of(one), measure::good, tolerances{}));  // 985 of 1000: within 2 %
     one.batches[0].good[0].milli = 979000;
@@ -149,8 +147,7 @@ TEST(quantities, values_follow_the_lines_amounts_or_share_the_order_amount) {
     // Different units: shared evenly, 15000.00 per line, pro rata within the line.
     EXPECT_EQ(line_value_cents(o, t.lines[0], 5000000), 750000);
     EXPECT_EQ(line_value_cents(o, t.lines[1], 500000), 1500000);
-    o.lines = value(value_list{line("P-40", 10000, "kg", 2000000), line("P-80", 500, "pcs")});
-    o.line_items = lines_of(o.lines);
+    set_lines(o, value(value_list{line("P-40", 10000, "kg", 2000000), line("P-80", 500, "pcs")}));
     const order_totals priced = totals_of(o);
     EXPECT_EQ(line_value_cents(o, priced.lines[0], 2500000), 500000);  // its own amount
     EXPECT_EQ(line_value_cents(o, priced.lines[1], 250000), 500000);   // half of the 10000.00 left

@@ -158,7 +158,7 @@ TEST(upgrade, a_store_of_schema_1_opens_migrates_and_keeps_its_orders) {
         if (o.stage == "production" && !in_production) in_production = &o;
     ASSERT_NE(in_production, nullptr);
     const std::string id = in_production->id;
-    ASSERT_EQ(in_production->line_items.size(), in_production->lines.as_list().size());
+    ASSERT_EQ(in_production->line_items.size(), lines_value(*in_production).as_list().size());
     value data;
     data.set("qty_good", 1.0);  // a whole-order report names no lines: the order as a whole
     value_list per_line;
