@@ -261,6 +261,7 @@ struct loop::impl final : control_actions {
         flush();
         if (stage.storage_failing()) {
             const std::size_t dropped = stage.drop();
+            send_committed(stage.take_committed());  // what committed before the failing batch
             if (dropped > 0)
                 spdlog::error(
                     "stopping while storage fails ({}): {} events of the waiting batch were "

@@ -50,10 +50,17 @@ void journal_writer::commit_here() {
     }
     const std::int64_t took = steady_us() - start;
     {
+        // The eventfd is written under the lock with the flag, so that poll(), which reads it
+        // when it takes the outcome, always finds it written: it never stays readable after
+        // (a loop woken for nothing, over and over) and a wake-up is never lost.
         std::lock_guard<std::mutex> lock(mutex_);
         error_ = std::move(error);
         commit_us_ = took;
         finished_ = true;
+        if (fd_ >= 0) {
+            std::uint64_t one = 1;
+            [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
+        }
     }
     done_.notify_all();
 }
@@ -80,10 +87,8 @@ void journal_writer::work() {
             requested_ = false;
             lock.unlock();
             commit_here();
-            std::uint64_t one = 1;
-            [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
             lock.lock();
-            continue;  // a stop waits for the commit under way, never for one not begun
+            continue;  // a commit asked for is done before the thread stops
         }
         if (stop_) return;
     }

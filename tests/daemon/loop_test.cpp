@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <set>
 #include <thread>
 #include <zmq_addon.hpp>
@@ -82,6 +83,34 @@ TEST(loop, acks_an_event_once_it_is_committed_and_the_order_shows_it) {
     h.find("ts")->to_int64(ts);
     EXPECT_EQ(ts, 1795000000000);
     EXPECT_EQ(d.events(), 1);
+}
+
+// Process CPU time (all threads), for the idle test below.
+std::chrono::nanoseconds process_cpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// The journal writer signals each commit through an eventfd the loop polls: once the acks are
+// out, nothing may leave it readable, or an idle batond would spin at a full core.
+TEST(loop, an_idle_loop_sleeps_after_its_commits) {
+    temp_dir dir;
+    daemon_harness d(test_config(dir));
+    d.start();
+    ingest_client client(d.context(), d.ingest());
+    for (int i = 1; i <= 5; ++i) {
+        auto reply = client.send_and_wait(
+            testing::order_placed("idle-" + std::to_string(i), "SO-I" + std::to_string(i)), 10s);
+        ASSERT_TRUE(reply && reply->acked);
+    }
+    std::this_thread::sleep_for(200ms);
+    const auto before = process_cpu();
+    std::this_thread::sleep_for(1s);
+    const auto used = process_cpu() - before;
+    EXPECT_LT(used, 250ms) << "the process used "
+                           << std::chrono::duration_cast<std::chrono::milliseconds>(used).count()
+                           << " ms of CPU in a second of idleness";
 }
 
 TEST(loop, nacks_each_refusal_code_with_a_precise_reason) {

@@ -217,6 +217,36 @@ TEST(recovery, the_parts_of_a_snapshot_never_completed_are_not_read) {
     expect_restart(c, clock, 2, 600, before);  // and gone: the next start reads the same
 }
 
+// An unreadable order state in the snapshot stops the start, with its order named (the journal
+// is the truth: --rebuild-state starts again from it).
+TEST(recovery, an_unreadable_order_state_stops_the_start_and_names_the_order) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    {
+        journal store(c.data_dir);
+        std::vector<std::pair<std::string, std::string>> rows;
+        for (int i = 1; i <= 1200; ++i) {
+            order o;
+            o.id = "SO-" + std::to_string(i);
+            o.customer = "C-1001";
+            rows.emplace_back(o.id, encode_msgpack(to_value(o)));
+        }
+        rows[900].second = "\xc1 not MessagePack";
+        store.write_snapshot(snapshot_header{1, 0, encode_msgpack(customer_book().to_value())},
+                             rows);
+    }
+    auto s = open_state(c, clock);
+    try {
+        recover(*s, false);
+        FAIL() << "an unreadable order state was accepted";
+    } catch (const journal_error& e) {
+        EXPECT_NE(std::string(e.what()).find("snapshot of order SO-901 is unreadable"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 // The duplicate window is rebuilt from the journal's tail: what was received before the window
 // is not read at all, and what is in it is still recognised.
 TEST(recovery, the_duplicate_window_reads_only_the_journal_of_the_window) {
