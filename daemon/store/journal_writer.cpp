@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <exception>
 #include <system_error>
 
 namespace baton {
@@ -44,7 +45,7 @@ void journal_writer::commit_here() {
     std::string error;
     try {
         store_.commit(slot_);
-    } catch (const journal_error& e) {
+    } catch (const std::exception& e) {  // journal_error, or out of memory: storage fails
         error = e.what();
         if (error.empty()) error = "commit failed";
     }
