@@ -50,7 +50,7 @@ std::shared_ptr<const metrics_snapshot> metrics_collector::collect(const daemon_
     m->timers_pending = s.desk.pending_timers();
     m->relay_seq = s.store.last_relay_seq();
     m->journal_events = s.store.last_seq();
-    m->batch_waiting = stage.events();
+    m->batch_waiting = stage.waiting();
     m->storage_failing = stage.storage_failing();
     m->storage_error = stage.storage_error();
     m->feed_failing = s.feed.failing();

@@ -162,7 +162,8 @@ void write_state(families& f, const metrics_snapshot& m) {
     f.gauge("baton_feed_failing", "1 while the exception feed file cannot be written, else 0.",
             m.feed_failing ? 1 : 0);
     f.gauge("baton_batch_waiting_events",
-            "Events admitted but not yet committed and acked (the open batch).",
+            "Events admitted but not yet committed and acked (the open batch and the one being "
+            "committed).",
             static_cast<double>(m.batch_waiting));
 }
 

@@ -63,6 +63,10 @@ public:
     bool empty() const { return batch_.empty() && acks_.empty() && !pending_; }
     // Events in the open batch (not those with the writer).
     std::size_t events() const { return batch_.entries.size(); }
+    // Events admitted and not yet acked: the open batch and the one with the writer.
+    std::size_t waiting() const {
+        return batch_.entries.size() + (pending_ ? pending_keys_.size() : 0);
+    }
     bool full() const { return batch_.entries.size() >= s_.cfg.batch.max_events; }
     // When the open batch must be committed (steady µs); meaningless while it holds no event.
     std::int64_t deadline_us() const { return deadline_us_; }
