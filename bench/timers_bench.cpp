@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
         out.clear();
         engine.apply(static_cast<std::int64_t>(i + 1), t0 + static_cast<std::int64_t>(i % 1000), e,
                      out);
+        // batond takes the changed orders into a snapshot once snapshot.max_orders (2,000 by
+        // default) have changed: the set of changed ids does not grow with the open orders.
+        if ((i + 1) % 2000 == 0) engine.take_changed();
     }
     const double apply_s = seconds_since(start);
     const std::size_t rss_orders = rss_bytes();

@@ -36,7 +36,7 @@ value visits_of(const order& o, const flow_def& flow) {
     list.reserve(o.visits.size());
     for (const auto& visit : o.visits) {
         value v;
-        v.set("stage", visit.stage);
+        v.set("stage", visit.stage.str());
         const stage_def* def = nullptr;
         for (const auto& st : flow.stages)
             if (st.name == visit.stage) def = &st;
@@ -105,9 +105,9 @@ std::optional<value> control_views::order(const std::string& id) {
     if (!o) return std::nullopt;
     value r;
     r.set("id", o->id);
-    r.set("customer", o->customer);
-    r.set("stage", o->stage);
-    r.set("holder", o->holder);
+    r.set("customer", o->customer.str());
+    r.set("stage", o->stage.str());
+    r.set("holder", o->holder.str());
     r.set("since", static_cast<long long>(o->stage_since_ms));
     value milestones(value_map{});
     for (const auto& [name, m] : o->milestones)
@@ -116,12 +116,12 @@ std::optional<value> control_views::order(const std::string& id) {
     value_list holds;
     for (const auto& h : o->holds) holds.emplace_back(h);
     r.set("holds", value(std::move(holds)));
-    r.set("promised_date", o->promised_date);
+    r.set("promised_date", o->promised_date.str());
     r.set("amount_cents", static_cast<long long>(o->amount_cents));
     r.set("paid_cents", static_cast<long long>(o->paid_cents));
-    r.set("terms", o->terms);
+    r.set("terms", o->terms.str());
     r.set("new_die", o->new_die);
-    if (!o->planned_finish.empty()) r.set("planned_finish", o->planned_finish);
+    if (!o->planned_finish.empty()) r.set("planned_finish", o->planned_finish.str());
     value lines = lines_value(*o);
     r.set("lines", lines.is_nil() ? value(value_list{}) : std::move(lines));
     value_list concerned;
@@ -198,9 +198,9 @@ value control_views::exceptions(const exceptions_query& q) {
         const auto* account = s_.engine.customers().find(e->customer);
         item.set("tier", account ? account->master.tier : std::string());
         item.set("customer_name", account ? account->master.name : std::string());
-        item.set("salesperson", o ? o->salesperson : std::string());
-        item.set("order_stage", o ? o->stage : std::string());
-        item.set("order_holder", o ? o->holder : std::string());
+        item.set("salesperson", o ? o->salesperson.str() : std::string());
+        item.set("order_stage", o ? o->stage.str() : std::string());
+        item.set("order_holder", o ? o->holder.str() : std::string());
         page.push_back(std::move(item));
     }
     value r;
@@ -274,12 +274,12 @@ value control_views::orders(const orders_query& q) {
     for (std::size_t i = 0; i < found.size() && i < q.limit; ++i) {
         value v;
         v.set("id", found[i]->id);
-        v.set("customer", found[i]->customer);
-        v.set("stage", found[i]->stage);
-        v.set("holder", found[i]->holder);
+        v.set("customer", found[i]->customer.str());
+        v.set("stage", found[i]->stage.str());
+        v.set("holder", found[i]->holder.str());
         v.set("since", static_cast<long long>(found[i]->stage_since_ms));
-        v.set("salesperson", found[i]->salesperson);
-        v.set("promised_date", found[i]->promised_date);
+        v.set("salesperson", found[i]->salesperson.str());
+        v.set("promised_date", found[i]->promised_date.str());
         v.set("customer_po", found[i]->customer_po);
         list.push_back(std::move(v));
     }

@@ -131,9 +131,9 @@ value open_orders_view(const std::vector<const order*>& orders, const flow_def& 
         for (const order* o : list) {
             value row;
             row.set("id", o->id);
-            row.set("holder", o->holder);
+            row.set("holder", o->holder.str());
             row.set("since", static_cast<long long>(o->stage_since_ms));
-            row.set("promised_date", o->promised_date);
+            row.set("promised_date", o->promised_date.str());
             row.set("amount_cents", cents(o->amount_cents));
             value_list holds;
             for (const auto& h : o->holds) holds.emplace_back(h);
@@ -144,7 +144,7 @@ value open_orders_view(const std::vector<const order*>& orders, const flow_def& 
         }
         value g;
         g.set("stage", stage);
-        g.set("holder", list.front()->holder);
+        g.set("holder", list.front()->holder.str());
         g.set("count", static_cast<long long>(list.size()));
         g.set("amount_cents", cents(amount));
         g.set("orders", value(std::move(rows)));
@@ -174,20 +174,13 @@ value open_cases_view(const std::vector<const order*>& orders) {
     return value(std::move(cases));
 }
 
-std::vector<const order*> orders_of(const std::string& id, const order_engine& engine) {
-    std::vector<const order*> out;
-    for (const auto& order_id : engine.orders_of(id))
-        if (const order* o = engine.find(order_id)) out.push_back(o);
-    return out;
-}
-
 }  // namespace
 
 std::optional<value> customer_report(const std::string& id, const order_engine& engine,
                                      const std::vector<const exception_record*>& open_exceptions,
                                      std::int64_t now_ms) {
     const customer_book::account* found = engine.customers().find(id);
-    const std::vector<const order*> orders = orders_of(id, engine);
+    const std::vector<const order*> orders = engine.orders_of(id);
     if (!found && orders.empty()) return std::nullopt;
     const customer_book::account a = found ? *found : default_account(id);
     const customer& m = a.master;
@@ -256,7 +249,7 @@ std::vector<customer_summary> customer_summaries(
         s.overdue_cents = a.overdue_cents;
         s.blocked = a.master.blocked;
         s.over_limit = s.credit_limit_cents > 0 && s.exposure_cents > s.credit_limit_cents;
-        for (const order* o : orders_of(id, engine)) {
+        for (const order* o : engine.orders_of(id)) {
             s.open_orders += o->open() ? 1 : 0;
             for (const auto& inv : o->invoices)
                 if (ageing_bucket(days_overdue(inv.due_date, now_ms)) >= 0)

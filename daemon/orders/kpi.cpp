@@ -318,7 +318,7 @@ value report_value(const report_tally& t, const std::vector<std::size_t>& open,
 std::string die_of(const order& o, int line) {
     for (const auto& l : o.line_items)
         if (l.no == line) return l.die;
-    return o.line_items.empty() ? std::string() : o.line_items.front().die;
+    return o.line_items.empty() ? std::string() : o.line_items.front().die.str();
 }
 
 // Tier order for people: key accounts first; unknown tiers after, by name.
@@ -418,7 +418,8 @@ public:
         const order* o = nullptr;
         if (!e.order.empty())
             if (auto it = orders.find(e.order); it != orders.end()) o = &it->second;
-        const std::size_t g = group_of(o, o && !o->customer.empty() ? o->customer : e.customer);
+        const std::size_t g =
+            group_of(o, o && !o->customer.empty() ? o->customer.str() : e.customer);
         each(g, e.raised_ms, [&](report_tally& t) {
             t.by_kind[{kind_name(e.kind), e.dept}].add(e);
             if (e.kind == exception_kind::credit_hold) t.credit_holds.add(e);

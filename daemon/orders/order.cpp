@@ -6,6 +6,8 @@
 #include "codec.h"
 #include "quantities.h"
 
+#include <map>
+
 namespace baton {
 
 bool order::on_hold(const std::string& hold) const {
@@ -81,17 +83,19 @@ bool is_milestone(const std::string& name) {
 
 namespace {
 
-value strings(const std::vector<std::string>& v) {
+template <typename S>
+value strings(const std::vector<S>& v) {
     value_list l;
-    for (const auto& s : v) l.emplace_back(s);
+    for (const auto& s : v) l.emplace_back(static_cast<const std::string&>(s));
     return value(std::move(l));
 }
 
-std::vector<std::string> strings_of(const value* v) {
-    std::vector<std::string> out;
+template <typename S = std::string>
+std::vector<S> strings_of(const value* v) {
+    std::vector<S> out;
     if (v && v->is_list())
         for (const auto& s : v->as_list())
-            if (s.is_string()) out.push_back(s.as_string());
+            if (s.is_string()) out.emplace_back(s.as_string());
     return out;
 }
 
@@ -117,7 +121,7 @@ value quantities(const std::vector<line_qty>& qs) {
         value e;
         e.set("line", static_cast<long long>(q.line));
         e.set("milli", static_cast<long long>(q.milli));
-        if (!q.unit.empty()) e.set("unit", q.unit);
+        if (!q.unit.empty()) e.set("unit", q.unit.str());
         l.push_back(std::move(e));
     }
     return value(std::move(l));
@@ -291,6 +295,7 @@ void upgrade_from_format_1(order& o) {
 std::vector<order_line> lines_of(const value& lines) {
     std::vector<order_line> out;
     if (!lines.is_list()) return out;
+    out.reserve(lines.as_list().size());  // exact: a large order keeps no spare capacity
     int no = 0;
     for (const auto& l : lines.as_list()) {
         order_line line;
@@ -313,7 +318,7 @@ value to_value(const order& o) {
     value v;
     v.set("v", static_cast<long long>(order_format));
     v.set("id", o.id);
-    v.set("customer", o.customer);
+    v.set("customer", o.customer.str());
     v.set("placed", o.placed);
     v.set("cancelled", o.cancelled);
     v.set("cancel_reason", o.cancel_reason);
@@ -322,15 +327,15 @@ value to_value(const order& o) {
     v.set("charge_cents", static_cast<long long>(o.charge_cents));
     v.set("deposit_cents", static_cast<long long>(o.deposit_cents));
     v.set("open_counted_cents", static_cast<long long>(o.open_counted_cents));
-    v.set("promised_date", o.promised_date);
-    v.set("terms", o.terms);
+    v.set("promised_date", o.promised_date.str());
+    v.set("terms", o.terms.str());
     v.set("prepay_switched", o.prepay_switched);
     v.set("new_die", o.new_die);
-    v.set("salesperson", o.salesperson);
+    v.set("salesperson", o.salesperson.str());
     v.set("customer_po", o.customer_po);
     v.set("lines", lines_value(o));
-    v.set("planned_start", o.planned_start);
-    v.set("planned_finish", o.planned_finish);
+    v.set("planned_start", o.planned_start.str());
+    v.set("planned_finish", o.planned_finish.str());
     v.set("batches", list_value(o.batches, batch_value));
     v.set("shipments", list_value(o.shipments, shipment_value));
     v.set("invoices", list_value(o.invoices, invoice_value));
@@ -351,8 +356,8 @@ value to_value(const order& o) {
     }
     v.set("milestones", std::move(ms));
     v.set("holds", strings(o.holds));
-    v.set("stage", o.stage);
-    v.set("holder", o.holder);
+    v.set("stage", o.stage.str());
+    v.set("holder", o.holder.str());
     v.set("stage_since", static_cast<long long>(o.stage_since_ms));
     v.set("departments", strings(o.departments));
     value_list cases;
@@ -381,7 +386,7 @@ value to_value(const order& o) {
     value_list visits;
     for (const auto& sv : o.visits) {
         value e;
-        e.set("stage", sv.stage);
+        e.set("stage", sv.stage.str());
         e.set("entered", static_cast<long long>(sv.entered_ms));
         e.set("left", static_cast<long long>(sv.left_ms));
         visits.push_back(std::move(e));
@@ -423,11 +428,11 @@ order order_from_value(const value& v) {
     if (const value* ms = v.find("milestones"); ms && ms->is_map())
         for (const auto& m : ms->as_map())
             o.milestones[m.key] = {num(m.val, "at"), str(m.val, "event")};
-    o.holds = strings_of(v.find("holds"));
+    o.holds = strings_of<interned>(v.find("holds"));
     o.stage = str(v, "stage");
     o.holder = str(v, "holder");
     o.stage_since_ms = num(v, "stage_since");
-    o.departments = strings_of(v.find("departments"));
+    o.departments = strings_of<interned>(v.find("departments"));
     if (const value* cases = v.find("cases"); cases && cases->is_list())
         for (const auto& cv : cases->as_list()) {
             order_case c;
@@ -475,6 +480,7 @@ void set_lines(order& o, const value& lines) {
         o.lines.clear();
     else
         o.lines = encode_msgpack(lines);
+    o.lines.shrink_to_fit();  // the encoder's buffer grows by doubling: keep only the bytes
     o.line_items = lines_of(lines);
 }
 

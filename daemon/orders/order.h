@@ -3,11 +3,12 @@
 // Facts may arrive late, early, twice or out of order; the stage is derived, never forced.
 #pragma once
 
+#include <boost/container/flat_map.hpp>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "interned.h"
 #include "value.h"
 
 namespace baton {
@@ -40,15 +41,15 @@ struct order_case {
 struct line_qty {
     int line = 0;
     std::int64_t milli = 0;
-    std::string unit;  // as the fact gave it ("" when it gave none)
+    interned unit;  // as the fact gave it ("" when it gave none)
 };
 
 // One order line as placed or amended: what was promised, in which unit, at what value.
 struct order_line {
     int no = 0;  // 1-based, in the order the lines were listed
-    std::string item;
-    std::string die;
-    std::string unit;  // kg, pcs or m; never mixed with another
+    interned item;
+    interned die;
+    interned unit;  // kg, pcs or m; never mixed with another
     std::int64_t ordered_milli = 0;
     std::int64_t amount_cents = -1;  // the line's value when the order gave it, else -1
 };
@@ -107,47 +108,48 @@ struct payment {
 
 // One stay of an order in a stage, for dwell times.
 struct stage_visit {
-    std::string stage;
+    interned stage;
     std::int64_t entered_ms = 0;
     std::int64_t left_ms = 0;  // 0 while the order is still there
 };
 
 struct order {
     std::string id;
-    std::string customer;
+    interned customer;
     bool placed = false;  // sales.order.placed has arrived
     bool cancelled = false;
+    // Derived, not stored: some quantity of its facts cannot be counted (quantities.h
+    // `order_totals::problems`); spares computing the totals twice per fact when none can't.
+    bool quantity_problems = false;
+    bool prepay_switched = false;  // credit refused, released against payment in advance
+    bool new_die = false;
     std::string cancel_reason;
     std::int64_t amount_cents = 0;
     std::int64_t paid_cents = 0;          // every payment received for it
     std::int64_t charge_cents = 0;        // cancellation charge agreed with the customer
     std::int64_t deposit_cents = 0;       // due before production (flow `deposit`, prepay terms)
     std::int64_t open_counted_cents = 0;  // what it adds to its customer's open order value
-    // Derived, not stored: some quantity of its facts cannot be counted (quantities.h
-    // `order_totals::problems`); spares computing the totals twice per fact when none can't.
-    bool quantity_problems = false;
-    std::string promised_date;     // YYYY-MM-DD
-    std::string terms;             // credit or prepay
-    bool prepay_switched = false;  // credit refused, released against payment in advance
-    bool new_die = false;
-    std::string salesperson;
+    interned promised_date;               // YYYY-MM-DD
+    interned terms;                       // credit or prepay
+    interned salesperson;
     std::string customer_po;
     // The line items as last placed or amended, kept as their MessagePack bytes ("": none were
     // given), so that a large order costs about its encoded size, not a value tree's (lines_value).
     std::string lines;
-    std::vector<order_line> line_items;           // the same, as quantities batond counts
-    std::string planned_start;                    // YYYY-MM-DD: earliest of the open batches
-    std::string planned_finish;                   // YYYY-MM-DD: latest of the open batches
-    std::vector<production_batch> batches;        // in the order first reported
-    std::vector<shipment> shipments;              // in the order first reported
-    std::vector<invoice> invoices;                // in the order issued
-    std::vector<payment> payments;                // in the order received
-    std::map<std::string, milestone> milestones;  // name -> when and by which event
-    std::vector<std::string> holds;               // e.g. "credit"
-    std::string stage;                            // derived: credit_review, ..., closed, cancelled
-    std::string holder;  // derived: department holding the baton; "" when none
+    std::vector<order_line> line_items;     // the same, as quantities batond counts
+    interned planned_start;                 // YYYY-MM-DD: earliest of the open batches
+    interned planned_finish;                // YYYY-MM-DD: latest of the open batches
+    std::vector<production_batch> batches;  // in the order first reported
+    std::vector<shipment> shipments;        // in the order first reported
+    std::vector<invoice> invoices;          // in the order issued
+    std::vector<payment> payments;          // in the order received
+    // name -> when and by which event; sorted by name, in one block (a dozen at most).
+    boost::container::flat_map<std::string, milestone, std::less<>> milestones;
+    std::vector<interned> holds;  // e.g. "credit"
+    interned stage;               // derived: credit_review, ..., closed, cancelled
+    interned holder;              // derived: department holding the baton; "" when none
     std::int64_t stage_since_ms = 0;
-    std::vector<std::string> departments;  // every department that has had it in hand
+    std::vector<interned> departments;  // every department that has had it in hand
     std::vector<order_case> cases;
     std::vector<std::int64_t> events;  // journal seqs of its events, in arrival order
     std::vector<stage_visit> visits;   // every stage it entered, in order

@@ -162,21 +162,21 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
     to_capture_.clear();
     captured_.clear();
     by_customer_.clear();
-    std::vector<const order*> placed;
-    for (const auto& [id, o] : orders_)
+    std::vector<order*> placed;
+    for (auto& [id, o] : orders_)
         if (o.placed && !o.customer.empty()) placed.push_back(&o);
     // In the order they were placed, as the live engine lists them.
     auto placed_at = [](const order* o) { return o->milestones.at("placed").at_ms; };
     std::sort(placed.begin(), placed.end(), [&](const order* a, const order* b) {
         return placed_at(a) != placed_at(b) ? placed_at(a) < placed_at(b) : a->id < b->id;
     });
-    for (const order* o : placed) by_customer_[o->customer].push_back(o->id);
+    for (order* o : placed) by_customer_[o->customer].push_back(o);
 }
 
-const std::vector<std::string>& order_engine::orders_of(const std::string& customer) const {
-    static const std::vector<std::string> none;
+std::vector<const order*> order_engine::orders_of(const std::string& customer) const {
     auto it = by_customer_.find(customer);
-    return it == by_customer_.end() ? none : it->second;
+    if (it == by_customer_.end()) return {};
+    return {it->second.begin(), it->second.end()};
 }
 
 void order_engine::sync_open(order& o) {
@@ -214,13 +214,13 @@ void order_engine::update_masters(const std::vector<customer>& seed) {
 
 value order_engine::summary(const order& o) const {
     value d;
-    d.set("customer", o.customer);
-    d.set("stage", o.stage);
+    d.set("customer", o.customer.str());
+    d.set("stage", o.stage.str());
     d.set("amount_cents", static_cast<long long>(o.amount_cents));
-    d.set("promised_date", o.promised_date);
-    d.set("terms", o.terms);
+    d.set("promised_date", o.promised_date.str());
+    d.set("terms", o.terms.str());
     d.set("new_die", o.new_die);
-    if (!o.planned_finish.empty()) d.set("planned_finish", o.planned_finish);
+    if (!o.planned_finish.empty()) d.set("planned_finish", o.planned_finish.str());
     if (o.deposit_cents > 0) d.set("deposit_cents", static_cast<long long>(o.deposit_cents));
     value lines = lines_value(o);
     d.set("lines", lines.is_nil() ? value(value_list{}) : std::move(lines));
@@ -376,14 +376,14 @@ void order_engine::on_customer_updated(const value& data) {
     if (const value* b = data.find("blocked"); b && b->is_bool()) {
         m.blocked = b->as_bool();
         // Unblocked: its orders no longer wait on the block (finance still reviews them).
-        if (!m.blocked)
-            for (const auto& order_id : orders_of(id)) {
-                order& o = orders_.at(order_id);
+        if (auto placed = by_customer_.find(id); !m.blocked && placed != by_customer_.end())
+            for (order* held_order : placed->second) {
+                order& o = *held_order;
                 auto held = std::find(o.holds.begin(), o.holds.end(), "blocked");
                 if (held == o.holds.end()) continue;
                 capture_before_change(o);
                 o.holds.erase(held);
-                changed_.insert(order_id);
+                changed_.insert(o.id);
             }
     }
 }
@@ -442,7 +442,7 @@ void order_engine::on_placed(fact& f) {
     o.deposit_cents = deposit_for(o, flow_);
     o.placed = true;
     f.prove("placed");
-    by_customer_[o.customer].push_back(o.id);
+    by_customer_[o.customer].push_back(&o);
     // A payment booked before the order proves payment only if it covers the amount.
     if (o.has("paid") && o.paid_cents < o.amount_cents) o.milestones.erase("paid");
     sync_open(o);  // its own value counts in the exposure it is judged by
@@ -493,7 +493,7 @@ void order_engine::on_amended(fact& f) {
     if (changes.as_map().empty() || o.cancelled) return;
     f.change.amended_after_scheduling = true;  // apply() keeps it only when production had it
     value d;
-    d.set("customer", o.customer);
+    d.set("customer", o.customer.str());
     d.set("reason", text(data, "reason"));
     d.set("changes", std::move(changes));
     for (const auto& dept : o.departments)
@@ -509,9 +509,9 @@ void order_engine::on_cancelled(fact& f) {
     o.cancel_reason = text(data, "reason");
     integer(data, "charge_cents", o.charge_cents);
     value d;
-    d.set("customer", o.customer);
+    d.set("customer", o.customer.str());
     d.set("reason", o.cancel_reason);
-    d.set("stage", o.stage);
+    d.set("stage", o.stage.str());
     if (o.charge_cents > 0) d.set("charge_cents", static_cast<long long>(o.charge_cents));
     for (const auto& dept : o.departments)
         if (dept != "sales") emit(f.out, dept + ".cancel", o, f.e, f.received_ms, d);
@@ -893,7 +893,7 @@ void order_engine::on_case_opened(fact& f) {
     std::int64_t line = 0;
     if (integer(data, "line", line)) c.line = static_cast<int>(line);
     value d;
-    d.set("customer", o.customer);
+    d.set("customer", o.customer.str());
     d.set("case", c.id);
     d.set("kind", c.kind);
     for (const char* key : {"kind", "detail", "qty", "unit", "reason", "line", "pickup_date"})
@@ -920,7 +920,7 @@ void order_engine::on_case_closed(fact& f) {
             c->credit_cents = credit;
             // A credit granted to the customer: finance writes the credit note.
             value n;
-            n.set("customer", o.customer);
+            n.set("customer", o.customer.str());
             n.set("case", c->id);
             n.set("kind", c->kind);
             n.set("credit_cents", static_cast<long long>(credit));
@@ -936,7 +936,7 @@ void order_engine::on_case_closed(fact& f) {
     c->resolution = text(data, "resolution");
     c->closed_ms = f.received_ms;
     value d;
-    d.set("customer", o.customer);
+    d.set("customer", o.customer.str());
     d.set("case", c->id);
     d.set("kind", c->kind);
     d.set("resolution", c->resolution);
@@ -988,10 +988,10 @@ void order_engine::update_stage(order& o, std::int64_t received_ms, const envelo
     note_department(o, pos.holder);
 
     value status;
-    status.set("stage", o.stage);
-    status.set("holder", o.holder);
+    status.set("stage", o.stage.str());
+    status.set("holder", o.holder.str());
     status.set("previous", previous);
-    status.set("customer", o.customer);
+    status.set("customer", o.customer.str());
     status.set("since", static_cast<long long>(received_ms));
     emit(out, "sales.status", o, cause, received_ms, std::move(status));
 

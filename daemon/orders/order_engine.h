@@ -51,6 +51,11 @@ struct order_change {
 class order_engine {
 public:
     order_engine(flow_def flow, customer_book customers);
+    // Moved, never copied: the index of orders by customer points into the engine's own orders.
+    order_engine(order_engine&&) = default;
+    order_engine& operator=(order_engine&&) = default;
+    order_engine(const order_engine&) = delete;
+    order_engine& operator=(const order_engine&) = delete;
 
     // Applies one admitted event that the journal holds (or is about to hold) at `seq`,
     // received at `received_ms`. Relay messages it causes are appended to `out`.
@@ -65,7 +70,7 @@ public:
 
     const order* find(const std::string& id) const;
     // The orders a customer placed, in the order placed.
-    const std::vector<std::string>& orders_of(const std::string& customer) const;
+    std::vector<const order*> orders_of(const std::string& customer) const;
     const std::unordered_map<std::string, order>& orders() const { return orders_; }
     const customer_book& customers() const { return customers_; }
     const flow_def& flow() const { return flow_; }
@@ -142,7 +147,8 @@ private:
     flow_def flow_;
     customer_book customers_;
     std::unordered_map<std::string, order> orders_;
-    std::unordered_map<std::string, std::vector<std::string>> by_customer_;
+    // customer -> its orders, in the order placed (pointers into orders_, whose nodes stay put).
+    std::unordered_map<interned, std::vector<order*>> by_customer_;
     std::set<std::string> changed_;
     std::unordered_set<std::string> to_capture_;  // changed before the capture point, not copied
     std::vector<order> captured_;

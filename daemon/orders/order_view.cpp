@@ -150,7 +150,7 @@ value backorder_view(const order_totals& t) {
 
 void add_order_pieces(value& out, const order& o, std::int64_t now_ms) {
     const order_totals t = totals_of(o);
-    out.set("salesperson", o.salesperson);
+    out.set("salesperson", o.salesperson.str());
     out.set("customer_po", o.customer_po);
     out.set("deposit_cents", static_cast<long long>(o.deposit_cents));
     out.set("charge_cents", static_cast<long long>(o.charge_cents));

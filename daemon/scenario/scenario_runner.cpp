@@ -433,11 +433,11 @@ private:
             order_id.empty() ? "(no order named)" : "(no order " + order_id + ")";
         if (x.stage && (!o || o->stage != *x.stage))
             failures.push_back("stage of " + order_id + ": expected " + *x.stage + ", got " +
-                               (o ? o->stage : no_order));
+                               (o ? o->stage.str() : no_order));
         if (x.holder && (!o || o->holder != *x.holder))
             failures.push_back("holder of " + order_id + ": expected " +
                                (x.holder->empty() ? "\"\"" : *x.holder) + ", got " +
-                               (o ? (o->holder.empty() ? "\"\"" : o->holder) : no_order));
+                               (o ? (o->holder.empty() ? "\"\"" : o->holder.str()) : no_order));
         check_relayed(x, out, failures);
         check_desk(x, out, order_id, failures);
         if (x.open) {

@@ -263,7 +263,7 @@ TEST(order_engine, credit_order_passes_every_stage_of_default_flow) {
     EXPECT_FALSE(o.has("paid"));  // credit terms: the payment stage never applied
     EXPECT_EQ(o.milestones.at("produced").event_id, "p-3");
     EXPECT_EQ(o.milestones.at("produced").at_ms, t0 + 4 * hour);
-    EXPECT_EQ(o.departments, (std::vector<std::string>{"finance", "production", "logistics"}));
+    EXPECT_EQ(o.departments, (std::vector<baton::interned>{"finance", "production", "logistics"}));
     EXPECT_EQ(run.count_sent("finance.payment_request"), 0u);
     EXPECT_EQ(run.engine.open_orders(), 0u);
     EXPECT_EQ(run.open_cents("C-1001"), 0);  // invoiced: no longer exposure
@@ -698,7 +698,7 @@ TEST(order_engine, credit_rejection_holds_order_until_approved) {
     const std::string so = "SO-26-0013";
     run.apply(t0, placed("s-1", so));
     EXPECT_TRUE(run.apply(t0 + hour, credit_rejected("f-1", so)).empty());
-    EXPECT_EQ(run.get(so).holds, (std::vector<std::string>{"credit"}));
+    EXPECT_EQ(run.get(so).holds, (std::vector<baton::interned>{"credit"}));
     EXPECT_EQ(run.get(so).stage, "credit_review");
     run.apply(t0 + 2 * hour, credit_rejected("f-2", so));
     EXPECT_EQ(run.get(so).holds.size(), 1u);  // one hold, however often finance says no
@@ -722,7 +722,7 @@ TEST(order_engine, auto_credit_approves_order_within_limit) {
     EXPECT_EQ(o.stage, "scheduling");
     EXPECT_EQ(o.milestones.at("credit_approved").event_id, "s-1");
     EXPECT_EQ(o.milestones.at("credit_approved").at_ms, t0);
-    EXPECT_EQ(o.departments, (std::vector<std::string>{"production"}));
+    EXPECT_EQ(o.departments, (std::vector<baton::interned>{"production"}));
     EXPECT_EQ(run.count_sent("finance.credit_check"), 0u);
     EXPECT_EQ(run.open_cents("C-1001"), placed_cents);
 }
@@ -1081,6 +1081,68 @@ TEST(order_engine, lines_are_kept_encoded_and_come_back_as_given) {
     order none;
     EXPECT_TRUE(lines_value(none).is_nil());
     EXPECT_TRUE(order_from_value(to_value(none)).lines.empty());
+}
+
+TEST(order_engine, a_large_order_keeps_its_lines_without_spare_capacity) {
+    relay_run run;
+    envelope e = order_placed("p1", "SO-1");
+    value_list lines;
+    for (int n = 0; n < 300; ++n)
+        lines.push_back(line_item("D-" + std::to_string(10000 + n), 100.0 + n));
+    e.data.set("lines", value(std::move(lines)));
+    run.apply(t0, e);
+    const order& o = run.get("SO-1");
+    EXPECT_EQ(o.lines, encode_msgpack(*e.data.find("lines")));
+    // The encoder's buffer grows by doubling; the order keeps only the bytes.
+    EXPECT_EQ(o.lines.capacity(), o.lines.size());
+    EXPECT_EQ(o.line_items.capacity(), o.line_items.size());
+    ASSERT_EQ(o.line_items.size(), 300u);
+    EXPECT_EQ(o.line_items[299].die, "D-10299");
+    EXPECT_EQ(o.line_items[299].no, 300);
+}
+
+// The orders of a customer are indexed by pointer: the index must follow the engine when it is
+// moved and be rebuilt when it is restored.
+TEST(order_engine, unblocking_a_customer_releases_its_orders_after_a_move_and_a_restore) {
+    auto block = [](bool blocked) {
+        value d;
+        d.set("customer", "C-1001");
+        d.set("blocked", blocked);
+        return make_event("sales.customer.updated", blocked ? "b1" : "b2", "", std::move(d),
+                          "sales-erp");
+    };
+    relay_run run;
+    run.apply(t0, block(true));
+    run.apply(t0 + 1, order_placed("p1", "SO-1", "C-1001"));
+    run.apply(t0 + 2, order_placed("p2", "SO-2", "C-1001"));
+    ASSERT_TRUE(run.get("SO-1").on_hold("blocked"));
+    ASSERT_EQ(run.engine.orders_of("C-1001").size(), 2u);
+
+    // Moved: the index still points at the orders the engine holds.
+    relay_run moved;
+    moved.engine = std::move(run.engine);
+    moved.journal_seq = run.journal_seq;
+    const auto of = moved.engine.orders_of("C-1001");
+    ASSERT_EQ(of.size(), 2u);
+    EXPECT_EQ(of[0], &moved.get("SO-1"));
+    EXPECT_EQ(of[1]->id, "SO-2");
+
+    // Restored from snapshot copies: rebuilt, in the order placed.
+    std::vector<order> copies;
+    for (const auto& [id, o] : moved.engine.orders())
+        copies.push_back(order_from_value(to_value(o)));
+    relay_run restored;
+    restored.engine.restore(std::move(copies), moved.engine.customers(), moved.engine.relay_seq());
+    restored.journal_seq = moved.journal_seq;
+    ASSERT_EQ(restored.engine.orders_of("C-1001").size(), 2u);
+    EXPECT_EQ(restored.engine.orders_of("C-1001")[0]->id, "SO-1");
+
+    for (relay_run* r : {&moved, &restored}) {
+        r->apply(t0 + 3, block(false));
+        EXPECT_FALSE(r->get("SO-1").on_hold("blocked"));
+        EXPECT_FALSE(r->get("SO-2").on_hold("blocked"));
+    }
+    EXPECT_TRUE(restored.engine.orders_of("C-9999").empty());
 }
 
 }  // namespace

@@ -65,8 +65,8 @@ nlohmann::json expected_orders() {
     return nlohmann::json::parse(in);
 }
 
-std::vector<std::string> strings(const nlohmann::json& list) {
-    std::vector<std::string> out;
+std::vector<baton::interned> strings(const nlohmann::json& list) {
+    std::vector<baton::interned> out;
     for (const auto& s : list) out.push_back(s.get<std::string>());
     return out;
 }

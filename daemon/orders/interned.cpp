@@ -1,0 +1,46 @@
+// The process-wide pool of interned strings.
+#include "interned.h"
+
+#include <mutex>
+#include <unordered_map>
+
+namespace baton {
+
+namespace {
+
+struct pool {
+    std::mutex mutex;  // orders are decoded on the loop's thread and, at start, on others
+    // Each value's one copy, found by its text (the view is of that copy).
+    std::unordered_map<std::string_view, const std::string*> values;
+};
+
+pool& the_pool() {
+    static pool* p = new pool;  // never destroyed: interned values outlive every static order
+    return *p;
+}
+
+}  // namespace
+
+const std::string& interned::empty_string() {
+    static const std::string* empty = new std::string;
+    return *empty;
+}
+
+const std::string* interned::intern(std::string_view s) {
+    if (s.empty()) return &empty_string();
+    pool& p = the_pool();
+    std::lock_guard lock(p.mutex);
+    auto it = p.values.find(s);
+    if (it != p.values.end()) return it->second;
+    const std::string* copy = new std::string(s);  // never freed: see interned.h
+    p.values.emplace(*copy, copy);
+    return copy;
+}
+
+std::size_t interned::pool_size() {
+    pool& p = the_pool();
+    std::lock_guard lock(p.mutex);
+    return p.values.size();
+}
+
+}  // namespace baton

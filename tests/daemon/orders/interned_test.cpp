@@ -1,0 +1,70 @@
+// Tests of daemon/orders/interned: one copy per value, compared and ordered as text, safe to
+// intern from several threads.
+#include "interned.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace baton {
+namespace {
+
+TEST(interned, equal_values_share_one_copy_and_compare_as_text) {
+    const interned a = std::string("production");
+    const interned b = "production";
+    const interned c = std::string_view("logistics");
+    EXPECT_EQ(&a.str(), &b.str());
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, c);
+    EXPECT_TRUE(a == "production");
+    EXPECT_TRUE("production" == a);
+    EXPECT_TRUE(a == std::string("production"));
+    EXPECT_TRUE(std::string("logistics") == c);
+    EXPECT_TRUE(a != std::string_view("product"));
+    EXPECT_TRUE(c < a);  // by the text, as std::string orders
+    EXPECT_EQ(a + "/" + c, "production/logistics");
+}
+
+TEST(interned, the_empty_value_is_the_default_and_adds_nothing_to_the_pool) {
+    const std::size_t before = interned::pool_size();
+    interned none;
+    interned also = "";
+    EXPECT_TRUE(none.empty());
+    EXPECT_EQ(none, also);
+    EXPECT_EQ(none.str(), "");
+    EXPECT_EQ(interned::pool_size(), before);
+}
+
+TEST(interned, a_value_is_stored_once_however_often_it_is_given) {
+    const std::size_t before = interned::pool_size();
+    std::vector<interned> stages;
+    for (int i = 0; i < 1000; ++i)
+        stages.emplace_back(std::string("interned-test-stage-") + std::to_string(i % 10));
+    EXPECT_EQ(interned::pool_size(), before + 10);
+    // Longer than a std::string holds inline: still one copy, still the same text.
+    const std::string long_text(100, 'x');
+    interned one = long_text, two = std::string(long_text);
+    EXPECT_EQ(&one.str(), &two.str());
+    EXPECT_EQ(one.str(), long_text);
+}
+
+TEST(interned, threads_interning_the_same_values_get_the_same_copies) {
+    constexpr int per_thread = 2000;
+    std::vector<std::vector<const std::string*>> seen(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < seen.size(); ++t)
+        threads.emplace_back([&seen, t] {
+            for (int i = 0; i < per_thread; ++i)
+                seen[t].push_back(
+                    &interned("interned-test-thread-" + std::to_string(i % 97)).str());
+        });
+    for (auto& t : threads) t.join();
+    for (std::size_t t = 1; t < seen.size(); ++t) EXPECT_EQ(seen[t], seen[0]);
+    EXPECT_EQ(*seen[0][5], "interned-test-thread-5");
+}
+
+}  // namespace
+}  // namespace baton
