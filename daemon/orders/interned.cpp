@@ -28,6 +28,18 @@ const std::string& interned::empty_string() {
 
 const std::string* interned::intern(std::string_view s) {
     if (s.empty()) return &empty_string();
+    // Most values come again and again (the same stages, units, customers): each thread keeps
+    // the copies it found last, by hash, and finds them again without the pool's lock.
+    constexpr std::size_t recent_slots = 512;
+    thread_local const std::string* recent[recent_slots] = {};
+    const std::size_t hash = std::hash<std::string_view>()(s);
+    const std::string*& slot = recent[(hash ^ (hash >> 17)) % recent_slots];
+    if (slot && *slot == s) return slot;
+    slot = pooled(s);
+    return slot;
+}
+
+const std::string* interned::pooled(std::string_view s) {
     pool& p = the_pool();
     std::lock_guard lock(p.mutex);
     auto it = p.values.find(s);

@@ -74,6 +74,7 @@ public:
 
 private:
     static const std::string* intern(std::string_view s);
+    static const std::string* pooled(std::string_view s);
     static const std::string& empty_string();
     const std::string* s_;
 };

@@ -152,6 +152,7 @@ value order_engine::state() const {
 void order_engine::restore(std::vector<order> orders, customer_book customers,
                            std::uint64_t relay_seq) {
     orders_.clear();
+    orders_.reserve(orders.size());
     for (auto& o : orders) {
         std::string id = o.id;
         orders_.emplace(std::move(id), std::move(o));
@@ -162,15 +163,15 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
     to_capture_.clear();
     captured_.clear();
     by_customer_.clear();
-    std::vector<order*> placed;
+    // In the order they were placed, as the live engine lists them (the time looked up once).
+    std::vector<std::pair<std::int64_t, order*>> placed;
     for (auto& [id, o] : orders_)
-        if (o.placed && !o.customer.empty()) placed.push_back(&o);
-    // In the order they were placed, as the live engine lists them.
-    auto placed_at = [](const order* o) { return o->milestones.at("placed").at_ms; };
-    std::sort(placed.begin(), placed.end(), [&](const order* a, const order* b) {
-        return placed_at(a) != placed_at(b) ? placed_at(a) < placed_at(b) : a->id < b->id;
+        if (o.placed && !o.customer.empty())
+            placed.emplace_back(o.milestones.at("placed").at_ms, &o);
+    std::sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
     });
-    for (order* o : placed) by_customer_[o->customer].push_back(o);
+    for (const auto& [at, o] : placed) by_customer_[o->customer].push_back(o);
 }
 
 std::vector<const order*> order_engine::orders_of(const std::string& customer) const {

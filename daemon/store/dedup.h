@@ -3,6 +3,7 @@
 // the journal and a collision never drops an event). Rebuilt from the journal at start.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -27,6 +28,9 @@ public:
     std::vector<std::int64_t> find_all(std::uint64_t key) const;
     // Remembers a committed event; forgets the oldest when over max_entries.
     void insert(std::uint64_t key, std::int64_t seq, std::int64_t received_ms);
+    // Room for `n` entries at once (a start reads the window's part of the journal): the table
+    // is not rehashed again and again as it fills.
+    void reserve(std::size_t n) { by_key_.reserve(std::min(n, max_entries_)); }
     // Forgets events received before now - window.
     void expire(std::int64_t now_ms);
 

@@ -45,6 +45,8 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
     const std::int64_t from =
         std::max(s.store.first_seq_received_from(horizon - clock_step_margin_ms),
                  s.store.last_seq() - max_entries + 1);
+    s.dedup.reserve(
+        static_cast<std::size_t>(std::max<std::int64_t>(0, s.store.last_seq() - from + 1)));
     std::size_t read = 0;
     s.store.scan(from - 1, false, [&](const journal_entry& e) {
         check();
