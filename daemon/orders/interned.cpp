@@ -2,6 +2,7 @@
 #include "interned.h"
 
 #include <mutex>
+#include <ostream>
 #include <unordered_map>
 
 namespace baton {
@@ -47,6 +48,19 @@ const std::string* interned::pooled(std::string_view s) {
     const std::string* copy = new std::string(s);  // never freed: see interned.h
     p.values.emplace(*copy, copy);
     return copy;
+}
+
+std::optional<interned> interned::existing(std::string_view s) {
+    if (s.empty()) return interned();
+    pool& p = the_pool();
+    std::lock_guard lock(p.mutex);
+    auto it = p.values.find(s);
+    if (it == p.values.end()) return std::nullopt;
+    return interned(it->second);
+}
+
+std::ostream& operator<<(std::ostream& out, const interned& s) {
+    return out << s.str();
 }
 
 std::size_t interned::pool_size() {

@@ -5,6 +5,8 @@
 // data (an order's id or its customer's PO stay std::string).
 #pragma once
 
+#include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -69,15 +71,23 @@ public:
         return *a.s_ + b;
     }
 
+    // The value if it is interned already, without adding it: for lookups by text that comes
+    // from outside (a query's customer id), which must not grow the pool.
+    static std::optional<interned> existing(std::string_view s);
+
     // How many distinct values are held (for tests and benchmarks).
     static std::size_t pool_size();
 
 private:
+    explicit interned(const std::string* s) : s_(s) {}
     static const std::string* intern(std::string_view s);
     static const std::string* pooled(std::string_view s);
     static const std::string& empty_string();
     const std::string* s_;
 };
+
+// As its text (test failures print it so).
+std::ostream& operator<<(std::ostream& out, const interned& s);
 
 }  // namespace baton
 

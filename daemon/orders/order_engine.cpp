@@ -175,7 +175,10 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
 }
 
 std::vector<const order*> order_engine::orders_of(const std::string& customer) const {
-    auto it = by_customer_.find(customer);
+    // Any id a query names: looked up without interning it.
+    const std::optional<interned> key = interned::existing(customer);
+    if (!key) return {};
+    auto it = by_customer_.find(*key);
     if (it == by_customer_.end()) return {};
     return {it->second.begin(), it->second.end()};
 }

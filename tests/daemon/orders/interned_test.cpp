@@ -28,6 +28,18 @@ TEST(interned, equal_values_share_one_copy_and_compare_as_text) {
     EXPECT_EQ(a + "/" + c, "production/logistics");
 }
 
+TEST(interned, existing_finds_a_value_without_adding_one) {
+    const interned kept = "interned-test-existing";
+    const std::size_t before = interned::pool_size();
+    EXPECT_FALSE(interned::existing("interned-test-never-given"));
+    EXPECT_EQ(interned::pool_size(), before);
+    auto found = interned::existing("interned-test-existing");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(*found, kept);
+    EXPECT_EQ(&found->str(), &kept.str());
+    EXPECT_TRUE(interned::existing(""));
+}
+
 TEST(interned, the_empty_value_is_the_default_and_adds_nothing_to_the_pool) {
     const std::size_t before = interned::pool_size();
     interned none;
