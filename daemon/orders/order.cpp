@@ -2,11 +2,10 @@
 #include "order.h"
 
 #include <algorithm>
+#include <map>
 
 #include "codec.h"
 #include "quantities.h"
-
-#include <map>
 
 namespace baton {
 
