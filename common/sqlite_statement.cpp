@@ -69,6 +69,13 @@ std::string sqlite_statement::column_text(int index) const {
                        static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
+std::string_view sqlite_statement::column_text_view(int index) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, index);  // before _bytes, as SQLite asks
+    if (!p) return std::string_view();
+    return std::string_view(reinterpret_cast<const char*>(p),
+                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
 std::string sqlite_statement::column_blob(int index) const {
     const void* p = sqlite3_column_blob(stmt_, index);
     if (!p) return std::string();

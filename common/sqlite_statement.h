@@ -41,6 +41,8 @@ public:
     std::int64_t column_int64(int index) const;
     int column_int(int index) const;
     std::string column_text(int index) const;  // "" for NULL
+    // The same without a copy: valid until the next step() or reset().
+    std::string_view column_text_view(int index) const;
     std::string column_blob(int index) const;  // "" for NULL
 
 private:

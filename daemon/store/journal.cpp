@@ -542,6 +542,19 @@ void journal::scan(std::int64_t after, bool with_envelope,
     if (rc != SQLITE_DONE) fail("scan", rdb_);
 }
 
+void journal::scan_ids(std::int64_t after,
+                       const std::function<void(std::int64_t, std::int64_t, std::string_view,
+                                                std::string_view)>& fn) const {
+    sqlite_statement s = prepare_read(
+        "SELECT seq, received_ms, source, event_id FROM journal WHERE seq > ? ORDER BY seq",
+        "prepare id scan");
+    s.bind_int64(1, after);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        fn(s.column_int64(0), s.column_int64(1), s.column_text_view(2), s.column_text_view(3));
+    if (rc != SQLITE_DONE) fail("id scan", rdb_);
+}
+
 std::int64_t journal::first_seq_received_from(std::int64_t ms) const {
     sqlite_statement s =
         prepare_read("SELECT seq, received_ms FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1",

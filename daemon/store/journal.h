@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -176,6 +177,13 @@ public:
     // envelope bytes are not read (faster).
     void scan(std::int64_t after, bool with_envelope,
               const std::function<void(const journal_entry&)>& fn) const;
+
+    // What the duplicate window needs of every entry with seq > after, in order, without copying
+    // its text (the views are valid during the call only): a start reads millions of them.
+    void scan_ids(
+        std::int64_t after,
+        const std::function<void(std::int64_t seq, std::int64_t received_ms,
+                                 std::string_view source, std::string_view id)>& fn) const;
 
     // The first seq received at or after `ms` (last_seq() + 1 when none), by binary search on
     // the seq: received_ms grows with it, except where the clock was stepped back, so callers

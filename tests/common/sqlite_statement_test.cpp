@@ -49,9 +49,11 @@ TEST(sqlite_statement, binds_steps_and_reads_columns) {
     EXPECT_EQ(get.column_int64(0), 7);
     EXPECT_EQ(get.column_int(0), 7);
     EXPECT_EQ(get.column_text(1), "订单");
+    EXPECT_EQ(get.column_text_view(1), "订单");
     EXPECT_EQ(get.column_blob(2), std::string("a\0b", 3));
     ASSERT_EQ(get.step(), SQLITE_ROW);
     EXPECT_EQ(get.column_text(1), "");
+    EXPECT_EQ(get.column_text_view(1), "");
     EXPECT_EQ(get.column_blob(2), "");
     EXPECT_EQ(get.step(), SQLITE_DONE);
 }

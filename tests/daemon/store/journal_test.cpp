@@ -146,6 +146,28 @@ TEST(journal, scan_without_envelopes_returns_metadata_only) {
         expect_same(got[i], entry(static_cast<std::int64_t>(i) + 1), false);
 }
 
+TEST(journal, id_scan_gives_each_later_entry_s_seq_time_source_and_id_in_order) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    journal_entry other = entry(3);
+    other.source = "mes";
+    other.id = std::string(300, 'x');  // longer than any buffer SQLite might reuse
+    j.append({entry(1), entry(2), other, entry(4)});
+    std::vector<std::string> got;
+    j.scan_ids(1, [&](std::int64_t seq, std::int64_t received_ms, std::string_view source,
+                      std::string_view id) {
+        EXPECT_EQ(received_ms, 1700000000000LL + seq);
+        got.push_back(std::to_string(seq) + " " + std::string(source) + " " + std::string(id));
+    });
+    EXPECT_EQ(got, (std::vector<std::string>{"2 sales-erp evt-2", "3 mes " + std::string(300, 'x'),
+                                             "4 sales-erp evt-4"}));
+    got.clear();
+    j.scan_ids(4, [&](std::int64_t, std::int64_t, std::string_view, std::string_view) {
+        got.push_back("any");
+    });
+    EXPECT_TRUE(got.empty());
+}
+
 TEST(journal, scan_from_the_last_seq_returns_nothing) {
     temp_dir dir;
     journal j(dir.path().string());
