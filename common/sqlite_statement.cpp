@@ -76,6 +76,13 @@ std::string_view sqlite_statement::column_text_view(int index) const {
                             static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
+std::string_view sqlite_statement::column_blob_view(int index) const {
+    const void* p = sqlite3_column_blob(stmt_, index);
+    if (!p) return std::string_view();
+    return std::string_view(static_cast<const char*>(p),
+                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
 std::string sqlite_statement::column_blob(int index) const {
     const void* p = sqlite3_column_blob(stmt_, index);
     if (!p) return std::string();

@@ -43,7 +43,8 @@ public:
     std::string column_text(int index) const;  // "" for NULL
     // The same without a copy: valid until the next step() or reset().
     std::string_view column_text_view(int index) const;
-    std::string column_blob(int index) const;  // "" for NULL
+    std::string column_blob(int index) const;            // "" for NULL
+    std::string_view column_blob_view(int index) const;  // valid until step() or reset()
 
 private:
     sqlite3_stmt* stmt_ = nullptr;

@@ -454,7 +454,7 @@ std::int64_t journal::discard_snapshot_rows_after(std::int64_t log_seq) {
 }
 
 snapshot_header journal::load_snapshot(
-    const std::function<void(const std::string&, const std::string&)>& fn) const {
+    const std::function<void(std::string_view, std::string_view)>& fn) const {
     snapshot_header h;
     int rc;
     {
@@ -473,7 +473,7 @@ snapshot_header journal::load_snapshot(
     sqlite_statement s = prepare_read(
         "SELECT id, state FROM snapshot_log WHERE seq <= ? ORDER BY seq", "prepare snapshot read");
     s.bind_int64(1, h.log_seq > 0 ? h.log_seq : std::numeric_limits<std::int64_t>::max());
-    while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text(0), s.column_blob(1));
+    while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text_view(0), s.column_blob_view(1));
     if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
     return h;
 }
@@ -490,19 +490,15 @@ void journal::set_max_bytes(std::uint64_t max_bytes) {
     exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
 }
 
-void journal::compact_snapshot(const std::unordered_map<std::string, std::string>& latest) {
+void journal::compact_snapshot() {
     std::lock_guard lock(write_mutex_);
     exec("BEGIN");
     try {
-        exec("DELETE FROM snapshot_log");
-        sqlite_statement put = prepare("INSERT INTO snapshot_log(id, state) VALUES(?,?)",
-                                       "prepare snapshot compaction");
-        for (const auto& [id, state] : latest) {
-            put.reset();
-            put.bind_text(1, id);
-            put.bind_blob(2, state);
-            if (put.step() != SQLITE_DONE) fail("compact snapshot of " + id);
-        }
+        // In place: the newest row of each id stays where it is (so the last row, and log_seq,
+        // stay the same); nothing is copied out and written back.
+        exec(
+            "DELETE FROM snapshot_log WHERE seq NOT IN "
+            "(SELECT max(seq) FROM snapshot_log GROUP BY id)");
         put_log_seq();
         exec("COMMIT");
     } catch (...) {

@@ -157,16 +157,16 @@ public:
     void write_snapshot(const snapshot_header& header,
                         const std::vector<std::pair<std::string, std::string>>& orders);
     // Calls `fn(id, state)` for every stored order state of the last complete snapshot, in the
-    // order written (a later state of an id replaces an earlier one); returns the header
-    // (journal_seq 0 when none was written).
+    // order written (a later state of an id replaces an earlier one; the views are valid during
+    // the call only); returns the header (journal_seq 0 when none was written).
     snapshot_header load_snapshot(
-        const std::function<void(const std::string&, const std::string&)>& fn) const;
+        const std::function<void(std::string_view id, std::string_view state)>& fn) const;
     // Caps the database file (0: no cap). Past it every commit fails as on a full disk, until
     // the cap is raised or space is freed.
     void set_max_bytes(std::uint64_t max_bytes);
 
-    // Replaces the snapshot log by one row per order (its newest state), in one transaction.
-    void compact_snapshot(const std::unordered_map<std::string, std::string>& latest);
+    // Keeps only the newest row of each order in the snapshot log, in one transaction.
+    void compact_snapshot();
     // Forgets the rows of a snapshot that was never completed (after `log_seq`); how many.
     std::int64_t discard_snapshot_rows_after(std::int64_t log_seq);
 

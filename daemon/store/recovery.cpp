@@ -57,14 +57,35 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
     return read;
 }
 
-// The orders of the snapshot, compacted when most of its rows are superseded.
+// The orders of the snapshot, compacted when most of its rows are superseded. Each row is
+// decoded as it is read (the rows are not held: a million orders' states are gigabytes); a
+// later row of an order replaces the earlier, and only an order whose newest row is
+// unreadable stops the start, as when only the newest rows were decoded.
 snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
-    std::unordered_map<std::string, std::string> latest;  // id -> its newest stored state
+    std::unordered_map<std::string, std::size_t> at;          // id -> its place in `orders`
+    std::unordered_map<std::string, std::string> unreadable;  // id -> why its newest row is
     std::size_t rows = 0;
-    snapshot_header h = s.store.load_snapshot([&](const std::string& id, const std::string& bytes) {
-        latest[id] = bytes;
-        ++rows;
-    });
+    snapshot_header h =
+        s.store.load_snapshot([&](std::string_view id_view, std::string_view bytes) {
+            ++rows;
+            std::string id(id_view);
+            value v;
+            std::string error;
+            if (!decode_msgpack(bytes, decode_limits::trusted(), v, error)) {
+                unreadable[id] = std::move(error);
+                return;
+            }
+            unreadable.erase(id);
+            auto [it, fresh] = at.try_emplace(std::move(id), orders.size());
+            if (fresh)
+                orders.push_back(order_from_value(v));
+            else
+                orders[it->second] = order_from_value(v);
+        });
+    if (!unreadable.empty()) {
+        const auto& [id, why] = *unreadable.begin();
+        throw journal_error("snapshot of order " + id + " is unreadable: " + why);
+    }
     // Parts of a snapshot the daemon stopped before completing: never read, so gone. (A store
     // written before snapshots came in parts has a header without log_seq: all its rows count.)
     if (h.log_seq > 0 || h.journal_seq == 0)
@@ -72,13 +93,10 @@ snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
             spdlog::info("snapshot log: {} rows of an incomplete snapshot discarded", n);
     // The log keeps every state ever appended; at start, when most rows are superseded, keep
     // only the newest of each order so restarts do not slow down with history.
-    if (rows > 2 * latest.size()) {
-        s.store.compact_snapshot(latest);
-        spdlog::info("snapshot log compacted: {} rows to {}", rows, latest.size());
+    if (rows > 2 * orders.size()) {
+        s.store.compact_snapshot();
+        spdlog::info("snapshot log compacted: {} rows to {}", rows, orders.size());
     }
-    orders.reserve(latest.size());
-    for (auto& [id, bytes] : latest)
-        orders.push_back(order_from_value(read_stored(bytes, "snapshot of order " + id)));
     return h;
 }
 

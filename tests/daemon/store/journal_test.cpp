@@ -222,7 +222,7 @@ TEST(journal, a_throwing_callback_leaks_no_statement_and_the_files_close) {
             j.load_records([](const std::string&) {}, [](const std::string&) { throw stop(); }),
             stop);
         EXPECT_THROW(j.read_feed(0, [](std::uint64_t, const std::string&) { throw stop(); }), stop);
-        EXPECT_THROW(j.load_snapshot([](const std::string&, const std::string&) { throw stop(); }),
+        EXPECT_THROW(j.load_snapshot([](std::string_view, std::string_view) { throw stop(); }),
                      stop);
         EXPECT_THROW(j.scan(0, true, [](const journal_entry&) { throw stop(); }), stop);
         // Still usable.
