@@ -46,9 +46,12 @@ public:
         // bootstrap running beside another test's once failed with "Could not remove
         // temporary table '/tmp/#sql-temptable-…'" and "Unknown table 'mysql.tmp_proxies_priv'".
         std::filesystem::create_directories(tmp());
-        std::vector<std::string> install = {
-            "/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=" + data(),
-            "--tmpdir=" + tmp(), "--auth-root-authentication-method=normal", "--skip-test-db"};
+        std::vector<std::string> install = {"/usr/bin/mariadb-install-db",
+                                            "--no-defaults",
+                                            "--datadir=" + data(),
+                                            "--tmpdir=" + tmp(),
+                                            "--auth-root-authentication-method=normal",
+                                            "--skip-test-db"};
         if (::geteuid() == 0) install.push_back("--user=root");
         // A failed bootstrap is tried once more on an empty data folder before the test fails.
         auto [status, output] = run_program(install, dir_ + "/install.out");
