@@ -73,9 +73,7 @@ const char* milestone_of(const std::string& topic) {
 }
 
 bool is_milestone(const std::string& name) {
-    for (const char* m :
-         {"placed", "credit_approved", "die_ready", "scheduled", "started", "produced",
-          "deposit_paid", "paid", "dispatched", "delivered", "invoiced"})
+    for (const char* m : milestone_names)
         if (name == m) return true;
     return false;
 }

@@ -167,6 +167,11 @@ struct order {
 
 // The milestone a topic proves ("" for topics that prove none).
 const char* milestone_of(const std::string& topic);
+// Every milestone, in the order of the default flow. A stored order state (order_state.h) names
+// a milestone by its place here, so the table is only ever appended to.
+inline constexpr const char* milestone_names[] = {
+    "placed", "credit_approved", "die_ready", "scheduled", "started", "produced", "deposit_paid",
+    "paid",   "dispatched",      "delivered", "invoiced"};
 // Whether `name` is a milestone some topic proves (a flow's exits must be).
 bool is_milestone(const std::string& name);
 

@@ -5,6 +5,7 @@
 
 #include "codec.h"
 #include "journal_writer.h"
+#include "order_state.h"
 #include "snapshot_encoder.h"
 
 namespace baton {
@@ -370,7 +371,7 @@ void batch_stage::write_snapshot(bool force) {
     rows.header = header_now();
     for (const auto& id : s_.engine.take_changed())
         if (const order* o = s_.engine.find(id))
-            rows.orders.emplace_back(id, encode_msgpack(to_value(*o)));
+            rows.orders.emplace_back(id, encode_order_state(*o));
     try {
         s_.store.write_snapshot(rows.header, rows.orders);
         snapshot_seq_ = rows.header.journal_seq;

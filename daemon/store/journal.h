@@ -27,8 +27,10 @@ struct sqlite3;
 namespace baton {
 
 // 1: the first store. 2: order snapshots hold quantities, batches, shipments and invoices
-// (order format 2; format 1 snapshots are read and upgraded, see order.h).
-inline constexpr int journal_schema_version = 3;
+// (order format 2; format 1 snapshots are read and upgraded, see order.h). 3: relay_order.
+// 4: order states are stored in format 3 (order_state.h), which a batond of schema 3 would
+// misread; it still reads formats 1 and 2, so a store of schema 3 opens without a migration.
+inline constexpr int journal_schema_version = 4;
 
 struct journal_error : std::runtime_error {
     using std::runtime_error::runtime_error;

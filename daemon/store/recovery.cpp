@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "codec.h"
+#include "order_state.h"
 
 namespace baton {
 
@@ -69,18 +70,18 @@ snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
         s.store.load_snapshot([&](std::string_view id_view, std::string_view bytes) {
             ++rows;
             std::string id(id_view);
-            value v;
+            order o;
             std::string error;
-            if (!decode_msgpack(bytes, decode_limits::trusted(), v, error)) {
+            if (!decode_order_state(bytes, o, error)) {
                 unreadable[id] = std::move(error);
                 return;
             }
             unreadable.erase(id);
             auto [it, fresh] = at.try_emplace(std::move(id), orders.size());
             if (fresh)
-                orders.push_back(order_from_value(v));
+                orders.push_back(std::move(o));
             else
-                orders[it->second] = order_from_value(v);
+                orders[it->second] = std::move(o);
         });
     if (!unreadable.empty()) {
         const auto& [id, why] = *unreadable.begin();
@@ -193,6 +194,14 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
             "store migrated from schema 1 to {}: {} orders upgraded (quantities, batches, "
             "shipments, invoices); the next snapshot stores them in the new format",
             journal_schema_version, s.engine.orders().size());
+    } else if (s.store.migrated_from() > 1) {
+        // Schema 2 and 3 stored states as maps (format 2): still read, and rewritten in the
+        // smaller format 3 by the next snapshot (the old rows go at the next start's compaction).
+        for (const auto& [id, o] : s.engine.orders()) s.engine.mark_changed(id);
+        spdlog::info(
+            "store migrated from schema {} to {}: the next snapshot stores {} orders in format {}",
+            s.store.migrated_from(), journal_schema_version, s.engine.orders().size(),
+            order_state_format);
     }
 
     load_desk(s);

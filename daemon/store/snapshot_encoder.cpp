@@ -2,6 +2,7 @@
 #include "snapshot_encoder.h"
 
 #include "codec.h"
+#include "order_state.h"
 
 namespace baton {
 
@@ -55,8 +56,7 @@ void snapshot_encoder::work() {
         snapshot_rows rows;
         rows.header = std::move(job.header);
         rows.orders.reserve(job.orders.size());
-        for (const order& o : job.orders)
-            rows.orders.emplace_back(o.id, encode_msgpack(to_value(o)));
+        for (const order& o : job.orders) rows.orders.emplace_back(o.id, encode_order_state(o));
         job.orders.clear();  // freed here, not on the loop thread
         lock.lock();
         done_ = std::move(rows);

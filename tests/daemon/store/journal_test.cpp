@@ -363,9 +363,9 @@ TEST(journal, journal_of_a_newer_version_is_refused) {
         journal j(dir.path().string());
         FAIL() << "a journal of schema version 99 was opened";
     } catch (const journal_error& e) {
-        EXPECT_EQ(std::string(e.what()), path +
-                                             " has schema version 99; this batond knows up to 3 "
-                                             "(downgrade refused)");
+        EXPECT_EQ(std::string(e.what()), path + " has schema version 99; this batond knows up to " +
+                                             std::to_string(journal_schema_version) +
+                                             " (downgrade refused)");
     }
     // Refusing must not touch the file: its version is still 99.
     EXPECT_EQ(user_version(path), 99);

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "fake_clock.h"
 #include "log_capture.h"
+#include "order_state.h"
 #include "temp_dir.h"
 
 namespace baton {
@@ -171,9 +172,9 @@ void take_a_large_snapshot_in_parts(const config& c, fake_clock& clock, bool com
     accept(stage, testing::order_placed("first-2", "SO-B"));
     ASSERT_TRUE(stage.commit());
     stage.write_snapshot();  // complete, at seq 2
-    for (int i = 1; i <= 600; ++i)
+    for (int i = 1; i <= 2000; ++i)
         accept(stage, testing::order_placed("p" + std::to_string(i), "SO-" + std::to_string(i)));
-    ASSERT_TRUE(stage.commit());  // 600 orders changed: a capture begins
+    ASSERT_TRUE(stage.commit());  // 2,000 orders changed: a capture begins
     ASSERT_TRUE(stage.snapshot_in_flight());
     parts = 0;
     for (int n = 0; n < 20000 && stage.snapshot_in_flight(); ++n) {
@@ -196,8 +197,8 @@ TEST(recovery, a_large_snapshot_is_stored_in_parts_and_restarts_from_its_last) {
     value before;
     std::size_t parts = 0;
     take_a_large_snapshot_in_parts(c, clock, true, before, parts);
-    EXPECT_GE(parts, 2u) << "600 orders should need more than one part of 256 KiB";
-    expect_restart(c, clock, 602, 0, before);
+    EXPECT_GE(parts, 2u) << "2,000 orders should need more than one part of 256 KiB";
+    expect_restart(c, clock, 2002, 0, before);
 }
 
 TEST(recovery, the_parts_of_a_snapshot_never_completed_are_not_read) {
@@ -213,9 +214,110 @@ TEST(recovery, the_parts_of_a_snapshot_never_completed_are_not_read) {
     }
     ASSERT_EQ(parts, 1u);
     testing::log_capture log;
-    expect_restart(c, clock, 2, 600, before);
+    expect_restart(c, clock, 2, 2000, before);
     EXPECT_TRUE(log.contains("rows of an incomplete snapshot discarded")) << log.text();
-    expect_restart(c, clock, 2, 600, before);  // and gone: the next start reads the same
+    expect_restart(c, clock, 2, 2000, before);  // and gone: the next start reads the same
+}
+
+// Rewrites every order state of the snapshot log as batond of schema 3 stored it (a map,
+// format 2), and marks the store as schema 3.
+void store_as_schema_3(const std::string& db_path) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT seq, state FROM snapshot_log", -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const std::string bytes(static_cast<const char*>(sqlite3_column_blob(st, 1)),
+                                static_cast<std::size_t>(sqlite3_column_bytes(st, 1)));
+        order o;
+        std::string error;
+        ASSERT_TRUE(decode_order_state(bytes, o, error)) << error;
+        rows.emplace_back(sqlite3_column_int64(st, 0), encode_msgpack(to_value(o)));
+    }
+    sqlite3_finalize(st);
+    ASSERT_FALSE(rows.empty());
+    sqlite3_prepare_v2(db, "UPDATE snapshot_log SET state = ? WHERE seq = ?", -1, &st, nullptr);
+    for (const auto& [seq, bytes] : rows) {
+        sqlite3_bind_blob(st, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, seq);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=3", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+// How many of the snapshot log's rows are maps (formats 1 and 2) rather than format 3 arrays.
+std::int64_t map_states(const std::string& db_path) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    // A MessagePack map starts with 0x80-0x8f, 0xde or 0xdf.
+    sqlite3_prepare_v2(db,
+                       "SELECT count(*) FROM snapshot_log WHERE hex(substr(state, 1, 1)) "
+                       "LIKE '8_' OR hex(substr(state, 1, 1)) IN ('DE', 'DF')",
+                       -1, &st, nullptr);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+    const std::int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+// A store of schema 3 (order states as maps) opens, its orders come back as they were, and the
+// next snapshot rewrites every one of them in format 3.
+TEST(recovery, a_store_of_schema_3_is_read_and_its_states_rewritten_in_format_3) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    value before;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        batch_stage stage(*s);
+        for (int i = 1; i <= 3; ++i)
+            accept(stage,
+                   testing::order_placed("e" + std::to_string(i), "SO-" + std::to_string(i)));
+        ASSERT_TRUE(stage.commit());
+        stage.write_snapshot(true);
+        before = s->engine.state();
+    }
+    const std::string db = c.data_dir + "/baton.db";
+    store_as_schema_3(db);
+    ASSERT_EQ(map_states(db), 3);
+    {
+        testing::log_capture log;
+        auto s = open_state(c, clock);
+        EXPECT_EQ(s->store.migrated_from(), 3);
+        const recovery_result r = recover(*s, false);
+        EXPECT_EQ(r.replayed, 0u);
+        EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
+        EXPECT_TRUE(log.contains(
+            "store migrated from schema 3 to 4: the next snapshot stores 3 orders in format 3"))
+            << log.text();
+        batch_stage stage(*s);
+        stage.write_snapshot(true);
+    }
+    expect_restart(c, clock, 3, 0, before);  // the newest rows, now format 3, are read
+    auto s = open_state(c, clock);
+    EXPECT_EQ(s->store.migrated_from(), 0);
+    recover(*s, false);
+    // The map rows are superseded; a start compacts them away once they are most of the log.
+    EXPECT_LE(map_states(db), 3);
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(h,
+                       "SELECT count(*) FROM snapshot_log s WHERE seq = (SELECT max(seq) FROM "
+                       "snapshot_log WHERE id = s.id) AND hex(substr(state, 1, 1)) = 'DC'",
+                       -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(st, 0), 3)
+        << "each order's newest row is a format 3 array (array 16)";
+    sqlite3_finalize(st);
+    sqlite3_close(h);
 }
 
 // An unreadable order state in the snapshot stops the start, with its order named (the journal

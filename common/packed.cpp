@@ -1,0 +1,184 @@
+// packed_writer and packed_document over msgpack-cxx: objects unpacked into a zone, strings
+// referring to the input bytes, read by position.
+#include "packed.h"
+
+#include <msgpack.hpp>
+
+#include <limits>
+
+namespace baton {
+
+namespace {
+
+struct string_buffer {
+    std::string& out;
+    void write(const char* data, std::size_t size) { out.append(data, size); }
+};
+
+const msgpack::object& object_of(const void* o) {
+    return *static_cast<const msgpack::object*>(o);
+}
+
+bool reference_everything(msgpack::type::object_type, std::size_t, void*) {
+    return true;
+}
+
+}  // namespace
+
+void packed_writer::array(std::size_t n) {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer>(b).pack_array(static_cast<std::uint32_t>(n));
+}
+
+void packed_writer::nil() {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer>(b).pack_nil();
+}
+
+void packed_writer::boolean(bool v) {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer> pk(b);
+    if (v)
+        pk.pack_true();
+    else
+        pk.pack_false();
+}
+
+void packed_writer::integer(std::int64_t n) {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer>(b).pack_int64(n);  // the shortest form that holds n
+}
+
+void packed_writer::str(std::string_view s) {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer> pk(b);
+    pk.pack_str(static_cast<std::uint32_t>(s.size()));
+    pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+}
+
+void packed_writer::bin(std::string_view s) {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer> pk(b);
+    pk.pack_bin(static_cast<std::uint32_t>(s.size()));
+    pk.pack_bin_body(s.data(), static_cast<std::uint32_t>(s.size()));
+}
+
+const char* packed_value::type_name() const {
+    switch (object_of(o_).type) {
+        case msgpack::type::NIL: return "nil";
+        case msgpack::type::BOOLEAN: return "bool";
+        case msgpack::type::POSITIVE_INTEGER:
+        case msgpack::type::NEGATIVE_INTEGER: return "int";
+        case msgpack::type::FLOAT32:
+        case msgpack::type::FLOAT64: return "float";
+        case msgpack::type::STR: return "str";
+        case msgpack::type::BIN: return "bin";
+        case msgpack::type::ARRAY: return "array";
+        case msgpack::type::MAP: return "map";
+        case msgpack::type::EXT: return "ext";
+    }
+    return "unknown";
+}
+
+namespace {
+
+[[noreturn]] void wrong_type(const packed_value& v, const char* expected) {
+    throw packed_error(std::string("expected ") + expected + ", got " + v.type_name());
+}
+
+}  // namespace
+
+bool packed_value::is_nil() const {
+    return object_of(o_).type == msgpack::type::NIL;
+}
+
+bool packed_value::is_str() const {
+    return object_of(o_).type == msgpack::type::STR;
+}
+
+bool packed_value::is_bin() const {
+    return object_of(o_).type == msgpack::type::BIN;
+}
+
+bool packed_value::is_int() const {
+    const auto t = object_of(o_).type;
+    return t == msgpack::type::POSITIVE_INTEGER || t == msgpack::type::NEGATIVE_INTEGER;
+}
+
+bool packed_value::as_bool() const {
+    const auto& o = object_of(o_);
+    if (o.type != msgpack::type::BOOLEAN) wrong_type(*this, "bool");
+    return o.via.boolean;
+}
+
+std::int64_t packed_value::as_int() const {
+    const auto& o = object_of(o_);
+    if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
+    if (o.type != msgpack::type::POSITIVE_INTEGER) wrong_type(*this, "int");
+    if (o.via.u64 > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        throw packed_error("integer " + std::to_string(o.via.u64) + " is above 2^63-1");
+    return static_cast<std::int64_t>(o.via.u64);
+}
+
+std::string_view packed_value::as_str() const {
+    const auto& o = object_of(o_);
+    if (o.type != msgpack::type::STR) wrong_type(*this, "str");
+    return {o.via.str.ptr, o.via.str.size};
+}
+
+std::string_view packed_value::as_bin() const {
+    const auto& o = object_of(o_);
+    if (o.type != msgpack::type::BIN) wrong_type(*this, "bin");
+    return {o.via.bin.ptr, o.via.bin.size};
+}
+
+std::size_t packed_value::size() const {
+    const auto& o = object_of(o_);
+    if (o.type != msgpack::type::ARRAY) wrong_type(*this, "array");
+    return o.via.array.size;
+}
+
+packed_value packed_value::at(std::size_t i) const {
+    const std::size_t n = size();
+    if (i >= n)
+        throw packed_error("item " + std::to_string(i) + " is missing (the array has " +
+                           std::to_string(n) + ")");
+    return packed_value(&object_of(o_).via.array.ptr[i]);
+}
+
+struct packed_document::impl {
+    msgpack::object_handle handle;
+};
+
+packed_document::packed_document() : impl_(std::make_unique<impl>()) {}
+packed_document::~packed_document() = default;
+
+bool packed_document::parse(std::string_view bytes, std::string& error) {
+    if (bytes.empty()) {
+        error = "empty";
+        return false;
+    }
+    std::size_t offset = 0;
+    try {
+        impl_->handle =
+            msgpack::unpack(bytes.data(), bytes.size(), offset, reference_everything, nullptr);
+    } catch (const msgpack::insufficient_bytes&) {
+        error = "truncated MessagePack (" + std::to_string(bytes.size()) + " bytes)";
+        return false;
+    } catch (const std::exception& e) {
+        error = std::string("not valid MessagePack (") + e.what() + ")";
+        return false;
+    }
+    if (offset != bytes.size()) {
+        error =
+            std::to_string(bytes.size() - offset) + " trailing bytes after the MessagePack object";
+        return false;
+    }
+    return true;
+}
+
+packed_value packed_document::root() const {
+    return packed_value(&impl_->handle.get());
+}
+
+}  // namespace baton

@@ -1,0 +1,606 @@
+// Format 3 of the stored order state: the layout is the order of the calls below, the same in
+// encode_order_state and read_format_3 (one array per order, one array per batch, shipment,
+// invoice, payment and case; flat arrays of triples for quantities, milestones and visits).
+#include "order_state.h"
+
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+
+#include "codec.h"
+#include "packed.h"
+#include "quantities.h"
+
+namespace baton {
+
+namespace {
+
+constexpr std::size_t order_fields = 31;
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;  // upper case too: only the lower-case form is stored as bytes, so it reads back
+}
+
+// A UUID in its canonical lower-case text (8-4-4-4-12) as 16 bytes, else false.
+bool uuid_bytes(std::string_view s, char out[16]) {
+    if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
+    int n = 0;
+    for (std::size_t i = 0; i < 36; i += 2) {
+        if (s[i] == '-') ++i;
+        const int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out[n++] = static_cast<char>(hi << 4 | lo);
+    }
+    return n == 16;
+}
+
+std::string uuid_text(std::string_view b) {
+    static const char digits[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(36);
+    for (std::size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+        const auto byte = static_cast<unsigned char>(b[i]);
+        s += digits[byte >> 4];
+        s += digits[byte & 15];
+    }
+    return s;
+}
+
+int milestone_number(std::string_view name) {
+    int i = 0;
+    for (const char* m : milestone_names) {
+        if (name == m) return i;
+        ++i;
+    }
+    return -1;
+}
+
+class state_writer {
+public:
+    state_writer(std::string& out, std::int64_t base) : w(out), base_(base) {}
+
+    // 0 (not yet) as nil; any other time as its distance from the base, in wrapping
+    // arithmetic so every int64 round-trips.
+    void time(std::int64_t t) {
+        if (t == 0)
+            w.nil();
+        else
+            w.integer(static_cast<std::int64_t>(static_cast<std::uint64_t>(t) -
+                                                static_cast<std::uint64_t>(base_)));
+    }
+    void event_id(std::string_view id) {
+        char b[16];
+        if (uuid_bytes(id, b))
+            w.bin(std::string_view(b, 16));
+        else
+            w.str(id);
+    }
+    template <typename S>
+    void strings(const std::vector<S>& v) {
+        w.array(v.size());
+        for (const auto& s : v) w.str(static_cast<const std::string&>(s));
+    }
+    void quantities(const std::vector<line_qty>& qs) {
+        w.array(qs.size() * 3);
+        for (const auto& q : qs) {
+            w.integer(q.line);
+            w.integer(q.milli);
+            w.str(q.unit.str());
+        }
+    }
+
+    packed_writer w;
+
+private:
+    std::int64_t base_;
+};
+
+// Reads the fields of one array in order; an error names the array and the field.
+class state_reader {
+public:
+    state_reader(packed_value list, const char* what, std::size_t index, std::int64_t base,
+                 std::size_t expected)
+        : list_(list), what_(what), index_(index), base_(base) {
+        std::size_t n = 0;
+        try {
+            n = list_.size();
+        } catch (const packed_error& e) {
+            fail("", e);
+        }
+        if (n != expected)
+            throw packed_error(where() + ": " + std::to_string(n) + " fields, expected " +
+                               std::to_string(expected));
+    }
+
+    packed_value next(const char* name) {
+        name_ = name;
+        return list_.at(i_++);
+    }
+    std::string str(const char* name) {
+        try {
+            return std::string(next(name).as_str());
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+    }
+    interned word(const char* name) {
+        try {
+            return interned(next(name).as_str());
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+    }
+    std::int64_t integer(const char* name) {
+        try {
+            return next(name).as_int();
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+    }
+    std::int64_t time(const char* name) {
+        try {
+            return time_of(next(name));
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+    }
+    std::int64_t time_of(packed_value v) const {
+        if (v.is_nil()) return 0;
+        return static_cast<std::int64_t>(static_cast<std::uint64_t>(base_) +
+                                         static_cast<std::uint64_t>(v.as_int()));
+    }
+    std::string event_id(const char* name) {
+        try {
+            return event_id_of(next(name));
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+    }
+    static std::string event_id_of(packed_value v) {
+        if (!v.is_bin()) return std::string(v.as_str());
+        const std::string_view b = v.as_bin();
+        if (b.size() != 16)
+            throw packed_error("an event id of " + std::to_string(b.size()) +
+                               " bytes, expected 16");
+        return uuid_text(b);
+    }
+    template <typename S>
+    std::vector<S> strings(const char* name) {
+        try {
+            packed_value l = next(name);
+            std::vector<S> out;
+            out.reserve(l.size());
+            for (std::size_t i = 0; i < l.size(); ++i) out.emplace_back(l.at(i).as_str());
+            return out;
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+    }
+    std::vector<line_qty> quantities(const char* name) {
+        try {
+            packed_value l = next(name);
+            if (l.size() % 3 != 0) throw packed_error("not a list of triples");
+            std::vector<line_qty> out;
+            out.reserve(l.size() / 3);
+            for (std::size_t i = 0; i < l.size(); i += 3)
+                out.push_back({static_cast<int>(l.at(i).as_int()), l.at(i + 1).as_int(),
+                               interned(l.at(i + 2).as_str())});
+            return out;
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+    }
+    // The items of a list field, each read by `fn(item, index)`.
+    template <typename T, typename Fn>
+    std::vector<T> list(const char* name, Fn fn) {
+        packed_value l = next(name);
+        std::size_t n = 0;
+        try {
+            n = l.size();
+        } catch (const packed_error& e) {
+            fail(name, e);
+        }
+        std::vector<T> out;
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) out.push_back(fn(l.at(i), i));
+        return out;
+    }
+    std::int64_t base() const { return base_; }
+
+    [[noreturn]] void fail(const char* name, const packed_error& e) const {
+        throw packed_error(where() + (*name ? std::string(" ") + name : std::string()) + ": " +
+                           e.what());
+    }
+
+private:
+    std::string where() const {
+        std::string w = what_;
+        if (index_ != npos) w += "[" + std::to_string(index_) + "]";
+        return w;
+    }
+
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+private:
+    packed_value list_;
+    const char* what_;
+    std::size_t index_;
+    std::int64_t base_;
+    std::size_t i_ = 0;
+    const char* name_ = "";
+};
+
+void write_batch(state_writer& s, const production_batch& b) {
+    s.w.array(11);
+    s.w.str(b.id);
+    s.w.str(b.press_line);
+    s.w.str(b.planned_start);
+    s.w.str(b.planned_finish);
+    s.w.integer((b.started ? 1 : 0) | (b.completed ? 2 : 0) | (b.whole ? 4 : 0));
+    s.event_id(b.event_id);
+    s.quantities(b.good);
+    s.quantities(b.scrap);
+    s.w.integer(b.qc_failures);
+    s.time(b.scheduled_ms);
+    s.time(b.completed_ms);
+}
+
+production_batch read_batch(packed_value v, std::size_t i, std::int64_t base) {
+    state_reader r(v, "batches", i, base, 11);
+    production_batch b;
+    b.id = r.str("id");
+    b.press_line = r.str("press_line");
+    b.planned_start = r.str("planned_start");
+    b.planned_finish = r.str("planned_finish");
+    const std::int64_t flags = r.integer("flags");
+    b.started = flags & 1;
+    b.completed = flags & 2;
+    b.whole = flags & 4;
+    b.event_id = r.event_id("event");
+    b.good = r.quantities("good");
+    b.scrap = r.quantities("scrap");
+    b.qc_failures = static_cast<int>(r.integer("qc_failures"));
+    b.scheduled_ms = r.time("scheduled_at");
+    b.completed_ms = r.time("completed_at");
+    return b;
+}
+
+void write_shipment(state_writer& s, const shipment& x) {
+    s.w.array(12);
+    s.w.str(x.id);
+    s.w.str(x.vehicle);
+    s.w.str(x.carrier);
+    s.w.str(x.expected_delivery);
+    s.w.integer(static_cast<int>(x.state));
+    s.w.integer((x.whole ? 1 : 0) | (x.dispatch_noted ? 2 : 0));
+    s.quantities(x.sent);
+    s.quantities(x.received);
+    s.time(x.dispatched_ms);
+    s.time(x.answered_ms);
+    s.w.str(x.failure);
+    s.event_id(x.event_id);
+}
+
+shipment read_shipment(packed_value v, std::size_t i, std::int64_t base) {
+    state_reader r(v, "shipments", i, base, 12);
+    shipment x;
+    x.id = r.str("id");
+    x.vehicle = r.str("vehicle");
+    x.carrier = r.str("carrier");
+    x.expected_delivery = r.str("expected_delivery");
+    const std::int64_t state = r.integer("state");
+    if (state < 0 || state > static_cast<int>(shipment_state::failed))
+        r.fail("state", packed_error("unknown shipment state " + std::to_string(state)));
+    x.state = static_cast<shipment_state>(state);
+    const std::int64_t flags = r.integer("flags");
+    x.whole = flags & 1;
+    x.dispatch_noted = flags & 2;
+    x.sent = r.quantities("sent");
+    x.received = r.quantities("received");
+    x.dispatched_ms = r.time("dispatched_at");
+    x.answered_ms = r.time("answered_at");
+    x.failure = r.str("failure");
+    x.event_id = r.event_id("event");
+    return x;
+}
+
+void write_invoice(state_writer& s, const invoice& x) {
+    s.w.array(8);
+    s.w.str(x.id);
+    s.w.str(x.shipment);
+    s.w.integer(x.amount_cents);
+    s.w.str(x.invoice_date);
+    s.w.str(x.due_date);
+    s.time(x.issued_ms);
+    s.w.integer(x.paid_cents);
+    s.time(x.settled_ms);
+}
+
+invoice read_invoice(packed_value v, std::size_t i, std::int64_t base) {
+    state_reader r(v, "invoices", i, base, 8);
+    invoice x;
+    x.id = r.str("id");
+    x.shipment = r.str("shipment");
+    x.amount_cents = r.integer("amount_cents");
+    x.invoice_date = r.str("invoice_date");
+    x.due_date = r.str("due_date");
+    x.issued_ms = r.time("issued_at");
+    x.paid_cents = r.integer("paid_cents");
+    x.settled_ms = r.time("settled_at");
+    return x;
+}
+
+void write_payment(state_writer& s, const payment& x) {
+    s.w.array(4);
+    s.w.str(x.invoice);
+    s.w.integer(x.amount_cents);
+    s.time(x.at_ms);
+    s.event_id(x.event_id);
+}
+
+payment read_payment(packed_value v, std::size_t i, std::int64_t base) {
+    state_reader r(v, "payments", i, base, 4);
+    payment x;
+    x.invoice = r.str("invoice");
+    x.amount_cents = r.integer("amount_cents");
+    x.at_ms = r.time("at");
+    x.event_id = r.event_id("event");
+    return x;
+}
+
+void write_case(state_writer& s, const order_case& c) {
+    s.w.array(13);
+    s.w.str(c.id);
+    s.w.str(c.kind);
+    s.w.str(c.state);
+    s.w.str(c.detail);
+    s.w.str(c.resolution);
+    s.time(c.opened_ms);
+    s.time(c.closed_ms);
+    s.strings(c.departments);
+    s.w.str(c.complaint_kind);
+    s.w.integer(c.line);
+    s.w.str(c.outcome);
+    s.w.str(c.root_cause);
+    s.w.integer(c.credit_cents);
+}
+
+order_case read_case(packed_value v, std::size_t i, std::int64_t base) {
+    state_reader r(v, "cases", i, base, 13);
+    order_case c;
+    c.id = r.str("id");
+    c.kind = r.str("kind");
+    c.state = r.str("state");
+    c.detail = r.str("detail");
+    c.resolution = r.str("resolution");
+    c.opened_ms = r.time("opened");
+    c.closed_ms = r.time("closed");
+    c.departments = r.strings<std::string>("departments");
+    c.complaint_kind = r.str("complaint_kind");
+    c.line = static_cast<int>(r.integer("line"));
+    c.outcome = r.str("outcome");
+    c.root_cause = r.str("root_cause");
+    c.credit_cents = r.integer("credit_cents");
+    return c;
+}
+
+template <typename T, typename Fn>
+void write_list(state_writer& s, const std::vector<T>& items, Fn fn) {
+    s.w.array(items.size());
+    for (const auto& item : items) fn(s, item);
+}
+
+order read_format_3(packed_value root) {
+    // The base of the times comes first, so it can be read before anything else.
+    std::int64_t base = 0;
+    try {
+        base = root.at(2).as_int();
+    } catch (const packed_error& e) {
+        throw packed_error(std::string("first_seen: ") + e.what());
+    }
+    state_reader r(root, "order", state_reader::npos, base, order_fields);
+    order o;
+    r.integer("format");
+    o.id = r.str("id");
+    o.first_seen_ms = r.integer("first_seen");
+    o.customer = r.word("customer");
+    const std::int64_t flags = r.integer("flags");
+    o.placed = flags & 1;
+    o.cancelled = flags & 2;
+    o.prepay_switched = flags & 4;
+    o.new_die = flags & 8;
+    o.cancel_reason = r.str("cancel_reason");
+    o.amount_cents = r.integer("amount_cents");
+    o.paid_cents = r.integer("paid_cents");
+    o.charge_cents = r.integer("charge_cents");
+    o.deposit_cents = r.integer("deposit_cents");
+    o.open_counted_cents = r.integer("open_counted_cents");
+    o.promised_date = r.word("promised_date");
+    o.terms = r.word("terms");
+    o.salesperson = r.word("salesperson");
+    o.customer_po = r.str("customer_po");
+    {
+        packed_value lines = r.next("lines");
+        if (!lines.is_nil()) {
+            std::string_view bytes;
+            try {
+                bytes = lines.as_bin();
+            } catch (const packed_error& e) {
+                r.fail("lines", e);
+            }
+            value v;
+            std::string error;
+            if (!decode_msgpack(bytes, decode_limits::trusted(), v, error))
+                r.fail("lines", packed_error(error));
+            o.lines.assign(bytes);
+            o.line_items = lines_of(v);
+        }
+    }
+    o.planned_start = r.word("planned_start");
+    o.planned_finish = r.word("planned_finish");
+    o.batches = r.list<production_batch>(
+        "batches", [&](packed_value v, std::size_t i) { return read_batch(v, i, base); });
+    o.shipments = r.list<shipment>(
+        "shipments", [&](packed_value v, std::size_t i) { return read_shipment(v, i, base); });
+    o.invoices = r.list<invoice>(
+        "invoices", [&](packed_value v, std::size_t i) { return read_invoice(v, i, base); });
+    o.payments = r.list<payment>(
+        "payments", [&](packed_value v, std::size_t i) { return read_payment(v, i, base); });
+    try {
+        packed_value ms = r.next("milestones");
+        if (ms.size() % 3 != 0) throw packed_error("not a list of triples");
+        o.milestones.reserve(ms.size() / 3);
+        for (std::size_t i = 0; i < ms.size(); i += 3) {
+            packed_value name = ms.at(i);
+            std::string key;
+            if (name.is_int()) {
+                const std::int64_t n = name.as_int();
+                if (n < 0 || n >= static_cast<std::int64_t>(std::size(milestone_names)))
+                    throw packed_error("unknown milestone number " + std::to_string(n));
+                key = milestone_names[n];
+            } else {
+                key = std::string(name.as_str());
+            }
+            o.milestones.emplace(
+                std::move(key),
+                milestone{r.time_of(ms.at(i + 1)), state_reader::event_id_of(ms.at(i + 2))});
+        }
+    } catch (const packed_error& e) {
+        r.fail("milestones", e);
+    }
+    o.holds = r.strings<interned>("holds");
+    o.stage = r.word("stage");
+    o.holder = r.word("holder");
+    o.stage_since_ms = r.time("stage_since");
+    o.departments = r.strings<interned>("departments");
+    o.cases = r.list<order_case>(
+        "cases", [&](packed_value v, std::size_t i) { return read_case(v, i, base); });
+    try {
+        packed_value events = r.next("events");
+        o.events.reserve(events.size());
+        std::int64_t seq = 0;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            seq = static_cast<std::int64_t>(static_cast<std::uint64_t>(seq) +
+                                            static_cast<std::uint64_t>(events.at(i).as_int()));
+            o.events.push_back(seq);
+        }
+    } catch (const packed_error& e) {
+        r.fail("events", e);
+    }
+    try {
+        packed_value visits = r.next("visits");
+        if (visits.size() % 3 != 0) throw packed_error("not a list of triples");
+        o.visits.reserve(visits.size() / 3);
+        for (std::size_t i = 0; i < visits.size(); i += 3)
+            o.visits.push_back({interned(visits.at(i).as_str()), r.time_of(visits.at(i + 1)),
+                                r.time_of(visits.at(i + 2))});
+    } catch (const packed_error& e) {
+        r.fail("visits", e);
+    }
+    o.quantity_problems = !totals_of(o).problems.empty();
+    return o;
+}
+
+}  // namespace
+
+std::string encode_order_state(const order& o) {
+    std::string out;
+    out.reserve(512 + o.lines.size());
+    state_writer s(out, o.first_seen_ms);
+    auto& w = s.w;
+    w.array(order_fields);
+    w.integer(order_state_format);
+    w.str(o.id);
+    w.integer(o.first_seen_ms);
+    w.str(o.customer.str());
+    w.integer((o.placed ? 1 : 0) | (o.cancelled ? 2 : 0) | (o.prepay_switched ? 4 : 0) |
+              (o.new_die ? 8 : 0));
+    w.str(o.cancel_reason);
+    w.integer(o.amount_cents);
+    w.integer(o.paid_cents);
+    w.integer(o.charge_cents);
+    w.integer(o.deposit_cents);
+    w.integer(o.open_counted_cents);
+    w.str(o.promised_date.str());
+    w.str(o.terms.str());
+    w.str(o.salesperson.str());
+    w.str(o.customer_po);
+    if (o.lines.empty())
+        w.nil();
+    else
+        w.bin(o.lines);
+    w.str(o.planned_start.str());
+    w.str(o.planned_finish.str());
+    write_list(s, o.batches, write_batch);
+    write_list(s, o.shipments, write_shipment);
+    write_list(s, o.invoices, write_invoice);
+    write_list(s, o.payments, write_payment);
+    w.array(o.milestones.size() * 3);
+    for (const auto& [name, m] : o.milestones) {
+        if (const int n = milestone_number(name); n >= 0)
+            w.integer(n);
+        else
+            w.str(name);
+        s.time(m.at_ms);
+        s.event_id(m.event_id);
+    }
+    s.strings(o.holds);
+    w.str(o.stage.str());
+    w.str(o.holder.str());
+    s.time(o.stage_since_ms);
+    s.strings(o.departments);
+    write_list(s, o.cases, write_case);
+    // Journal seqs as the distance from the one before: they grow, so most take a byte or two.
+    w.array(o.events.size());
+    std::int64_t previous = 0;
+    for (const std::int64_t seq : o.events) {
+        w.integer(static_cast<std::int64_t>(static_cast<std::uint64_t>(seq) -
+                                            static_cast<std::uint64_t>(previous)));
+        previous = seq;
+    }
+    w.array(o.visits.size() * 3);
+    for (const auto& v : o.visits) {
+        w.str(v.stage.str());
+        s.time(v.entered_ms);
+        s.time(v.left_ms);
+    }
+    return out;
+}
+
+bool decode_order_state(std::string_view bytes, order& out, std::string& error) {
+    if (!bytes.empty() && (static_cast<unsigned char>(bytes[0]) & 0xf0) != 0x90 &&
+        static_cast<unsigned char>(bytes[0]) != 0xdc &&
+        static_cast<unsigned char>(bytes[0]) != 0xdd) {
+        // Not an array: a map of format 1 or 2.
+        value v;
+        if (!decode_msgpack(bytes, decode_limits::trusted(), v, error)) return false;
+        if (!v.is_map()) {
+            error = "format 2: not a map";
+            return false;
+        }
+        out = order_from_value(v);
+        return true;
+    }
+    packed_document doc;
+    if (!doc.parse(bytes, error)) return false;
+    try {
+        const packed_value root = doc.root();
+        const std::int64_t format = root.at(0).as_int();
+        if (format != order_state_format) {
+            error = "format " + std::to_string(format) + " is unknown (this batond reads 1 to " +
+                    std::to_string(order_state_format) + ")";
+            return false;
+        }
+        out = read_format_3(root);
+    } catch (const packed_error& e) {
+        error = std::string("format 3: ") + e.what();
+        return false;
+    }
+    return true;
+}
+
+}  // namespace baton
