@@ -8,8 +8,11 @@
 #include <filesystem>
 #include <limits>
 
+#include <spdlog/spdlog.h>
+
 #include "codec.h"
 #include "envelope.h"
+#include "envelope_compressor.h"
 #include "wal_checkpointer.h"
 
 namespace baton {
@@ -55,13 +58,19 @@ CREATE TABLE IF NOT EXISTS snapshot_log (  -- derived order state, appended as o
     id    TEXT NOT NULL,
     state BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dictionaries (  -- zstd dictionaries of the stored envelopes
+    seq        INTEGER PRIMARY KEY,           -- the last is the one new envelopes are packed with
+    id         INTEGER NOT NULL UNIQUE,       -- zstd's id, named by each frame packed with it
+    dictionary BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshot_meta (
     key   TEXT PRIMARY KEY,
     value
 ) WITHOUT ROWID;
 )sql";
 
-void fill(const sqlite_statement& s, bool with_envelope, journal_entry& e) {
+// The entry's columns; its envelope is the caller's (stored packed, see unpack).
+void fill(const sqlite_statement& s, journal_entry& e) {
     e.seq = s.column_int64(0);
     e.received_ms = s.column_int64(1);
     e.ts_ms = s.column_int64(2);
@@ -70,15 +79,13 @@ void fill(const sqlite_statement& s, bool with_envelope, journal_entry& e) {
     e.id = s.column_text(5);
     e.order = s.column_text(6);
     e.origin = static_cast<origin>(s.column_int(7));
-    if (with_envelope)
-        e.envelope = s.column_blob(8);
-    else
-        e.envelope.clear();
+    e.envelope.clear();
 }
 
 }  // namespace
 
-journal::journal(const std::string& data_dir) {
+journal::journal(const std::string& data_dir)
+    : compressor_(std::make_unique<envelope_compressor>()) {
     if (data_dir == in_memory) {
         path_ = in_memory;  // SQLite's own name for a private in-memory database
     } else {
@@ -112,6 +119,7 @@ journal::journal(const std::string& data_dir) {
         // 1 -> 2 changes no table: what changed is the format of the order snapshots, which
         // recovery upgrades as it reads them. 2 -> 3 adds relay_order, filled here from the
         // relayed envelopes' `order`.
+        load_dictionaries();
         if (version > 0 && version < 3) index_relay_orders();
         if (version < journal_schema_version) {
             if (version > 0) migrated_from_ = version;
@@ -244,8 +252,18 @@ void journal::commit(const journal_batch& batch) {
     assert(entries.empty() || entries.front().seq == last_seq() + 1);
     assert(relayed.empty() || relayed.front().seq == last_relay_seq() + 1);
     std::lock_guard lock(write_mutex_);
+    // A dictionary trained since the last commit is stored with the first envelopes packed
+    // with it, so no stored envelope ever names a dictionary the store does not hold.
+    const envelope_dictionary* fresh = compressor_->trained();
     exec("BEGIN");
     try {
+        if (fresh) {
+            sqlite_statement st =
+                prepare("INSERT INTO dictionaries(id, dictionary) VALUES(?,?)", "store dictionary");
+            st.bind_int64(1, fresh->id);
+            st.bind_blob(2, fresh->bytes);
+            if (st.step() != SQLITE_DONE) fail("store dictionary");
+        }
         for (const auto& e : entries) {
             sqlite_reset_guard guard(insert_);
             insert_.bind_int64(1, e.seq);
@@ -259,14 +277,16 @@ void journal::commit(const journal_batch& batch) {
             else
                 insert_.bind_text(7, e.order);
             insert_.bind_int64(8, static_cast<int>(e.origin));
-            insert_.bind_blob(9, e.envelope);
+            compressor_->sample(e.envelope);
+            insert_.bind_blob(9, compressor_->pack(e.envelope, fresh != nullptr));
             if (insert_.step() != SQLITE_DONE) fail("append event " + e.id);
         }
         for (const auto& r : relayed) {
             sqlite_reset_guard guard(insert_relay_);
             insert_relay_.bind_int64(1, static_cast<std::int64_t>(r.seq));
             insert_relay_.bind_text(2, r.topic);
-            insert_relay_.bind_blob(3, r.envelope);
+            compressor_->sample(r.envelope);
+            insert_relay_.bind_blob(3, compressor_->pack(r.envelope, fresh != nullptr));
             if (insert_relay_.step() != SQLITE_DONE)
                 fail("append relay message " + std::to_string(r.seq));
             if (r.order.empty()) continue;
@@ -299,7 +319,16 @@ void journal::commit(const journal_batch& batch) {
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
+        throw;  // a fresh dictionary stays pending: the next commit stores it
+    }
+    if (fresh) {
+        spdlog::info(
+            "envelopes: a dictionary of {} bytes (id {}) was trained on the store's first "
+            "envelopes; they are stored compressed from journal seq {} and relay seq {}",
+            fresh->bytes.size(), fresh->id, entries.empty() ? last_seq() + 1 : entries.front().seq,
+            relayed.empty() ? last_relay_seq() + 1 : relayed.front().seq);
+        compressor_->promote();
+        compressing_.store(true, std::memory_order_release);
     }
     if (!entries.empty()) last_seq_.store(entries.back().seq, std::memory_order_release);
     if (!relayed.empty()) last_relay_seq_.store(relayed.back().seq, std::memory_order_release);
@@ -329,6 +358,39 @@ void journal::read_feed(std::uint64_t after,
     if (rc != SQLITE_DONE) fail("feed read", rdb_);
 }
 
+void journal::load_dictionaries() {
+    sqlite_statement s =
+        prepare("SELECT id, dictionary FROM dictionaries ORDER BY seq", "read dictionaries");
+    std::vector<envelope_dictionary> all;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        all.push_back({static_cast<std::uint32_t>(s.column_int64(0)), s.column_blob(1)});
+    if (rc != SQLITE_DONE) fail("read dictionaries");
+    try {
+        for (std::size_t i = 0; i < all.size(); ++i) compressor_->add(all[i], i + 1 == all.size());
+    } catch (const std::exception& e) {
+        throw journal_error(path_ + ": " + e.what());
+    }
+    compressing_.store(compressor_->writing(), std::memory_order_release);
+}
+
+void journal::train_dictionary_after(std::size_t bytes) {
+    std::lock_guard lock(write_mutex_);
+    compressor_->set_training_bytes(bytes);
+}
+
+bool journal::compressing() const {
+    return compressing_.load(std::memory_order_acquire);
+}
+
+std::string journal::unpack(std::string_view stored, const char* what, std::int64_t seq) const {
+    try {
+        return compressor_->unpack(stored);
+    } catch (const std::exception& e) {
+        throw journal_error(path_ + ": " + what + " " + std::to_string(seq) + ": " + e.what());
+    }
+}
+
 // The rows of a query of (seq, topic, envelope) from the outbox, each about `order`.
 void journal::read_outbox_rows(sqlite_statement& s, const std::string& order,
                                std::vector<outbox_entry>& out) const {
@@ -337,7 +399,8 @@ void journal::read_outbox_rows(sqlite_statement& s, const std::string& order,
         outbox_entry e;
         e.seq = static_cast<std::uint64_t>(s.column_int64(0));
         e.topic = s.column_text(1);
-        e.envelope = s.column_blob(2);
+        e.envelope =
+            unpack(s.column_blob_view(2), "relay message", static_cast<std::int64_t>(e.seq));
         e.order = order;
         out.push_back(std::move(e));
     }
@@ -383,7 +446,8 @@ void journal::index_relay_orders() {
         while ((rc = read.step()) == SQLITE_ROW) {
             envelope e;
             std::string error;
-            const std::string bytes = read.column_blob(1);
+            const std::string bytes =
+                unpack(read.column_blob_view(1), "relay message", read.column_int64(0));
             if (!decode_relayed(bytes, limits, e, error) || !e.order || e.order->empty()) continue;
             insert.reset();
             insert.bind_text(1, *e.order);
@@ -532,7 +596,8 @@ void journal::scan(std::int64_t after, bool with_envelope,
     journal_entry e;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-        fill(s, with_envelope, e);
+        fill(s, e);
+        if (with_envelope) e.envelope = unpack(s.column_blob_view(8), "event", e.seq);
         fn(e);
     }
     if (rc != SQLITE_DONE) fail("scan", rdb_);
@@ -587,7 +652,8 @@ std::optional<journal_entry> journal::read(std::int64_t seq, bool with_envelope)
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail("read " + std::to_string(seq), rdb_);
     journal_entry e;
-    fill(s, with_envelope, e);
+    fill(s, e);
+    if (with_envelope) e.envelope = unpack(s.column_blob_view(8), "event", e.seq);
     return e;
 }
 

@@ -103,6 +103,7 @@ struct journal_batch {
 };
 
 class wal_checkpointer;
+class envelope_compressor;
 
 class journal {
 public:
@@ -163,6 +164,12 @@ public:
     // the call only); returns the header (journal_seq 0 when none was written).
     snapshot_header load_snapshot(
         const std::function<void(std::string_view id, std::string_view state)>& fn) const;
+    // Envelopes are stored compressed once a dictionary has been trained on the first
+    // `bytes` of them (envelope_compressor.h); for tests, before the first commit.
+    void train_dictionary_after(std::size_t bytes);
+    // Whether new envelopes are stored compressed (a dictionary was trained or loaded).
+    bool compressing() const;
+
     // Caps the database file (0: no cap). Past it every commit fails as on a full disk, until
     // the cap is raised or space is freed.
     void set_max_bytes(std::uint64_t max_bytes);
@@ -214,6 +221,10 @@ private:
     sqlite_statement prepare(const char* sql, const std::string& what) const;
     sqlite_statement prepare_read(const char* sql, const std::string& what) const;
     void open_reader();
+    void load_dictionaries();
+    // The envelope as received, from a stored blob; journal_error naming `what` when it
+    // cannot be read.
+    std::string unpack(std::string_view stored, const char* what, std::int64_t seq) const;
 
     std::string path_;
     sqlite3* db_ = nullptr;   // the writes
@@ -232,6 +243,8 @@ private:
     int migrated_from_ = 0;
     std::atomic<std::uint64_t> writer_checkpoints_{0};
     std::unique_ptr<wal_checkpointer> checkpointer_;  // none for an in-memory database
+    std::unique_ptr<envelope_compressor> compressor_;
+    std::atomic<bool> compressing_{false};
 };
 
 }  // namespace baton

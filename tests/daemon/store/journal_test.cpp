@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "envelope.h"
+#include "events.h"
 #include "temp_dir.h"
 
 namespace baton {
@@ -378,14 +379,25 @@ TEST(journal, the_write_ahead_log_is_checkpointed_off_the_writers_thread_and_reu
     temp_dir dir;
     journal j(dir.path().string());
     const std::string wal = j.path() + "-wal";
-    const std::string big(4000, 'x');  // about a page per event
+    // About a page per event, of bytes no compression shrinks (the journal packs envelopes).
+    std::uint64_t state = 88172645463325252ull;
+    auto noise = [&] {
+        std::string b(4000, '\0');
+        for (auto& c : b) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            c = static_cast<char>(state);
+        }
+        return b;
+    };
     std::int64_t seq = 0;
     std::uintmax_t largest = 0;
     for (int batch = 0; batch < 200; ++batch) {  // ~6,000 pages: 6 times the threshold
         std::vector<journal_entry> entries;
         for (int i = 0; i < 30; ++i) {
             journal_entry e = entry(++seq);
-            e.envelope = big;
+            e.envelope = noise();
             entries.push_back(std::move(e));
         }
         j.append(entries);
@@ -420,6 +432,154 @@ TEST(journal, unopenable_data_dir_is_a_journal_error) {
     temp_dir dir;
     std::string file = dir.write("not_a_dir", "x");
     EXPECT_THROW(journal j(file + "/sub"), journal_error);
+}
+
+}  // namespace
+}  // namespace baton
+
+namespace baton {
+namespace {
+
+// An entry carrying a real envelope, as batond journals it.
+journal_entry plant_entry(std::int64_t seq) {
+    const envelope e =
+        (seq % 2)
+            ? testing::order_placed("p-" + std::to_string(seq), "SO-" + std::to_string(seq / 2))
+            : testing::credit_approved("c-" + std::to_string(seq), "SO-" + std::to_string(seq / 2));
+    journal_entry j = entry(seq, *e.order);
+    j.topic = e.topic;
+    j.id = e.id;
+    j.envelope = encode_envelope(e);
+    return j;
+}
+
+outbox_entry relay_of(const journal_entry& e, std::uint64_t seq) {
+    return {seq, "sales.status", e.envelope + std::string(1, '\x01'), e.order};
+}
+
+std::int64_t count_of(const std::string& db, const std::string& sql) {
+    sqlite3* h = nullptr;
+    EXPECT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+    const std::int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+// Appends batches of 100 entries (each with a relay message) until the journal compresses,
+// then `more` entries; returns every entry and relay message appended.
+void fill_until_compressing(journal& j, std::int64_t more, std::vector<journal_entry>& entries,
+                            std::vector<outbox_entry>& relayed) {
+    std::int64_t seq = j.last_seq();
+    auto append_batch = [&](std::int64_t n) {
+        std::vector<journal_entry> es;
+        std::vector<outbox_entry> rs;
+        for (std::int64_t i = 0; i < n; ++i) {
+            es.push_back(plant_entry(++seq));
+            rs.push_back(relay_of(es.back(), static_cast<std::uint64_t>(seq)));
+        }
+        j.append(es, rs);
+        entries.insert(entries.end(), es.begin(), es.end());
+        relayed.insert(relayed.end(), rs.begin(), rs.end());
+    };
+    for (int i = 0; i < 3000 && !j.compressing(); ++i) {
+        append_batch(100);
+        if (!j.compressing()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(j.compressing());
+    append_batch(more);
+}
+
+// Once a dictionary is trained on the first envelopes, later ones are stored compressed; every
+// read gives the envelopes back byte for byte, and so does the store reopened.
+TEST(journal, envelopes_are_stored_compressed_once_a_dictionary_is_trained) {
+    temp_dir dir;
+    std::vector<journal_entry> entries;
+    std::vector<outbox_entry> relayed;
+    std::string path;
+    {
+        journal j(dir.path().string());
+        j.train_dictionary_after(64 * 1024);
+        EXPECT_FALSE(j.compressing());
+        fill_until_compressing(j, 500, entries, relayed);
+        path = j.path();
+        const auto all = scan_all(j, 0, true);
+        ASSERT_EQ(all.size(), entries.size());
+        for (std::size_t i = 0; i < all.size(); ++i) expect_same(all[i], entries[i], true);
+        const auto outbox = j.read_outbox(0, relayed.size() + 1);
+        ASSERT_EQ(outbox.size(), relayed.size());
+        for (std::size_t i = 0; i < outbox.size(); ++i)
+            ASSERT_EQ(outbox[i].envelope, relayed[i].envelope) << i;
+    }
+    EXPECT_EQ(count_of(path, "SELECT count(*) FROM dictionaries"), 1);
+    const std::int64_t packed_events = count_of(
+        path, "SELECT count(*) FROM journal WHERE hex(substr(envelope, 1, 4)) = '28B52FFD'");
+    const std::int64_t packed_relayed =
+        count_of(path, "SELECT count(*) FROM relay WHERE hex(substr(envelope, 1, 4)) = '28B52FFD'");
+    EXPECT_GE(packed_events, 500);
+    EXPECT_GE(packed_relayed, 500);
+    // The packed rows take less than half the bytes of the same envelopes as received.
+    std::int64_t raw = 0;
+    for (std::size_t i = entries.size() - 500; i < entries.size(); ++i)
+        raw += static_cast<std::int64_t>(entries[i].envelope.size());
+    EXPECT_LT(2 * count_of(path, "SELECT sum(length(envelope)) FROM journal WHERE seq > " +
+                                     std::to_string(entries.size() - 500)),
+              raw);
+
+    journal j(dir.path().string());
+    EXPECT_TRUE(j.compressing());  // the dictionary comes from the store
+    const auto e = j.read(entries.back().seq, true);
+    ASSERT_TRUE(e.has_value());
+    expect_same(*e, entries.back(), true);
+    const auto of = j.read_relayed_of(relayed.back().order, 10);
+    ASSERT_FALSE(of.empty());
+    EXPECT_EQ(of.back().envelope, relayed.back().envelope);
+    // New envelopes are packed with the same dictionary: no second one is trained.
+    std::vector<journal_entry> more = {plant_entry(j.last_seq() + 1)};
+    j.append(more);
+    EXPECT_EQ(j.read(more[0].seq, true)->envelope, more[0].envelope);
+    EXPECT_EQ(count_of(path, "SELECT count(*) FROM dictionaries"), 1);
+    EXPECT_EQ(
+        count_of(path, "SELECT count(*) FROM journal WHERE seq = " + std::to_string(more[0].seq) +
+                           " AND hex(substr(envelope, 1, 4)) = '28B52FFD'"),
+        1);
+}
+
+// A packed envelope whose dictionary the store lost cannot be read: the error names the row.
+TEST(journal, a_packed_envelope_without_its_dictionary_is_an_error_naming_the_event) {
+    temp_dir dir;
+    std::vector<journal_entry> entries;
+    std::vector<outbox_entry> relayed;
+    std::string path;
+    {
+        journal j(dir.path().string());
+        j.train_dictionary_after(64 * 1024);
+        fill_until_compressing(j, 10, entries, relayed);
+        path = j.path();
+    }
+    {
+        sqlite3* h = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, "DELETE FROM dictionaries", nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(h);
+    }
+    journal j(dir.path().string());
+    EXPECT_FALSE(j.compressing());
+    EXPECT_EQ(j.read(1, true)->envelope, entries[0].envelope);  // stored before: as received
+    try {
+        (void)j.read(entries.back().seq, true);
+        FAIL() << "a packed envelope was read without its dictionary";
+    } catch (const journal_error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("event " + std::to_string(entries.back().seq) +
+                            ": an envelope compressed with dictionary"),
+                  std::string::npos)
+            << what;
+    }
 }
 
 }  // namespace
