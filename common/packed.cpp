@@ -105,6 +105,52 @@ bool packed_value::is_int() const {
     return t == msgpack::type::POSITIVE_INTEGER || t == msgpack::type::NEGATIVE_INTEGER;
 }
 
+bool packed_value::is_number() const {
+    const auto t = object_of(o_).type;
+    return is_int() || t == msgpack::type::FLOAT32 || t == msgpack::type::FLOAT64;
+}
+
+bool packed_value::is_map() const {
+    return object_of(o_).type == msgpack::type::MAP;
+}
+
+bool packed_value::is_array() const {
+    return object_of(o_).type == msgpack::type::ARRAY;
+}
+
+double packed_value::as_double() const {
+    const auto& o = object_of(o_);
+    switch (o.type) {
+        case msgpack::type::POSITIVE_INTEGER: return static_cast<double>(o.via.u64);
+        case msgpack::type::NEGATIVE_INTEGER: return static_cast<double>(o.via.i64);
+        case msgpack::type::FLOAT32:
+        case msgpack::type::FLOAT64: return o.via.f64;
+        default: wrong_type(*this, "number");
+    }
+}
+
+std::size_t packed_value::map_size() const {
+    const auto& o = object_of(o_);
+    if (o.type != msgpack::type::MAP) wrong_type(*this, "map");
+    return o.via.map.size;
+}
+
+packed_value packed_value::key(std::size_t i) const {
+    const std::size_t n = map_size();
+    if (i >= n)
+        throw packed_error("pair " + std::to_string(i) + " is missing (the map has " +
+                           std::to_string(n) + ")");
+    return packed_value(&object_of(o_).via.map.ptr[i].key);
+}
+
+packed_value packed_value::value_at(std::size_t i) const {
+    const std::size_t n = map_size();
+    if (i >= n)
+        throw packed_error("pair " + std::to_string(i) + " is missing (the map has " +
+                           std::to_string(n) + ")");
+    return packed_value(&object_of(o_).via.map.ptr[i].val);
+}
+
 bool packed_value::as_bool() const {
     const auto& o = object_of(o_);
     if (o.type != msgpack::type::BOOLEAN) wrong_type(*this, "bool");

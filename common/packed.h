@@ -41,12 +41,19 @@ public:
     bool is_str() const;
     bool is_bin() const;
     bool is_int() const;
+    bool is_number() const;  // an int or a float
+    bool is_map() const;
+    bool is_array() const;
     bool as_bool() const;
     std::int64_t as_int() const;  // positive or negative integer that fits in int64
     std::string_view as_str() const;
     std::string_view as_bin() const;
+    double as_double() const;  // any number
     std::size_t size() const;  // of an array
     packed_value at(std::size_t i) const;
+    std::size_t map_size() const;  // pairs of a map
+    packed_value key(std::size_t i) const;
+    packed_value value_at(std::size_t i) const;
     // The MessagePack type's name, for error messages ("str", "int", "array", ...).
     const char* type_name() const;
 

@@ -9,10 +9,22 @@ namespace baton {
 
 namespace {
 
-struct pool {
-    std::mutex mutex;  // orders are decoded on the loop's thread and, at start, on others
+// In shards by hash, each with its lock: orders are decoded on the loop's thread and, at start,
+// on two at once (order_state_decoder.h), which then seldom wait for each other.
+struct shard {
+    std::mutex mutex;
     // Each value's one copy, found by its text (the view is of that copy).
     std::unordered_map<std::string_view, const std::string*> values;
+};
+
+constexpr std::size_t shards = 16;
+
+struct pool {
+    shard parts[shards];
+    shard& of(std::string_view s) {
+        const std::size_t h = std::hash<std::string_view>()(s);
+        return parts[(h ^ (h >> 29)) % shards];
+    }
 };
 
 pool& the_pool() {
@@ -31,7 +43,7 @@ const std::string* interned::intern(std::string_view s) {
     if (s.empty()) return &empty_string();
     // Most values come again and again (the same stages, units, customers): each thread keeps
     // the copies it found last, by hash, and finds them again without the pool's lock.
-    constexpr std::size_t recent_slots = 512;
+    constexpr std::size_t recent_slots = 2048;
     thread_local const std::string* recent[recent_slots] = {};
     const std::size_t hash = std::hash<std::string_view>()(s);
     const std::string*& slot = recent[(hash ^ (hash >> 17)) % recent_slots];
@@ -41,7 +53,7 @@ const std::string* interned::intern(std::string_view s) {
 }
 
 const std::string* interned::pooled(std::string_view s) {
-    pool& p = the_pool();
+    shard& p = the_pool().of(s);
     std::lock_guard lock(p.mutex);
     auto it = p.values.find(s);
     if (it != p.values.end()) return it->second;
@@ -52,7 +64,7 @@ const std::string* interned::pooled(std::string_view s) {
 
 std::optional<interned> interned::existing(std::string_view s) {
     if (s.empty()) return interned();
-    pool& p = the_pool();
+    shard& p = the_pool().of(s);
     std::lock_guard lock(p.mutex);
     auto it = p.values.find(s);
     if (it == p.values.end()) return std::nullopt;
@@ -64,9 +76,12 @@ std::ostream& operator<<(std::ostream& out, const interned& s) {
 }
 
 std::size_t interned::pool_size() {
-    pool& p = the_pool();
-    std::lock_guard lock(p.mutex);
-    return p.values.size();
+    std::size_t n = 0;
+    for (shard& p : the_pool().parts) {
+        std::lock_guard lock(p.mutex);
+        n += p.values.size();
+    }
+    return n;
 }
 
 }  // namespace baton

@@ -388,6 +388,45 @@ order_case read_case(packed_value v, std::size_t i, std::int64_t base) {
     return c;
 }
 
+// The order lines of the stored `lines`, as lines_of (order.h) reads them from a value: the
+// same fields, read straight from the MessagePack without a value tree.
+std::vector<order_line> lines_of(packed_value lines) {
+    std::vector<order_line> out;
+    if (!lines.is_array()) return out;
+    const std::size_t n = lines.size();
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const packed_value l = lines.at(i);
+        order_line line;
+        line.no = static_cast<int>(i) + 1;
+        if (l.is_map())
+            for (std::size_t k = 0; k < l.map_size(); ++k) {
+                const packed_value key = l.key(k);
+                if (!key.is_str()) continue;
+                const std::string_view name = key.as_str();
+                const packed_value v = l.value_at(k);
+                if (name == "item") {
+                    if (v.is_str()) line.item = v.as_str();
+                } else if (name == "die") {
+                    if (v.is_str()) line.die = v.as_str();
+                } else if (name == "unit") {
+                    if (v.is_str()) line.unit = v.as_str();
+                } else if (name == "qty") {
+                    if (v.is_number()) line.ordered_milli = to_milli(v.as_double());
+                } else if (name == "amount_cents") {
+                    // An integer of int64 that is not negative, as value::to_int64 takes it.
+                    if (v.is_int()) try {
+                            const std::int64_t cents = v.as_int();
+                            if (cents >= 0) line.amount_cents = cents;
+                        } catch (const packed_error&) {  // above 2^63-1: not an amount
+                        }
+                }
+            }
+        out.push_back(std::move(line));
+    }
+    return out;
+}
+
 template <typename T, typename Fn>
 void write_list(state_writer& s, const std::vector<T>& items, Fn fn) {
     s.w.array(items.size());
@@ -432,12 +471,15 @@ order read_format_3(packed_value root) {
             } catch (const packed_error& e) {
                 r.fail("lines", e);
             }
-            value v;
+            packed_document doc;
             std::string error;
-            if (!decode_msgpack(bytes, decode_limits::trusted(), v, error))
-                r.fail("lines", packed_error(error));
+            if (!doc.parse(bytes, error)) r.fail("lines", packed_error(error));
             o.lines.assign(bytes);
-            o.line_items = lines_of(v);
+            try {
+                o.line_items = lines_of(doc.root());
+            } catch (const packed_error& e) {
+                r.fail("lines", e);
+            }
         }
     }
     o.planned_start = r.word("planned_start");

@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "order_state.h"
+#include "order_state_decoder.h"
 
 namespace baton {
 
@@ -58,31 +59,30 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
     return read;
 }
 
-// The orders of the snapshot, compacted when most of its rows are superseded. Each row is
-// decoded as it is read (the rows are not held: a million orders' states are gigabytes); a
+// The orders of the snapshot, compacted when most of its rows are superseded. The rows are
+// decoded as they are read, on both cores (order_state_decoder.h), not all held first; a
 // later row of an order replaces the earlier, and only an order whose newest row is
 // unreadable stops the start, as when only the newest rows were decoded.
 snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
     std::unordered_map<std::string, std::size_t> at;          // id -> its place in `orders`
     std::unordered_map<std::string, std::string> unreadable;  // id -> why its newest row is
     std::size_t rows = 0;
-    snapshot_header h =
-        s.store.load_snapshot([&](std::string_view id_view, std::string_view bytes) {
-            ++rows;
-            std::string id(id_view);
-            order o;
-            std::string error;
-            if (!decode_order_state(bytes, o, error)) {
-                unreadable[id] = std::move(error);
-                return;
-            }
-            unreadable.erase(id);
-            auto [it, fresh] = at.try_emplace(std::move(id), orders.size());
-            if (fresh)
-                orders.push_back(std::move(o));
-            else
-                orders[it->second] = std::move(o);
-        });
+    order_state_decoder decoder([&](std::string& id, order& o, std::string& error) {
+        ++rows;
+        if (!error.empty()) {
+            unreadable[id] = std::move(error);
+            return;
+        }
+        unreadable.erase(id);
+        auto [it, fresh] = at.try_emplace(std::move(id), orders.size());
+        if (fresh)
+            orders.push_back(std::move(o));
+        else
+            orders[it->second] = std::move(o);
+    });
+    snapshot_header h = s.store.load_snapshot(
+        [&](std::string_view id, std::string_view bytes) { decoder.add(id, bytes); });
+    decoder.finish();
     if (!unreadable.empty()) {
         const auto& [id, why] = *unreadable.begin();
         throw journal_error("snapshot of order " + id + " is unreadable: " + why);

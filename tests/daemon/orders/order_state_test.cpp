@@ -150,6 +150,43 @@ TEST(order_state, every_field_of_an_order_comes_back_as_it_was) {
               std::numeric_limits<std::int64_t>::min());
 }
 
+// The line items come from the stored lines without a value tree, exactly as lines_of reads
+// them from a value: odd quantities, amounts that are not amounts, lines that are not maps.
+TEST(order_state, line_items_are_read_as_lines_of_reads_them) {
+    value lines(value_list{});
+    auto line = [&](std::initializer_list<std::pair<const char*, value>> fields) {
+        value l;
+        for (const auto& [k, v] : fields) l.set(k, v);
+        lines.as_list().push_back(std::move(l));
+    };
+    line({{"item", "PRF-1"}, {"die", "D-1"}, {"unit", "kg"}, {"qty", 12.345}});
+    line({{"item", "PRF-2"}, {"qty", static_cast<long long>(7)}, {"amount_cents", 0LL}});
+    line({{"qty", "seven"}, {"amount_cents", -5LL}, {"unit", 3LL}});
+    line({{"amount_cents", value(static_cast<unsigned long long>(1) << 63)}});
+    line(
+        {{"amount_cents", 1.5}, {"qty", static_cast<unsigned long long>(18446744073709551615ull)}});
+    lines.as_list().push_back(value("not a line"));
+    order o;
+    o.id = "SO-1";
+    set_lines(o, lines);
+    const order back = round_trip(o);
+    const std::vector<order_line> want = lines_of(lines);
+    ASSERT_EQ(back.line_items.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        SCOPED_TRACE("line " + std::to_string(i));
+        EXPECT_EQ(back.line_items[i].no, want[i].no);
+        EXPECT_EQ(back.line_items[i].item, want[i].item);
+        EXPECT_EQ(back.line_items[i].die, want[i].die);
+        EXPECT_EQ(back.line_items[i].unit, want[i].unit);
+        EXPECT_EQ(back.line_items[i].ordered_milli, want[i].ordered_milli);
+        EXPECT_EQ(back.line_items[i].amount_cents, want[i].amount_cents);
+    }
+    EXPECT_EQ(back.line_items[0].ordered_milli, 12345);
+    EXPECT_EQ(back.line_items[1].amount_cents, 0);
+    EXPECT_EQ(back.line_items[2].amount_cents, -1);
+    EXPECT_EQ(back.line_items[3].amount_cents, -1);
+}
+
 TEST(order_state, an_empty_order_comes_back_empty) {
     order o;
     o.id = "SO-1";

@@ -1,0 +1,64 @@
+// Order states of the snapshot log decoded on both cores at start-up: the caller reads rows
+// and hands them over in chunks; a helper thread and the caller decode the chunks, and the
+// results come back to the caller in the order the rows were given (a later row of an order
+// replaces an earlier one, so the order matters).
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "order.h"
+
+namespace baton {
+
+class order_state_decoder {
+public:
+    // Called on the caller's thread, row by row in the given order: the order, or why its
+    // state cannot be read (`error` not empty, `o` empty).
+    using sink = std::function<void(std::string& id, order& o, std::string& error)>;
+
+    explicit order_state_decoder(sink fn, std::size_t chunk_rows = 2048);
+    ~order_state_decoder();
+    order_state_decoder(const order_state_decoder&) = delete;
+    order_state_decoder& operator=(const order_state_decoder&) = delete;
+
+    void add(std::string_view id, std::string_view state);
+    // Decodes what is left and delivers every row; the decoder is done after it.
+    void finish();
+
+private:
+    struct chunk {
+        std::size_t no = 0;
+        std::vector<std::string> ids;
+        std::vector<std::string> states;
+        std::vector<order> orders;
+        std::vector<std::string> errors;
+    };
+    static void decode(chunk& c);
+    void dispatch();
+    void deliver_ready(std::unique_lock<std::mutex>& lock);
+    void work();
+
+    sink sink_;
+    std::size_t chunk_rows_;
+    chunk filling_;
+    std::size_t next_no_ = 0;       // the next chunk to hand out
+    std::size_t delivered_no_ = 0;  // the next chunk to deliver
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::optional<chunk> job_;  // the helper's next chunk
+    bool helper_busy_ = false;
+    std::map<std::size_t, chunk> done_;  // decoded, waiting for the chunks before them
+    bool stop_ = false;
+    std::thread helper_;
+};
+
+}  // namespace baton

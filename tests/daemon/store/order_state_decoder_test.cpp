@@ -1,0 +1,67 @@
+// The start-up decoder of order states: every row comes back once, in the order given, decoded
+// on two threads, with the unreadable ones named, whatever the chunk size.
+#include "order_state_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "order_state.h"
+
+namespace baton {
+namespace {
+
+struct row {
+    std::string id;
+    std::string stage;  // "" for an unreadable row
+};
+
+TEST(order_state_decoder, rows_come_back_in_the_order_given_with_the_unreadable_named) {
+    for (std::size_t chunk : {1u, 3u, 64u, 5000u}) {
+        SCOPED_TRACE("chunk of " + std::to_string(chunk));
+        std::vector<row> got;
+        {
+            order_state_decoder d(
+                [&](std::string& id, order& o, std::string& error) {
+                    if (!error.empty()) {
+                        EXPECT_NE(error.find("truncated MessagePack"), std::string::npos) << error;
+                        got.push_back({id, ""});
+                    } else {
+                        EXPECT_EQ(o.id, id);
+                        got.push_back({id, o.stage.str()});
+                    }
+                },
+                chunk);
+            for (int i = 0; i < 2000; ++i) {
+                order o;
+                o.id = "SO-" + std::to_string(i % 700);  // ids come again: order matters
+                o.stage = "stage-" + std::to_string(i);
+                std::string bytes = encode_order_state(o);
+                if (i % 97 == 5) bytes.resize(bytes.size() / 2);  // cut: unreadable
+                d.add(o.id, bytes);
+            }
+            d.finish();
+        }
+        ASSERT_EQ(got.size(), 2000u);
+        for (int i = 0; i < 2000; ++i) {
+            EXPECT_EQ(got[i].id, "SO-" + std::to_string(i % 700)) << i;
+            EXPECT_EQ(got[i].stage, i % 97 == 5 ? "" : "stage-" + std::to_string(i)) << i;
+        }
+    }
+}
+
+TEST(order_state_decoder, a_decoder_left_before_finishing_stops_its_helper) {
+    int delivered = 0;
+    {
+        order_state_decoder d([&](std::string&, order&, std::string&) { ++delivered; }, 4);
+        order o;
+        o.id = "SO-1";
+        for (int i = 0; i < 10; ++i) d.add(o.id, encode_order_state(o));
+        // No finish(): as when reading the snapshot log fails half way.
+    }
+    EXPECT_LE(delivered, 10);
+}
+
+}  // namespace
+}  // namespace baton
