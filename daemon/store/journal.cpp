@@ -181,7 +181,10 @@ void journal::open_reader() {
         rdb_ = db_;
         return;
     }
-    if (sqlite3_open_v2(path_.c_str(), &rdb_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    // FULLMUTEX: reads come from more than one thread (the loop, the control queries, and at
+    // start the duplicate window's scan beside the snapshot's).
+    if (sqlite3_open_v2(path_.c_str(), &rdb_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
         std::string msg = rdb_ ? sqlite3_errmsg(rdb_) : "out of memory";
         sqlite3_close(rdb_);
         rdb_ = nullptr;
@@ -334,6 +337,21 @@ void journal::commit(const journal_batch& batch) {
     if (!relayed.empty()) last_relay_seq_.store(relayed.back().seq, std::memory_order_release);
     if (!batch.feed.empty())
         last_feed_seq_.store(batch.feed.back().first, std::memory_order_release);
+}
+
+journal::private_reader::private_reader(const journal& j, const char* what) : db(j.rdb_) {
+    if (j.path_ == in_memory) return;  // a private in-memory database has one connection
+    if (sqlite3_open_v2(j.path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        throw journal_error("cannot open " + j.path_ + " for " + what + ": " + msg);
+    }
+    own = true;
+    sqlite3_busy_timeout(db, 5000);
+}
+
+journal::private_reader::~private_reader() {
+    if (own) sqlite3_close_v2(db);  // closes once the statements on it are finalised
 }
 
 void journal::load_records(const std::function<void(const std::string&)>& exception,
@@ -606,14 +624,17 @@ void journal::scan(std::int64_t after, bool with_envelope,
 void journal::scan_ids(std::int64_t after,
                        const std::function<void(std::int64_t, std::int64_t, std::string_view,
                                                 std::string_view)>& fn) const {
-    sqlite_statement s = prepare_read(
-        "SELECT seq, received_ms, source, event_id FROM journal WHERE seq > ? ORDER BY seq",
-        "prepare id scan");
+    // A connection of its own: a start runs this beside the reading of the snapshot log.
+    const private_reader reader(*this, "the id scan");
+    sqlite3* db = reader.db;
+    sqlite_statement s(
+        db, "SELECT seq, received_ms, source, event_id FROM journal WHERE seq > ? ORDER BY seq");
+    if (!s) fail("prepare id scan", db);
     s.bind_int64(1, after);
     int rc;
     while ((rc = s.step()) == SQLITE_ROW)
         fn(s.column_int64(0), s.column_int64(1), s.column_text_view(2), s.column_text_view(3));
-    if (rc != SQLITE_DONE) fail("id scan", rdb_);
+    if (rc != SQLITE_DONE) fail("id scan", db);
 }
 
 std::int64_t journal::first_seq_received_from(std::int64_t ms) const {

@@ -221,6 +221,16 @@ private:
     sqlite_statement prepare(const char* sql, const std::string& what) const;
     sqlite_statement prepare_read(const char* sql, const std::string& what) const;
     void open_reader();
+    // A read-only connection for one long read that runs beside others at start-up (the
+    // readers' connection itself for an in-memory journal); closed when it goes.
+    struct private_reader {
+        private_reader(const journal& j, const char* what);
+        ~private_reader();
+        private_reader(const private_reader&) = delete;
+        private_reader& operator=(const private_reader&) = delete;
+        sqlite3* db;
+        bool own = false;
+    };
     void load_dictionaries();
     // The envelope as received, from a stored blob; journal_error naming `what` when it
     // cannot be read.

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <unordered_map>
 
 #include "codec.h"
@@ -63,7 +64,7 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
 // decoded as they are read, on both cores (order_state_decoder.h), not all held first; a
 // later row of an order replaces the earlier, and only an order whose newest row is
 // unreadable stops the start, as when only the newest rows were decoded.
-snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
+snapshot_header load_orders(daemon_state& s, std::vector<order>& orders, cancel_check& check) {
     std::unordered_map<std::string, std::size_t> at;          // id -> its place in `orders`
     std::unordered_map<std::string, std::string> unreadable;  // id -> why its newest row is
     std::size_t rows = 0;
@@ -80,8 +81,10 @@ snapshot_header load_orders(daemon_state& s, std::vector<order>& orders) {
         else
             orders[it->second] = std::move(o);
     });
-    snapshot_header h = s.store.load_snapshot(
-        [&](std::string_view id, std::string_view bytes) { decoder.add(id, bytes); });
+    snapshot_header h = s.store.load_snapshot([&](std::string_view id, std::string_view bytes) {
+        check();
+        decoder.add(id, bytes);
+    });
     decoder.finish();
     if (!unreadable.empty()) {
         const auto& [id, why] = *unreadable.begin();
@@ -147,12 +150,18 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
         s.store.clear_snapshot();
     }
     recovery_result r;
-    r.dedup_read = rebuild_dedup(s, check);
+    // The duplicate window is read from the journal's tail on a thread of its own while the
+    // orders are read from the snapshot log: the two share nothing but the file.
+    auto dedup = std::async(std::launch::async, [&s, cancel] {
+        cancel_check dedup_check(cancel);
+        return rebuild_dedup(s, dedup_check);
+    });
+    std::vector<order> orders;
+    const snapshot_header h = load_orders(s, orders, check);  // a throw waits for `dedup`
+    r.dedup_read = dedup.get();
     spdlog::info("duplicate window: {} ids, from the last {} journal entries", s.dedup.size(),
                  r.dedup_read);
 
-    std::vector<order> orders;
-    const snapshot_header h = load_orders(s, orders);
     s.engine = order_engine(s.flow, load_customers(s, h));
     s.engine.restore(std::move(orders), s.engine.customers(), h.relay_seq);
     std::vector<relay_message> discard;
