@@ -249,21 +249,25 @@ void store_as_schema_3(const std::string& db_path) {
     sqlite3_close(db);
 }
 
-// How many of the snapshot log's rows are maps (formats 1 and 2) rather than format 3 arrays.
-std::int64_t map_states(const std::string& db_path) {
+// The one integer a query of the store gives.
+std::int64_t count_in(const std::string& db_path, const char* sql) {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
     sqlite3_stmt* st = nullptr;
-    // A MessagePack map starts with 0x80-0x8f, 0xde or 0xdf.
-    sqlite3_prepare_v2(db,
-                       "SELECT count(*) FROM snapshot_log WHERE hex(substr(state, 1, 1)) "
-                       "LIKE '8_' OR hex(substr(state, 1, 1)) IN ('DE', 'DF')",
-                       -1, &st, nullptr);
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sql;
     EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
     const std::int64_t n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
+}
+
+// How many of the snapshot log's rows are maps (formats 1 and 2) rather than format 3 arrays.
+std::int64_t map_states(const std::string& db_path) {
+    // A MessagePack map starts with 0x80-0x8f, 0xde or 0xdf.
+    return count_in(db_path,
+                    "SELECT count(*) FROM snapshot_log WHERE hex(substr(state, 1, 1)) "
+                    "LIKE '8_' OR hex(substr(state, 1, 1)) IN ('DE', 'DF')");
 }
 
 // A store of schema 3 (order states as maps) opens, its orders come back as they were, and the
@@ -306,18 +310,11 @@ TEST(recovery, a_store_of_schema_3_is_read_and_its_states_rewritten_in_format_3)
     recover(*s, false);
     // The map rows are superseded; a start compacts them away once they are most of the log.
     EXPECT_LE(map_states(db), 3);
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(h,
+    EXPECT_EQ(count_in(db,
                        "SELECT count(*) FROM snapshot_log s WHERE seq = (SELECT max(seq) FROM "
-                       "snapshot_log WHERE id = s.id) AND hex(substr(state, 1, 1)) = 'DC'",
-                       -1, &st, nullptr);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    EXPECT_EQ(sqlite3_column_int64(st, 0), 3)
+                       "snapshot_log WHERE id = s.id) AND hex(substr(state, 1, 1)) = 'DC'"),
+              3)
         << "each order's newest row is a format 3 array (array 16)";
-    sqlite3_finalize(st);
-    sqlite3_close(h);
 }
 
 // An unreadable order state in the snapshot stops the start, with its order named (the journal
@@ -380,14 +377,7 @@ TEST(recovery, an_unreadable_state_replaced_by_a_later_one_is_not_an_error) {
     EXPECT_EQ(s->engine.find("SO-1")->stage, "d");
     EXPECT_EQ(s->engine.find("SO-2")->stage, "d");
     // 8 rows for 2 orders: compacted in place to the newest of each.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((c.data_dir + "/baton.db").c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM snapshot_log", -1, &st, nullptr);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    EXPECT_EQ(sqlite3_column_int64(st, 0), 2);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    EXPECT_EQ(count_in(c.data_dir + "/baton.db", "SELECT count(*) FROM snapshot_log"), 2);
     auto again = open_state(c, clock);
     recover(*again, false);
     EXPECT_EQ(again->engine.find("SO-1")->stage, "d");
