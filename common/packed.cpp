@@ -135,20 +135,25 @@ std::size_t packed_value::map_size() const {
     return o.via.map.size;
 }
 
-packed_value packed_value::key(std::size_t i) const {
-    const std::size_t n = map_size();
+namespace {
+
+// Pair `i` of the map `o` (`v` is its view, for the type check and the error).
+const msgpack::object_kv& pair_at(const packed_value& v, const msgpack::object& o, std::size_t i) {
+    const std::size_t n = v.map_size();
     if (i >= n)
         throw packed_error("pair " + std::to_string(i) + " is missing (the map has " +
                            std::to_string(n) + ")");
-    return packed_value(&object_of(o_).via.map.ptr[i].key);
+    return o.via.map.ptr[i];
+}
+
+}  // namespace
+
+packed_value packed_value::key(std::size_t i) const {
+    return packed_value(&pair_at(*this, object_of(o_), i).key);
 }
 
 packed_value packed_value::value_at(std::size_t i) const {
-    const std::size_t n = map_size();
-    if (i >= n)
-        throw packed_error("pair " + std::to_string(i) + " is missing (the map has " +
-                           std::to_string(n) + ")");
-    return packed_value(&object_of(o_).via.map.ptr[i].val);
+    return packed_value(&pair_at(*this, object_of(o_), i).val);
 }
 
 bool packed_value::as_bool() const {
