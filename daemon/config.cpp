@@ -75,7 +75,8 @@ config load_config(const std::string& path) {
     yaml::node root(yaml::load_file(path), path, "");
     if (!root.is_map()) root.fail("expected a map of settings");
     root.expect_keys({"data_dir", "schemas", "flow", "customers", "bus", "feed", "log", "batch",
-                      "dedup", "limits", "snapshot", "storage", "security", "metrics"});
+                      "dedup", "limits", "snapshot", "retention", "storage", "security",
+                      "metrics"});
 
     c.data_dir = resolve_path(base, root.require_string("data_dir"));
     c.schemas_dir = resolve_path(base, root.require_string("schemas"));
@@ -181,6 +182,15 @@ config load_config(const std::string& path) {
         c.snapshot.interval_us = snap.get_duration_us("interval", c.snapshot.interval_us);
         c.snapshot.max_orders = positive(snap, "max_orders", c.snapshot.max_orders);
         if (c.snapshot.interval_us <= 0) snap.child("interval").fail("must be longer than 0");
+    }
+
+    if (root.has("retention")) {
+        auto r = root.child("retention");
+        r.expect_keys({"closed", "max_per_pass"});
+        c.retention.closed_us = r.get_duration_us("closed", c.retention.closed_us);
+        c.retention.max_per_pass = positive(r, "max_per_pass", c.retention.max_per_pass);
+        if (c.retention.closed_us < 0)
+            r.child("closed").fail("must be 0s (keep every order in memory) or a duration");
     }
 
     if (root.has("storage")) {

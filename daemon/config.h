@@ -48,6 +48,14 @@ struct snapshot_config {
     std::size_t max_orders = 2000;              // ...and as soon as this many have changed
 };
 
+// Retention: a closed or cancelled order, with its exceptions and tasks once none is open,
+// leaves memory this long after it closed; the store keeps it (order_archive.h), and a query
+// or a late event about it reads it back from there. 0 keeps every order in memory.
+struct retention_config {
+    std::int64_t closed_us = 30LL * 86400 * 1000000;
+    std::size_t max_per_pass = 20000;  // orders archived at most per pass (after a snapshot)
+};
+
 // The metrics listener (Prometheus /metrics, /healthz, /readyz over HTTP); off unless set.
 struct metrics_config {
     bool enabled = false;
@@ -71,6 +79,7 @@ struct config {
     dedup_config dedup;
     limits_config limits;
     snapshot_config snapshot;
+    retention_config retention;
     std::uint64_t storage_max_bytes = 0;  // the database may not grow past this; 0: no cap
     // CURVE, client keys and rights (off by default).
     security_config security;

@@ -36,6 +36,7 @@ std::string reload_files(daemon_state& s, security_config& security) {
     spdlog::set_level(spdlog::level::from_str(s.cfg.log_level));
     s.cfg.batch = next.batch;
     s.cfg.snapshot = next.snapshot;
+    s.cfg.retention = next.retention;
     if (next.storage_max_bytes != s.cfg.storage_max_bytes) {
         s.cfg.storage_max_bytes = next.storage_max_bytes;
         s.store.set_max_bytes(s.cfg.storage_max_bytes);

@@ -2,6 +2,8 @@
 // open, the indexes that find an order's records, what people do, the queries, and restart.
 #include "exceptions.h"
 
+#include <unordered_set>
+
 #include <algorithm>
 #include <cassert>
 
@@ -81,6 +83,72 @@ exception_record* exception_desk::find_open(const std::string& order, exception_
     key_into(key_buf_, order, kind, scope);
     auto it = open_by_key_.find(key_buf_);
     return it == open_by_key_.end() ? nullptr : &exceptions_.at(it->second);
+}
+
+bool exception_desk::has_open(const std::string& order) const {
+    auto it = by_order_.find(order);
+    if (it == by_order_.end()) return false;
+    for (std::uint64_t id : it->second.exceptions)
+        if (exceptions_.at(id).state != exception_state::resolved) return true;
+    for (std::uint64_t id : it->second.tasks)
+        if (tasks_.at(id).state != task_state::done) return true;
+    return false;
+}
+
+std::vector<exception_desk::retired_records> exception_desk::forget(
+    const std::vector<const order*>& orders) {
+    std::unordered_set<const order*> leaving(orders.begin(), orders.end());
+    timers_.erase_if([&](const timer_entry& t) { return t.target && leaving.count(t.target); });
+    std::vector<retired_records> out(orders.size());
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+        auto it = by_order_.find(orders[i]->id);
+        if (it == by_order_.end()) continue;
+        for (std::uint64_t id : it->second.exceptions) {
+            auto node = exceptions_.extract(id);
+            exception_record& e = node.mapped();
+            silenced_.erase(silence_key(e.order, e.kind));
+            if (e.state != exception_state::resolved)  // has_open() kept such orders: never
+                open_by_key_.erase(key_of(e.order, e.kind, e.scope));
+            tasks_by_exception_.erase(id);
+            out[i].exceptions.push_back(std::move(e));
+        }
+        for (std::uint64_t id : it->second.tasks) {
+            auto node = tasks_.extract(id);
+            if (node.mapped().state != task_state::done) --open_tasks_;
+            if (auto by = tasks_by_exception_.find(node.mapped().exception_id);
+                by != tasks_by_exception_.end()) {
+                auto& list = by->second;
+                list.erase(std::remove(list.begin(), list.end(), id), list.end());
+                if (list.empty()) tasks_by_exception_.erase(by);
+            }
+            out[i].tasks.push_back(std::move(node.mapped()));
+        }
+        by_order_.erase(it);
+    }
+    return out;
+}
+
+void exception_desk::readmit(const order& o, std::vector<exception_record> exceptions,
+                             std::vector<task_record> tasks) {
+    for (auto& e : exceptions) {
+        if (e.state == exception_state::resolved && e.by != "baton" && stage_bound(e.kind) &&
+            e.since_ms != 0)
+            silenced_[silence_key(e.order, e.kind)] = e.since_ms;
+        index(e);
+        const std::uint64_t id = e.id;
+        exceptions_[id] = std::move(e);
+    }
+    for (auto& t : tasks) {
+        index(t);
+        const std::uint64_t id = t.id;
+        schedule_task(tasks_[id] = std::move(t));
+    }
+    schedule_order(o);
+}
+
+void exception_desk::reserve_ids(std::uint64_t last_exception_id, std::uint64_t last_task_id) {
+    next_exception_id_ = std::max(next_exception_id_, last_exception_id + 1);
+    next_task_id_ = std::max(next_task_id_, last_task_id + 1);
 }
 
 void exception_desk::index(const exception_record& e) {

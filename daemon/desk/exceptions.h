@@ -100,6 +100,21 @@ public:
     std::vector<const exception_record*> open_exception_records() const;
     const std::map<std::uint64_t, task_record>& all_tasks() const { return tasks_; }
 
+    // Retention (order_archive.h): whether an exception or task of the order is still open.
+    bool has_open(const std::string& order) const;
+    // The orders leave memory: their records (all resolved and done) are moved out, with their
+    // timers. Call before the orders themselves go (timers point at them).
+    struct retired_records {
+        std::vector<exception_record> exceptions;
+        std::vector<task_record> tasks;
+    };
+    std::vector<retired_records> forget(const std::vector<const order*>& orders);
+    // An order back from the archive (already in the engine): its records back, and its timers.
+    void readmit(const order& o, std::vector<exception_record> exceptions,
+                 std::vector<task_record> tasks);
+    // Record ids continue after these (ids of records archived with their orders stay taken).
+    void reserve_ids(std::uint64_t last_exception_id, std::uint64_t last_task_id);
+
     // Start-up: stored records back, then timers for every open order, case and task.
     void restore(std::vector<exception_record> exceptions, std::vector<task_record> tasks,
                  const order_engine& engine, std::int64_t now_ms);

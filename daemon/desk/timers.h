@@ -51,6 +51,14 @@ public:
         }
     }
     std::size_t size() const { return heap_.size(); }
+    // Drops every entry `pred` names, in one pass (orders leaving memory).
+    template <typename Pred>
+    void erase_if(Pred&& pred) {
+        const auto end = std::remove_if(heap_.begin(), heap_.end(), pred);
+        if (end == heap_.end()) return;
+        heap_.erase(end, heap_.end());
+        std::make_heap(heap_.begin(), heap_.end(), later{});
+    }
     void clear() { heap_.clear(); }
     // Room for `n` entries; the entries already queued stay.
     void reserve(std::size_t n) { heap_.reserve(n); }

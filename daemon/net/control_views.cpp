@@ -60,6 +60,7 @@ value control_views::status() {
     r.set("events", static_cast<long long>(s_.store.last_seq()));
     r.set("orders", count(s_.engine.orders().size()));
     r.set("orders_open", count(s_.engine.open_orders()));
+    r.set("orders_archived", count(s_.store.archived_orders()));
     r.set("exceptions_open", count(s_.desk.open_exceptions()));
     r.set("tasks_open", count(s_.desk.open_tasks()));
     r.set("timers_pending", count(s_.desk.pending_timers()));
@@ -95,6 +96,8 @@ value control_views::status() {
     c.set("reloads", count(st.reloads));
     c.set("reloads_refused", count(st.reloads_refused));
     c.set("dedup_entries", count(s_.dedup.size()));
+    c.set("orders_retired", count(stage_.archive().retired()));
+    c.set("orders_revived", count(stage_.archive().revived()));
     c.set("feed_write_errors", count(s_.feed.write_errors()));
     r.set("counters", std::move(c));
     return r;
@@ -102,9 +105,16 @@ value control_views::status() {
 
 std::optional<value> control_views::order(const std::string& id) {
     const baton::order* o = s_.engine.find(id);
-    if (!o) return std::nullopt;
+    // An order that left memory after its retention is read from the archive, as it left.
+    std::optional<archived_order> archived;
+    if (!o) {
+        archived = stage_.archive().find(id);
+        if (!archived) return std::nullopt;
+        o = &archived->o;
+    }
     value r;
     r.set("id", o->id);
+    r.set("archived", archived.has_value());
     r.set("customer", o->customer.str());
     r.set("stage", o->stage.str());
     r.set("holder", o->holder.str());
@@ -159,8 +169,17 @@ std::optional<value> control_views::order(const std::string& id) {
         relayed.push_back(std::move(item));
     }
     r.set("relayed", value(std::move(relayed)));
-    r.set("exceptions", values_of(s_.desk.exceptions_of(id)));
-    r.set("tasks", values_of(s_.desk.tasks_of(id)));
+    if (archived) {
+        std::vector<const exception_record*> exceptions;
+        for (const auto& e : archived->exceptions) exceptions.push_back(&e);
+        std::vector<const task_record*> tasks;
+        for (const auto& t : archived->tasks) tasks.push_back(&t);
+        r.set("exceptions", values_of(exceptions));
+        r.set("tasks", values_of(tasks));
+    } else {
+        r.set("exceptions", values_of(s_.desk.exceptions_of(id)));
+        r.set("tasks", values_of(s_.desk.tasks_of(id)));
+    }
     add_order_pieces(r, *o, s_.clock.now_ms());
     return r;
 }

@@ -172,6 +172,89 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
         return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
     });
     for (const auto& [at, o] : placed) by_customer_[o->customer].push_back(o);
+    closed_.clear();
+    revived_.clear();
+    std::vector<std::pair<std::int64_t, std::string>> closed;
+    for (const auto& [id, o] : orders_)
+        if (!o.open()) closed.emplace_back(o.stage_since_ms, id);
+    std::sort(closed.begin(), closed.end());
+    closed_.assign(std::make_move_iterator(closed.begin()), std::make_move_iterator(closed.end()));
+}
+
+const order& order_engine::adopt(order back) {
+    auto [it, fresh] = orders_.try_emplace(back.id);
+    order& o = it->second;
+    if (!fresh) return o;  // held already: the archive's copy is older
+    o = std::move(back);
+    revived_.insert(o.id);
+    if (!o.open()) closed_.emplace_back(o.stage_since_ms, o.id);
+    if (!o.placed || o.customer.empty()) return o;
+    auto& list = by_customer_[o.customer];
+    const auto placed_at = [](const order* x) { return x->milestones.at("placed").at_ms; };
+    const std::int64_t at = placed_at(&o);
+    list.insert(std::upper_bound(list.begin(), list.end(), at,
+                                 [&](std::int64_t t, const order* x) { return t < placed_at(x); }),
+                &o);
+    return o;
+}
+
+std::vector<const order*> order_engine::retirable(std::int64_t now_ms, std::int64_t retention_ms,
+                                                  std::size_t max,
+                                                  const std::function<bool(const order&)>& busy) {
+    std::vector<const order*> out;
+    std::vector<std::pair<std::int64_t, std::string>> later;  // not yet: back after the pass
+    while (!closed_.empty() && out.size() < max && closed_.front().first <= now_ms - retention_ms) {
+        auto entry = std::move(closed_.front());
+        closed_.pop_front();
+        auto it = orders_.find(entry.second);
+        if (it == orders_.end()) continue;
+        const order& o = it->second;
+        if (o.open() || o.stage_since_ms != entry.first) continue;  // a newer entry stands for it
+        const bool open_case = std::any_of(o.cases.begin(), o.cases.end(),
+                                           [](const order_case& c) { return c.state == "open"; });
+        // An unpaid invoice is still chased (the desk ages it) after the order closed.
+        const bool owed = std::any_of(o.invoices.begin(), o.invoices.end(), [](const invoice& i) {
+            return i.paid_cents < i.amount_cents;
+        });
+        if (changed_.count(o.id) || to_capture_.count(o.id) || open_case || owed || busy(o)) {
+            later.push_back(std::move(entry));
+            continue;
+        }
+        out.push_back(&o);
+    }
+    for (auto& entry : later) closed_.push_back(std::move(entry));
+    return out;
+}
+
+std::vector<order> order_engine::take_out(const std::vector<const order*>& orders) {
+    std::vector<order> out;
+    out.reserve(orders.size());
+    std::unordered_set<const order*> leaving(orders.begin(), orders.end());
+    std::unordered_set<interned> customers;
+    for (const order* o : orders)
+        if (o->placed && !o->customer.empty()) customers.insert(o->customer);
+    for (const auto& c : customers) {
+        auto& list = by_customer_[c];
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [&](const order* x) { return leaving.count(x) != 0; }),
+                   list.end());
+        if (list.empty()) by_customer_.erase(c);
+    }
+    for (const order* o : orders) {
+        auto node = orders_.extract(o->id);
+        out.push_back(std::move(node.mapped()));
+    }
+    return out;
+}
+
+std::vector<std::string> order_engine::take_revived() {
+    std::vector<std::string> out(revived_.begin(), revived_.end());
+    revived_.clear();
+    return out;
+}
+
+void order_engine::mark_revived(const std::vector<std::string>& ids) {
+    revived_.insert(ids.begin(), ids.end());
 }
 
 std::vector<const order*> order_engine::orders_of(const std::string& customer) const {
@@ -990,6 +1073,7 @@ void order_engine::update_stage(order& o, std::int64_t received_ms, const envelo
     if (!o.visits.empty() && o.visits.back().left_ms == 0) o.visits.back().left_ms = received_ms;
     o.visits.push_back({o.stage, received_ms, 0});
     note_department(o, pos.holder);
+    if (!o.open()) closed_.emplace_back(received_ms, o.id);
 
     value status;
     status.set("stage", o.stage.str());

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -75,6 +77,22 @@ public:
     const customer_book& customers() const { return customers_; }
     const flow_def& flow() const { return flow_; }
     std::size_t open_orders() const;
+
+    // Retention (order_archive.h). Before an event about an order the engine does not hold
+    // applies, the caller asks the archive: an order that left memory comes back as it left
+    // (adopt), and the event applies to it as if it had never gone.
+    const order& adopt(order o);
+    // Up to `max` orders closed or cancelled at least `retention_ms` before `now_ms`, none of
+    // them changed since the last snapshot began, nor with an open case, nor one `busy` names
+    // (the desk's open records), oldest closed first. They stay until take_out().
+    std::vector<const order*> retirable(std::int64_t now_ms, std::int64_t retention_ms,
+                                        std::size_t max,
+                                        const std::function<bool(const order&)>& busy);
+    // Moves the orders out of the engine (and its customer index).
+    std::vector<order> take_out(const std::vector<const order*>& orders);
+    // Orders back from the archive since the last call: the next snapshot stores them.
+    std::vector<std::string> take_revived();
+    void mark_revived(const std::vector<std::string>& ids);
 
     std::uint64_t relay_seq() const { return relay_seq_; }  // the last one assigned
     void set_relay_seq(std::uint64_t seq) { relay_seq_ = seq; }
@@ -153,6 +171,10 @@ private:
     std::unordered_set<std::string> to_capture_;  // changed before the capture point, not copied
     std::vector<order> captured_;
     std::uint64_t relay_seq_ = 0;
+    // Orders as they closed or were cancelled, (when, id), mostly oldest first: retirable()
+    // takes them from the front; an entry whose order changed stage since is dropped there.
+    std::deque<std::pair<std::int64_t, std::string>> closed_;
+    std::set<std::string> revived_;
 };
 
 }  // namespace baton

@@ -13,6 +13,7 @@ namespace baton {
 batch_stage::batch_stage(daemon_state& state)
     : s_(state),
       last_snapshot_us_(state.clock.steady_us()),
+      archive_(state),
       encoder_(std::make_unique<snapshot_encoder>()),
       writer_(std::make_unique<journal_writer>(state.store)) {}
 
@@ -55,6 +56,19 @@ admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
     journal_entry e;
     e.seq = applied_seq() + 1;
     e.received_ms = s_.clock.now_ms();
+    // An order that left memory after its retention comes back first, as it left.
+    if (env.order && !s_.engine.find(*env.order)) {
+        try {
+            if (std::optional<order> back = archive_.take(*env.order, batch_))
+                archive_.readmit_records(s_.engine.adopt(std::move(*back)), batch_);
+        } catch (const journal_error& err) {
+            // The event is still stored; the order starts again from it.
+            spdlog::error(
+                "event {}: the archived order {} cannot be read back ({}); it starts "
+                "again from this event",
+                env.id, *env.order, err.what());
+        }
+    }
     // Applied now so that what it relays joins the same transaction; published only after
     // that commits.
     order_change change = s_.engine.apply(e.seq, e.received_ms, env, batch_.relayed);
@@ -129,6 +143,7 @@ void batch_stage::finish(const std::string& error) {
     }
     const bool alone = b.entries.empty() && b.relayed.empty() && b.exceptions.empty() &&
                        b.tasks.empty() && b.feed.empty();
+    archive_.committed(b);
     if (b.snapshot && b.snapshot->complete) {
         snapshot_seq_ = b.snapshot->header.journal_seq;
         spdlog::debug("snapshot: {} orders at journal seq {}", b.snapshot->orders.size(),
@@ -186,12 +201,23 @@ void batch_stage::pump() {
     if (pending_ && writer_->running())
         if (std::optional<std::string> outcome = writer_->poll()) finish(*outcome);
     if (pending_ || storage_failing() || batch_.empty()) return;
-    if (!(due(s_.clock.steady_us()) || full() || (batch_.snapshot && only_snapshot()))) return;
+    if (!(due(s_.clock.steady_us()) || full() ||
+          ((batch_.snapshot || !batch_.archived.empty()) && only_snapshot())))
+        return;
     submit();
     // A committed point in the order state (the open batch is empty): the copies taken now are
     // what the journal holds up to the batch just handed over, and they are stored with a later
     // batch. Small snapshots often rather than a large one.
     if (s_.engine.changed_count() >= s_.cfg.snapshot.max_orders || snapshot_due()) start_snapshot();
+    if (s_.clock.steady_us() - last_retire_us_ >= 1000000) retire();
+}
+
+std::size_t batch_stage::retire() {
+    // An order leaves only as the last snapshot holds it: while one is being copied or encoded
+    // its rows (and their header) may not be stored before the archive rows would be.
+    if (storage_failing() || snapshot_in_flight()) return 0;
+    last_retire_us_ = s_.clock.steady_us();
+    return archive_.retire(s_.clock.now_ms(), batch_);
 }
 
 committed_batch batch_stage::take_committed() {
@@ -302,6 +328,7 @@ void batch_stage::start_snapshot() {
         return;
     if (applied_seq() == snapshot_seq_) return;
     capture_header_ = header_now();
+    capture_header_.unarchived = s_.engine.take_revived();  // all of them changed: captured now
     s_.engine.begin_capture();
     capture_open_ = true;
     if (s_.engine.capture(capture_slice) == 0) finish_capture();
@@ -363,23 +390,29 @@ void batch_stage::write_snapshot(bool force) {
     // Parts of them stored already count once this header is written.
     snapshot_rows rows = batch_.snapshot ? std::move(*batch_.snapshot) : snapshot_rows{};
     batch_.snapshot.reset();
+    // Orders back from the archive in the rows encoded earlier, and since.
+    std::vector<std::string> unarchived = std::move(rows.header.unarchived);
     while (backlog_) {
         snapshot_rows part = next_snapshot_part();
         for (auto& row : part.orders) rows.orders.push_back(std::move(row));
+        for (auto& id : part.header.unarchived) unarchived.push_back(std::move(id));
     }
     rows.complete = true;
     rows.header = header_now();
+    for (auto& id : s_.engine.take_revived()) unarchived.push_back(std::move(id));
+    rows.header.unarchived = std::move(unarchived);
     for (const auto& id : s_.engine.take_changed())
         if (const order* o = s_.engine.find(id))
             rows.orders.emplace_back(id, encode_order_state(*o));
     try {
-        s_.store.write_snapshot(rows.header, rows.orders);
+        s_.store.write_snapshot(rows);
         snapshot_seq_ = rows.header.journal_seq;
         spdlog::debug("snapshot: {} orders at journal seq {}", rows.orders.size(), snapshot_seq_);
     } catch (const journal_error& e) {
         // Not fatal: the journal holds everything; the next restart replays more.
         spdlog::warn("snapshot failed: {}", e.what());
         remark(rows);
+        s_.engine.mark_revived(rows.header.unarchived);
     }
 }
 

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "daemon_state.h"
 #include "notices.h"
+#include "order_archive.h"
 
 namespace baton {
 
@@ -133,6 +134,11 @@ public:
     std::size_t drop();
 
     notices& notice_writer() { return notices_; }
+    // Retention: the orders that left memory, for queries about them.
+    const order_archive& archive() const { return archive_; }
+    // Moves closed orders past their retention out of memory now, if none is being captured
+    // for a snapshot (the loop calls it through pump(), at most once a second); how many.
+    std::size_t retire();
 
 private:
     void clear();
@@ -148,6 +154,8 @@ private:
     daemon_state& s_;
     std::int64_t last_snapshot_us_;
     notices notices_;
+    order_archive archive_;
+    std::int64_t last_retire_us_ = 0;
     journal_batch batch_;              // events, relay messages, exceptions, tasks, feed
     std::vector<std::uint64_t> keys_;  // dedup keys, parallel to batch_.entries
     std::vector<pending_ack> acks_;

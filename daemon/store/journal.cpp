@@ -13,6 +13,7 @@
 #include "codec.h"
 #include "envelope.h"
 #include "envelope_compressor.h"
+#include "packed.h"
 #include "wal_checkpointer.h"
 
 namespace baton {
@@ -42,12 +43,20 @@ CREATE TABLE IF NOT EXISTS relay_order (  -- which relay messages are about whic
     PRIMARY KEY (order_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS exceptions (       -- every exception, its latest state
-    id     INTEGER PRIMARY KEY,
-    record BLOB NOT NULL
+    id       INTEGER PRIMARY KEY,
+    record   BLOB NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0       -- 1: left memory with its order (retention)
 );
 CREATE TABLE IF NOT EXISTS tasks (            -- every coordination task, its latest state
-    id     INTEGER PRIMARY KEY,
-    record BLOB NOT NULL
+    id       INTEGER PRIMARY KEY,
+    record   BLOB NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS order_archive (  -- orders that left memory after their retention
+    id         TEXT PRIMARY KEY,
+    state      BLOB NOT NULL,               -- as the snapshot log stores it (order_state.h)
+    exceptions BLOB NOT NULL,               -- MessagePack array of its exception ids
+    tasks      BLOB NOT NULL                -- ... and of its task ids
 );
 CREATE TABLE IF NOT EXISTS feed (             -- the exception log feed, line by line
     seq  INTEGER PRIMARY KEY,
@@ -115,6 +124,19 @@ journal::journal(const std::string& data_dir)
             throw journal_error(path_ + " has schema version " + std::to_string(version) +
                                 "; this batond knows up to " +
                                 std::to_string(journal_schema_version) + " (downgrade refused)");
+        // 4 -> 5 adds `archived` to the records (order_archive is created with the rest).
+        if (version > 0 && version < 5)
+            for (const char* table : {"exceptions", "tasks"}) {
+                bool has = false;
+                sqlite_statement cols =
+                    prepare((std::string("PRAGMA table_info(") + table + ")").c_str(), "columns");
+                while (cols.step() == SQLITE_ROW)
+                    if (cols.column_text(1) == "archived") has = true;
+                if (!has)
+                    exec((std::string("ALTER TABLE ") + table +
+                          " ADD COLUMN archived INTEGER NOT NULL DEFAULT 0")
+                             .c_str());
+            }
         exec(create_sql);
         // 1 -> 2 changes no table: what changed is the format of the order snapshots, which
         // recovery upgrades as it reads them. 2 -> 3 adds relay_order, filled here from the
@@ -150,6 +172,10 @@ journal::journal(const std::string& data_dir)
         last_seq_ = max_of("SELECT max(seq) FROM journal");
         last_relay_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM relay"));
         last_feed_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM feed"));
+        archived_orders_ = static_cast<std::uint64_t>(max_of("SELECT count(*) FROM order_archive"));
+        read_archived_ =
+            prepare_read("SELECT state, exceptions, tasks FROM order_archive WHERE id = ?",
+                         "prepare archive read");
         if (path_ != in_memory) {
             // Checkpoints off the thread that acks (wal_checkpointer.h).
             checkpointer_ = std::make_unique<wal_checkpointer>(path_);
@@ -317,8 +343,10 @@ void journal::commit(const journal_batch& batch) {
             upsert("INSERT OR REPLACE INTO tasks(id, record) VALUES(?,?)", batch.tasks, false);
             upsert("INSERT INTO feed(seq, line) VALUES(?,?)", batch.feed, true);
         }
+        archive_delta_ = 0;
         if (batch.snapshot)
             put_snapshot(batch.snapshot->header, batch.snapshot->orders, batch.snapshot->complete);
+        put_archive(batch);
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -337,6 +365,117 @@ void journal::commit(const journal_batch& batch) {
     if (!relayed.empty()) last_relay_seq_.store(relayed.back().seq, std::memory_order_release);
     if (!batch.feed.empty())
         last_feed_seq_.store(batch.feed.back().first, std::memory_order_release);
+    if (archive_delta_ != 0)
+        archived_orders_.fetch_add(static_cast<std::uint64_t>(archive_delta_),
+                                   std::memory_order_acq_rel);
+}
+
+namespace {
+
+std::string packed_ids(const std::vector<std::uint64_t>& ids) {
+    std::string out;
+    packed_writer w(out);
+    w.array(ids.size());
+    for (std::uint64_t id : ids) w.integer(static_cast<std::int64_t>(id));
+    return out;
+}
+
+std::vector<std::uint64_t> ids_of(std::string_view bytes, const std::string& what) {
+    packed_document doc;
+    std::string error;
+    if (!doc.parse(bytes, error)) throw journal_error(what + ": " + error);
+    std::vector<std::uint64_t> ids;
+    try {
+        const packed_value list = doc.root();
+        ids.reserve(list.size());
+        for (std::size_t i = 0; i < list.size(); ++i)
+            ids.push_back(static_cast<std::uint64_t>(list.at(i).as_int()));
+    } catch (const packed_error& e) {
+        throw journal_error(what + ": " + e.what());
+    }
+    return ids;
+}
+
+}  // namespace
+
+void journal::put_archive(const journal_batch& batch) {
+    if (batch.archived.empty() && batch.readmitted_exceptions.empty() &&
+        batch.readmitted_tasks.empty())
+        return;
+    auto mark = [&](const char* sql, const std::vector<std::uint64_t>& ids) {
+        if (ids.empty()) return;
+        sqlite_statement st = prepare(sql, sql);
+        for (std::uint64_t id : ids) {
+            st.reset();
+            st.bind_int64(1, static_cast<std::int64_t>(id));
+            if (st.step() != SQLITE_DONE) fail(sql);
+        }
+    };
+    if (!batch.archived.empty()) {
+        sqlite_statement put = prepare(
+            "INSERT OR REPLACE INTO order_archive(id, state, exceptions, tasks) VALUES(?,?,?,?)",
+            "prepare archive");
+        for (const auto& row : batch.archived) {
+            put.reset();
+            put.bind_text(1, row.id);
+            put.bind_blob(2, row.state);
+            put.bind_blob(3, packed_ids(row.exceptions));
+            put.bind_blob(4, packed_ids(row.tasks));
+            if (put.step() != SQLITE_DONE) fail("archive order " + row.id);
+            // A row replaced (the order archived again before its return was stored) counts once.
+            archive_delta_ += sqlite3_changes(db_) > 0 ? 1 : 0;
+            mark("UPDATE exceptions SET archived = 1 WHERE id = ?", row.exceptions);
+            mark("UPDATE tasks SET archived = 1 WHERE id = ?", row.tasks);
+        }
+    }
+    mark("UPDATE exceptions SET archived = 0 WHERE id = ?", batch.readmitted_exceptions);
+    mark("UPDATE tasks SET archived = 0 WHERE id = ?", batch.readmitted_tasks);
+}
+
+std::optional<archived_order_row> journal::read_archived(const std::string& id) const {
+    if (archived_orders() == 0) return std::nullopt;  // the common case: nothing to look up
+    std::lock_guard lock(read_archived_mutex_);
+    sqlite_reset_guard guard(read_archived_);
+    read_archived_.bind_text(1, id);
+    const int rc = read_archived_.step();
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail("read archived order " + id, rdb_);
+    archived_order_row row;
+    row.id = id;
+    row.state = read_archived_.column_blob(0);
+    row.exceptions =
+        ids_of(read_archived_.column_blob_view(1), "archived order " + id + " exceptions");
+    row.tasks = ids_of(read_archived_.column_blob_view(2), "archived order " + id + " tasks");
+    return row;
+}
+
+std::optional<std::string> journal::read_exception(std::uint64_t id) const {
+    sqlite_statement st =
+        prepare_read("SELECT record FROM exceptions WHERE id = ?", "read exception");
+    st.bind_int64(1, static_cast<std::int64_t>(id));
+    const int rc = st.step();
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail("read exception " + std::to_string(id), rdb_);
+    return st.column_blob(0);
+}
+
+std::optional<std::string> journal::read_task(std::uint64_t id) const {
+    sqlite_statement st = prepare_read("SELECT record FROM tasks WHERE id = ?", "read task");
+    st.bind_int64(1, static_cast<std::int64_t>(id));
+    const int rc = st.step();
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail("read task " + std::to_string(id), rdb_);
+    return st.column_blob(0);
+}
+
+std::uint64_t journal::max_exception_id() const {
+    sqlite_statement st = prepare_read("SELECT coalesce(max(id), 0) FROM exceptions", "max id");
+    return st.step() == SQLITE_ROW ? static_cast<std::uint64_t>(st.column_int64(0)) : 0;
+}
+
+std::uint64_t journal::max_task_id() const {
+    sqlite_statement st = prepare_read("SELECT coalesce(max(id), 0) FROM tasks", "max id");
+    return st.step() == SQLITE_ROW ? static_cast<std::uint64_t>(st.column_int64(0)) : 0;
 }
 
 journal::private_reader::private_reader(const journal& j, const char* what) : db(j.rdb_) {
@@ -356,8 +495,9 @@ journal::private_reader::~private_reader() {
 
 void journal::load_records(const std::function<void(const std::string&)>& exception,
                            const std::function<void(const std::string&)>& task) const {
-    for (auto [sql, fn] : {std::pair{"SELECT record FROM exceptions ORDER BY id", &exception},
-                           std::pair{"SELECT record FROM tasks ORDER BY id", &task}}) {
+    for (auto [sql, fn] :
+         {std::pair{"SELECT record FROM exceptions WHERE archived = 0 ORDER BY id", &exception},
+          std::pair{"SELECT record FROM tasks WHERE archived = 0 ORDER BY id", &task}}) {
         sqlite_statement st = prepare_read(sql, sql);
         int rc;
         while ((rc = st.step()) == SQLITE_ROW) (*fn)(st.column_blob(0));
@@ -480,13 +620,16 @@ void journal::index_relay_orders() {
     }
 }
 
-void journal::write_snapshot(const snapshot_header& header,
-                             const std::vector<std::pair<std::string, std::string>>& orders) {
+void journal::write_snapshot(const snapshot_rows& rows) {
     std::lock_guard lock(write_mutex_);
     exec("BEGIN");
     try {
-        put_snapshot(header, orders);
+        archive_delta_ = 0;
+        put_snapshot(rows.header, rows.orders, true);
         exec("COMMIT");
+        if (archive_delta_ != 0)
+            archived_orders_.fetch_add(static_cast<std::uint64_t>(archive_delta_),
+                                       std::memory_order_acq_rel);
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
@@ -519,6 +662,17 @@ void journal::put_snapshot(const snapshot_header& header,
     });
     put_meta("customers", [&](sqlite_statement& st) { st.bind_blob(2, header.customers); });
     put_log_seq();
+    if (!header.unarchived.empty()) {
+        // Their state in this snapshot is newer than the archive's, and counts from now on.
+        sqlite_statement del =
+            prepare("DELETE FROM order_archive WHERE id = ?", "prepare archive delete");
+        for (const auto& id : header.unarchived) {
+            del.reset();
+            del.bind_text(1, id);
+            if (del.step() != SQLITE_DONE) fail("unarchive order " + id);
+            archive_delta_ -= sqlite3_changes(db_);
+        }
+    }
 }
 
 void journal::put_log_seq() {
@@ -553,7 +707,9 @@ snapshot_header journal::load_snapshot(
     }
     if (h.journal_seq == 0) return h;
     sqlite_statement s = prepare_read(
-        "SELECT id, state FROM snapshot_log WHERE seq <= ? ORDER BY seq", "prepare snapshot read");
+        "SELECT id, state FROM snapshot_log WHERE seq <= ? AND id NOT IN (SELECT id FROM "
+        "order_archive) ORDER BY seq",
+        "prepare snapshot read");
     s.bind_int64(1, h.log_seq > 0 ? h.log_seq : std::numeric_limits<std::int64_t>::max());
     while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text_view(0), s.column_blob_view(1));
     if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
@@ -581,6 +737,8 @@ void journal::compact_snapshot() {
         exec(
             "DELETE FROM snapshot_log WHERE seq NOT IN "
             "(SELECT max(seq) FROM snapshot_log GROUP BY id)");
+        // An archived order's rows: its state is the archive's until it comes back.
+        exec("DELETE FROM snapshot_log WHERE id IN (SELECT id FROM order_archive)");
         put_log_seq();
         exec("COMMIT");
     } catch (...) {
@@ -595,7 +753,12 @@ void journal::clear_snapshot() {
     try {
         exec("DELETE FROM snapshot_log");
         exec("DELETE FROM snapshot_meta");
+        // A rebuild applies every event again: no order is archived until it is retired again.
+        exec("DELETE FROM order_archive");
+        exec("UPDATE exceptions SET archived = 0 WHERE archived <> 0");
+        exec("UPDATE tasks SET archived = 0 WHERE archived <> 0");
         exec("COMMIT");
+        archived_orders_.store(0, std::memory_order_release);
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

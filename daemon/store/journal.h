@@ -30,7 +30,8 @@ namespace baton {
 // (order format 2; format 1 snapshots are read and upgraded, see order.h). 3: relay_order.
 // 4: order states are stored in format 3 (order_state.h), which a batond of schema 3 would
 // misread; it still reads formats 1 and 2, so a store of schema 3 opens without a migration.
-inline constexpr int journal_schema_version = 4;
+// 5: order_archive, and `archived` on exceptions and tasks (retention: order_archive.h).
+inline constexpr int journal_schema_version = 5;
 
 struct journal_error : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -67,6 +68,18 @@ struct snapshot_header {
     // and are not read. 0 for a store written before snapshots were stored in parts (every
     // row counts). Set by the journal when it stores the header.
     std::int64_t log_seq = 0;
+    // Orders read back from the archive whose new state this snapshot stores: their archive
+    // rows go with the header (until it is stored, a restart reads them from the archive).
+    std::vector<std::string> unarchived{};
+};
+
+// An order that left memory after its retention: its state as the snapshot stored it
+// (order_state.h), and the ids of its exception and task records, which left with it.
+struct archived_order_row {
+    std::string id;
+    std::string state;
+    std::vector<std::uint64_t> exceptions;
+    std::vector<std::uint64_t> tasks;
 };
 
 // Order states to append to the snapshot log (id, MessagePack state) with their header. A
@@ -88,9 +101,13 @@ struct journal_batch {
     std::vector<std::pair<std::uint64_t, std::string>> tasks;       // id, MessagePack record
     std::vector<std::pair<std::uint64_t, std::string>> feed;        // feed seq, JSON line
     std::optional<snapshot_rows> snapshot;
+    // Orders leaving memory (their records marked archived), and records back in it.
+    std::vector<archived_order_row> archived;
+    std::vector<std::uint64_t> readmitted_exceptions, readmitted_tasks;
     bool empty() const {
         return entries.empty() && relayed.empty() && exceptions.empty() && tasks.empty() &&
-               feed.empty() && !snapshot;
+               feed.empty() && !snapshot && archived.empty() && readmitted_exceptions.empty() &&
+               readmitted_tasks.empty();
     }
     void clear() {
         entries.clear();
@@ -99,6 +116,9 @@ struct journal_batch {
         tasks.clear();
         feed.clear();
         snapshot.reset();
+        archived.clear();
+        readmitted_exceptions.clear();
+        readmitted_tasks.clear();
     }
 };
 
@@ -140,9 +160,22 @@ public:
     // The writes may come from another thread than the reads (one writing thread at a time).
     void commit(const journal_batch& batch);
 
-    // Stored exception and task records, in id order.
+    // Stored exception and task records, in id order, but those archived with their order.
     void load_records(const std::function<void(const std::string&)>& exception,
                       const std::function<void(const std::string&)>& task) const;
+    // The highest record ids ever stored, archived or not (0: none).
+    std::uint64_t max_exception_id() const;
+    std::uint64_t max_task_id() const;
+    // One stored record by id (archived or not), or nullopt.
+    std::optional<std::string> read_exception(std::uint64_t id) const;
+    std::optional<std::string> read_task(std::uint64_t id) const;
+
+    // An archived order by id, or nullopt (order_archive.h).
+    std::optional<archived_order_row> read_archived(const std::string& id) const;
+    // How many orders the archive holds (kept as commits add and remove them).
+    std::uint64_t archived_orders() const {
+        return archived_orders_.load(std::memory_order_acquire);
+    }
     // The exception feed as stored: the last seq, and the lines after a seq.
     std::uint64_t last_feed_seq() const { return last_feed_seq_.load(std::memory_order_acquire); }
     void read_feed(std::uint64_t after,
@@ -156,9 +189,13 @@ public:
     std::vector<outbox_entry> read_relayed_of(const std::string& order, std::size_t limit) const;
 
     // Appends the changed orders (id, MessagePack state) and writes the header, in one
-    // transaction. Appending keeps the cost sequential, like the journal's.
+    // transaction (the rows' `complete` is not read: they are). Appending keeps the cost
+    // sequential, like the journal's.
+    void write_snapshot(const snapshot_rows& rows);
     void write_snapshot(const snapshot_header& header,
-                        const std::vector<std::pair<std::string, std::string>>& orders);
+                        const std::vector<std::pair<std::string, std::string>>& orders) {
+        write_snapshot(snapshot_rows{header, orders, true});
+    }
     // Calls `fn(id, state)` for every stored order state of the last complete snapshot, in the
     // order written (a later state of an id replaces an earlier one; the views are valid during
     // the call only); returns the header (journal_seq 0 when none was written).
@@ -179,7 +216,7 @@ public:
     // Forgets the rows of a snapshot that was never completed (after `log_seq`); how many.
     std::int64_t discard_snapshot_rows_after(std::int64_t log_seq);
 
-    // Forgets the stored state, so the next start rebuilds it from the journal.
+    // Forgets the stored state (the archive too), so the next start rebuilds it from the journal.
     void clear_snapshot();
 
     // Calls `fn` for every entry with seq > after, in order. With `with_envelope` false the
@@ -210,6 +247,8 @@ private:
                       const std::vector<std::pair<std::string, std::string>>& orders,
                       bool complete = true);
     void put_log_seq();  // the header's log_seq: the snapshot log's last row
+    void put_archive(const journal_batch& batch);  // archived and readmitted, in the transaction
+    std::int64_t archive_delta_ = 0;               // rows the transaction added (- removed)
     void exec(const char* sql) const;
     // Throws journal_error with `what` and the connection's message (the writer's by default).
     [[noreturn]] void fail(const std::string& what, sqlite3* db = nullptr) const;
@@ -247,9 +286,12 @@ private:
     mutable sqlite_statement read_meta_;
     sqlite_statement insert_relay_;
     sqlite_statement insert_relay_order_;
+    mutable sqlite_statement read_archived_;
+    mutable std::mutex read_archived_mutex_;  // views and the loop share it
     std::atomic<std::int64_t> last_seq_{0};
     std::atomic<std::uint64_t> last_relay_seq_{0};
     std::atomic<std::uint64_t> last_feed_seq_{0};
+    std::atomic<std::uint64_t> archived_orders_{0};
     int migrated_from_ = 0;
     std::atomic<std::uint64_t> writer_checkpoints_{0};
     std::unique_ptr<wal_checkpointer> checkpointer_;  // none for an in-memory database

@@ -139,6 +139,8 @@ void load_desk(daemon_state& s) {
         });
     s.desk = exception_desk(s.flow);
     s.desk.restore(std::move(exceptions), std::move(tasks), s.engine, s.clock.now_ms());
+    // The records archived with their orders keep their ids.
+    s.desk.reserve_ids(s.store.max_exception_id(), s.store.max_task_id());
 }
 
 }  // namespace
@@ -174,6 +176,19 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
             return;
         }
         discard.clear();
+        // An order that left memory after its retention comes back as it left (order_archive.h).
+        if (env.order && !s.engine.find(*env.order))
+            if (auto row = s.store.read_archived(*env.order)) {
+                order back;
+                std::string error;
+                if (decode_order_state(row->state, back, error))
+                    s.engine.adopt(std::move(back));
+                else
+                    spdlog::error(
+                        "archived order {} is unreadable ({}); it starts again from "
+                        "journal entry {}",
+                        *env.order, error, e.seq);
+            }
         s.engine.apply(e.seq, e.received_ms, env, discard);
         ++r.replayed;
     });

@@ -172,7 +172,7 @@ TEST(config, unknown_top_level_key_is_refused) {
     EXPECT_EQ(e.key, "log_level");
     EXPECT_EQ(e.reason,
               "unknown key (expected one of: data_dir, schemas, flow, customers, bus, feed, log, "
-              "batch, dedup, limits, snapshot, storage, security, metrics) (line 5)");
+              "batch, dedup, limits, snapshot, retention, storage, security, metrics) (line 5)");
     EXPECT_EQ(std::string(e.what()), f.path + ": log_level: " + e.reason);
 }
 
