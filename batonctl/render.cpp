@@ -467,6 +467,9 @@ std::string render_order(const value& reply, std::int64_t now_ms) {
     };
     if (!str(*o, "planned_finish").empty())
         head.push_back({"planned finish", str(*o, "planned_finish")});
+    if (const value* archived = o->find("archived");
+        archived && archived->is_bool() && archived->as_bool())
+        head.push_back({"archived", "yes: closed past its retention, read from the store"});
     std::string holds;
     for (const auto& h : list(*o, "holds"))
         holds +=

@@ -54,7 +54,10 @@ struct options {
     std::size_t open_orders = 64;
     std::size_t batch_events = 1000;
     std::int64_t batch_wait_us = 2000;
-    double snapshot_s = 0;  // > 0: snapshot.interval of the in-process daemon; else its default
+    double snapshot_s = 0;      // > 0: snapshot.interval of the in-process daemon; else its default
+    double retention_s = -1;    // >= 0: retention.closed of the in-process daemon; else its default
+    double dedup_window_s = 0;  // > 0: dedup.window of the in-process daemon; else its default
+    bool full_delivery = false;  // orders delivered in full (order_traffic::set_full_delivery)
     std::string schemas = std::string(BATON_SOURCE_DIR) + "/schemas";
     std::string data_parent;  // mkdtemp's folder; the system temp folder when empty
     bool keep_data = false;
@@ -439,6 +442,7 @@ void run_producer(zmq::context_t& context, const std::string& endpoint, unsigned
     baton::adapters::ingest_client client(context, endpoint);
     zmq::socket_t& socket = client.socket();
     order_traffic traffic(producer, opt.seed, opt.run_id, opt.open_orders);
+    traffic.set_full_delivery(opt.full_delivery);
 
     // Send times, preallocated and indexed by event number (recovered from the ack's id). With
     // --seconds or --rate a run may be long, so the array is a ring much larger than the window;
@@ -733,6 +737,7 @@ double run_raw(unsigned producers, std::uint64_t total, const options& opt, doub
                double& other_cores) {
     std::vector<std::pair<std::string, std::string>> pool;
     order_traffic traffic(0, opt.seed + 1, opt.run_id, opt.open_orders);
+    traffic.set_full_delivery(opt.full_delivery);
     std::uint64_t bytes = 0;
     for (std::uint64_t i = 0; i < 8192; ++i) {
         std::pair<std::string, std::string> m;
@@ -885,6 +890,15 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_option("--snapshot-s", opt.snapshot_s,
                    "snapshot.interval of the in-process daemon in seconds (default: its own)");
+    app.add_option("--retention-s", opt.retention_s,
+                   "retention.closed of the in-process daemon in seconds: closed orders leave "
+                   "memory this long after they closed (0: never; default: its own, 30 days)");
+    app.add_flag("--full-delivery", opt.full_delivery,
+                 "Deliver every order in full (by default 98.5 % of it is delivered and the "
+                 "invoice bills the ordered amount: a third of the orders get an "
+                 "invoice_mismatch exception that nobody resolves, and stay in memory)");
+    app.add_option("--dedup-window-s", opt.dedup_window_s,
+                   "dedup.window of the in-process daemon in seconds (default: its own, 24 h)");
     app.add_option("--schemas", opt.schemas, "Schemas folder of the in-process daemon")
         ->capture_default_str()
         ->check(CLI::ExistingDirectory);
@@ -996,6 +1010,10 @@ int main(int argc, char** argv) {
         cfg.batch.max_wait_us = opt.batch_wait_us;
         if (opt.snapshot_s > 0)
             cfg.snapshot.interval_us = static_cast<std::int64_t>(opt.snapshot_s * 1e6);
+        if (opt.retention_s >= 0)
+            cfg.retention.closed_us = static_cast<std::int64_t>(opt.retention_s * 1e6);
+        if (opt.dedup_window_s > 0)
+            cfg.dedup.window_us = static_cast<std::int64_t>(opt.dedup_window_s * 1e6);
         if (opt.scrape_ms > 0) {
             cfg.metrics.enabled = true;
             cfg.metrics.host = "127.0.0.1";

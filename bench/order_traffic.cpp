@@ -373,7 +373,7 @@ void order_traffic::next(std::uint64_t index, std::string& topic, std::string& e
         }
         case 4: {  // production.order.completed
             pk.pack_map(5);
-            put(pk, "qty_good", round_to(o.qty_kg * 0.985, 0.1));
+            put(pk, "qty_good", round_to(o.qty_kg * yield_, 0.1));
             put(pk, "qty_scrap", round_to(o.qty_kg * 0.015, 0.1));
             put(pk, "unit", "kg");
             std::snprintf(buf, sizeof buf, "P%d", o.press_line);
@@ -398,7 +398,7 @@ void order_traffic::next(std::uint64_t index, std::string& topic, std::string& e
             std::snprintf(buf, sizeof buf, "HH-AL %lld",
                           static_cast<long long>(rng_.between(1000, 9999)));
             put(pk, "vehicle", buf);
-            put(pk, "qty", round_to(o.qty_kg * 0.985, 0.1));
+            put(pk, "qty", round_to(o.qty_kg * yield_, 0.1));
             put(pk, "unit", "kg");
             put(pk, "shipment", "DN-" + suffix);
             put(pk, "carrier", carriers[rng_.next() % carriers.size()]);
@@ -410,7 +410,7 @@ void order_traffic::next(std::uint64_t index, std::string& topic, std::string& e
         }
         case 7: {  // logistics.shipment.delivered
             pk.pack_map(6);
-            put(pk, "qty", round_to(o.qty_kg * 0.985, 0.1));
+            put(pk, "qty", round_to(o.qty_kg * yield_, 0.1));
             std::snprintf(buf, sizeof buf, "goods-in %s, gate %lld", customer.ship_city,
                           static_cast<long long>(rng_.between(1, 6)));
             put(pk, "received_by", buf);

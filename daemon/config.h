@@ -53,7 +53,7 @@ struct snapshot_config {
 // or a late event about it reads it back from there. 0 keeps every order in memory.
 struct retention_config {
     std::int64_t closed_us = 30LL * 86400 * 1000000;
-    std::size_t max_per_pass = 20000;  // orders archived at most per pass (after a snapshot)
+    std::size_t max_per_pass = 20000;  // orders archived at most per pass (one a second at most)
 };
 
 // The metrics listener (Prometheus /metrics, /healthz, /readyz over HTTP); off unless set.

@@ -200,6 +200,8 @@ std::optional<committed_batch> batch_stage::commit() {
 void batch_stage::pump() {
     if (pending_ && writer_->running())
         if (std::optional<std::string> outcome = writer_->poll()) finish(*outcome);
+    // Closed orders past their retention leave memory (their rows ride with the open batch).
+    if (s_.clock.steady_us() - last_retire_us_ >= 1000000) retire();
     if (pending_ || storage_failing() || batch_.empty()) return;
     if (!(due(s_.clock.steady_us()) || full() ||
           ((batch_.snapshot || !batch_.archived.empty()) && only_snapshot())))
@@ -209,7 +211,6 @@ void batch_stage::pump() {
     // what the journal holds up to the batch just handed over, and they are stored with a later
     // batch. Small snapshots often rather than a large one.
     if (s_.engine.changed_count() >= s_.cfg.snapshot.max_orders || snapshot_due()) start_snapshot();
-    if (s_.clock.steady_us() - last_retire_us_ >= 1000000) retire();
 }
 
 std::size_t batch_stage::retire() {

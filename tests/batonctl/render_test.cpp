@@ -588,6 +588,19 @@ TEST(render, order_of_an_older_batond_shows_no_pieces) {
     const std::string out = render_order(reply, now);
     EXPECT_FALSE(has(out, "Where it stands")) << out;
     EXPECT_FALSE(has(out, "Lines")) << out;
+    EXPECT_FALSE(has(out, "archived")) << out;
+}
+
+TEST(render, an_archived_order_says_it_is_read_from_the_store) {
+    value o;
+    o.set("id", "SO-1");
+    o.set("stage", "closed");
+    o.set("archived", true);
+    value reply;
+    reply.set("order", o);
+    const std::string out = render_order(reply, now);
+    EXPECT_TRUE(has(out, "archived")) << out;
+    EXPECT_TRUE(has(out, "yes: closed past its retention, read from the store")) << out;
 }
 
 TEST(render, invoices_say_when_they_are_due) {

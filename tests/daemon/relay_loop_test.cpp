@@ -277,5 +277,59 @@ TEST(relay_loop, small_frequent_snapshots_rebuild_the_same_state) {
     EXPECT_EQ(encode_msgpack(*d.call(q).find("orders")), encode_msgpack(*before.find("orders")));
 }
 
+// Retention through the real loop: a closed, paid order leaves memory a second after it
+// closed (an unpaid one stays), `order` still answers for it from the store, a complaint about
+// it brings it back, and a restart keeps all of that.
+TEST(relay_loop, a_closed_order_leaves_memory_after_its_retention_and_an_event_brings_it_back) {
+    temp_dir dir;
+    config c = test_config(dir);
+    c.retention.closed_us = 1000000;
+    c.snapshot.interval_us = 200000;
+    daemon_harness d(c);
+    d.start();
+    ingest_client client(d.context(), d.ingest());
+    send_all(client, lifecycle("SO-A", "C-1004", "prepay"));  // closed and paid
+    send_all(client, lifecycle("SO-B", "C-1001", "credit"));  // closed, its invoice unpaid
+    value status;
+    status.set("cmd", "status");
+    auto figure = [&](const value& reply, const char* key) {
+        std::uint64_t n = 0;
+        if (const value* v = reply.find(key)) v->to_uint64(n);
+        return n;
+    };
+    value reply;
+    for (int i = 0; i < 100; ++i) {  // a pass a second, after a snapshot: well within 10 s
+        reply = d.call(status);
+        if (figure(reply, "orders_archived") > 0) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(figure(reply, "orders_archived"), 1u);
+    EXPECT_EQ(figure(reply, "orders"), 1u) << "SO-B, still owed money, stays";
+    EXPECT_EQ(figure(*reply.find("counters"), "orders_retired"), 1u);
+
+    value q;
+    q.set("cmd", "order");
+    q.set("id", "SO-A");
+    value archived = *d.call(q).find("order");
+    EXPECT_TRUE(archived.find("archived")->as_bool());
+    EXPECT_EQ(archived.find("stage")->as_string(), "closed");
+    EXPECT_EQ(archived.find("history")->as_list().size(), 9u);
+    EXPECT_FALSE(archived.find("relayed")->as_list().empty());
+
+    send_all(client, {testing::complaint("SO-A-complaint", "SO-A", "CASE-1")});
+    value back = *d.call(q).find("order");
+    EXPECT_FALSE(back.find("archived")->as_bool());
+    EXPECT_EQ(back.find("cases")->as_list().size(), 1u);
+    EXPECT_EQ(back.find("history")->as_list().size(), 10u);
+    EXPECT_EQ(figure(*d.call(status).find("counters"), "orders_revived"), 1u);
+    d.stop();
+
+    d.start();
+    value after = *d.call(q).find("order");
+    EXPECT_FALSE(after.find("archived")->as_bool());
+    EXPECT_EQ(after.find("cases")->as_list().size(), 1u);
+    EXPECT_EQ(after.find("history")->as_list().size(), 10u);
+}
+
 }  // namespace
 }  // namespace baton
