@@ -218,7 +218,7 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
             "store migrated from schema 1 to {}: {} orders upgraded (quantities, batches, "
             "shipments, invoices); the next snapshot stores them in the new format",
             journal_schema_version, s.engine.orders().size());
-    } else if (s.store.migrated_from() > 1) {
+    } else if (s.store.migrated_from() == 2 || s.store.migrated_from() == 3) {
         // Schema 2 and 3 stored states as maps (format 2): still read, and rewritten in the
         // smaller format 3 by the next snapshot (the old rows go at the next start's compaction).
         for (const auto& [id, o] : s.engine.orders()) s.engine.mark_changed(id);

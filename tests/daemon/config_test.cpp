@@ -72,6 +72,8 @@ TEST(config, repo_config_loads_with_paths_beside_the_config_folder) {
     EXPECT_EQ(c.limits.decode.max_map, 128u);
     EXPECT_EQ(c.limits.decode.max_string, 16384u);
     EXPECT_EQ(c.limits.decode.max_depth, 8u);
+    EXPECT_EQ(c.retention.closed_us, 30LL * 86400 * 1000000);
+    EXPECT_EQ(c.retention.max_per_pass, 20000u);
 }
 
 TEST(config, relative_paths_resolve_against_the_config_files_folder) {
@@ -143,6 +145,48 @@ TEST(config, partial_sections_keep_defaults_for_absent_keys) {
     EXPECT_EQ(c.dedup.max_entries, 10000000u);
     EXPECT_EQ(c.limits.decode.max_depth, 4u);
     EXPECT_EQ(c.limits.decode.max_array, 1024u);
+}
+
+TEST(config, retention_is_a_duration_and_0s_keeps_every_order) {
+    {
+        config_file f("");
+        EXPECT_EQ(load_config(f.path).retention.closed_us, 30LL * 86400 * 1000000);
+    }
+    {
+        config_file f(
+            "retention:\n"
+            "  closed: 7d\n"
+            "  max_per_pass: 500\n");
+        const config c = load_config(f.path);
+        EXPECT_EQ(c.retention.closed_us, 7LL * 86400 * 1000000);
+        EXPECT_EQ(c.retention.max_per_pass, 500u);
+    }
+    {
+        config_file f(
+            "retention:\n"
+            "  closed: 0s\n");
+        EXPECT_EQ(load_config(f.path).retention.closed_us, 0);
+    }
+    {
+        config_file f(
+            "retention:\n"
+            "  closed: 30 days\n");
+        const config_error e = f.error();
+        EXPECT_EQ(e.key, "retention.closed");
+        EXPECT_NE(e.reason.find("unknown duration unit"), std::string::npos) << e.reason;
+    }
+    {
+        config_file f(
+            "retention:\n"
+            "  max_per_pass: 0\n");
+        EXPECT_EQ(f.error().key, "retention.max_per_pass");
+    }
+    {
+        config_file f(
+            "retention:\n"
+            "  keep: 7d\n");
+        EXPECT_EQ(f.error().key, "retention.keep");
+    }
 }
 
 TEST(config, subscribe_entries_are_read_with_mode_and_topics) {

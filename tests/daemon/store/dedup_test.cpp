@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
+#include <random>
+#include <tuple>
 #include <vector>
 
 #include <cstdint>
@@ -133,6 +136,44 @@ TEST(dedup, colliding_insert_survives_eviction_of_the_older_slot) {
     EXPECT_FALSE(w.find(b).has_value());
     EXPECT_EQ(w.find(c), std::optional<std::int64_t>(4));
     EXPECT_EQ(w.size(), 2u);
+}
+
+// The ring and the index against a plain model, through growth, eviction by count and by age,
+// and many keys sharing a hash (a small key space): every key's seqs, after every step.
+TEST(dedup, matches_a_plain_model_through_growth_eviction_expiry_and_collisions) {
+    constexpr std::size_t max_entries = 3000;
+    dedup_window w(10000, max_entries);
+    std::deque<std::tuple<std::uint64_t, std::int64_t, std::int64_t>> model;  // key, seq, ms
+    std::mt19937_64 rng(7);
+    std::int64_t now = 0;
+    for (std::int64_t seq = 1; seq <= 40000; ++seq) {
+        now += static_cast<std::int64_t>(rng() % 5);
+        const std::uint64_t k = dedup_window::key("s", std::to_string(rng() % 2500));
+        w.insert(k, seq, now);
+        model.emplace_back(k, seq, now);
+        while (model.size() > max_entries) model.pop_front();
+        if (seq % 997 == 0) {
+            w.expire(now);
+            while (!model.empty() && std::get<2>(model.front()) < now - 10000) model.pop_front();
+        }
+        ASSERT_EQ(w.size(), model.size()) << seq;
+        if (seq % 101 != 0) continue;
+        for (int probe = 0; probe < 2500; probe += 7) {
+            const std::uint64_t pk = dedup_window::key("s", std::to_string(probe));
+            std::vector<std::int64_t> want;
+            for (const auto& [mk, ms, mt] : model)
+                if (mk == pk) want.push_back(ms);
+            std::vector<std::int64_t> got = w.find_all(pk);
+            std::sort(got.begin(), got.end());
+            ASSERT_EQ(got, want) << "key " << probe << " after seq " << seq;
+        }
+    }
+    // Full, the window holds its memory: it grows no more.
+    const std::size_t bytes = w.bytes();
+    for (std::int64_t seq = 40001; seq <= 50000; ++seq)
+        w.insert(dedup_window::key("s", std::to_string(seq)), seq, now);
+    EXPECT_EQ(w.bytes(), bytes);
+    EXPECT_EQ(w.size(), max_entries);
 }
 
 }  // namespace

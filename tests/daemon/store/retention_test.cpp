@@ -406,5 +406,42 @@ TEST(retention, a_rebuild_applies_every_event_again_and_empties_the_archive) {
     EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
 }
 
+// Back to what a batond of schema 4 wrote: no archive, records without `archived`.
+void store_as_schema_4(const std::string& db_path) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+    for (const char* sql :
+         {"DROP TABLE order_archive", "ALTER TABLE exceptions DROP COLUMN archived",
+          "ALTER TABLE tasks DROP COLUMN archived", "PRAGMA user_version=4"})
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK)
+            << sql << ": " << sqlite3_errmsg(db);
+    sqlite3_close(db);
+}
+
+TEST(retention, a_store_of_schema_4_gains_the_archive_and_keeps_its_records) {
+    testing::temp_dir dir;
+    const config c = retention_config(dir);
+    fake_clock clock;
+    observed before;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        batch_stage stage(*s);
+        run_two_orders(stage, clock);
+        before = observe(*s);
+    }
+    ASSERT_FALSE(before.exceptions.empty());
+    store_as_schema_4(c.data_dir + "/baton.db");
+    auto s = open_state(c, clock);
+    EXPECT_EQ(s->store.migrated_from(), 4);
+    recover(*s, false);
+    expect_same(observe(*s), before);
+    batch_stage stage(*s);
+    clock.advance_ms(2 * day);
+    EXPECT_EQ(stage.retire(), 1u);
+    ASSERT_TRUE(stage.commit());
+    EXPECT_EQ(s->store.archived_orders(), 1u);
+}
+
 }  // namespace
 }  // namespace baton
