@@ -199,7 +199,7 @@ const order& order_engine::adopt(order back) {
 }
 
 std::vector<const order*> order_engine::retirable(std::int64_t now_ms, std::int64_t retention_ms,
-                                                  std::size_t max,
+                                                  std::size_t max, std::int64_t stored_seq,
                                                   const std::function<bool(const order&)>& busy) {
     std::vector<const order*> out;
     std::vector<std::pair<std::int64_t, std::string>> later;  // not yet: back after the pass
@@ -216,7 +216,11 @@ std::vector<const order*> order_engine::retirable(std::int64_t now_ms, std::int6
         const bool owed = std::any_of(o.invoices.begin(), o.invoices.end(), [](const invoice& i) {
             return i.paid_cents < i.amount_cents;
         });
-        if (changed_.count(o.id) || to_capture_.count(o.id) || open_case || owed || busy(o)) {
+        // Changed after the stored snapshot's point: its newest state is not stored yet (and a
+        // restart would replay those events onto the archived state).
+        const bool unstored = o.events.empty() || o.events.back() > stored_seq ||
+                              changed_.count(o.id) || to_capture_.count(o.id);
+        if (unstored || open_case || owed || busy(o)) {
             later.push_back(std::move(entry));
             continue;
         }

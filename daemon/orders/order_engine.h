@@ -82,11 +82,12 @@ public:
     // applies, the caller asks the archive: an order that left memory comes back as it left
     // (adopt), and the event applies to it as if it had never gone.
     const order& adopt(order o);
-    // Up to `max` orders closed or cancelled at least `retention_ms` before `now_ms`, none of
-    // them changed since the last snapshot began, nor with an open case, nor one `busy` names
+    // Up to `max` orders closed or cancelled at least `retention_ms` before `now_ms` whose last
+    // event is at or before `stored_seq` (the journal seq the last stored snapshot reaches: it
+    // holds them as they are), none with an open case, an unpaid invoice or what `busy` names
     // (the desk's open records), oldest closed first. They stay until take_out().
     std::vector<const order*> retirable(std::int64_t now_ms, std::int64_t retention_ms,
-                                        std::size_t max,
+                                        std::size_t max, std::int64_t stored_seq,
                                         const std::function<bool(const order&)>& busy);
     // Moves the orders out of the engine (and its customer index).
     std::vector<order> take_out(const std::vector<const order*>& orders);

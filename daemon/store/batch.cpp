@@ -214,11 +214,12 @@ void batch_stage::pump() {
 }
 
 std::size_t batch_stage::retire() {
-    // An order leaves only as the last snapshot holds it: while one is being copied or encoded
-    // its rows (and their header) may not be stored before the archive rows would be.
-    if (storage_failing() || snapshot_in_flight()) return 0;
+    // An order leaves only as the last stored snapshot holds it: none of its events after the
+    // journal seq that snapshot reaches (snapshot_seq_), which a restart would replay onto it.
+    // A snapshot under way meanwhile holds no row of it (it has not changed since).
+    if (storage_failing()) return 0;
     last_retire_us_ = s_.clock.steady_us();
-    return archive_.retire(s_.clock.now_ms(), batch_);
+    return archive_.retire(s_.clock.now_ms(), snapshot_seq_, batch_);
 }
 
 committed_batch batch_stage::take_committed() {

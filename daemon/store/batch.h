@@ -136,8 +136,8 @@ public:
     notices& notice_writer() { return notices_; }
     // Retention: the orders that left memory, for queries about them.
     const order_archive& archive() const { return archive_; }
-    // Moves closed orders past their retention out of memory now, unless a snapshot is being
-    // copied or encoded (pump() calls it, at most once a second); how many.
+    // Moves closed orders past their retention out of memory now, those the last stored
+    // snapshot holds as they are (pump() calls it, at most once a second); how many.
     std::size_t retire();
 
 private:

@@ -23,11 +23,12 @@ value stored_record(const std::string& bytes, const std::string& what) {
 
 }  // namespace
 
-std::size_t order_archive::retire(std::int64_t now_ms, journal_batch& batch) {
+std::size_t order_archive::retire(std::int64_t now_ms, std::int64_t stored_seq,
+                                  journal_batch& batch) {
     const std::int64_t retention_ms = s_.cfg.retention.closed_us / 1000;
     if (retention_ms <= 0) return 0;  // 0s: every order stays in memory
     std::vector<const order*> due =
-        s_.engine.retirable(now_ms, retention_ms, s_.cfg.retention.max_per_pass,
+        s_.engine.retirable(now_ms, retention_ms, s_.cfg.retention.max_per_pass, stored_seq,
                             [this](const order& o) { return s_.desk.has_open(o.id); });
     if (due.empty()) return 0;
     std::vector<exception_desk::retired_records> records = s_.desk.forget(due);

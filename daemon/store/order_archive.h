@@ -1,9 +1,11 @@
 // Retention: an order closed or cancelled longer ago than `retention.closed` leaves memory, with
 // its exceptions and tasks, once nothing of it is still being worked (no open case, exception or
-// task, no unpaid invoice) and the last snapshot holds it as it is. Its state goes to the store's
-// archive in the open batch; its records stay in their tables, marked archived. A query about it
-// reads it from there; an event about it brings it back (order_engine::set_archive), with its
-// records, and it applies as if the order had never left. The next snapshot that stores it
+// task, no unpaid invoice) and the last stored snapshot holds it as it is (none of its events
+// comes after the journal seq that snapshot reaches). Its state goes to the store's archive in
+// the open batch; its records stay in their tables, marked archived. A query about it reads it
+// from there; an event about it brings it back (order_engine::adopt, from batch_stage::accept
+// and from the replay at start), with its records, and it applies as if the order had never
+// left. The next snapshot that stores it
 // again removes its archive row (snapshot_header::unarchived).
 //
 // Until the batch that carries its archive row commits, a leaving order is held here, so that
@@ -35,10 +37,10 @@ class order_archive {
 public:
     explicit order_archive(daemon_state& s) : s_(s) {}
 
-    // Moves out of memory up to `retention.max_per_pass` orders due to leave, and puts their
-    // archive rows into `batch` (which must not commit before the snapshot that holds them:
-    // the caller retires only while no snapshot is being copied or encoded). How many left.
-    std::size_t retire(std::int64_t now_ms, journal_batch& batch);
+    // Moves out of memory up to `retention.max_per_pass` orders due to leave whose last event
+    // the stored snapshot (reaching journal seq `stored_seq`) holds, and puts their archive
+    // rows into `batch`. How many left.
+    std::size_t retire(std::int64_t now_ms, std::int64_t stored_seq, journal_batch& batch);
     // A batch committed: the orders it archived are read from the store from now on.
     void committed(const journal_batch& batch);
 
