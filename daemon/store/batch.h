@@ -8,6 +8,7 @@
 // commit(); the loop feeds it from the sockets and calls pump().
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -170,6 +171,8 @@ private:
     bool capture_open_ = false;
     snapshot_header capture_header_;
     void finish_capture();
+    bool capture_slice();  // copies for a while; true when every copy is taken
+    std::chrono::steady_clock::time_point last_capture_poll_;
     // Encoded rows not yet given to a batch (from backlog_next_ on), and the next part of them.
     std::optional<snapshot_rows> backlog_;
     std::size_t backlog_next_ = 0;
