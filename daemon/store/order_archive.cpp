@@ -4,24 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 
-#include "codec.h"
 #include "daemon_state.h"
 #include "desk_records.h"
 #include "order_state.h"
+#include "recovery.h"
 
 namespace baton {
-
-namespace {
-
-value stored_record(const std::string& bytes, const std::string& what) {
-    value v;
-    std::string error;
-    if (!decode_msgpack(bytes, decode_limits::trusted(), v, error))
-        throw journal_error(what + " is unreadable: " + error);
-    return v;
-}
-
-}  // namespace
 
 std::size_t order_archive::retire(std::int64_t now_ms, std::int64_t stored_seq,
                                   journal_batch& batch) {
@@ -63,11 +51,11 @@ std::optional<archived_order> order_archive::find(const std::string& id) const {
     for (std::uint64_t rid : row->exceptions)
         if (auto bytes = s_.store.read_exception(rid))
             a.exceptions.push_back(exception_from_value(
-                stored_record(*bytes, "exception " + std::to_string(rid) + " of order " + id)));
+                read_stored(*bytes, "exception " + std::to_string(rid) + " of order " + id)));
     for (std::uint64_t rid : row->tasks)
         if (auto bytes = s_.store.read_task(rid))
             a.tasks.push_back(task_from_value(
-                stored_record(*bytes, "task " + std::to_string(rid) + " of order " + id)));
+                read_stored(*bytes, "task " + std::to_string(rid) + " of order " + id)));
     return a;
 }
 

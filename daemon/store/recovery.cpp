@@ -13,8 +13,6 @@
 
 namespace baton {
 
-namespace {
-
 value read_stored(const std::string& bytes, const std::string& what) {
     value v;
     std::string error;
@@ -22,6 +20,8 @@ value read_stored(const std::string& bytes, const std::string& what) {
         throw journal_error(what + " is unreadable: " + error);
     return v;
 }
+
+namespace {
 
 // Polled every few thousand journal entries.
 class cancel_check {

@@ -32,6 +32,10 @@ struct recovery_result {
 // Rebuilds `s` from its journal. `cancel` (may be null) is polled while the journal is read;
 // when it turns true recovery stops with recovery_cancelled. Throws journal_error when the
 // store cannot be read.
+// A MessagePack value batond stored itself (a record, the customer book); journal_error
+// naming `what` when it cannot be read.
+value read_stored(const std::string& bytes, const std::string& what);
+
 recovery_result recover(daemon_state& s, bool rebuild_state,
                         const std::atomic<bool>* cancel = nullptr);
 

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "fake_clock.h"
 #include "log_capture.h"
+#include "no_actions.h"
 #include "temp_dir.h"
 
 namespace baton {
@@ -25,14 +26,7 @@ namespace {
 
 using testing::make_event;
 
-class no_actions final : public control_actions {
-public:
-    std::string act(desk_action, std::uint64_t, const std::string&, const std::string&,
-                    const std::string&) override {
-        return "no";
-    }
-    std::string reload() override { return "no"; }
-};
+using testing::no_actions;
 
 std::string text_of(const value& v, const char* key) {
     const value* f = v.find(key);

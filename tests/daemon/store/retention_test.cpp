@@ -19,6 +19,7 @@
 #include "desk_records.h"
 #include "events.h"
 #include "fake_clock.h"
+#include "no_actions.h"
 #include "recovery.h"
 #include "temp_dir.h"
 
@@ -31,17 +32,17 @@ using testing::make_event;
 constexpr std::int64_t hour = 3600 * 1000;  // ms
 constexpr std::int64_t day = 24 * hour;
 
-class no_actions final : public control_actions {
-public:
-    std::string act(desk_action, std::uint64_t, const std::string&, const std::string&,
-                    const std::string&) override {
-        return "no";
-    }
-    std::string reload() override { return "no"; }
-};
+using testing::no_actions;
 
 std::unique_ptr<daemon_state> open_state(const config& c, const clock_source& clock) {
     return std::make_unique<daemon_state>(c, load_inputs(c), clock);
+}
+
+// Opened and recovered, as batond starts.
+std::unique_ptr<daemon_state> started(const config& c, const clock_source& clock) {
+    auto s = open_state(c, clock);
+    recover(*s, false);
+    return s;
 }
 
 void accept(batch_stage& stage, const envelope& e) {
@@ -80,6 +81,33 @@ std::vector<envelope> prepaid_lifecycle(const std::string& so) {
     };
 }
 
+// The events one after the other, an hour apart.
+void run(batch_stage& stage, fake_clock& clock, const std::vector<envelope>& events) {
+    for (const auto& e : events) {
+        accept(stage, e);
+        clock.advance_ms(hour);
+    }
+}
+
+// Every exception of the order resolved and every task done, by a person.
+void close_every_record(daemon_state& s, batch_stage& stage, const std::string& order,
+                        std::int64_t now_ms) {
+    for (const exception_record* e : s.desk.exceptions_of(order)) {
+        if (e->state == exception_state::resolved) continue;
+        std::string error;
+        desk_output out;
+        ASSERT_TRUE(s.desk.resolve(e->id, "li.na", "done", now_ms, out, error)) << error;
+        stage.record(out);
+    }
+    for (const task_record* t : s.desk.tasks_of(order)) {
+        if (t->state == task_state::done) continue;
+        std::string error;
+        desk_output out;
+        ASSERT_TRUE(s.desk.task_done(t->id, "li.na", "done", now_ms, out, error)) << error;
+        stage.record(out);
+    }
+}
+
 // Closed orders leave memory a day after they closed (0: never).
 config retention_config(const testing::temp_dir& dir, std::int64_t retention_ms = day) {
     config c = testing::test_config(dir);
@@ -100,6 +128,18 @@ void run_two_orders(batch_stage& stage, fake_clock& clock) {
         }
     }
     accept(stage, testing::placed("SO-2-placed", "SO-2", "C-1001", "prepay"));
+    ASSERT_TRUE(stage.commit());
+    stage.write_snapshot(true);
+}
+
+// A complaint about SO-1 is filed and answered, and people close every record of SO-1, so
+// that it may leave memory; stored with a snapshot.
+void run_a_complaint_to_its_end(daemon_state& s, batch_stage& stage, fake_clock& clock) {
+    accept(stage, testing::complaint("complaint", "SO-1", "CASE-1"));
+    clock.advance_ms(hour);
+    accept(stage, testing::case_resolved("answer", "SO-1", "CASE-1"));
+    ASSERT_TRUE(stage.commit());
+    close_every_record(s, stage, "SO-1", clock.now_ms());
     ASSERT_TRUE(stage.commit());
     stage.write_snapshot(true);
 }
@@ -136,8 +176,7 @@ void expect_same(const observed& a, const observed& b) {
 // complaint about it comes and is answered.
 observed run_with_a_late_complaint(const config& c, bool retire) {
     fake_clock clock;
-    auto s = open_state(c, clock);
-    recover(*s, false);
+    auto s = started(c, clock);
     batch_stage stage(*s);
     run_two_orders(stage, clock);
     clock.advance_ms(2 * day);
@@ -170,13 +209,9 @@ TEST(retention, only_closed_orders_past_retention_and_held_by_the_last_snapshot_
     testing::temp_dir dir;
     const config c = retention_config(dir);
     fake_clock clock;
-    auto s = open_state(c, clock);
-    recover(*s, false);
+    auto s = started(c, clock);
     batch_stage stage(*s);
-    for (const auto& e : prepaid_lifecycle("SO-1")) {
-        accept(stage, e);
-        clock.advance_ms(hour);
-    }
+    run(stage, clock, prepaid_lifecycle("SO-1"));
     accept(stage, testing::placed("SO-2-placed", "SO-2", "C-1001", "prepay"));
     ASSERT_TRUE(stage.commit());
     clock.advance_ms(2 * day);
@@ -208,14 +243,10 @@ TEST(retention, a_snapshot_under_way_neither_holds_up_nor_is_overtaken) {
     const config c = retention_config(dir);
     fake_clock clock;
     {
-        auto s = open_state(c, clock);
-        recover(*s, false);
+        auto s = started(c, clock);
         batch_stage stage(*s);
         run_two_orders(stage, clock);  // SO-1 closed, stored
-        for (const auto& e : prepaid_lifecycle("SO-3")) {
-            accept(stage, e);
-            clock.advance_ms(hour);
-        }
+        run(stage, clock, prepaid_lifecycle("SO-3"));
         ASSERT_TRUE(stage.commit());
         stage.start_snapshot();  // SO-3 is being copied
         ASSERT_TRUE(stage.snapshot_in_flight());
@@ -245,13 +276,9 @@ TEST(retention, an_order_with_an_open_case_or_an_unpaid_invoice_stays) {
     testing::temp_dir dir;
     const config c = retention_config(dir);
     fake_clock clock;
-    auto s = open_state(c, clock);
-    recover(*s, false);
+    auto s = started(c, clock);
     batch_stage stage(*s);
-    for (const auto& e : prepaid_lifecycle("SO-1")) {
-        accept(stage, e);
-        clock.advance_ms(hour);
-    }
+    run(stage, clock, prepaid_lifecycle("SO-1"));
     accept(stage, testing::complaint("complaint", "SO-1", "CASE-1"));  // open case
     // A credit order invoiced for more than it was paid: money still owed.
     for (auto e : prepaid_lifecycle("SO-3")) {
@@ -272,35 +299,12 @@ TEST(retention, a_query_reads_an_archived_order_with_its_history_and_records) {
     testing::temp_dir dir;
     const config c = retention_config(dir);
     fake_clock clock;
-    auto s = open_state(c, clock);
-    recover(*s, false);
+    auto s = started(c, clock);
     batch_stage stage(*s);
     no_actions actions;
     control_views views(*s, stage, actions, nullptr);
     run_two_orders(stage, clock);
-    accept(stage, testing::complaint("complaint", "SO-1", "CASE-1"));
-    clock.advance_ms(hour);
-    accept(stage, testing::case_resolved("answer", "SO-1", "CASE-1"));
-    ASSERT_TRUE(stage.commit());
-    // Whoever must act on the case: every record of it done, so the order may leave.
-    for (const exception_record* e : s->desk.exceptions_of("SO-1"))
-        if (e->state != exception_state::resolved) {
-            std::string error;
-            desk_output out;
-            ASSERT_TRUE(s->desk.resolve(e->id, "li.na", "done", clock.now_ms(), out, error))
-                << error;
-            stage.record(out);
-        }
-    for (const task_record* t : s->desk.tasks_of("SO-1"))
-        if (t->state != task_state::done) {
-            std::string error;
-            desk_output out;
-            ASSERT_TRUE(s->desk.task_done(t->id, "li.na", "done", clock.now_ms(), out, error))
-                << error;
-            stage.record(out);
-        }
-    ASSERT_TRUE(stage.commit());
-    stage.write_snapshot(true);
+    run_a_complaint_to_its_end(*s, stage, clock);
     clock.advance_ms(2 * day);
     const value before = *views.order("SO-1");  // (what is overdue depends on the day)
     ASSERT_GT(before.find("exceptions")->as_list().size() + before.find("tasks")->as_list().size(),
@@ -336,8 +340,7 @@ TEST(retention, a_restart_leaves_archived_orders_in_the_store_until_an_event_nam
     observed live;
     std::size_t records_in_memory = 0;
     {
-        auto s = open_state(c, clock);
-        recover(*s, false);
+        auto s = started(c, clock);
         batch_stage stage(*s);
         run_two_orders(stage, clock);
         clock.advance_ms(2 * day);
@@ -346,8 +349,7 @@ TEST(retention, a_restart_leaves_archived_orders_in_the_store_until_an_event_nam
         records_in_memory = s->desk.all_exceptions().size() + s->desk.all_tasks().size();
     }
     {
-        auto s = open_state(c, clock);
-        recover(*s, false);
+        auto s = started(c, clock);
         EXPECT_EQ(s->engine.find("SO-1"), nullptr);
         EXPECT_EQ(s->engine.orders().size(), 1u);
         EXPECT_EQ(s->desk.all_exceptions().size() + s->desk.all_tasks().size(), records_in_memory);
@@ -383,31 +385,12 @@ TEST(retention, new_records_never_reuse_the_ids_of_archived_ones) {
     fake_clock clock;
     std::uint64_t highest = 0;
     {
-        auto s = open_state(c, clock);
-        recover(*s, false);
+        auto s = started(c, clock);
         batch_stage stage(*s);
         run_two_orders(stage, clock);
-        accept(stage, testing::complaint("complaint", "SO-1", "CASE-1"));
-        clock.advance_ms(hour);
-        accept(stage, testing::case_resolved("answer", "SO-1", "CASE-1"));
-        ASSERT_TRUE(stage.commit());
-        for (const exception_record* e : s->desk.exceptions_of("SO-1")) {
+        run_a_complaint_to_its_end(*s, stage, clock);
+        for (const exception_record* e : s->desk.exceptions_of("SO-1"))
             highest = std::max(highest, e->id);
-            if (e->state == exception_state::resolved) continue;
-            std::string error;
-            desk_output out;
-            ASSERT_TRUE(s->desk.resolve(e->id, "li.na", "done", clock.now_ms(), out, error));
-            stage.record(out);
-        }
-        for (const task_record* t : s->desk.tasks_of("SO-1")) {
-            if (t->state == task_state::done) continue;
-            std::string error;
-            desk_output out;
-            ASSERT_TRUE(s->desk.task_done(t->id, "li.na", "done", clock.now_ms(), out, error));
-            stage.record(out);
-        }
-        ASSERT_TRUE(stage.commit());
-        stage.write_snapshot(true);
         clock.advance_ms(2 * day);
         ASSERT_EQ(stage.retire(), 1u);
         ASSERT_TRUE(stage.commit());
@@ -431,8 +414,7 @@ TEST(retention, a_rebuild_applies_every_event_again_and_empties_the_archive) {
     fake_clock clock;
     value before;
     {
-        auto s = open_state(c, clock);
-        recover(*s, false);
+        auto s = started(c, clock);
         batch_stage stage(*s);
         run_two_orders(stage, clock);
         before = s->engine.state();
@@ -464,8 +446,7 @@ TEST(retention, a_store_of_schema_4_gains_the_archive_and_keeps_its_records) {
     fake_clock clock;
     observed before;
     {
-        auto s = open_state(c, clock);
-        recover(*s, false);
+        auto s = started(c, clock);
         batch_stage stage(*s);
         run_two_orders(stage, clock);
         before = observe(*s);
