@@ -203,7 +203,10 @@ std::vector<const order*> order_engine::retirable(std::int64_t now_ms, std::int6
                                                   const std::function<bool(const order&)>& busy) {
     std::vector<const order*> out;
     std::vector<std::pair<std::int64_t, std::string>> later;  // not yet: back after the pass
-    while (!closed_.empty() && out.size() < max && closed_.front().first <= now_ms - retention_ms) {
+    // At most `max` looked at, whatever becomes of them: orders kept by their open work go to
+    // the back, and a pass never walks all of them.
+    for (std::size_t seen = 0;
+         seen < max && !closed_.empty() && closed_.front().first <= now_ms - retention_ms; ++seen) {
         auto entry = std::move(closed_.front());
         closed_.pop_front();
         auto it = orders_.find(entry.second);

@@ -85,7 +85,8 @@ public:
     // Up to `max` orders closed or cancelled at least `retention_ms` before `now_ms` whose last
     // event is at or before `stored_seq` (the journal seq the last stored snapshot reaches: it
     // holds them as they are), none with an open case, an unpaid invoice or what `busy` names
-    // (the desk's open records), oldest closed first. They stay until take_out().
+    // (the desk's open records), oldest closed first; at most `max` looked at. They stay until
+    // take_out().
     std::vector<const order*> retirable(std::int64_t now_ms, std::int64_t retention_ms,
                                         std::size_t max, std::int64_t stored_seq,
                                         const std::function<bool(const order&)>& busy);

@@ -272,6 +272,31 @@ TEST(retention, a_snapshot_under_way_neither_holds_up_nor_is_overtaken) {
     EXPECT_EQ(s->engine.find("SO-3")->events.size(), 10u);
 }
 
+// A pass looks at `max_per_pass` closed orders at most, and those kept go to the back: the
+// next pass looks at the ones behind them.
+TEST(retention, a_pass_looks_at_max_per_pass_orders_and_those_kept_wait_at_the_back) {
+    testing::temp_dir dir;
+    config c = retention_config(dir);
+    c.retention.max_per_pass = 1;
+    fake_clock clock;
+    auto s = started(c, clock);
+    batch_stage stage(*s);
+    run(stage, clock, prepaid_lifecycle("SO-1"));
+    accept(stage, testing::complaint("complaint", "SO-1", "CASE-1"));  // SO-1 kept: a case open
+    run(stage, clock, prepaid_lifecycle("SO-3"));
+    run(stage, clock, prepaid_lifecycle("SO-4"));
+    ASSERT_TRUE(stage.commit());
+    stage.write_snapshot(true);
+    clock.advance_ms(2 * day);
+    EXPECT_EQ(stage.retire(), 0u) << "SO-1 looked at, kept, and sent to the back";
+    EXPECT_EQ(stage.retire(), 1u);
+    EXPECT_EQ(s->engine.find("SO-3"), nullptr);
+    EXPECT_EQ(stage.retire(), 1u);
+    EXPECT_EQ(s->engine.find("SO-4"), nullptr);
+    EXPECT_EQ(stage.retire(), 0u);
+    EXPECT_NE(s->engine.find("SO-1"), nullptr);
+}
+
 TEST(retention, an_order_with_an_open_case_or_an_unpaid_invoice_stays) {
     testing::temp_dir dir;
     const config c = retention_config(dir);
