@@ -415,15 +415,24 @@ void journal::put_archive(const journal_batch& batch) {
         sqlite_statement put = prepare(
             "INSERT OR REPLACE INTO order_archive(id, state, exceptions, tasks) VALUES(?,?,?,?)",
             "prepare archive");
+        sqlite_statement held =
+            prepare("SELECT 1 FROM order_archive WHERE id = ?", "prepare archive lookup");
         for (const auto& row : batch.archived) {
+            // A row replaced (archived again before its return was stored) counts once.
+            held.reset();
+            held.bind_text(1, row.id);
+            const int found = held.step();
+            if (found != SQLITE_ROW && found != SQLITE_DONE) fail("archive lookup " + row.id);
+            if (found == SQLITE_DONE) ++archive_delta_;
             put.reset();
             put.bind_text(1, row.id);
             put.bind_blob(2, row.state);
-            put.bind_blob(3, packed_ids(row.exceptions));
-            put.bind_blob(4, packed_ids(row.tasks));
+            // Bound without a copy (SQLITE_STATIC): the bytes must live until the step.
+            const std::string exceptions = packed_ids(row.exceptions);
+            const std::string tasks = packed_ids(row.tasks);
+            put.bind_blob(3, exceptions);
+            put.bind_blob(4, tasks);
             if (put.step() != SQLITE_DONE) fail("archive order " + row.id);
-            // A row replaced (the order archived again before its return was stored) counts once.
-            archive_delta_ += sqlite3_changes(db_) > 0 ? 1 : 0;
             mark("UPDATE exceptions SET archived = 1 WHERE id = ?", row.exceptions);
             mark("UPDATE tasks SET archived = 1 WHERE id = ?", row.tasks);
         }

@@ -582,5 +582,62 @@ TEST(journal, a_packed_envelope_without_its_dictionary_is_an_error_naming_the_ev
     }
 }
 
+// The archive: rows by id with their records' ids, the records marked and left out of a start,
+// marked back when readmitted; the count follows rows added, replaced and removed, also over a
+// reopen, and a snapshot that stores an order again removes its row with its header.
+TEST(journal, archived_orders_are_kept_by_id_counted_and_removed_with_the_snapshot_header) {
+    temp_dir dir;
+    auto records = [](journal& j) {
+        std::vector<std::string> out;
+        j.load_records([&](const std::string& e) { out.push_back("e:" + e); },
+                       [&](const std::string& t) { out.push_back("t:" + t); });
+        return out;
+    };
+    {
+        journal j(dir / "var");
+        EXPECT_FALSE(j.read_archived("SO-1"));
+        journal_batch b;
+        b.entries = {entry(1)};
+        b.exceptions = {{1, "x1"}, {2, "x2"}};
+        b.tasks = {{1, "t1"}};
+        j.commit(b);
+        b.clear();
+        b.archived = {{"SO-1", "state-1", {1, 2}, {1}}};
+        j.commit(b);
+        EXPECT_EQ(j.archived_orders(), 1u);
+        EXPECT_TRUE(records(j).empty());
+        b.archived = {{"SO-1", "state-1b", {1, 2}, {1}}};  // replaced: still one
+        j.commit(b);
+        EXPECT_EQ(j.archived_orders(), 1u);
+        const auto row = j.read_archived("SO-1");
+        ASSERT_TRUE(row);
+        EXPECT_EQ(row->state, "state-1b");
+        EXPECT_EQ(row->exceptions, (std::vector<std::uint64_t>{1, 2}));
+        EXPECT_EQ(row->tasks, (std::vector<std::uint64_t>{1}));
+        EXPECT_EQ(j.read_exception(2), std::optional<std::string>("x2"));
+        EXPECT_EQ(j.read_task(1), std::optional<std::string>("t1"));
+        EXPECT_EQ(j.max_exception_id(), 2u);
+        EXPECT_EQ(j.max_task_id(), 1u);
+        b.clear();
+        b.readmitted_exceptions = {2};
+        j.commit(b);
+        EXPECT_EQ(records(j), (std::vector<std::string>{"e:x2"}));
+    }
+    journal j(dir / "var");
+    EXPECT_EQ(j.archived_orders(), 1u);
+    snapshot_header h{1, 0, "c"};
+    h.unarchived = {"SO-1", "SO-9"};  // SO-9 was never archived: nothing to remove
+    j.write_snapshot(h, {{"SO-1", "state-2"}});
+    EXPECT_EQ(j.archived_orders(), 0u);
+    EXPECT_FALSE(j.read_archived("SO-1"));
+    journal_batch b;
+    b.archived = {{"SO-2", "s", {}, {}}};
+    j.commit(b);
+    EXPECT_EQ(j.archived_orders(), 1u);
+    j.clear_snapshot();
+    EXPECT_EQ(j.archived_orders(), 0u);
+    EXPECT_EQ(records(j).size(), 3u) << "a rebuild counts every record again";
+}
+
 }  // namespace
 }  // namespace baton
