@@ -65,7 +65,9 @@ admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
             if (std::optional<order> back = archive_.take(*env.order, batch_))
                 archive_.readmit_records(s_.engine.adopt(std::move(*back)), batch_);
         } catch (const journal_error& err) {
-            // The event is still stored; the order starts again from it.
+            // The event is still stored; the order starts again from it, and the next snapshot
+            // that stores it removes the unreadable archive row (or a restart would skip it).
+            s_.engine.mark_revived({*env.order});
             spdlog::error(
                 "event {}: the archived order {} cannot be read back ({}); it starts "
                 "again from this event",

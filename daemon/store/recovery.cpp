@@ -183,11 +183,13 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
                 std::string error;
                 if (decode_order_state(row->state, back, error))
                     s.engine.adopt(std::move(back));
-                else
+                else {
+                    s.engine.mark_revived({*env.order});  // its next snapshot replaces the row
                     spdlog::error(
                         "archived order {} is unreadable ({}); it starts again from "
                         "journal entry {}",
                         *env.order, error, e.seq);
+                }
             }
         s.engine.apply(e.seq, e.received_ms, env, discard);
         ++r.replayed;

@@ -19,6 +19,7 @@
 #include "desk_records.h"
 #include "events.h"
 #include "fake_clock.h"
+#include "log_capture.h"
 #include "no_actions.h"
 #include "recovery.h"
 #include "temp_dir.h"
@@ -451,6 +452,44 @@ TEST(retention, a_rebuild_applies_every_event_again_and_empties_the_archive) {
     recover(*s, true);
     EXPECT_EQ(s->store.archived_orders(), 0u);
     EXPECT_EQ(encode_msgpack(s->engine.state()), encode_msgpack(before));
+}
+
+// A damaged archive row stops nothing: the event is stored and the order starts again from it,
+// with an error in the log, and its next snapshot replaces the row.
+TEST(retention, an_unreadable_archived_order_starts_again_from_its_event) {
+    testing::temp_dir dir;
+    const config c = retention_config(dir);
+    fake_clock clock;
+    {
+        auto s = started(c, clock);
+        batch_stage stage(*s);
+        run_two_orders(stage, clock);
+        clock.advance_ms(2 * day);
+        ASSERT_EQ(stage.retire(), 1u);
+        ASSERT_TRUE(stage.commit());
+    }
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((c.data_dir + "/baton.db").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(
+            sqlite3_exec(db, "UPDATE order_archive SET state = x'c1'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        sqlite3_close(db);
+    }
+    testing::log_capture log;
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    batch_stage stage(*s);
+    stage.set_snapshot_seq(r.snapshot_seq);  // as the loop does
+    stage.notice_writer() = notices(r.feed_seq);
+    accept(stage, testing::complaint("late", "SO-1", "CASE-1"));
+    ASSERT_TRUE(stage.commit());
+    EXPECT_TRUE(log.contains("the archived order SO-1 cannot be read back")) << log.text();
+    ASSERT_NE(s->engine.find("SO-1"), nullptr);
+    EXPECT_EQ(s->engine.find("SO-1")->events.size(), 1u);
+    EXPECT_EQ(stage.archive().revived(), 0u);
+    stage.write_snapshot(true);
+    EXPECT_EQ(s->store.archived_orders(), 0u) << "the unreadable row is gone with the snapshot";
 }
 
 // Back to what a batond of schema 4 wrote: no archive, records without `archived`.
