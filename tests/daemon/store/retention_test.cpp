@@ -198,7 +198,27 @@ observed run_with_a_late_complaint(const config& c, bool retire) {
     return observe(*s);
 }
 
-TEST(retention, a_late_event_applies_to_an_archived_order_as_if_it_had_never_left) {
+// A store in a temp folder, closed orders leaving memory a day after they closed, a fake clock.
+class retention : public ::testing::Test {
+protected:
+    testing::temp_dir dir;
+    config c = retention_config(dir);
+    fake_clock clock;
+
+    // run_two_orders, then SO-1 leaves memory two days later; the state before it left.
+    value so1_archived() {
+        auto s = started(c, clock);
+        batch_stage stage(*s);
+        run_two_orders(stage, clock);
+        value before = s->engine.state();
+        clock.advance_ms(2 * day);
+        EXPECT_EQ(stage.retire(), 1u);
+        EXPECT_TRUE(stage.commit());
+        return before;
+    }
+};
+
+TEST_F(retention, a_late_event_applies_to_an_archived_order_as_if_it_had_never_left) {
     testing::temp_dir kept_dir, retired_dir;
     const observed kept = run_with_a_late_complaint(retention_config(kept_dir, 0), false);
     const observed retired = run_with_a_late_complaint(retention_config(retired_dir), true);
@@ -206,10 +226,7 @@ TEST(retention, a_late_event_applies_to_an_archived_order_as_if_it_had_never_lef
     expect_same(kept, retired);
 }
 
-TEST(retention, only_closed_orders_past_retention_and_held_by_the_last_snapshot_leave) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
+TEST_F(retention, only_closed_orders_past_retention_and_held_by_the_last_snapshot_leave) {
     auto s = started(c, clock);
     batch_stage stage(*s);
     run(stage, clock, prepaid_lifecycle("SO-1"));
@@ -239,10 +256,7 @@ TEST(retention, only_closed_orders_past_retention_and_held_by_the_last_snapshot_
 
 // Under load a snapshot is nearly always under way: an order the stored snapshot holds leaves
 // meanwhile, one closed since (held only by the snapshot under way) waits for it.
-TEST(retention, a_snapshot_under_way_neither_holds_up_nor_is_overtaken) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
+TEST_F(retention, a_snapshot_under_way_neither_holds_up_nor_is_overtaken) {
     {
         auto s = started(c, clock);
         batch_stage stage(*s);
@@ -275,11 +289,8 @@ TEST(retention, a_snapshot_under_way_neither_holds_up_nor_is_overtaken) {
 
 // A pass looks at `max_per_pass` closed orders at most, and those kept go to the back: the
 // next pass looks at the ones behind them.
-TEST(retention, a_pass_looks_at_max_per_pass_orders_and_those_kept_wait_at_the_back) {
-    testing::temp_dir dir;
-    config c = retention_config(dir);
+TEST_F(retention, a_pass_looks_at_max_per_pass_orders_and_those_kept_wait_at_the_back) {
     c.retention.max_per_pass = 1;
-    fake_clock clock;
     auto s = started(c, clock);
     batch_stage stage(*s);
     run(stage, clock, prepaid_lifecycle("SO-1"));
@@ -298,10 +309,7 @@ TEST(retention, a_pass_looks_at_max_per_pass_orders_and_those_kept_wait_at_the_b
     EXPECT_NE(s->engine.find("SO-1"), nullptr);
 }
 
-TEST(retention, an_order_with_an_open_case_or_an_unpaid_invoice_stays) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
+TEST_F(retention, an_order_with_an_open_case_or_an_unpaid_invoice_stays) {
     auto s = started(c, clock);
     batch_stage stage(*s);
     run(stage, clock, prepaid_lifecycle("SO-1"));
@@ -321,10 +329,7 @@ TEST(retention, an_order_with_an_open_case_or_an_unpaid_invoice_stays) {
     EXPECT_EQ(s->engine.orders().size(), 2u);
 }
 
-TEST(retention, a_query_reads_an_archived_order_with_its_history_and_records) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
+TEST_F(retention, a_query_reads_an_archived_order_with_its_history_and_records) {
     auto s = started(c, clock);
     batch_stage stage(*s);
     no_actions actions;
@@ -359,10 +364,7 @@ TEST(retention, a_query_reads_an_archived_order_with_its_history_and_records) {
     EXPECT_EQ(n, 1u);
 }
 
-TEST(retention, a_restart_leaves_archived_orders_in_the_store_until_an_event_names_them) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
+TEST_F(retention, a_restart_leaves_archived_orders_in_the_store_until_an_event_names_them) {
     observed live;
     std::size_t records_in_memory = 0;
     {
@@ -405,10 +407,7 @@ TEST(retention, a_restart_leaves_archived_orders_in_the_store_until_an_event_nam
     expect_same(observe(*s), live);
 }
 
-TEST(retention, new_records_never_reuse_the_ids_of_archived_ones) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
+TEST_F(retention, new_records_never_reuse_the_ids_of_archived_ones) {
     std::uint64_t highest = 0;
     {
         auto s = started(c, clock);
@@ -434,20 +433,8 @@ TEST(retention, new_records_never_reuse_the_ids_of_archived_ones) {
     for (const exception_record* e : s->desk.exceptions_of("SO-2")) EXPECT_GT(e->id, highest);
 }
 
-TEST(retention, a_rebuild_applies_every_event_again_and_empties_the_archive) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
-    value before;
-    {
-        auto s = started(c, clock);
-        batch_stage stage(*s);
-        run_two_orders(stage, clock);
-        before = s->engine.state();
-        clock.advance_ms(2 * day);
-        ASSERT_EQ(stage.retire(), 1u);
-        ASSERT_TRUE(stage.commit());
-    }
+TEST_F(retention, a_rebuild_applies_every_event_again_and_empties_the_archive) {
+    const value before = so1_archived();
     auto s = open_state(c, clock);
     recover(*s, true);
     EXPECT_EQ(s->store.archived_orders(), 0u);
@@ -456,18 +443,8 @@ TEST(retention, a_rebuild_applies_every_event_again_and_empties_the_archive) {
 
 // A damaged archive row stops nothing: the event is stored and the order starts again from it,
 // with an error in the log, and its next snapshot replaces the row.
-TEST(retention, an_unreadable_archived_order_starts_again_from_its_event) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
-    {
-        auto s = started(c, clock);
-        batch_stage stage(*s);
-        run_two_orders(stage, clock);
-        clock.advance_ms(2 * day);
-        ASSERT_EQ(stage.retire(), 1u);
-        ASSERT_TRUE(stage.commit());
-    }
+TEST_F(retention, an_unreadable_archived_order_starts_again_from_its_event) {
+    so1_archived();
     {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open((c.data_dir + "/baton.db").c_str(), &db), SQLITE_OK);
@@ -504,10 +481,7 @@ void store_as_schema_4(const std::string& db_path) {
     sqlite3_close(db);
 }
 
-TEST(retention, a_store_of_schema_4_gains_the_archive_and_keeps_its_records) {
-    testing::temp_dir dir;
-    const config c = retention_config(dir);
-    fake_clock clock;
+TEST_F(retention, a_store_of_schema_4_gains_the_archive_and_keeps_its_records) {
     observed before;
     {
         auto s = started(c, clock);
