@@ -198,6 +198,15 @@ bool is_utf8(std::string_view s) {
     std::size_t i = 0;
     char32_t cp = 0;
     while (i < s.size()) {
+        // Runs of ASCII, eight bytes at a time: most of what plants send.
+        while (i + 8 <= s.size()) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, s.data() + i, sizeof word);
+            if (word & 0x8080808080808080ULL) break;
+            i += 8;
+        }
+        while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+        if (i == s.size()) break;
         const std::size_t len = utf8_sequence(s, i, cp);
         if (len == 0) return false;
         i += len;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 
+#include "packed.h"
 #include "utf8.h"
 
 namespace baton {
@@ -189,18 +190,38 @@ bool decode_relayed(std::string_view bytes, const decode_limits& limits, envelop
 }
 
 std::string encode_envelope(const envelope& e) {
-    value_map m;
-    m.reserve(9);
-    m.push_back({"v", value(static_cast<unsigned long long>(e.v))});
-    m.push_back({"id", value(e.id)});
-    m.push_back({"source", value(e.source)});
-    m.push_back({"topic", value(e.topic)});
-    m.push_back({"ts", value(static_cast<long long>(e.ts_ms))});
-    if (e.order) m.push_back({"order", value(*e.order)});
-    if (e.seq) m.push_back({"seq", value(static_cast<unsigned long long>(*e.seq))});
-    if (e.cause) m.push_back({"cause", value(*e.cause)});
-    m.push_back({"data", e.data});
-    return encode_msgpack(value(std::move(m)));
+    std::string out;
+    packed_writer w(out);
+    write_envelope_head(w, e);
+    w.item(e.data);
+    return out;
+}
+
+void write_envelope_head(packed_writer& w, const envelope& e) {
+    w.map(6 + (e.order ? 1 : 0) + (e.seq ? 1 : 0) + (e.cause ? 1 : 0));
+    w.str("v");
+    w.uinteger(e.v);
+    w.str("id");
+    w.str(e.id);
+    w.str("source");
+    w.str(e.source);
+    w.str("topic");
+    w.str(e.topic);
+    w.str("ts");
+    w.integer(e.ts_ms);
+    if (e.order) {
+        w.str("order");
+        w.str(*e.order);
+    }
+    if (e.seq) {
+        w.str("seq");
+        w.uinteger(*e.seq);
+    }
+    if (e.cause) {
+        w.str("cause");
+        w.str(*e.cause);
+    }
+    w.str("data");
 }
 
 }  // namespace baton

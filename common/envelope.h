@@ -43,4 +43,9 @@ bool decode_relayed(std::string_view bytes, const decode_limits& limits, envelop
 // The MessagePack bytes of an envelope; keys absent from it are left out.
 std::string encode_envelope(const envelope& e);
 
+class packed_writer;
+// The envelope as encode_envelope writes it, up to and including the key "data": the caller
+// writes data's value next, straight from what it holds (no value tree). `e.data` is not read.
+void write_envelope_head(packed_writer& w, const envelope& e);
+
 }  // namespace baton

@@ -6,6 +6,8 @@
 
 #include <limits>
 
+#include "codec.h"
+
 namespace baton {
 
 namespace {
@@ -30,6 +32,11 @@ void packed_writer::array(std::size_t n) {
     msgpack::packer<string_buffer>(b).pack_array(static_cast<std::uint32_t>(n));
 }
 
+void packed_writer::map(std::size_t n) {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer>(b).pack_map(static_cast<std::uint32_t>(n));
+}
+
 void packed_writer::nil() {
     string_buffer b{out_};
     msgpack::packer<string_buffer>(b).pack_nil();
@@ -47,6 +54,15 @@ void packed_writer::boolean(bool v) {
 void packed_writer::integer(std::int64_t n) {
     string_buffer b{out_};
     msgpack::packer<string_buffer>(b).pack_int64(n);  // the shortest form that holds n
+}
+
+void packed_writer::uinteger(std::uint64_t n) {
+    string_buffer b{out_};
+    msgpack::packer<string_buffer>(b).pack_uint64(n);  // the shortest form that holds n
+}
+
+void packed_writer::item(const value& v) {
+    encode_msgpack(v, out_);  // appends
 }
 
 void packed_writer::str(std::string_view s) {

@@ -12,16 +12,25 @@
 
 namespace baton {
 
-// Appends MessagePack to a string, one item at a time (an array's elements follow its header).
+struct value;
+
+// Appends MessagePack to a string, one item at a time (an array's elements follow its header,
+// a map's key and value pairs follow its header).
 class packed_writer {
 public:
     explicit packed_writer(std::string& out) : out_(out) {}
     void array(std::size_t n);
+    void map(std::size_t n);
     void nil();
     void boolean(bool b);
     void integer(std::int64_t n);
+    void uinteger(std::uint64_t n);
     void str(std::string_view s);
     void bin(std::string_view b);
+    // Items already encoded as MessagePack, appended as they are.
+    void raw(std::string_view msgpack) { out_.append(msgpack); }
+    // A value tree, as encode_msgpack writes it.
+    void item(const value& v);
 
 private:
     std::string& out_;

@@ -80,9 +80,20 @@ severity exception_desk::base_severity(const std::string& customer,
 
 exception_record* exception_desk::find_open(const std::string& order, exception_kind kind,
                                             const std::string& scope) {
+    // An open exception of an order is among its records (index()).
+    if (!order.empty() && !has_records(order)) return nullptr;
     key_into(key_buf_, order, kind, scope);
     auto it = open_by_key_.find(key_buf_);
     return it == open_by_key_.end() ? nullptr : &exceptions_.at(it->second);
+}
+
+bool exception_desk::has_records(const std::string& order) {
+    if (!probe_.valid || probe_.order != order) {
+        probe_.order.assign(order);
+        probe_.has = by_order_.count(order) != 0;
+        probe_.valid = true;
+    }
+    return probe_.has;
 }
 
 bool exception_desk::has_open(const std::string& order) const {
@@ -124,6 +135,7 @@ std::vector<exception_desk::retired_records> exception_desk::forget(
             out[i].tasks.push_back(std::move(node.mapped()));
         }
         by_order_.erase(it);
+        probe_.valid = false;
     }
     return out;
 }
@@ -152,11 +164,13 @@ void exception_desk::reserve_ids(std::uint64_t last_exception_id, std::uint64_t 
 }
 
 void exception_desk::index(const exception_record& e) {
+    probe_.valid = false;
     if (!e.order.empty()) by_order_[e.order].exceptions.push_back(e.id);
     if (e.state != exception_state::resolved) open_by_key_[key_of(e.order, e.kind, e.scope)] = e.id;
 }
 
 void exception_desk::index(const task_record& t) {
+    probe_.valid = false;
     by_order_[t.order].tasks.push_back(t.id);
     tasks_by_exception_[t.exception_id].push_back(t.id);
     if (t.state != task_state::done) ++open_tasks_;
@@ -511,6 +525,7 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
     tasks_.clear();
     open_by_key_.clear();
     by_order_.clear();
+    probe_.valid = false;
     tasks_by_exception_.clear();
     open_tasks_ = 0;
     timers_.clear();

@@ -160,6 +160,7 @@ private:
     // Records and their indexes (exceptions.cpp).
     exception_record* find_open(const std::string& order, exception_kind kind,
                                 const std::string& scope = "");
+    bool has_records(const std::string& order);
     static std::string owner_of(const raise_request& r);
     exception_record& raise(const raise_request& r, std::int64_t now_ms, desk_output& out);
     void resolve_record(exception_record& e, const std::string& by, const std::string& why,
@@ -250,6 +251,13 @@ private:
     std::string key_buf_;  // find_open's key, its capacity kept
     // Every record of an order (not of feed_gap, which has none).
     std::unordered_map<std::string, order_records> by_order_;
+    // Whether the order asked last has records: the rules ask for one order many times per
+    // event, and most orders have none (has_records). Reset whenever by_order_ changes.
+    struct records_probe {
+        bool valid = false;
+        std::string order;
+        bool has = false;
+    } probe_;
     // The tasks each exception opened, ids ascending.
     std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> tasks_by_exception_;
     std::size_t open_tasks_ = 0;  // open or escalated

@@ -9,6 +9,7 @@
 #include "credit.h"
 #include "dates.h"
 #include "order_view.h"
+#include "packed.h"
 #include "quantities.h"
 
 namespace baton {
@@ -306,21 +307,56 @@ void order_engine::update_masters(const std::vector<customer>& seed) {
     }
 }
 
-value order_engine::summary(const order& o) const {
-    value d;
-    d.set("customer", o.customer.str());
-    d.set("stage", o.stage.str());
-    d.set("amount_cents", static_cast<long long>(o.amount_cents));
-    d.set("promised_date", o.promised_date.str());
-    d.set("terms", o.terms.str());
-    d.set("new_die", o.new_die);
-    if (!o.planned_finish.empty()) d.set("planned_finish", o.planned_finish.str());
-    if (o.deposit_cents > 0) d.set("deposit_cents", static_cast<long long>(o.deposit_cents));
-    value lines = lines_value(o);
-    d.set("lines", lines.is_nil() ? value(value_list{}) : std::move(lines));
+void order_engine::write_summary(packed_writer& w, const order& o, const std::string& relay) const {
+    const bool credit_check = relay == "finance.credit_check";
+    w.map(7 + (o.planned_finish.empty() ? 0 : 1) + (o.deposit_cents > 0 ? 1 : 0) +
+          (o.shipments.empty() ? 0 : 1) + (credit_check ? 3 + (o.holds.empty() ? 0 : 1) : 0));
+    w.str("customer");
+    w.str(o.customer.str());
+    w.str("stage");
+    w.str(o.stage.str());
+    w.str("amount_cents");
+    w.integer(o.amount_cents);
+    w.str("promised_date");
+    w.str(o.promised_date.str());
+    w.str("terms");
+    w.str(o.terms.str());
+    w.str("new_die");
+    w.boolean(o.new_die);
+    if (!o.planned_finish.empty()) {
+        w.str("planned_finish");
+        w.str(o.planned_finish.str());
+    }
+    if (o.deposit_cents > 0) {
+        w.str("deposit_cents");
+        w.integer(o.deposit_cents);
+    }
+    // The lines as they are kept: MessagePack that was parsed when it came (order.h).
+    w.str("lines");
+    if (o.lines.empty())
+        w.array(0);
+    else
+        w.raw(o.lines);
     // What is still to ship, once some of it has left.
-    if (!o.shipments.empty()) d.set("backorder", backorder_view(totals_of(o)));
-    return d;
+    if (!o.shipments.empty()) {
+        w.str("backorder");
+        w.item(backorder_view(totals_of(o)));
+    }
+    if (!credit_check) return;
+    const auto* a = customers_.find(o.customer);
+    const std::int64_t exposure = a ? a->exposure_cents() : o.amount_cents;
+    const std::int64_t limit = a ? a->master.credit_limit_cents : 0;
+    w.str("exposure_cents");
+    w.integer(exposure);
+    w.str("credit_limit_cents");
+    w.integer(limit);
+    w.str("over_limit");
+    w.boolean(exposure > limit);
+    if (!o.holds.empty()) {
+        w.str("holds");
+        w.array(o.holds.size());
+        for (const auto& h : o.holds) w.str(h.str());
+    }
 }
 
 namespace {
@@ -437,6 +473,12 @@ std::vector<anomaly> order_engine::anomalies_of(const order& o, const envelope& 
 void order_engine::emit_notice(std::vector<relay_message>& out, const std::string& topic,
                                const std::string& order_id, const std::string& cause,
                                std::int64_t now_ms, value data) {
+    packed_writer(begin_relay(out, topic, order_id, cause, now_ms, 256)).item(data);
+}
+
+std::string& order_engine::begin_relay(std::vector<relay_message>& out, const std::string& topic,
+                                       const std::string& order_id, const std::string& cause,
+                                       std::int64_t now_ms, std::size_t data_bytes) {
     envelope e;
     e.seq = ++relay_seq_;
     e.id = "baton-" + std::to_string(*e.seq);
@@ -445,8 +487,14 @@ void order_engine::emit_notice(std::vector<relay_message>& out, const std::strin
     e.ts_ms = now_ms;
     if (!order_id.empty()) e.order = order_id;
     if (!cause.empty()) e.cause = cause;
-    e.data = std::move(data);
-    out.push_back({*e.seq, topic, encode_envelope(e), order_id});
+    relay_message& m = out.emplace_back();
+    m.seq = *e.seq;
+    m.topic = topic;
+    m.order = order_id;
+    m.envelope.reserve(96 + topic.size() + order_id.size() + cause.size() + data_bytes);
+    packed_writer w(m.envelope);
+    write_envelope_head(w, e);
+    return m.envelope;
 }
 
 void order_engine::on_receivable(const value& data) {
@@ -1082,30 +1130,24 @@ void order_engine::update_stage(order& o, std::int64_t received_ms, const envelo
     note_department(o, pos.holder);
     if (!o.open()) closed_.emplace_back(received_ms, o.id);
 
-    value status;
-    status.set("stage", o.stage.str());
-    status.set("holder", o.holder.str());
-    status.set("previous", previous);
-    status.set("customer", o.customer.str());
-    status.set("since", static_cast<long long>(received_ms));
-    emit(out, "sales.status", o, cause, received_ms, std::move(status));
-
+    {
+        packed_writer w(begin_relay(out, "sales.status", o.id, cause.id, received_ms, 96));
+        w.map(5);
+        w.str("stage");
+        w.str(o.stage.str());
+        w.str("holder");
+        w.str(o.holder.str());
+        w.str("previous");
+        w.str(previous);
+        w.str("customer");
+        w.str(o.customer.str());
+        w.str("since");
+        w.integer(received_ms);
+    }
     if (pos.def && !pos.def->relay.empty()) {
-        value d = summary(o);
-        if (pos.def->relay == "finance.credit_check") {
-            const auto* a = customers_.find(o.customer);
-            std::int64_t exposure = a ? a->exposure_cents() : o.amount_cents;
-            std::int64_t limit = a ? a->master.credit_limit_cents : 0;
-            d.set("exposure_cents", static_cast<long long>(exposure));
-            d.set("credit_limit_cents", static_cast<long long>(limit));
-            d.set("over_limit", exposure > limit);
-            if (!o.holds.empty()) {
-                value_list holds;
-                for (const auto& h : o.holds) holds.emplace_back(h);
-                d.set("holds", value(std::move(holds)));
-            }
-        }
-        emit(out, pos.def->relay, o, cause, received_ms, std::move(d));
+        packed_writer w(
+            begin_relay(out, pos.def->relay, o.id, cause.id, received_ms, 160 + o.lines.size()));
+        write_summary(w, o, pos.def->relay);
     }
 }
 

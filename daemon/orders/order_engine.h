@@ -23,6 +23,10 @@
 #include "quantities.h"
 
 namespace baton {
+class packed_writer;
+}
+
+namespace baton {
 
 // A relay message is what the outbox keeps: seq, topic, envelope bytes as published.
 using relay_message = outbox_entry;
@@ -148,7 +152,13 @@ private:
                       std::vector<relay_message>& out);
     void emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
               const envelope& cause, std::int64_t received_ms, value data);
-    value summary(const order& o) const;
+    // A relay message about order `order_id` started in `out`: its envelope written up to the
+    // key "data". The caller writes data's value into the returned bytes (packed_writer).
+    std::string& begin_relay(std::vector<relay_message>& out, const std::string& topic,
+                             const std::string& order_id, const std::string& cause,
+                             std::int64_t now_ms, std::size_t data_bytes);
+    // The order as the department that holds it next receives it (`relay`: its topic).
+    void write_summary(packed_writer& w, const order& o, const std::string& relay) const;
     void note_department(order& o, const std::string& dept);
     // Keeps the customer's open order value equal to what this order now adds to it.
     void sync_open(order& o);

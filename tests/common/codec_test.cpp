@@ -332,6 +332,22 @@ TEST(codec, is_utf8_refuses_every_malformation) {
     EXPECT_FALSE(is_utf8("\xf0\x9f\x98"));  // sequence cut at the end
 }
 
+// ASCII is skipped eight bytes at a time: a bad or a multi-byte sequence is found wherever it
+// sits in a run, at every offset of the word and at the tail.
+TEST(codec, is_utf8_finds_a_sequence_at_every_offset_of_an_ascii_run) {
+    for (std::size_t at = 0; at <= 24; ++at) {
+        SCOPED_TRACE(at);
+        const std::string before(at, 'a');
+        const std::string after(24 - at, 'b');
+        EXPECT_TRUE(is_utf8(before + after));
+        EXPECT_TRUE(is_utf8(before + "\xe4\xb8\xad" + after));  // U+4E2D
+        EXPECT_FALSE(is_utf8(before + "\x80" + after));
+        EXPECT_FALSE(is_utf8(before + "\xc3" + after));          // cut by ASCII
+        EXPECT_FALSE(is_utf8(before + "\xed\xa0\x80" + after));  // a surrogate
+        EXPECT_FALSE(is_utf8(before + "\xe4\xb8"));              // cut at the end
+    }
+}
+
 // --- limits --------------------------------------------------------------------------------
 
 TEST(codec, array_over_the_limit_is_refused) {

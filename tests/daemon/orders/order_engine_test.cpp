@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -1009,6 +1010,64 @@ TEST(order_engine, replaying_same_events_rebuilds_identical_state_and_messages) 
         EXPECT_EQ(live.get("SO-3").stage, "cancelled");
         EXPECT_EQ(live.get("SO-4").stage, "closed");
     }
+}
+
+// Relay envelopes are written straight from the order (no value tree): the bytes must be what
+// the value encoder writes for the same envelope, with the summary's keys in their fixed order.
+TEST(order_engine, relayed_envelopes_are_the_value_encoders_bytes_with_keys_in_order) {
+    const std::vector<std::string> summary_keys = {
+        "customer",   "stage",     "amount_cents",   "promised_date",
+        "terms",      "new_die",   "planned_finish", "deposit_cents",
+        "lines",      "backorder", "exposure_cents", "credit_limit_cents",
+        "over_limit", "holds"};
+    std::set<std::string> seen;
+    std::size_t summaries = 0;
+    // The messages `event` relays, checked against the order as that event left it.
+    const auto apply_and_check = [&](relay_run& run, std::int64_t at, const envelope& event) {
+        const std::size_t from = run.sent.size();
+        run.apply(at, event);
+        for (std::size_t i = from; i < run.sent.size(); ++i) {
+            const relay_message& m = run.sent[i];
+            SCOPED_TRACE(m.topic);
+            envelope e = decode(m);
+            EXPECT_EQ(encode_envelope(e), m.envelope);
+            if (m.topic == "sales.status") {
+                std::vector<std::string> keys;
+                for (const auto& kv : e.data.as_map()) keys.push_back(kv.key);
+                EXPECT_EQ(keys, (std::vector<std::string>{"stage", "holder", "previous", "customer",
+                                                          "since"}));
+                continue;
+            }
+            if (!e.data.find("lines") || !e.data.find("new_die")) continue;  // not a summary
+            ++summaries;
+            std::size_t at_key = 0;
+            for (const auto& kv : e.data.as_map()) {
+                seen.insert(kv.key);
+                while (at_key < summary_keys.size() && summary_keys[at_key] != kv.key) ++at_key;
+                EXPECT_LT(at_key, summary_keys.size()) << kv.key << " is out of order or unknown";
+            }
+            const order& o = run.get(*e.order);
+            EXPECT_EQ(encode_msgpack(*e.data.find("lines")), o.lines.empty() ? "\x90" : o.lines);
+        }
+    };
+    for (bool auto_credit : {false, true}) {
+        flow_def f = default_flow();
+        f.auto_credit = auto_credit;
+        relay_run run(f);
+        const auto day = busy_day();
+        for (std::size_t i = 0; i < day.size(); ++i) apply_and_check(run, busy_time(i), day[i]);
+        // Holds on the credit check: a blocked customer places an order.
+        value block;
+        block.set("customer", "C-1001");
+        block.set("blocked", true);
+        apply_and_check(run, busy_time(day.size()),
+                        make_event("sales.customer.updated", "blk", "", block));
+        apply_and_check(run, busy_time(day.size() + 1), placed("held-p", "SO-HELD"));
+    }
+    EXPECT_GT(summaries, 20u);
+    // The day reaches every optional key of a summary.
+    for (const char* key : {"planned_finish", "backorder", "exposure_cents", "holds"})
+        EXPECT_TRUE(seen.count(key)) << key;
 }
 
 TEST(order_engine, snapshot_then_remaining_events_equals_applying_all) {
