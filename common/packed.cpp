@@ -14,7 +14,12 @@ namespace {
 
 struct string_buffer {
     std::string& out;
-    void write(const char* data, std::size_t size) { out.append(data, size); }
+    void write(const char* data, std::size_t size) {
+        if (size == 1)
+            out.push_back(*data);  // a header byte: inline, where append is a call
+        else
+            out.append(data, size);
+    }
 };
 
 const msgpack::object& object_of(const void* o) {

@@ -43,6 +43,10 @@ std::size_t utf8_sequence(std::string_view s, std::size_t at, char32_t& cp) {
 std::size_t find_control(std::string_view s, char32_t& cp) {
     std::size_t i = 0;
     while (i < s.size()) {
+        if (const auto b = static_cast<unsigned char>(s[i]); b >= 0x20 && b < 0x7f) {
+            ++i;  // printable ASCII: most of what plants send
+            continue;
+        }
         char32_t c = 0;
         const std::size_t len = utf8_sequence(s, i, c);
         if (len == 0) {

@@ -482,27 +482,33 @@ void exception_desk::rule_delivery_risk(const fact& f) {
     } else {
         return;  // not scheduled yet: no basis for a prediction
     }
-    // Then every remaining stage up to delivery takes its SLA.
+    // Then every remaining stage up to delivery takes its SLA. The path is told only when the
+    // exception is raised: most stage changes predict in time.
+    const auto remaining_stages = [&](auto&& each) {
+        bool after_production = false;
+        for (const auto& s : flow_.stages) {
+            if (s.exit == "produced") {
+                after_production = true;
+                continue;
+            }
+            if (!after_production || !stage_applies(s, o) || o.has(s.exit)) {
+                if (s.exit == "delivered" && after_production) break;
+                continue;
+            }
+            each(s);
+            if (s.exit == "delivered") break;
+        }
+    };
     std::int64_t remaining = 0;
-    std::string path;
-    bool after_production = false;
-    for (const auto& s : flow_.stages) {
-        if (s.exit == "produced") {
-            after_production = true;
-            continue;
-        }
-        if (!after_production || !stage_applies(s, o) || o.has(s.exit)) {
-            if (s.exit == "delivered" && after_production) break;
-            continue;
-        }
-        remaining += s.sla_us / 1000;
-        path += ", then " + s.name + " " + duration_text(s.sla_us / 1000);
-        if (s.exit == "delivered") break;
-    }
+    remaining_stages([&](const stage_def& s) { remaining += s.sla_us / 1000; });
     const std::int64_t predicted = start + remaining;
     const std::int64_t promised_end = *promised + day_ms;
     if (predicted > promised_end) {
         if (open) return;
+        std::string path;
+        remaining_stages([&](const stage_def& s) {
+            path += ", then " + s.name + " " + duration_text(s.sla_us / 1000);
+        });
         raise_request r;
         r.kind = exception_kind::delivery_at_risk;
         r.o = &o;

@@ -12,6 +12,8 @@
 #include <string>
 #include <variant>
 
+#include "utf8.h"
+
 namespace baton {
 namespace {
 
@@ -345,6 +347,26 @@ TEST(codec, is_utf8_finds_a_sequence_at_every_offset_of_an_ascii_run) {
         EXPECT_FALSE(is_utf8(before + "\xc3" + after));          // cut by ASCII
         EXPECT_FALSE(is_utf8(before + "\xed\xa0\x80" + after));  // a surrogate
         EXPECT_FALSE(is_utf8(before + "\xe4\xb8"));              // cut at the end
+    }
+}
+
+// Printable ASCII is passed over byte by byte without decoding: a control character is still
+// found at its byte, whatever comes before it.
+TEST(codec, find_control_finds_each_control_character_at_its_byte) {
+    for (std::size_t at = 0; at <= 10; ++at) {
+        SCOPED_TRACE(at);
+        const std::string before(at, 'x');
+        char32_t cp = 0;
+        EXPECT_EQ(find_control(before + "tail", cp), std::string::npos);
+        EXPECT_EQ(find_control(before + "\xe4\xb8\xad~", cp), std::string::npos);
+        for (const std::string& c : {"\n"s, "\x1f"s, "\x7f"s, "\xc2\x85"s, std::string(1, '\0')}) {
+            EXPECT_EQ(find_control(before + c + "tail", cp), at);
+            char32_t expected = 0;
+            utf8_sequence(c, 0, expected);
+            EXPECT_EQ(cp, expected);
+        }
+        // A malformed byte is passed over; the control after it is still found.
+        EXPECT_EQ(find_control(before + "\xff\t", cp), at + 1);
     }
 }
 
