@@ -38,8 +38,8 @@ std::string integer_text(const value& v) {
 
 // `inbound`: a client's event, where control characters are refused. What batond relays is
 // read as written: an order accepted before they were refused still has its messages read.
-bool read_name(const value& v, const char* key, bool inbound, std::string& out,
-               std::string& reason) {
+// The name moves out of `v` into `out`.
+bool read_name(value& v, const char* key, bool inbound, std::string& out, std::string& reason) {
     if (!v.is_string()) {
         reason = std::string("envelope: ") + key + ": expected string, got " + type_name(v);
         return false;
@@ -51,12 +51,13 @@ bool read_name(const value& v, const char* key, bool inbound, std::string& out,
         return false;
     }
     char32_t cp = 0;
-    if (std::size_t at = find_control(s, cp); inbound && at != std::string::npos) {
+    if (std::size_t at = inbound ? find_control(s, cp) : std::string::npos;
+        at != std::string::npos) {
         reason = std::string("envelope: ") + key + ": control character " + code_point_text(cp) +
                  " at byte " + std::to_string(at) + " (counting from 0) is not allowed";
         return false;
     }
-    out = s;
+    out = std::move(v.as_string());
     return true;
 }
 
@@ -103,7 +104,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         }
     if (!read_name(*root.find("id"), "id", !relayed, out.id, reason)) return false;
     if (!read_name(*root.find("source"), "source", !relayed, out.source, reason)) return false;
-    const value& topic = *root.find("topic");
+    value& topic = *root.find("topic");
     if (!topic.is_string()) {
         reason = std::string("envelope: topic: expected string, got ") + type_name(topic);
         return false;
@@ -112,7 +113,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         reason = "envelope: topic: must not be empty";
         return false;
     }
-    out.topic = topic.as_string();
+    out.topic = std::move(topic.as_string());
     const value& ts = *root.find("ts");
     if (!ts.is_integer()) {
         reason = std::string("envelope: ts: expected int (ms since epoch), got ") + type_name(ts);
@@ -123,7 +124,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
                  " is out of range (ms since the epoch, at most 2^63-1)";
         return false;
     }
-    if (const value* order = root.find("order")) {
+    if (value* order = root.find("order")) {
         std::string o;
         if (!read_name(*order, "order", !relayed, o, reason)) return false;
         out.order = std::move(o);
@@ -192,12 +193,25 @@ bool decode_relayed(std::string_view bytes, const decode_limits& limits, envelop
 std::string encode_envelope(const envelope& e) {
     std::string out;
     packed_writer w(out);
-    write_envelope_head(w, e);
+    write_envelope_head(w, head_of(e));
     w.item(e.data);
     return out;
 }
 
-void write_envelope_head(packed_writer& w, const envelope& e) {
+envelope_head head_of(const envelope& e) {
+    envelope_head h;
+    h.v = e.v;
+    h.id = e.id;
+    h.source = e.source;
+    h.topic = e.topic;
+    h.ts_ms = e.ts_ms;
+    if (e.order) h.order = *e.order;
+    h.seq = e.seq;
+    if (e.cause) h.cause = *e.cause;
+    return h;
+}
+
+void write_envelope_head(packed_writer& w, const envelope_head& e) {
     w.map(6 + (e.order ? 1 : 0) + (e.seq ? 1 : 0) + (e.cause ? 1 : 0));
     w.str("v");
     w.uinteger(e.v);

@@ -43,9 +43,23 @@ bool decode_relayed(std::string_view bytes, const decode_limits& limits, envelop
 // The MessagePack bytes of an envelope; keys absent from it are left out.
 std::string encode_envelope(const envelope& e);
 
+// An envelope's fields without its data, referring to strings held elsewhere: what a writer
+// needs to encode one without copying them.
+struct envelope_head {
+    std::uint64_t v = envelope_version;
+    std::string_view id;
+    std::string_view source;
+    std::string_view topic;
+    std::int64_t ts_ms = 0;
+    std::optional<std::string_view> order;
+    std::optional<std::uint64_t> seq;
+    std::optional<std::string_view> cause;
+};
+envelope_head head_of(const envelope& e);
+
 class packed_writer;
 // The envelope as encode_envelope writes it, up to and including the key "data": the caller
-// writes data's value next, straight from what it holds (no value tree). `e.data` is not read.
-void write_envelope_head(packed_writer& w, const envelope& e);
+// writes data's value next, straight from what it holds (no value tree).
+void write_envelope_head(packed_writer& w, const envelope_head& e);
 
 }  // namespace baton

@@ -47,6 +47,14 @@ const value* value::find(std::string_view key) const {
     return nullptr;
 }
 
+value* value::find(std::string_view key) {
+    auto* m = std::get_if<value_map>(&v);
+    if (!m) return nullptr;
+    for (auto& e : *m)
+        if (e.key == key) return &e.val;
+    return nullptr;
+}
+
 value& value::set(std::string_view key, value val) {
     if (is_nil()) v = value_map{};
     assert(is_map());

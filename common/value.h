@@ -49,6 +49,7 @@ struct value {
     bool is_number() const { return is_integer() || std::holds_alternative<double>(v); }
 
     const std::string& as_string() const { return std::get<std::string>(v); }
+    std::string& as_string() { return std::get<std::string>(v); }
     const value_list& as_list() const { return std::get<value_list>(v); }
     const value_map& as_map() const { return std::get<value_map>(v); }
     value_list& as_list() { return std::get<value_list>(v); }
@@ -64,6 +65,7 @@ struct value {
 
     // Map lookup by key; nullptr when this is not a map or the key is absent.
     const value* find(std::string_view key) const;
+    value* find(std::string_view key);
     // Map insert-or-assign (this must be a map or nil, which becomes a map).
     value& set(std::string_view key, value v);
 };

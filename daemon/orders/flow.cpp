@@ -149,6 +149,7 @@ flow_def load_flow(const std::string& path) {
 }
 
 bool stage_applies(const stage_def& s, const order& o) {
+    if (s.when.empty()) return true;  // most stages: asked for every stage of every event
     if (s.when == "new_die") return o.new_die;
     if (s.when == "prepay") return o.terms == "prepay";
     if (s.when == "deposit") return o.deposit_cents > 0;

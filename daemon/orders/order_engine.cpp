@@ -2,6 +2,7 @@
 #include "order_engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 #include <unordered_map>
 
@@ -479,16 +480,19 @@ void order_engine::emit_notice(std::vector<relay_message>& out, const std::strin
 std::string& order_engine::begin_relay(std::vector<relay_message>& out, const std::string& topic,
                                        const std::string& order_id, const std::string& cause,
                                        std::int64_t now_ms, std::size_t data_bytes) {
-    envelope e;
-    e.seq = ++relay_seq_;
-    e.id = "baton-" + std::to_string(*e.seq);
+    const std::uint64_t seq = ++relay_seq_;
+    char id[32] = "baton-";
+    const auto end = std::to_chars(id + 6, id + sizeof id, seq).ptr;
+    envelope_head e;
+    e.seq = seq;
+    e.id = std::string_view(id, static_cast<std::size_t>(end - id));
     e.source = "baton";
     e.topic = topic;
     e.ts_ms = now_ms;
     if (!order_id.empty()) e.order = order_id;
     if (!cause.empty()) e.cause = cause;
     relay_message& m = out.emplace_back();
-    m.seq = *e.seq;
+    m.seq = seq;
     m.topic = topic;
     m.order = order_id;
     m.envelope.reserve(96 + topic.size() + order_id.size() + cause.size() + data_bytes);
