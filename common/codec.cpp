@@ -23,6 +23,10 @@ struct string_buffer {
     }
 };
 
+bool reference_everything(msgpack::type::object_type, std::size_t, void*) {
+    return true;
+}
+
 bool convert(const msgpack::object& o, value& out, std::string& error) {
     switch (o.type) {
         case msgpack::type::NIL: out = value(); return true;
@@ -41,7 +45,7 @@ bool convert(const msgpack::object& o, value& out, std::string& error) {
                 error = "decode: string is not valid UTF-8";
                 return false;
             }
-            out = value(std::string(s));
+            out.v.emplace<std::string>(s);
             return true;
         }
         case msgpack::type::ARRAY: {
@@ -140,9 +144,15 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
     msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_string,
                                 limits.max_string, 0, limits.max_depth);
     std::size_t offset = 0;
-    msgpack::object_handle handle;
+    // One zone per thread, kept between messages: no chunk allocated per message. Strings and
+    // keys refer to `bytes` rather than being copied into it: convert() copies what it keeps
+    // before this returns.
+    thread_local msgpack::zone zone;
+    zone.clear();
+    msgpack::object root;
     try {
-        handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
+        root = msgpack::unpack(zone, bytes.data(), bytes.size(), offset, reference_everything,
+                               nullptr, limit);
     } catch (const msgpack::array_size_overflow&) {
         code = refusal::limit;
         error = "limit: array longer than " + std::to_string(limits.max_array) + " elements";
@@ -178,7 +188,7 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
                 " trailing bytes after the MessagePack object";
         return false;
     }
-    return convert(handle.get(), out, error);
+    return convert(root, out, error);
 }
 
 bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,

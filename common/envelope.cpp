@@ -215,26 +215,16 @@ void write_envelope_head(packed_writer& w, const envelope_head& e) {
     w.map(6 + (e.order ? 1 : 0) + (e.seq ? 1 : 0) + (e.cause ? 1 : 0));
     w.str("v");
     w.uinteger(e.v);
-    w.str("id");
-    w.str(e.id);
-    w.str("source");
-    w.str(e.source);
-    w.str("topic");
-    w.str(e.topic);
-    w.str("ts");
-    w.integer(e.ts_ms);
-    if (e.order) {
-        w.str("order");
-        w.str(*e.order);
-    }
+    w.text_field("id", e.id);
+    w.text_field("source", e.source);
+    w.text_field("topic", e.topic);
+    w.int_field("ts", e.ts_ms);
+    if (e.order) w.text_field("order", *e.order);
     if (e.seq) {
         w.str("seq");
         w.uinteger(*e.seq);
     }
-    if (e.cause) {
-        w.str("cause");
-        w.str(*e.cause);
-    }
+    if (e.cause) w.text_field("cause", *e.cause);
     w.str("data");
 }
 

@@ -27,6 +27,19 @@ public:
     void uinteger(std::uint64_t n);
     void str(std::string_view s);
     void bin(std::string_view b);
+    // A map's key and its value.
+    void text_field(std::string_view key, std::string_view text) {
+        str(key);
+        str(text);
+    }
+    void int_field(std::string_view key, std::int64_t n) {
+        str(key);
+        integer(n);
+    }
+    void bool_field(std::string_view key, bool b) {
+        str(key);
+        boolean(b);
+    }
     // Items already encoded as MessagePack, appended as they are.
     void raw(std::string_view msgpack) { out_.append(msgpack); }
     // A value tree, as encode_msgpack writes it.

@@ -312,26 +312,14 @@ void order_engine::write_summary(packed_writer& w, const order& o, const std::st
     const bool credit_check = relay == "finance.credit_check";
     w.map(7 + (o.planned_finish.empty() ? 0 : 1) + (o.deposit_cents > 0 ? 1 : 0) +
           (o.shipments.empty() ? 0 : 1) + (credit_check ? 3 + (o.holds.empty() ? 0 : 1) : 0));
-    w.str("customer");
-    w.str(o.customer.str());
-    w.str("stage");
-    w.str(o.stage.str());
-    w.str("amount_cents");
-    w.integer(o.amount_cents);
-    w.str("promised_date");
-    w.str(o.promised_date.str());
-    w.str("terms");
-    w.str(o.terms.str());
-    w.str("new_die");
-    w.boolean(o.new_die);
-    if (!o.planned_finish.empty()) {
-        w.str("planned_finish");
-        w.str(o.planned_finish.str());
-    }
-    if (o.deposit_cents > 0) {
-        w.str("deposit_cents");
-        w.integer(o.deposit_cents);
-    }
+    w.text_field("customer", o.customer.str());
+    w.text_field("stage", o.stage.str());
+    w.int_field("amount_cents", o.amount_cents);
+    w.text_field("promised_date", o.promised_date.str());
+    w.text_field("terms", o.terms.str());
+    w.bool_field("new_die", o.new_die);
+    if (!o.planned_finish.empty()) w.text_field("planned_finish", o.planned_finish.str());
+    if (o.deposit_cents > 0) w.int_field("deposit_cents", o.deposit_cents);
     // The lines as they are kept: MessagePack that was parsed when it came (order.h).
     w.str("lines");
     if (o.lines.empty())
@@ -347,12 +335,9 @@ void order_engine::write_summary(packed_writer& w, const order& o, const std::st
     const auto* a = customers_.find(o.customer);
     const std::int64_t exposure = a ? a->exposure_cents() : o.amount_cents;
     const std::int64_t limit = a ? a->master.credit_limit_cents : 0;
-    w.str("exposure_cents");
-    w.integer(exposure);
-    w.str("credit_limit_cents");
-    w.integer(limit);
-    w.str("over_limit");
-    w.boolean(exposure > limit);
+    w.int_field("exposure_cents", exposure);
+    w.int_field("credit_limit_cents", limit);
+    w.bool_field("over_limit", exposure > limit);
     if (!o.holds.empty()) {
         w.str("holds");
         w.array(o.holds.size());
@@ -1137,16 +1122,11 @@ void order_engine::update_stage(order& o, std::int64_t received_ms, const envelo
     {
         packed_writer w(begin_relay(out, "sales.status", o.id, cause.id, received_ms, 96));
         w.map(5);
-        w.str("stage");
-        w.str(o.stage.str());
-        w.str("holder");
-        w.str(o.holder.str());
-        w.str("previous");
-        w.str(previous);
-        w.str("customer");
-        w.str(o.customer.str());
-        w.str("since");
-        w.integer(received_ms);
+        w.text_field("stage", o.stage.str());
+        w.text_field("holder", o.holder.str());
+        w.text_field("previous", previous);
+        w.text_field("customer", o.customer.str());
+        w.int_field("since", received_ms);
     }
     if (pos.def && !pos.def->relay.empty()) {
         packed_writer w(
