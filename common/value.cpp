@@ -3,6 +3,7 @@
 
 #include <cassert>
 #include <limits>
+#include <utility>
 
 namespace baton {
 
@@ -48,11 +49,7 @@ const value* value::find(std::string_view key) const {
 }
 
 value* value::find(std::string_view key) {
-    auto* m = std::get_if<value_map>(&v);
-    if (!m) return nullptr;
-    for (auto& e : *m)
-        if (e.key == key) return &e.val;
-    return nullptr;
+    return const_cast<value*>(std::as_const(*this).find(key));
 }
 
 value& value::set(std::string_view key, value val) {

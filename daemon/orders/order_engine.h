@@ -23,10 +23,8 @@
 #include "quantities.h"
 
 namespace baton {
-class packed_writer;
-}
 
-namespace baton {
+class packed_writer;
 
 // A relay message is what the outbox keeps: seq, topic, envelope bytes as published.
 using relay_message = outbox_entry;
@@ -153,7 +151,8 @@ private:
     void emit(std::vector<relay_message>& out, const std::string& topic, const order& o,
               const envelope& cause, std::int64_t received_ms, value data);
     // A relay message about order `order_id` started in `out`: its envelope written up to the
-    // key "data". The caller writes data's value into the returned bytes (packed_writer).
+    // key "data". The caller writes data's value into the returned bytes (packed_writer) before
+    // anything else is added to `out`, which may move them.
     std::string& begin_relay(std::vector<relay_message>& out, const std::string& topic,
                              const std::string& order_id, const std::string& cause,
                              std::int64_t now_ms, std::size_t data_bytes);
