@@ -1,4 +1,4 @@
-// msgpack-cxx on the boundary: unpack with limits, convert to value, pack values back.
+// msgpack-cxx on the boundary: parse with limits into a value tree, pack values back.
 #include "codec.h"
 
 #include <msgpack.hpp>
@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "utf8.h"
 
@@ -23,70 +26,179 @@ struct string_buffer {
     }
 };
 
-bool reference_everything(msgpack::type::object_type, std::size_t, void*) {
-    return true;
-}
+// Builds the value tree as msgpack-cxx's parser walks the bytes (its visitor interface): no
+// msgpack::object tree in between, and no second walk. The limits are checked where the
+// parser meets each claim, in the order msgpack-cxx's own object builder checks them. A
+// refusal of what was parsed (bin, a key that is not a string or not UTF-8, a duplicate key, a
+// string that is not UTF-8) is remembered and parsing goes on without building, so a frame
+// that is also truncated or malformed is refused for that, as the parser reports it.
+class tree_builder {
+public:
+    struct open_map {
+        value_map* map;
+        std::size_t next;  // the pair whose key comes next
+    };
+    // Reused between messages (one per thread), so a decode allocates only the tree.
+    struct scratch {
+        std::vector<value*> targets;
+        std::vector<open_map> maps;
+    };
 
-bool convert(const msgpack::object& o, value& out, std::string& error) {
-    switch (o.type) {
-        case msgpack::type::NIL: out = value(); return true;
-        case msgpack::type::BOOLEAN: out = value(o.via.boolean); return true;
-        case msgpack::type::POSITIVE_INTEGER:
-            out = value(static_cast<unsigned long long>(o.via.u64));
-            return true;
-        case msgpack::type::NEGATIVE_INTEGER:
-            out = value(static_cast<long long>(o.via.i64));
-            return true;
-        case msgpack::type::FLOAT32:
-        case msgpack::type::FLOAT64: out = value(o.via.f64); return true;
-        case msgpack::type::STR: {
-            std::string_view s(o.via.str.ptr, o.via.str.size);
-            if (!is_utf8(s)) {
-                error = "decode: string is not valid UTF-8";
-                return false;
-            }
-            out.v.emplace<std::string>(s);
-            return true;
-        }
-        case msgpack::type::ARRAY: {
-            value_list list;
-            list.resize(o.via.array.size);
-            for (std::uint32_t i = 0; i < o.via.array.size; ++i)
-                if (!convert(o.via.array.ptr[i], list[i], error)) return false;
-            out = value(std::move(list));
-            return true;
-        }
-        case msgpack::type::MAP: {
-            value_map map;
-            map.resize(o.via.map.size);
-            for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
-                const auto& kv = o.via.map.ptr[i];
-                if (kv.key.type != msgpack::type::STR) {
-                    error = "decode: map keys must be strings";
-                    return false;
-                }
-                std::string_view key(kv.key.via.str.ptr, kv.key.via.str.size);
-                if (!is_utf8(key)) {
-                    error = "decode: map key is not valid UTF-8";
-                    return false;
-                }
-                for (std::uint32_t j = 0; j < i; ++j)
-                    if (map[j].key == key) {
-                        error = "decode: duplicate map key '" + reason_text(key) + "'";
-                        return false;
-                    }
-                map[i].key.assign(key);
-                if (!convert(kv.val, map[i].val, error)) return false;
-            }
-            out = value(std::move(map));
-            return true;
-        }
-        case msgpack::type::BIN: error = "decode: bin values are not accepted"; return false;
-        case msgpack::type::EXT: error = "decode: ext values are not accepted"; return false;
+    tree_builder(const decode_limits& limits, std::size_t frame_size, value& root, scratch& s)
+        : limits_(limits), frame_size_(frame_size), targets_(s.targets), maps_(s.maps) {
+        targets_.clear();
+        maps_.clear();
+        targets_.push_back(&root);
     }
-    error = "decode: unknown MessagePack type";
-    return false;
-}
+
+    // Why parsing stopped (a limit), or what was refused after it went through.
+    refusal stop_code = refusal::none;
+    std::string stop_error;
+    std::string refused;  // the first refusal of a parsed value: reported if parsing completes
+    bool malformed = false;
+    bool truncated = false;
+
+    bool visit_nil() { return set(std::monostate{}); }
+    bool visit_boolean(bool b) { return set(b); }
+    bool visit_positive_integer(std::uint64_t u) { return set(u); }
+    bool visit_negative_integer(std::int64_t i) {
+        // int8..int64 may carry a non-negative number: it decodes as unsigned, as any other.
+        if (i >= 0) return set(static_cast<std::uint64_t>(i));
+        return set(i);
+    }
+    bool visit_float32(float f) { return set(static_cast<double>(f)); }
+    bool visit_float64(double d) { return set(d); }
+    bool visit_str(const char* data, std::uint32_t size) {
+        if (size > limits_.max_string)
+            return stop(refusal::limit, "limit: string longer than " +
+                                            std::to_string(limits_.max_string) + " bytes");
+        if (!building()) return true;
+        const std::string_view s(data, size);
+        if (in_key_) return key(s);
+        if (!is_utf8(s)) return refuse("decode: string is not valid UTF-8");
+        targets_.back()->v.emplace<std::string>(s);
+        return true;
+    }
+    bool visit_bin(const char*, std::uint32_t size) {
+        if (size > limits_.max_string)
+            return stop(refusal::limit,
+                        "limit: bin longer than " + std::to_string(limits_.max_string) + " bytes");
+        return in_key_ ? refuse_key() : refuse("decode: bin values are not accepted");
+    }
+    bool visit_ext(const char*, std::uint32_t) {
+        return stop(refusal::decode, "decode: ext values are not accepted");
+    }
+    bool start_array(std::uint32_t n) {
+        if (n > limits_.max_array)
+            return stop(refusal::limit, "limit: array longer than " +
+                                            std::to_string(limits_.max_array) + " elements");
+        if (!open_container()) return false;
+        if (!building() || in_key_) return in_key_ ? refuse_key() : true;
+        value* self = targets_.back();
+        // Each element takes a byte at least: a claim beyond the frame is truncated, and the
+        // parser says so before the elements are needed.
+        auto& list = self->v.emplace<value_list>(n <= frame_size_ ? n : 0);
+        if (n > frame_size_) return hold();
+        targets_.push_back(list.data());
+        return true;
+    }
+    bool start_array_item() { return true; }
+    bool end_array_item() {
+        if (building()) ++targets_.back();
+        return true;
+    }
+    bool end_array() { return close_container(); }
+    bool start_map(std::uint32_t n) {
+        if (n > limits_.max_map)
+            return stop(refusal::limit,
+                        "limit: map larger than " + std::to_string(limits_.max_map) + " pairs");
+        if (!open_container()) return false;
+        if (!building() || in_key_) return in_key_ ? refuse_key() : true;
+        value* self = targets_.back();
+        auto& map = self->v.emplace<value_map>(n <= frame_size_ ? n : 0);
+        if (n > frame_size_) return hold();
+        maps_.push_back({&map, 0});
+        targets_.push_back(nullptr);  // the slot of the pair's value, set by each key
+        return true;
+    }
+    bool start_map_key() {
+        in_key_ = true;
+        return true;
+    }
+    bool end_map_key() {
+        in_key_ = false;
+        return true;
+    }
+    bool start_map_value() { return true; }
+    bool end_map_value() {
+        if (building()) ++maps_.back().next;
+        return true;
+    }
+    bool end_map() { return close_container(true); }
+    void parse_error(std::size_t, std::size_t) { malformed = true; }
+    void insufficient_bytes(std::size_t, std::size_t) { truncated = true; }
+    bool referenced() const { return false; }
+    void set_referenced(bool) {}
+
+private:
+    bool building() const { return refused.empty() && !held_; }
+    template <typename Scalar>
+    bool set(Scalar x) {
+        if (!building()) return true;
+        if (in_key_) return refuse_key();
+        targets_.back()->v.emplace<Scalar>(x);
+        return true;
+    }
+    bool key(std::string_view k) {
+        if (!is_utf8(k)) return refuse("decode: map key is not valid UTF-8");
+        open_map& m = maps_.back();
+        for (std::size_t j = 0; j < m.next; ++j)
+            if ((*m.map)[j].key == k)
+                return refuse("decode: duplicate map key '" + reason_text(k) + "'");
+        member& pair = (*m.map)[m.next];
+        pair.key.assign(k);
+        targets_.back() = &pair.val;
+        return true;
+    }
+    bool refuse_key() { return refuse("decode: map keys must be strings"); }
+    bool refuse(std::string error) {
+        if (refused.empty() && !held_) refused = std::move(error);
+        return true;
+    }
+    // A claim the frame cannot hold: parsing will fail, so building stops here.
+    bool hold() {
+        held_ = true;
+        return true;
+    }
+    bool stop(refusal code, std::string error) {
+        stop_code = code;
+        stop_error = std::move(error);
+        return false;
+    }
+    bool open_container() {
+        if (depth_ >= limits_.max_depth)
+            return stop(refusal::limit, "limit: nesting deeper than " +
+                                            std::to_string(limits_.max_depth) + " levels");
+        ++depth_;
+        return true;
+    }
+    bool close_container(bool map = false) {
+        --depth_;
+        if (building()) {
+            targets_.pop_back();
+            if (map) maps_.pop_back();
+        }
+        return true;
+    }
+
+    const decode_limits& limits_;
+    std::size_t frame_size_;
+    std::vector<value*>& targets_;  // where the next value goes, innermost last
+    std::vector<open_map>& maps_;
+    std::size_t depth_ = 0;
+    bool in_key_ = false;
+    bool held_ = false;
+};
 
 // msgpack-cxx's pack_double writes a double with an integral value as an int (1.0 -> 1, and
 // -0.0 -> 0), so a value would change type on the wire; float64 is written here instead.
@@ -141,46 +253,18 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
         error = "decode: empty frame";
         return false;
     }
-    msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_string,
-                                limits.max_string, 0, limits.max_depth);
+    thread_local tree_builder::scratch scratch;
+    tree_builder builder(limits, bytes.size(), out, scratch);
     std::size_t offset = 0;
-    // One zone per thread, kept between messages: no chunk allocated per message. Strings and
-    // keys refer to `bytes` rather than being copied into it: convert() copies what it keeps
-    // before this returns.
-    thread_local msgpack::zone zone;
-    zone.clear();
-    msgpack::object root;
-    try {
-        root = msgpack::unpack(zone, bytes.data(), bytes.size(), offset, reference_everything,
-                               nullptr, limit);
-    } catch (const msgpack::array_size_overflow&) {
-        code = refusal::limit;
-        error = "limit: array longer than " + std::to_string(limits.max_array) + " elements";
-        return false;
-    } catch (const msgpack::map_size_overflow&) {
-        code = refusal::limit;
-        error = "limit: map larger than " + std::to_string(limits.max_map) + " pairs";
-        return false;
-    } catch (const msgpack::str_size_overflow&) {
-        code = refusal::limit;
-        error = "limit: string longer than " + std::to_string(limits.max_string) + " bytes";
-        return false;
-    } catch (const msgpack::bin_size_overflow&) {
-        code = refusal::limit;
-        error = "limit: bin longer than " + std::to_string(limits.max_string) + " bytes";
-        return false;
-    } catch (const msgpack::ext_size_overflow&) {
-        error = "decode: ext values are not accepted";
-        return false;
-    } catch (const msgpack::depth_size_overflow&) {
-        code = refusal::limit;
-        error = "limit: nesting deeper than " + std::to_string(limits.max_depth) + " levels";
-        return false;
-    } catch (const msgpack::insufficient_bytes&) {
-        error = "decode: truncated MessagePack (" + std::to_string(bytes.size()) + " bytes)";
-        return false;
-    } catch (const std::exception& e) {
-        error = "decode: not valid MessagePack (" + reason_text(e.what()) + ")";
+    if (!msgpack::parse(bytes.data(), bytes.size(), offset, builder)) {
+        if (!builder.stop_error.empty()) {
+            code = builder.stop_code;
+            error = std::move(builder.stop_error);
+        } else if (builder.truncated) {
+            error = "decode: truncated MessagePack (" + std::to_string(bytes.size()) + " bytes)";
+        } else {
+            error = "decode: not valid MessagePack (parse error)";
+        }
         return false;
     }
     if (offset != bytes.size()) {
@@ -188,7 +272,11 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
                 " trailing bytes after the MessagePack object";
         return false;
     }
-    return convert(root, out, error);
+    if (!builder.refused.empty()) {
+        error = std::move(builder.refused);
+        return false;
+    }
+    return true;
 }
 
 bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,

@@ -288,6 +288,69 @@ TEST(codec, ext_is_refused) {
     EXPECT_EQ(decode_error("\xc7\x00\x05"s), "decode: ext values are not accepted");      // empty
 }
 
+// The tree is built as the parser walks the frame. A refusal of a parsed value (bin, a key, a
+// string) waits for the parse to finish, so a frame that is also broken is refused for that, as
+// when the whole frame was parsed first.
+TEST(codec, bin_and_map_keys_are_refused_as_keys) {
+    EXPECT_EQ(decode_error("\x81\xc4\x01k\x01"s), "decode: map keys must be strings");
+    EXPECT_EQ(decode_error("\x81\x81\xa1k\x01\x01"s), "decode: map keys must be strings");
+    EXPECT_EQ(decode_error("\x82\xa1k\x01\x91\xa1x\x02"s), "decode: map keys must be strings");
+}
+
+TEST(codec, a_frame_both_refused_and_truncated_is_truncated) {
+    EXPECT_EQ(decode_error("\x92\xc4\x01x\xa3xy"s), "decode: truncated MessagePack (7 bytes)");
+    EXPECT_EQ(decode_error("\x92\xa1\xff\x92\x01"s), "decode: truncated MessagePack (5 bytes)");
+    EXPECT_EQ(decode_error("\x83\xa1k\x01\xa1k\x02\xa1x"s),
+              "decode: truncated MessagePack (9 bytes)");
+}
+
+TEST(codec, a_frame_both_refused_and_malformed_is_malformed) {
+    std::string error = decode_error("\x93\xc4\x01x\x01\xc1"s);
+    EXPECT_EQ(error, "decode: not valid MessagePack (parse error)");
+}
+
+TEST(codec, a_frame_both_refused_and_over_a_limit_is_over_the_limit) {
+    EXPECT_EQ(decode_error("\x92\xa1\xff"s + nested_arrays(8)),
+              "limit: nesting deeper than 8 levels");
+    decode_limits limits;
+    limits.max_string = 4;
+    EXPECT_EQ(decode_error("\x92\xc4\x01x\xa5hello"s, limits), "limit: string longer than 4 bytes");
+}
+
+TEST(codec, a_frame_both_refused_and_followed_by_bytes_names_the_trailing_bytes) {
+    EXPECT_EQ(decode_error("\x82\xa2id\x01\xa2id\x02\x00"s),
+              "decode: 1 trailing bytes after the MessagePack object");
+}
+
+TEST(codec, the_first_refusal_in_the_frame_is_the_one_reported) {
+    EXPECT_EQ(decode_error("\x92\xa1\xff\xc4\x01x"s), "decode: string is not valid UTF-8");
+    EXPECT_EQ(decode_error("\x92\xc4\x01x\xa1\xff"s), "decode: bin values are not accepted");
+}
+
+TEST(codec, signed_encodings_of_non_negative_numbers_decode_as_unsigned) {
+    for (const std::string& bytes : {"\xd0\x05"s, "\xd1\x00\x05"s, "\xd2\x00\x00\x00\x05"s,
+                                     "\xd3\x00\x00\x00\x00\x00\x00\x00\x05"s}) {
+        value v = decode_ok(bytes);
+        ASSERT_TRUE(std::holds_alternative<std::uint64_t>(v.v)) << type_name(v);
+        EXPECT_EQ(std::get<std::uint64_t>(v.v), 5u);
+    }
+    value v = decode_ok("\xd0\xfb"s);
+    ASSERT_TRUE(std::holds_alternative<std::int64_t>(v.v));
+    EXPECT_EQ(std::get<std::int64_t>(v.v), -5);
+}
+
+TEST(codec, a_decode_replaces_what_the_value_held) {
+    value v = value_map{{"old", value(1)}};
+    std::string error;
+    ASSERT_TRUE(decode_msgpack("\x92\x01\x80"s, decode_limits{}, v, error)) << error;
+    ASSERT_TRUE(v.is_list());
+    ASSERT_EQ(v.as_list().size(), 2u);
+    EXPECT_TRUE(v.as_list()[1].is_map());
+    EXPECT_TRUE(v.as_list()[1].as_map().empty());
+    ASSERT_TRUE(decode_msgpack("\xa1z"s, decode_limits{}, v, error)) << error;
+    EXPECT_EQ(v.as_string(), "z");
+}
+
 TEST(codec, overlong_utf8_is_refused) {
     EXPECT_EQ(decode_error("\xa2\xc0\xaf"), "decode: string is not valid UTF-8");      // '/'
     EXPECT_EQ(decode_error("\xa3\xe0\x80\xaf"), "decode: string is not valid UTF-8");  // 3 bytes
