@@ -3,11 +3,15 @@
 
 #include <array>
 #include <cstdio>
+#include <string_view>
 
 #include "packed.h"
 #include "utf8.h"
 
 namespace baton {
+
+// Literals compared as string views: a length check, then memcmp, with no strlen.
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -154,7 +158,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
     }
     value* data = nullptr;
     for (auto& m : root.as_map())
-        if (m.key == "data") data = &m.val;
+        if (m.key == "data"sv) data = &m.val;
     if (!data->is_map()) {
         reason = std::string("envelope: data: expected map, got ") + type_name(*data);
         return false;

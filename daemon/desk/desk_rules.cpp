@@ -5,11 +5,15 @@
 
 #include <algorithm>
 #include <cassert>
+#include <string_view>
 
 #include "format.h"
 #include "quantities.h"
 
 namespace baton {
+
+// Literals compared as string views: a length check, then memcmp, with no strlen.
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -119,7 +123,7 @@ void exception_desk::rule_out_of_sequence(const fact& f) {
 void exception_desk::rule_credit_hold(const fact& f) {
     const order& o = f.o;
     const bool approved = o.has("credit_approved");
-    if (f.topic() == "finance.credit.rejected" && !approved &&
+    if (f.topic() == "finance.credit.rejected"sv && !approved &&
         !find_open(o.id, exception_kind::credit_hold)) {
         std::string reason = text(f.event.data, "reason");
         raise_request r;
@@ -134,19 +138,19 @@ void exception_desk::rule_credit_hold(const fact& f) {
                   f.now_ms, f.cause(), f.out);
     }
     const bool first_placement =
-        f.topic() == "sales.order.placed" && o.milestones.at("placed").event_id == f.cause();
+        f.topic() == "sales.order.placed"sv && o.milestones.at("placed").event_id == f.cause();
     if (first_placement && !approved && !o.holds.empty() &&
         !find_open(o.id, exception_kind::credit_hold)) {
         const customer_book::account* a = f.engine.customers().find(o.customer);
         std::string why;
         for (const auto& hold : o.holds) {
             if (!why.empty()) why += "; ";
-            if (hold == "blocked")
+            if (hold == "blocked"sv)
                 why += "customer " + o.customer + " is blocked";
-            else if (hold == "overdue" && a)
+            else if (hold == "overdue"sv && a)
                 why += o.customer + " is overdue by " + money_text(a->overdue_cents) +
                        " (hold above " + money_text(f.engine.flow().overdue_hold_cents) + ")";
-            else if (hold == "limit" && a)
+            else if (hold == "limit"sv && a)
                 why += "over the credit limit of " + o.customer + ": exposure " +
                        money_text(a->exposure_cents()) + ", limit " +
                        money_text(a->master.credit_limit_cents);
@@ -165,7 +169,7 @@ void exception_desk::rule_credit_hold(const fact& f) {
         open_task(e, "sales", "talk to " + o.customer + " about the credit hold on " + o.id,
                   f.now_ms, f.cause(), f.out);
     }
-    if (approved && o.prepay_switched && f.topic() == "finance.credit.rejected")
+    if (approved && o.prepay_switched && f.topic() == "finance.credit.rejected"sv)
         settle(o.id, exception_kind::credit_hold, "released against payment in advance", f.now_ms,
                f.cause(), f.out);
     settle_when_proved(exception_kind::credit_hold, f);
@@ -180,7 +184,7 @@ void exception_desk::rule_qc_failed(const fact& f) {
     // An order's only batch, unnamed by its sender, is the order itself to people.
     const std::string named =
         batch.empty() || (batch[0] == '#' && o.batches.size() == 1) ? "" : " batch " + batch;
-    if (f.topic() == "production.qc.failed" && !o.has("produced") &&
+    if (f.topic() == "production.qc.failed"sv && !o.has("produced") &&
         !find_open(o.id, exception_kind::qc_failed, batch)) {
         raise_request r;
         r.kind = exception_kind::qc_failed;
@@ -203,9 +207,9 @@ void exception_desk::rule_qc_failed(const fact& f) {
 // re-run, sales tell the customer or amend; resolved once the whole order is produced.
 void exception_desk::rule_short_produced(const fact& f) {
     const order& o = f.o;
-    const bool relevant = f.topic() == "production.order.completed" ||
-                          f.topic() == "production.qc.failed" ||
-                          f.topic() == "sales.order.placed" || f.topic() == "sales.order.amended";
+    const bool relevant =
+        f.topic() == "production.order.completed"sv || f.topic() == "production.qc.failed"sv ||
+        f.topic() == "sales.order.placed"sv || f.topic() == "sales.order.amended"sv;
     if (relevant && o.placed && !o.cancelled && !o.has("produced") && !o.batches.empty() &&
         std::all_of(o.batches.begin(), o.batches.end(),
                     [](const production_batch& b) { return b.completed; }) &&
@@ -240,7 +244,7 @@ void exception_desk::rule_delivery_failed(const fact& f) {
     // An order's only shipment, unnamed by its sender, is the order's delivery to people.
     const std::string named =
         id.empty() || (id[0] == '#' && o.shipments.size() == 1) ? "" : " shipment " + id;
-    if (f.topic() == "logistics.delivery.failed" &&
+    if (f.topic() == "logistics.delivery.failed"sv &&
         !find_open(o.id, exception_kind::delivery_failed, id)) {
         const shipment* s = nullptr;
         for (const auto& candidate : o.shipments)
@@ -261,7 +265,7 @@ void exception_desk::rule_delivery_failed(const fact& f) {
                       f.cause(), f.out);
         }
     }
-    if (f.topic() == "logistics.shipment.delivered") {
+    if (f.topic() == "logistics.shipment.delivered"sv) {
         settle(o.id, exception_kind::delivery_failed, "delivered", f.now_ms, f.cause(), f.out, id);
         if (o.has("delivered"))
             settle_all(o.id, exception_kind::delivery_failed, "delivered", f.now_ms, f.cause(),
@@ -275,11 +279,11 @@ void exception_desk::rule_delivery_failed(const fact& f) {
 // fact makes it match.
 void exception_desk::rule_invoices(const fact& f) {
     const order& o = f.o;
-    if (f.topic() == "finance.invoice.issued")
+    if (f.topic() == "finance.invoice.issued"sv)
         for (std::uint32_t i = 0; i < o.invoices.size(); ++i) {
             const invoice& inv = o.invoices[i];
             if (inv.id != f.change.subject || inv.issued_ms != f.now_ms) continue;
-            if (o.terms == "credit") schedule_invoice(o, i, 0);
+            if (o.terms == "credit"sv) schedule_invoice(o, i, 0);
             std::string detail;
             if (!find_open(o.id, exception_kind::invoice_mismatch, inv.id) &&
                 !invoice_matches(o, inv, detail)) {
@@ -295,7 +299,7 @@ void exception_desk::rule_invoices(const fact& f) {
                           f.now_ms, f.cause(), f.out);
             }
         }
-    if (f.topic() == "finance.payment.received")
+    if (f.topic() == "finance.payment.received"sv)
         for (const auto& inv : o.invoices)
             if (inv.amount_cents > 0 && inv.paid_cents >= inv.amount_cents)
                 settle(o.id, exception_kind::payment_overdue, "invoice " + inv.id + " paid",
@@ -350,13 +354,13 @@ void exception_desk::rule_delivered_late(const fact& f) {
 // After-sale cases: a new case starts its clock; a closed one resolves its case_overdue.
 void exception_desk::rule_cases(const fact& f) {
     const order& o = f.o;
-    if (f.topic() == "sales.complaint.filed" || f.topic() == "sales.return.requested")
+    if (f.topic() == "sales.complaint.filed"sv || f.topic() == "sales.return.requested"sv)
         for (std::uint32_t i = 0; i < o.cases.size(); ++i)
-            if (o.cases[i].state == "open" && o.cases[i].opened_ms == f.now_ms &&
+            if (o.cases[i].state == "open"sv && o.cases[i].opened_ms == f.now_ms &&
                 o.cases[i].id == text(f.event.data, "case"))
                 schedule_case(o, i);
     for (const auto& c : o.cases)
-        if (c.state == "closed")
+        if (c.state == "closed"sv)
             settle(o.id, exception_kind::case_overdue, "case closed: " + c.resolution, f.now_ms,
                    f.cause(), f.out, c.id);
 }
@@ -364,7 +368,7 @@ void exception_desk::rule_cases(const fact& f) {
 // Cancelled: nothing about it is pending any more.
 void exception_desk::rule_cancelled(const fact& f) {
     const order& o = f.o;
-    if (f.topic() != "sales.order.cancelled" || !o.cancelled) return;
+    if (f.topic() != "sales.order.cancelled"sv || !o.cancelled) return;
     auto it = by_order_.find(o.id);
     if (it == by_order_.end()) return;
     for (std::uint64_t id : it->second.exceptions) {
@@ -379,8 +383,8 @@ void exception_desk::rule_cancelled(const fact& f) {
 // after production started asks for the goods and the money to be dealt with.
 void exception_desk::rule_follow_ups(const fact& f) {
     const order& o = f.o;
-    const bool cancelling = f.topic() == "sales.order.cancelled" && o.cancelled &&
-                            f.change.previous_stage != "cancelled";
+    const bool cancelling = f.topic() == "sales.order.cancelled"sv && o.cancelled &&
+                            f.change.previous_stage != "cancelled"sv;
     if (auto it = by_order_.find(o.id); it != by_order_.end())
         for (std::uint64_t id : it->second.tasks) {
             task_record& t = tasks_.at(id);
@@ -432,7 +436,7 @@ void exception_desk::rule_stage_change(const fact& f) {
     const order& o = f.o;
     // A new plan moves a planned_finish deadline: the stage clock follows it.
     if (!f.change.stage_changed && f.change.plan_changed && o.open())
-        if (const stage_def* s = stage_named(o.stage); s && s->sla_from == "planned_finish")
+        if (const stage_def* s = stage_named(o.stage); s && s->sla_from == "planned_finish"sv)
             schedule_stage(o, next_stage_step(o, *s));
     if (!f.change.stage_changed) return;
     if (auto it = by_order_.find(o.id); it != by_order_.end())
@@ -487,16 +491,16 @@ void exception_desk::rule_delivery_risk(const fact& f) {
     const auto remaining_stages = [&](auto&& each) {
         bool after_production = false;
         for (const auto& s : flow_.stages) {
-            if (s.exit == "produced") {
+            if (s.exit == "produced"sv) {
                 after_production = true;
                 continue;
             }
             if (!after_production || !stage_applies(s, o) || o.has(s.exit)) {
-                if (s.exit == "delivered" && after_production) break;
+                if (s.exit == "delivered"sv && after_production) break;
                 continue;
             }
             each(s);
-            if (s.exit == "delivered") break;
+            if (s.exit == "delivered"sv) break;
         }
     };
     std::int64_t remaining = 0;

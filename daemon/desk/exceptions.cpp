@@ -2,12 +2,16 @@
 // open, the indexes that find an order's records, what people do, the queries, and restart.
 #include "exceptions.h"
 
+#include <string_view>
 #include <unordered_set>
 
 #include <algorithm>
 #include <cassert>
 
 namespace baton {
+
+// Literals compared as string views: a length check, then memcmp, with no strlen.
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -71,8 +75,8 @@ severity exception_desk::base_severity(const std::string& customer,
                                        const customer_book& customers) const {
     const auto* a = customers.find(customer);
     const std::string tier = a ? a->master.tier : "B";
-    if (tier == "key") return severity::high;
-    if (tier == "A") return severity::medium;
+    if (tier == "key"sv) return severity::high;
+    if (tier == "A"sv) return severity::medium;
     return severity::low;
 }
 
@@ -143,7 +147,7 @@ std::vector<exception_desk::retired_records> exception_desk::forget(
 void exception_desk::readmit(const order& o, std::vector<exception_record> exceptions,
                              std::vector<task_record> tasks) {
     for (auto& e : exceptions) {
-        if (e.state == exception_state::resolved && e.by != "baton" && stage_bound(e.kind) &&
+        if (e.state == exception_state::resolved && e.by != "baton"sv && stage_bound(e.kind) &&
             e.since_ms != 0)
             silenced_[silence_key(e.order, e.kind)] = e.since_ms;
         index(e);
@@ -441,8 +445,8 @@ bool exception_desk::assign_task(std::uint64_t id, const std::string& to, const 
 std::vector<const exception_record*> exception_desk::exceptions(const exception_filter& f) const {
     std::vector<const exception_record*> out;
     auto add = [&](const exception_record& e) {
-        if (f.state == "open" && e.state == exception_state::resolved) return;
-        if (f.state != "open" && f.state != "all" && state_name(e.state) != f.state) return;
+        if (f.state == "open"sv && e.state == exception_state::resolved) return;
+        if (f.state != "open"sv && f.state != "all"sv && state_name(e.state) != f.state) return;
         if (!f.kind.empty() && kind_name(e.kind) != f.kind) return;
         if (!f.dept.empty() && e.dept != f.dept) return;
         if (!f.order.empty() && e.order != f.order) return;
@@ -472,8 +476,8 @@ std::vector<const exception_record*> exception_desk::open_exception_records() co
 std::vector<const task_record*> exception_desk::tasks(const task_filter& f) const {
     std::vector<const task_record*> out;
     auto add = [&](const task_record& t) {
-        if (f.state == "open" && t.state == task_state::done) return;
-        if (f.state != "open" && f.state != "all" && state_name(t.state) != f.state) return;
+        if (f.state == "open"sv && t.state == task_state::done) return;
+        if (f.state != "open"sv && f.state != "all"sv && state_name(t.state) != f.state) return;
         if (!f.dept.empty() && t.dept != f.dept) return;
         if (!f.order.empty() && t.order != f.order) return;
         if (!f.assignee.empty() && t.assignee != f.assignee) return;
@@ -532,7 +536,7 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
     silenced_.clear();
     for (auto& e : exceptions) {
         next_exception_id_ = std::max(next_exception_id_, e.id + 1);
-        if (e.state == exception_state::resolved && e.by != "baton" && stage_bound(e.kind) &&
+        if (e.state == exception_state::resolved && e.by != "baton"sv && stage_bound(e.kind) &&
             e.since_ms != 0)
             silenced_[silence_key(e.order, e.kind)] = e.since_ms;
         exceptions_[e.id] = std::move(e);

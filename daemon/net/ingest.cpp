@@ -2,15 +2,19 @@
 #include "ingest.h"
 
 #include <cassert>
+#include <string_view>
 
 #include "schema.h"
 
 namespace baton {
 
+// Literals compared as string views: a length check, then memcmp, with no strlen.
+using namespace std::string_view_literals;
+
 bool is_relay_topic(std::string_view topic) {
     auto dot = topic.find('.');
     auto head = topic.substr(0, dot);
-    if (head == "task" || head == "exception") return true;
+    if (head == "task"sv || head == "exception"sv) return true;
     // Inbound topics have three parts (<department>.<object>.<verb>); what batond relays to a
     // department has two (finance.credit_check, sales.status, logistics.cancel).
     if (dot == std::string_view::npos) return false;
@@ -32,7 +36,7 @@ refusal admit_event(const ingest_rules& rules, std::string_view topic_frame,
         reason = "forbidden: topic '" + reason_text(out.topic) + "' is published by batond only";
         return refusal::forbidden;
     }
-    if (out.source == "baton") {
+    if (out.source == "baton"sv) {
         reason = "forbidden: source 'baton' is reserved for batond";
         return refusal::forbidden;
     }

@@ -3,11 +3,15 @@
 
 #include <ctime>
 #include <set>
+#include <string_view>
 
 #include "order.h"
 #include "yaml_util.h"
 
 namespace baton {
+
+// Literals compared as string views: a length check, then memcmp, with no strlen.
+using namespace std::string_view_literals;
 
 bool is_department(const std::string& name) {
     for (const char* d : departments)
@@ -16,9 +20,9 @@ bool is_department(const std::string& name) {
 }
 
 int tolerances::of(const std::string& unit) const {
-    if (unit == "kg") return kg_bp;
-    if (unit == "m") return m_bp;
-    if (unit == "pcs") return pcs_bp;
+    if (unit == "kg"sv) return kg_bp;
+    if (unit == "m"sv) return m_bp;
+    if (unit == "pcs"sv) return pcs_bp;
     return 0;
 }
 
@@ -116,7 +120,7 @@ flow_def load_flow(const std::string& path) {
         st.sla_us = s.child("sla").as_duration_us();
         if (st.sla_us <= 0) s.child("sla").fail("must be longer than 0");
         st.sla_from = s.get_string("sla_from", "");
-        if (!st.sla_from.empty() && st.sla_from != "planned_finish")
+        if (!st.sla_from.empty() && st.sla_from != "planned_finish"sv)
             s.child("sla_from").fail("expected planned_finish, got '" + st.sla_from + "'");
         st.exit = s.require_string("exit");
         if (!is_milestone(st.exit))
@@ -124,7 +128,7 @@ flow_def load_flow(const std::string& path) {
                                  "' is not a milestone (credit_approved, die_ready, scheduled, "
                                  "started, produced, deposit_paid, paid, dispatched, delivered, "
                                  "invoiced)");
-        if (st.exit == "placed")
+        if (st.exit == "placed"sv)
             s.child("exit").fail("'placed' starts the flow; no stage ends on it");
         if (!exits.insert(st.exit).second)
             s.child("exit").fail("milestone '" + st.exit + "' already ends another stage");
@@ -138,10 +142,11 @@ flow_def load_flow(const std::string& path) {
                                       "'");
         }
         st.when = s.get_string("when", "");
-        if (!st.when.empty() && st.when != "new_die" && st.when != "prepay" && st.when != "deposit")
+        if (!st.when.empty() && st.when != "new_die"sv && st.when != "prepay"sv &&
+            st.when != "deposit"sv)
             s.child("when").fail("expected new_die, prepay or deposit, got '" + st.when + "'");
         // Only orders that owe a deposit can prove it: any other order would wait for ever.
-        if (st.exit == "deposit_paid" && st.when != "deposit")
+        if (st.exit == "deposit_paid"sv && st.when != "deposit"sv)
             s.child("exit").fail("a stage that ends on deposit_paid needs `when: deposit`");
         f.stages.push_back(std::move(st));
     }
@@ -150,9 +155,9 @@ flow_def load_flow(const std::string& path) {
 
 bool stage_applies(const stage_def& s, const order& o) {
     if (s.when.empty()) return true;  // most stages: asked for every stage of every event
-    if (s.when == "new_die") return o.new_die;
-    if (s.when == "prepay") return o.terms == "prepay";
-    if (s.when == "deposit") return o.deposit_cents > 0;
+    if (s.when == "new_die"sv) return o.new_die;
+    if (s.when == "prepay"sv) return o.terms == "prepay"sv;
+    if (s.when == "deposit"sv) return o.deposit_cents > 0;
     return true;
 }
 
@@ -168,7 +173,7 @@ stage_position derive_stage(const order& o, const flow_def& flow) {
 
 std::int64_t stage_deadline_ms(const order& o, const stage_def& s, std::int64_t entered_ms) {
     const std::int64_t sla_ms = s.sla_us / 1000;
-    if (s.sla_from == "planned_finish")
+    if (s.sla_from == "planned_finish"sv)
         if (auto start = date_start_ms(o.planned_finish))
             return *start + 86400000 + sla_ms;  // the whole planned day, then the SLA
     return entered_ms + sla_ms;

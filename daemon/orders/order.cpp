@@ -3,11 +3,15 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "codec.h"
 #include "quantities.h"
 
 namespace baton {
+
+// Literals compared as string views: a length check, then memcmp, with no strlen.
+using namespace std::string_view_literals;
 
 bool order::on_hold(const std::string& hold) const {
     return std::find(holds.begin(), holds.end(), hold) != holds.end();
@@ -193,9 +197,9 @@ shipment shipment_of(const value& v) {
     s.carrier = str(v, "carrier");
     s.expected_delivery = str(v, "expected_delivery");
     const std::string state = str(v, "state");
-    s.state = state == "delivered" ? shipment_state::delivered
-              : state == "failed"  ? shipment_state::failed
-                                   : shipment_state::on_road;
+    s.state = state == "delivered"sv ? shipment_state::delivered
+              : state == "failed"sv  ? shipment_state::failed
+                                     : shipment_state::on_road;
     s.whole = flag(v, "whole");
     s.sent = quantities_of(v.find("sent"));
     s.received = quantities_of(v.find("received"));

@@ -15,6 +15,9 @@
 
 namespace baton {
 
+// Literals compared as string views: a length check, then memcmp, with no strlen.
+using namespace std::string_view_literals;
+
 namespace {
 
 std::string text(const value& data, const char* key) {
@@ -104,8 +107,11 @@ std::size_t order_engine::open_orders() const {
 }
 
 std::vector<std::string> order_engine::take_changed() {
-    std::vector<std::string> out(changed_.begin(), changed_.end());
-    changed_.clear();
+    std::vector<std::string> out;
+    out.reserve(changed_.size());
+    for (auto it = changed_.begin(); it != changed_.end();)
+        out.push_back(std::move(changed_.extract(it++).value()));
+    std::sort(out.begin(), out.end());
     return out;
 }
 
@@ -216,7 +222,7 @@ std::vector<const order*> order_engine::retirable(std::int64_t now_ms, std::int6
         const order& o = it->second;
         if (o.open() || o.stage_since_ms != entry.first) continue;  // a newer entry stands for it
         const bool open_case = std::any_of(o.cases.begin(), o.cases.end(),
-                                           [](const order_case& c) { return c.state == "open"; });
+                                           [](const order_case& c) { return c.state == "open"sv; });
         // An unpaid invoice is still chased (the desk ages it) after the order closed.
         const bool owed = std::any_of(o.invoices.begin(), o.invoices.end(), [](const invoice& i) {
             return i.paid_cents < i.amount_cents;
@@ -309,7 +315,7 @@ void order_engine::update_masters(const std::vector<customer>& seed) {
 }
 
 void order_engine::write_summary(packed_writer& w, const order& o, const std::string& relay) const {
-    const bool credit_check = relay == "finance.credit_check";
+    const bool credit_check = relay == "finance.credit_check"sv;
     w.map(7 + (o.planned_finish.empty() ? 0 : 1) + (o.deposit_cents > 0 ? 1 : 0) +
           (o.shipments.empty() ? 0 : 1) + (credit_check ? 3 + (o.holds.empty() ? 0 : 1) : 0));
     w.text_field("customer", o.customer.str());
@@ -353,7 +359,7 @@ const char* full_of_pieces(const order& o, const envelope& e) {
         const value* v = e.data.find(key);
         return v && v->is_string() ? v->as_string() : std::string();
     };
-    if (e.topic.rfind("production.order.", 0) == 0 || e.topic == "production.qc.failed") {
+    if (e.topic.rfind("production.order.", 0) == 0 || e.topic == "production.qc.failed"sv) {
         const std::string b = named("batch");
         if (o.batches.size() >= max_pieces &&
             std::none_of(o.batches.begin(), o.batches.end(),
@@ -366,9 +372,9 @@ const char* full_of_pieces(const order& o, const envelope& e) {
                          [&](const shipment& x) { return !id.empty() && x.id == id; }))
             return "more shipments than batond keeps for one order (1000)";
     }
-    if (e.topic == "finance.invoice.issued" && o.invoices.size() >= max_pieces)
+    if (e.topic == "finance.invoice.issued"sv && o.invoices.size() >= max_pieces)
         return "more invoices than batond keeps for one order (1000)";
-    if (e.topic == "finance.payment.received" && o.payments.size() >= max_payments)
+    if (e.topic == "finance.payment.received"sv && o.payments.size() >= max_payments)
         return "more payments than batond keeps for one order (5000)";
     return "";
 }
@@ -419,7 +425,7 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
         change.anomalies.push_back({std::string(full) + ": not counted", ""});
     else
         apply_order_fact(f);
-    if (!o.cancelled || e.topic == "sales.order.cancelled")
+    if (!o.cancelled || e.topic == "sales.order.cancelled"sv)
         derive_from_pieces(o, e, received_ms, known, change.anomalies);
     // The deposit, however it came to be covered (a payment, a lower amount, new terms).
     if (o.placed && o.deposit_cents > 0 && o.paid_cents >= o.deposit_cents)
@@ -433,24 +439,24 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     change.stage_changed = o.stage != change.previous_stage;
     change.promise_changed = o.promised_date != promised_before;
     change.plan_changed = change.plan_changed || o.planned_finish != finish_before;
-    change.amount_amended = e.topic == "sales.order.amended" && o.amount_cents != amount_before;
+    change.amount_amended = e.topic == "sales.order.amended"sv && o.amount_cents != amount_before;
     change.amended_after_scheduling = change.amended_after_scheduling && was_scheduled;
     return change;
 }
 
 std::vector<anomaly> order_engine::anomalies_of(const order& o, const envelope& e) const {
     std::vector<anomaly> found;
-    if (o.cancelled && e.topic != "sales.order.cancelled") {
+    if (o.cancelled && e.topic != "sales.order.cancelled"sv) {
         found.push_back({e.topic + " arrived after the order was cancelled", ""});
         return found;
     }
-    if (e.topic == "sales.order.cancelled" && !o.cancelled && too_late_to_cancel(o)) {
+    if (e.topic == "sales.order.cancelled"sv && !o.cancelled && too_late_to_cancel(o)) {
         found.push_back({std::string("cancel refused: the order was already ") +
                              (o.has("invoiced") ? "invoiced" : "delivered"),
                          ""});
         return found;
     }
-    if (e.topic == "logistics.shipment.dispatched" && o.placed && o.terms == "prepay" &&
+    if (e.topic == "logistics.shipment.dispatched"sv && o.placed && o.terms == "prepay"sv &&
         !o.has("paid"))
         found.push_back({"dispatched without payment from a prepay customer", "paid"});
     return found;
@@ -529,7 +535,7 @@ void add_hold(order& o, const char* hold) {
 
 // The deposit a prepay order owes before production, under the flow's share.
 std::int64_t deposit_for(const order& o, const flow_def& flow) {
-    if (o.terms != "prepay" || flow.deposit_bp <= 0) return 0;
+    if (o.terms != "prepay"sv || flow.deposit_bp <= 0) return 0;
     return mul_div(o.amount_cents, flow.deposit_bp, 10000);
 }
 
@@ -541,10 +547,10 @@ void order_engine::decide_credit(fact& f) {
     const auto* a = customers_.find(o.customer);
     if (!a) return;
     if (a->master.blocked) add_hold(o, "blocked");
-    if (o.terms != "credit") return;
+    if (o.terms != "credit"sv) return;
     if (flow_.overdue_hold_cents > 0 && a->overdue_cents > flow_.overdue_hold_cents)
         add_hold(o, "overdue");
-    if (a->master.terms == "credit" && a->master.credit_limit_cents > 0 &&
+    if (a->master.terms == "credit"sv && a->master.credit_limit_cents > 0 &&
         a->exposure_cents() > a->master.credit_limit_cents)
         add_hold(o, "limit");
     if (o.holds.empty() && auto_credit(flow_, o, customers_) == credit_decision::approve)
@@ -628,7 +634,7 @@ void order_engine::on_amended(fact& f) {
     d.set("reason", text(data, "reason"));
     d.set("changes", std::move(changes));
     for (const auto& dept : o.departments)
-        if (dept != "sales") emit(out, dept + ".amend", o, e, received_ms, d);
+        if (dept != "sales"sv) emit(out, dept + ".amend", o, e, received_ms, d);
 }
 
 void order_engine::on_cancelled(fact& f) {
@@ -645,7 +651,7 @@ void order_engine::on_cancelled(fact& f) {
     d.set("stage", o.stage.str());
     if (o.charge_cents > 0) d.set("charge_cents", static_cast<long long>(o.charge_cents));
     for (const auto& dept : o.departments)
-        if (dept != "sales") emit(f.out, dept + ".cancel", o, f.e, f.received_ms, d);
+        if (dept != "sales"sv) emit(f.out, dept + ".cancel", o, f.e, f.received_ms, d);
 }
 
 void order_engine::on_credit_approved(fact& f) {
@@ -935,7 +941,7 @@ void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t 
         // Proven when the whole order is covered; a proof stands once the goods moved on. At
         // placement, what facts before it proved is judged against the lines now known.
         const bool placing =
-            e.topic == "sales.order.placed" && o.milestones.at("placed").event_id == e.id;
+            e.topic == "sales.order.placed"sv && o.milestones.at("placed").event_id == e.id;
         hold("produced", covered(t, measure::good, flow_.tolerance),
              !placing && (!o.has("produced") || o.has("dispatched") || o.has("delivered")));
         hold("delivered", covered(t, measure::delivered, flow_.tolerance), !placing);
@@ -980,7 +986,7 @@ void order_engine::derive_from_pieces(order& o, const envelope& e, std::int64_t 
     }
     if (invoiced) o.milestones.try_emplace("invoiced", milestone{received_ms, e.id});
     // Goods sent before they were made: more of a line dispatched than produced good.
-    if (e.topic == "logistics.shipment.dispatched" && !o.has("produced")) {
+    if (e.topic == "logistics.shipment.dispatched"sv && !o.has("produced")) {
         bool ahead = false;
         if (!o.placed)
             ahead = std::none_of(o.batches.begin(), o.batches.end(),
@@ -1014,13 +1020,13 @@ void order_engine::on_case_opened(fact& f) {
     if (o.find_case(case_id)) return;
     order_case c;
     c.id = case_id;
-    c.kind = topic == "sales.complaint.filed" ? "complaint" : "return";
+    c.kind = topic == "sales.complaint.filed"sv ? "complaint" : "return";
     c.state = "open";
-    c.detail = c.kind == "complaint" ? text(data, "detail") : text(data, "reason");
+    c.detail = c.kind == "complaint"sv ? text(data, "detail") : text(data, "reason");
     c.opened_ms = f.received_ms;
-    c.departments = c.kind == "complaint" ? std::vector<std::string>{"production"}
-                                          : std::vector<std::string>{"logistics", "production"};
-    if (c.kind == "complaint") c.complaint_kind = text(data, "kind");
+    c.departments = c.kind == "complaint"sv ? std::vector<std::string>{"production"}
+                                            : std::vector<std::string>{"logistics", "production"};
+    if (c.kind == "complaint"sv) c.complaint_kind = text(data, "kind");
     std::int64_t line = 0;
     if (integer(data, "line", line)) c.line = static_cast<int>(line);
     value d;
@@ -1029,7 +1035,8 @@ void order_engine::on_case_opened(fact& f) {
     d.set("kind", c.kind);
     for (const char* key : {"kind", "detail", "qty", "unit", "reason", "line", "pickup_date"})
         if (const value* v = data.find(key))
-            d.set(c.kind == "complaint" && std::string(key) == "kind" ? "complaint_kind" : key, *v);
+            d.set(c.kind == "complaint"sv && std::string(key) == "kind"sv ? "complaint_kind" : key,
+                  *v);
     for (const auto& dept : c.departments) {
         note_department(o, dept);
         emit(f.out, dept + "." + c.kind, o, f.e, f.received_ms, d);
@@ -1044,7 +1051,7 @@ void order_engine::on_case_closed(fact& f) {
     if (!c) return;
     if (auto rc = text(data, "root_cause"); !rc.empty()) c->root_cause = rc;
     // Sales' closing carries the outcome and any credit, also when production closed it first.
-    if (f.topic == "sales.case.closed") {
+    if (f.topic == "sales.case.closed"sv) {
         if (auto outcome = text(data, "outcome"); !outcome.empty()) c->outcome = outcome;
         std::int64_t credit = 0;
         if (c->credit_cents == 0 && integer(data, "credit_cents", credit) && credit > 0) {
@@ -1062,7 +1069,7 @@ void order_engine::on_case_closed(fact& f) {
             emit(f.out, "finance.credit_note_request", o, f.e, f.received_ms, std::move(n));
         }
     }
-    if (c->state == "closed") return;
+    if (c->state == "closed"sv) return;
     c->state = "closed";
     c->resolution = text(data, "resolution");
     c->closed_ms = f.received_ms;

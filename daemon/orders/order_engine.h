@@ -178,7 +178,7 @@ private:
     std::unordered_map<std::string, order> orders_;
     // customer -> its orders, in the order placed (pointers into orders_, whose nodes stay put).
     std::unordered_map<interned, std::vector<order*>> by_customer_;
-    std::set<std::string> changed_;
+    std::unordered_set<std::string> changed_;     // sorted when taken
     std::unordered_set<std::string> to_capture_;  // changed before the capture point, not copied
     std::vector<order> captured_;
     std::uint64_t relay_seq_ = 0;

@@ -94,6 +94,7 @@ bool names_no_line(const std::vector<line_qty>& qs) {
 
 order_totals totals_of(const order& o) {
     order_totals t;
+    t.lines.reserve(o.line_items.size());
     for (const auto& l : o.line_items) {
         line_totals lt;
         lt.no = l.no;
