@@ -4,6 +4,8 @@
 
 #include <msgpack.hpp>
 
+#include <cstring>
+
 #include <limits>
 
 #include "codec.h"
@@ -71,6 +73,14 @@ void packed_writer::item(const value& v) {
 }
 
 void packed_writer::str(std::string_view s) {
+    if (s.size() < 32) {
+        // A fixstr (most keys and names): its header and bytes in one append.
+        char buf[32];
+        buf[0] = static_cast<char>(0xa0 | s.size());
+        if (!s.empty()) std::memcpy(buf + 1, s.data(), s.size());
+        out_.append(buf, s.size() + 1);
+        return;
+    }
     string_buffer b{out_};
     msgpack::packer<string_buffer> pk(b);
     pk.pack_str(static_cast<std::uint32_t>(s.size()));

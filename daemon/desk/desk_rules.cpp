@@ -50,7 +50,9 @@ void exception_desk::on_event(const order_change& change, const envelope& event,
 void exception_desk::settle_when_proved(exception_kind kind, const fact& f) {
     const kind_rule& rule = rule_of(kind);
     assert(rule.resolved_by == resolution::milestone);
-    if (f.o.has(rule.milestone)) settle(f.o.id, kind, rule.note, f.now_ms, f.cause(), f.out);
+    // Most orders have no records: that is asked before the milestone is looked up.
+    if (has_records(f.o.id) && f.o.has(rule.milestone))
+        settle(f.o.id, kind, rule.note, f.now_ms, f.cause(), f.out);
 }
 
 // Facts about an order sales never placed. A cancel resolves it (rule_cancelled), as cancelled.

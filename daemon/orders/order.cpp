@@ -77,9 +77,7 @@ const char* milestone_of(const std::string& topic) {
 }
 
 bool is_milestone(const std::string& name) {
-    for (const char* m : milestone_names)
-        if (name == m) return true;
-    return false;
+    return milestone_map::number_of(name) >= 0;
 }
 
 namespace {

@@ -5,7 +5,10 @@
 
 #include <boost/container/flat_map.hpp>
 #include <cstdint>
+#include <iterator>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "interned.h"
@@ -17,6 +20,105 @@ struct milestone {
     std::int64_t at_ms = 0;  // when batond received the proving event, ms since epoch
     std::string event_id;    // the event that proved it
 };
+
+// Every milestone, in the order of the default flow. A stored order state (order_state.h) names
+// a milestone by its place here, so the table is only ever appended to.
+inline constexpr std::string_view milestone_names[] = {
+    "placed", "credit_approved", "die_ready", "scheduled", "started", "produced", "deposit_paid",
+    "paid",   "dispatched",      "delivered", "invoiced"};
+
+// An order's milestones: name -> when and by which event, sorted by name, in one block (a dozen
+// at most). Beside the map, one bit per name of milestone_names says whether it is there, so
+// the questions the rules ask of every event (has it been produced?) are answered without a
+// search, and a search is made only for a milestone that is there. A name outside the table
+// (read from an old snapshot) is searched for as before.
+class milestone_map {
+public:
+    using map_type = boost::container::flat_map<std::string, milestone, std::less<>>;
+    using iterator = map_type::iterator;
+    using const_iterator = map_type::const_iterator;
+
+    // The place of `name` in milestone_names, or -1.
+    static int number_of(std::string_view name) {
+        for (std::size_t i = 0; i < std::size(milestone_names); ++i)
+            if (name == milestone_names[i]) return static_cast<int>(i);
+        return -1;
+    }
+
+    bool contains(std::string_view name) const {
+        const int n = number_of(name);
+        return n >= 0 ? (bits_ >> n) & 1u : map_.find(name) != map_.end();
+    }
+    std::size_t count(std::string_view name) const { return contains(name) ? 1 : 0; }
+    const_iterator find(std::string_view name) const {
+        return maybe(name) ? map_.find(name) : map_.end();
+    }
+    iterator find(std::string_view name) { return maybe(name) ? map_.find(name) : map_.end(); }
+    // Throws std::out_of_range when absent, as a map's at().
+    const milestone& at(std::string_view name) const { return checked(find(name), name)->second; }
+    milestone& at(std::string_view name) { return checked(find(name), name)->second; }
+
+    std::pair<iterator, bool> try_emplace(std::string_view name, milestone m) {
+        if (const int n = number_of(name); n >= 0 && ((bits_ >> n) & 1u))
+            return {map_.find(name), false};
+        auto r = map_.try_emplace(std::string(name), std::move(m));
+        if (r.second) mark(name, true);
+        return r;
+    }
+    std::pair<iterator, bool> emplace(std::string name, milestone m) {
+        auto r = map_.emplace(std::move(name), std::move(m));
+        if (r.second) mark(r.first->first, true);
+        return r;
+    }
+    milestone& operator[](std::string_view name) {
+        return try_emplace(name, milestone{}).first->second;
+    }
+    std::size_t erase(std::string_view name) {
+        if (!maybe(name)) return 0;
+        auto it = map_.find(name);
+        if (it == map_.end()) return 0;
+        map_.erase(it);
+        mark(name, false);
+        return 1;
+    }
+
+    const_iterator begin() const { return map_.begin(); }
+    const_iterator end() const { return map_.end(); }
+    iterator begin() { return map_.begin(); }
+    iterator end() { return map_.end(); }
+    std::size_t size() const { return map_.size(); }
+    bool empty() const { return map_.empty(); }
+    void reserve(std::size_t n) { map_.reserve(n); }
+    void clear() {
+        map_.clear();
+        bits_ = 0;
+    }
+
+private:
+    // Whether a search can find `name`: false when its bit says it is absent.
+    bool maybe(std::string_view name) const {
+        const int n = number_of(name);
+        return n < 0 || ((bits_ >> n) & 1u);
+    }
+    void mark(std::string_view name, bool present) {
+        if (const int n = number_of(name); n >= 0) {
+            if (present)
+                bits_ |= 1u << n;
+            else
+                bits_ &= ~(1u << n);
+        }
+    }
+    template <typename It>
+    It checked(It it, std::string_view name) const {
+        if (it == map_.end())
+            throw std::out_of_range("milestone " + std::string(name) + " is not proven");
+        return it;
+    }
+
+    map_type map_;
+    std::uint32_t bits_ = 0;
+};
+static_assert(std::size(milestone_names) <= 32, "milestone_map keeps one bit per name");
 
 // A complaint or a return, opened on an order and closed by its answering event.
 struct order_case {
@@ -143,8 +245,7 @@ struct order {
     std::vector<shipment> shipments;        // in the order first reported
     std::vector<invoice> invoices;          // in the order issued
     std::vector<payment> payments;          // in the order received
-    // name -> when and by which event; sorted by name, in one block (a dozen at most).
-    boost::container::flat_map<std::string, milestone, std::less<>> milestones;
+    milestone_map milestones;
     std::vector<interned> holds;  // e.g. "credit"
     interned stage;               // derived: credit_review, ..., closed, cancelled
     interned holder;              // derived: department holding the baton; "" when none
@@ -155,7 +256,7 @@ struct order {
     std::vector<stage_visit> visits;   // every stage it entered, in order
     std::int64_t first_seen_ms = 0;
 
-    bool has(const std::string& name) const { return milestones.count(name) != 0; }
+    bool has(std::string_view name) const { return milestones.contains(name); }
     bool on_hold(const std::string& hold) const;
     bool open() const { return stage != "closed" && stage != "cancelled"; }
     order_case* find_case(const std::string& case_id);
@@ -167,11 +268,6 @@ struct order {
 
 // The milestone a topic proves ("" for topics that prove none).
 const char* milestone_of(const std::string& topic);
-// Every milestone, in the order of the default flow. A stored order state (order_state.h) names
-// a milestone by its place here, so the table is only ever appended to.
-inline constexpr const char* milestone_names[] = {
-    "placed", "credit_approved", "die_ready", "scheduled", "started", "produced", "deposit_paid",
-    "paid",   "dispatched",      "delivered", "invoiced"};
 // Whether `name` is a milestone some topic proves (a flow's exits must be).
 bool is_milestone(const std::string& name);
 

@@ -50,12 +50,7 @@ std::string uuid_text(std::string_view b) {
 }
 
 int milestone_number(std::string_view name) {
-    int i = 0;
-    for (const char* m : milestone_names) {
-        if (name == m) return i;
-        ++i;
-    }
-    return -1;
+    return milestone_map::number_of(name);
 }
 
 class state_writer {
@@ -503,7 +498,7 @@ order read_format_3(packed_value root) {
                 const std::int64_t n = name.as_int();
                 if (n < 0 || n >= static_cast<std::int64_t>(std::size(milestone_names)))
                     throw packed_error("unknown milestone number " + std::to_string(n));
-                key = milestone_names[n];
+                key = std::string(milestone_names[n]);
             } else {
                 key = std::string(name.as_str());
             }
