@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
 #include <variant>
 #include <vector>
@@ -94,11 +95,8 @@ public:
                                             std::to_string(limits_.max_array) + " elements");
         if (!open_container()) return false;
         if (!building() || in_key_) return in_key_ ? refuse_key() : true;
-        value* self = targets_.back();
-        // Each element takes a byte at least: a claim beyond the frame is truncated, and the
-        // parser says so before the elements are needed.
-        auto& list = self->v.emplace<value_list>(n <= frame_size_ ? n : 0);
-        if (n > frame_size_) return hold();
+        if (!claim(n)) return hold();
+        auto& list = targets_.back()->v.emplace<value_list>(n);
         targets_.push_back(list.data());
         return true;
     }
@@ -114,9 +112,8 @@ public:
                         "limit: map larger than " + std::to_string(limits_.max_map) + " pairs");
         if (!open_container()) return false;
         if (!building() || in_key_) return in_key_ ? refuse_key() : true;
-        value* self = targets_.back();
-        auto& map = self->v.emplace<value_map>(n <= frame_size_ ? n : 0);
-        if (n > frame_size_) return hold();
+        if (!claim(2 * static_cast<std::uint64_t>(n))) return hold();
+        auto& map = targets_.back()->v.emplace<value_map>(n);
         maps_.push_back({&map, 0});
         targets_.push_back(nullptr);  // the slot of the pair's value, set by each key
         return true;
@@ -165,6 +162,14 @@ private:
         if (refused.empty() && !held_) refused = std::move(error);
         return true;
     }
+    // Every element of every container takes a byte of the frame at least (a map's pair two):
+    // what all of them claim together must fit in the frame, or the parser will find it
+    // truncated. Counted before anything is allocated for them, so a hostile frame's claims
+    // cost at most a value per byte of the frame, at any depth.
+    bool claim(std::uint64_t elements) {
+        claimed_ += elements;
+        return claimed_ <= frame_size_;
+    }
     // A claim the frame cannot hold: parsing will fail, so building stops here.
     bool hold() {
         held_ = true;
@@ -196,6 +201,7 @@ private:
     std::vector<value*>& targets_;  // where the next value goes, innermost last
     std::vector<open_map>& maps_;
     std::size_t depth_ = 0;
+    std::uint64_t claimed_ = 0;  // elements the containers opened so far claim
     bool in_key_ = false;
     bool held_ = false;
 };
@@ -256,7 +262,14 @@ bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& 
     thread_local tree_builder::scratch scratch;
     tree_builder builder(limits, bytes.size(), out, scratch);
     std::size_t offset = 0;
-    if (!msgpack::parse(bytes.data(), bytes.size(), offset, builder)) {
+    bool parsed = false;
+    try {
+        parsed = msgpack::parse(bytes.data(), bytes.size(), offset, builder);
+    } catch (const std::bad_alloc&) {  // the tree for an honest frame, on a full machine
+        error = "decode: not valid MessagePack (std::bad_alloc)";
+        return false;
+    }
+    if (!parsed) {
         if (!builder.stop_error.empty()) {
             code = builder.stop_code;
             error = std::move(builder.stop_error);

@@ -26,7 +26,8 @@ struct decode_limits {
 // Decodes exactly one MessagePack object filling the whole of `bytes`. On failure returns false
 // and sets `error` to a one-line reason that starts with its code: "decode: ..." for bytes that
 // are not valid MessagePack (or not the subset we accept: string map keys, UTF-8 strings, no
-// bin/ext), "limit: ..." for sizes above the limits.
+// bin/ext), "limit: ..." for sizes above the limits. `out` is built as the bytes are read: after
+// a failure it holds part of the tree, to be discarded.
 bool decode_msgpack(std::string_view bytes, const decode_limits& limits, value& out,
                     std::string& error);
 // The same, with the refusal code of the error (decode or limit) beside its text.

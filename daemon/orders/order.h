@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "interned.h"
@@ -37,6 +38,21 @@ public:
     using map_type = boost::container::flat_map<std::string, milestone, std::less<>>;
     using iterator = map_type::iterator;
     using const_iterator = map_type::const_iterator;
+
+    milestone_map() = default;
+    milestone_map(const milestone_map&) = default;
+    milestone_map& operator=(const milestone_map&) = default;
+    // A moved-from map is empty, its bits too (they must never claim what the map lacks).
+    milestone_map(milestone_map&& o) noexcept
+        : map_(std::move(o.map_)), bits_(std::exchange(o.bits_, 0)) {
+        o.map_.clear();
+    }
+    milestone_map& operator=(milestone_map&& o) noexcept {
+        map_ = std::move(o.map_);
+        bits_ = std::exchange(o.bits_, 0);
+        o.map_.clear();
+        return *this;
+    }
 
     // The place of `name` in milestone_names, or -1.
     static int number_of(std::string_view name) {

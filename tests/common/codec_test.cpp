@@ -529,6 +529,23 @@ TEST(codec, hostile_claim_nested_in_a_map_is_a_limit) {
               "limit: array longer than 1024 elements");
 }
 
+TEST(codec, claims_nested_without_a_depth_limit_cost_no_more_than_the_frame) {
+    // 20,000 nested arrays, each claiming 1,000 elements, under the limits of stored data (no
+    // depth limit): honouring each claim as it comes would allocate 800 MB. All the elements
+    // the containers claim must fit in the frame's 60,000 bytes, so building stops at the
+    // 61st level, and the frame is refused as what it is: truncated.
+    std::string frame;
+    for (int i = 0; i < 20000; ++i) frame += "\xdc\x03\xe8"s;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) {
+        value out;
+        std::string error;
+        EXPECT_FALSE(decode_msgpack(frame, decode_limits::trusted(), out, error));
+        EXPECT_EQ(error, "decode: truncated MessagePack (60000 bytes)");
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
 TEST(codec, deep_nesting_claim_is_a_limit) {
     EXPECT_EQ(refuse_fast(std::string(100000, '\x91')), "limit: nesting deeper than 8 levels");
 }

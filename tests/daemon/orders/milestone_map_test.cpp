@@ -69,6 +69,29 @@ TEST(milestone_map, adds_and_removes_keep_every_answer_true_and_the_names_sorted
     EXPECT_EQ(copy.size(), 3u);
 }
 
+TEST(milestone_map, a_moved_from_map_is_empty_and_can_be_filled_again) {
+    milestone_map m;
+    m["placed"] = {1, "e-1"};
+    m["produced"] = {2, "e-2"};
+    milestone_map to(std::move(m));
+    EXPECT_EQ(to.size(), 2u);
+    expect_consistent(to);
+    EXPECT_TRUE(m.empty());  // NOLINT(bugprone-use-after-move): what is left is specified
+    expect_consistent(m);
+    EXPECT_TRUE(m.try_emplace("placed", {3, "e-3"}).second);
+    EXPECT_EQ(m.at("placed").at_ms, 3);
+
+    milestone_map assigned;
+    assigned["paid"] = {4, "e-4"};
+    assigned = std::move(to);
+    EXPECT_FALSE(assigned.contains("paid"));
+    EXPECT_TRUE(assigned.contains("produced"));
+    expect_consistent(assigned);
+    EXPECT_TRUE(to.empty());  // NOLINT(bugprone-use-after-move)
+    expect_consistent(to);
+    EXPECT_TRUE(to.try_emplace("produced", {5, "e-5"}).second);
+}
+
 TEST(milestone_map, a_name_outside_the_table_is_found_by_searching) {
     milestone_map m;
     m["quality_checked"] = {1, "x"};
