@@ -1,6 +1,8 @@
 // Strict envelope decoding and encoding.
 #include "envelope.h"
 
+#include <cassert>
+
 #include <array>
 #include <cstdio>
 #include <string_view>
@@ -17,6 +19,18 @@ namespace {
 
 constexpr std::array<std::string_view, 9> known_keys = {"v",     "id",  "source", "topic", "ts",
                                                         "order", "seq", "cause",  "data"};
+// Each key's index in known_keys.
+enum : std::size_t {
+    key_v,
+    key_id,
+    key_source,
+    key_topic,
+    key_ts,
+    key_order,
+    key_seq,
+    key_cause,
+    key_data
+};
 
 // "U+001B": how a refusal names a character that cannot be shown.
 std::string code_point_text(char32_t cp) {
@@ -75,20 +89,31 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         reason = std::string("envelope: expected a map, got ") + type_name(root);
         return false;
     }
-    // Read the id first so every later refusal can name the event.
-    if (const value* id = root.find("id");
-        id && id->is_string() && name_is_well_formed(id->as_string(), !relayed))
-        out.id = id->as_string();
-
-    for (const auto& m : root.as_map()) {
-        bool known = false;
-        for (auto k : known_keys) known = known || m.key == k;
-        if (!known) {
-            reason = "envelope: unknown key '" + reason_text(m.key) + "'";
-            return false;
-        }
+    // One pass over the keys: each known one to its slot (the decoder refused duplicate keys),
+    // and the first unknown one remembered.
+    std::array<value*, known_keys.size()> slot{};
+    const std::string* unknown = nullptr;
+    for (auto& m : root.as_map()) {
+        std::size_t k = 0;
+        while (k < known_keys.size() && m.key != known_keys[k]) ++k;
+        if (k < known_keys.size())
+            slot[k] = &m.val;
+        else if (!unknown)
+            unknown = &m.key;
     }
-    const value* v = root.find("v");
+    // Read the id first so every later refusal can name the event. It moves: nothing reads it
+    // from the tree again.
+    bool id_read = false;
+    if (value* id = slot[key_id];
+        id && id->is_string() && name_is_well_formed(id->as_string(), !relayed)) {
+        out.id = std::move(id->as_string());
+        id_read = true;
+    }
+    if (unknown) {
+        reason = "envelope: unknown key '" + reason_text(*unknown) + "'";
+        return false;
+    }
+    const value* v = slot[key_v];
     if (!v) {
         reason = "envelope: v: required key is missing";
         return false;
@@ -101,14 +126,15 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         reason = "envelope: v: unsupported version " + integer_text(*v) + ", expected 1";
         return false;
     }
-    for (const char* key : {"id", "source", "topic", "ts", "data"})
-        if (!root.find(key)) {
-            reason = std::string("envelope: ") + key + ": required key is missing";
+    for (const std::size_t k : {key_id, key_source, key_topic, key_ts, key_data})
+        if (!slot[k]) {
+            reason = "envelope: " + std::string(known_keys[k]) + ": required key is missing";
             return false;
         }
-    if (!read_name(*root.find("id"), "id", !relayed, out.id, reason)) return false;
-    if (!read_name(*root.find("source"), "source", !relayed, out.source, reason)) return false;
-    value& topic = *root.find("topic");
+    // An id that was not read above is refused here, with the reason.
+    if (!id_read && !read_name(*slot[key_id], "id", !relayed, out.id, reason)) return false;
+    if (!read_name(*slot[key_source], "source", !relayed, out.source, reason)) return false;
+    value& topic = *slot[key_topic];
     if (!topic.is_string()) {
         reason = std::string("envelope: topic: expected string, got ") + type_name(topic);
         return false;
@@ -118,7 +144,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         return false;
     }
     out.topic = std::move(topic.as_string());
-    const value& ts = *root.find("ts");
+    const value& ts = *slot[key_ts];
     if (!ts.is_integer()) {
         reason = std::string("envelope: ts: expected int (ms since epoch), got ") + type_name(ts);
         return false;
@@ -128,12 +154,12 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
                  " is out of range (ms since the epoch, at most 2^63-1)";
         return false;
     }
-    if (value* order = root.find("order")) {
+    if (value* order = slot[key_order]) {
         std::string o;
         if (!read_name(*order, "order", !relayed, o, reason)) return false;
         out.order = std::move(o);
     }
-    if (const value* seq = root.find("seq")) {
+    if (const value* seq = slot[key_seq]) {
         std::uint64_t s = 0;
         if (!seq->is_integer()) {
             reason = std::string("envelope: seq: expected uint, got ") + type_name(*seq);
@@ -145,7 +171,7 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
         }
         out.seq = s;
     }
-    if (const value* cause = root.find("cause")) {
+    if (value* cause = slot[key_cause]) {
         if (!relayed) {
             reason = "envelope: cause: only relayed messages carry a cause";
             return false;
@@ -154,11 +180,9 @@ bool decode(std::string_view bytes, const decode_limits& limits, bool relayed, e
             reason = std::string("envelope: cause: expected string, got ") + type_name(*cause);
             return false;
         }
-        out.cause = cause->as_string();
+        out.cause = std::move(cause->as_string());
     }
-    value* data = nullptr;
-    for (auto& m : root.as_map())
-        if (m.key == "data"sv) data = &m.val;
+    value* data = slot[key_data];
     if (!data->is_map()) {
         reason = std::string("envelope: data: expected map, got ") + type_name(*data);
         return false;
@@ -216,20 +240,35 @@ envelope_head head_of(const envelope& e) {
 }
 
 void write_envelope_head(packed_writer& w, const envelope_head& e) {
-    w.map(6 + (e.order ? 1 : 0) + (e.seq ? 1 : 0) + (e.cause ? 1 : 0));
-    w.str("v");
-    w.uinteger(e.v);
-    w.text_field("id", e.id);
-    w.text_field("source", e.source);
-    w.text_field("topic", e.topic);
-    w.int_field("ts", e.ts_ms);
-    if (e.order) w.text_field("order", *e.order);
+    // Its size first, then every item in place: the output grows once, where an append per
+    // item (19 for a relay message) cost most of writing one.
+    const std::size_t pairs = 6 + (e.order ? 1 : 0) + (e.seq ? 1 : 0) + (e.cause ? 1 : 0);
+    std::size_t size = packed_map_size(pairs) + packed_str_size(1) + packed_uint_size(e.v) +
+                       packed_str_size(2) + packed_str_size(e.id.size()) + packed_str_size(6) +
+                       packed_str_size(e.source.size()) + packed_str_size(5) +
+                       packed_str_size(e.topic.size()) + packed_str_size(2) +
+                       packed_int_size(e.ts_ms) + packed_str_size(4);
+    if (e.order) size += packed_str_size(5) + packed_str_size(e.order->size());
+    if (e.seq) size += packed_str_size(3) + packed_uint_size(*e.seq);
+    if (e.cause) size += packed_str_size(5) + packed_str_size(e.cause->size());
+    char* const start = w.extend(size);
+    packed_cursor c(start);
+    c.map(pairs);
+    c.str("v");
+    c.uinteger(e.v);
+    c.text_field("id", e.id);
+    c.text_field("source", e.source);
+    c.text_field("topic", e.topic);
+    c.int_field("ts", e.ts_ms);
+    if (e.order) c.text_field("order", *e.order);
     if (e.seq) {
-        w.str("seq");
-        w.uinteger(*e.seq);
+        c.str("seq");
+        c.uinteger(*e.seq);
     }
-    if (e.cause) w.text_field("cause", *e.cause);
-    w.str("data");
+    if (e.cause) c.text_field("cause", *e.cause);
+    c.str("data");
+    assert(c.end() == start + size);
+    (void)start;
 }
 
 }  // namespace baton

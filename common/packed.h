@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -42,11 +43,139 @@ public:
     }
     // Items already encoded as MessagePack, appended as they are.
     void raw(std::string_view msgpack) { out_.append(msgpack); }
+    // `n` bytes appended, for the caller to write in place with a packed_cursor: one growth of
+    // the output for a run of items whose size is known, where each item appended is a call.
+    char* extend(std::size_t n) {
+        const std::size_t at = out_.size();
+        out_.resize(at + n);
+        return out_.data() + at;
+    }
     // A value tree, as encode_msgpack writes it.
     void item(const value& v);
 
 private:
     std::string& out_;
+};
+
+// The size of an item as packed_writer and packed_cursor write it (the shortest form, as
+// msgpack-cxx's packer chooses it).
+constexpr std::size_t packed_uint_size(std::uint64_t n) {
+    return n < 128 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9;
+}
+constexpr std::size_t packed_int_size(std::int64_t n) {
+    if (n >= 0) return packed_uint_size(static_cast<std::uint64_t>(n));
+    return n >= -32 ? 1 : n >= -128 ? 2 : n >= -32768 ? 3 : n >= -2147483648LL ? 5 : 9;
+}
+constexpr std::size_t packed_str_size(std::size_t bytes) {
+    return bytes + (bytes < 32 ? 1 : bytes < 0x100 ? 2 : bytes < 0x10000 ? 3 : 5);
+}
+constexpr std::size_t packed_map_size(std::size_t pairs) {
+    return pairs < 16 ? 1 : pairs < 0x10000 ? 3 : 5;
+}
+constexpr std::size_t packed_array_size(std::size_t items) {
+    return packed_map_size(items);  // the same widths
+}
+// A map's key and its value.
+constexpr std::size_t packed_text_field_size(std::string_view key, std::string_view text) {
+    return packed_str_size(key.size()) + packed_str_size(text.size());
+}
+constexpr std::size_t packed_int_field_size(std::string_view key, std::int64_t n) {
+    return packed_str_size(key.size()) + packed_int_size(n);
+}
+constexpr std::size_t packed_bool_field_size(std::string_view key) {
+    return packed_str_size(key.size()) + 1;
+}
+
+// Writes items into bytes already there (packed_writer::extend), exactly as packed_writer
+// would append them: for a run of items whose total size the caller adds up with the sizes
+// above. It does not check the end; the caller's sum is the bound.
+class packed_cursor {
+public:
+    explicit packed_cursor(char* at) : p_(at) {}
+    void map(std::size_t pairs) {
+        if (pairs < 16)
+            byte(0x80 | pairs);
+        else if (pairs < 0x10000)
+            tagged(0xde, pairs, 2);
+        else
+            tagged(0xdf, pairs, 4);
+    }
+    void array(std::size_t items) {
+        if (items < 16)
+            byte(0x90 | items);
+        else if (items < 0x10000)
+            tagged(0xdc, items, 2);
+        else
+            tagged(0xdd, items, 4);
+    }
+    void boolean(bool b) { byte(b ? 0xc3 : 0xc2); }
+    void str(std::string_view s) {
+        const std::size_t n = s.size();
+        if (n < 32)
+            byte(0xa0 | n);
+        else if (n < 0x100)
+            tagged(0xd9, n, 1);
+        else if (n < 0x10000)
+            tagged(0xda, n, 2);
+        else
+            tagged(0xdb, n, 4);
+        std::memcpy(p_, s.data(), n);
+        p_ += n;
+    }
+    void uinteger(std::uint64_t n) {
+        if (n < 128)
+            byte(n);
+        else if (n < 0x100)
+            tagged(0xcc, n, 1);
+        else if (n < 0x10000)
+            tagged(0xcd, n, 2);
+        else if (n < 0x100000000)
+            tagged(0xce, n, 4);
+        else
+            tagged(0xcf, n, 8);
+    }
+    void integer(std::int64_t n) {
+        if (n >= 0)
+            uinteger(static_cast<std::uint64_t>(n));
+        else if (n >= -32)
+            byte(static_cast<std::uint64_t>(n));  // a negative fixint: its low byte
+        else if (n >= -128)
+            tagged(0xd0, static_cast<std::uint64_t>(n), 1);
+        else if (n >= -32768)
+            tagged(0xd1, static_cast<std::uint64_t>(n), 2);
+        else if (n >= -2147483648LL)
+            tagged(0xd2, static_cast<std::uint64_t>(n), 4);
+        else
+            tagged(0xd3, static_cast<std::uint64_t>(n), 8);
+    }
+    // A map's key and its value.
+    void text_field(std::string_view key, std::string_view text) {
+        str(key);
+        str(text);
+    }
+    void int_field(std::string_view key, std::int64_t n) {
+        str(key);
+        integer(n);
+    }
+    void bool_field(std::string_view key, bool b) {
+        str(key);
+        boolean(b);
+    }
+    // Items already encoded as MessagePack, as they are.
+    void raw(std::string_view msgpack) {
+        std::memcpy(p_, msgpack.data(), msgpack.size());
+        p_ += msgpack.size();
+    }
+    char* end() const { return p_; }
+
+private:
+    void byte(std::uint64_t b) { *p_++ = static_cast<char>(b & 0xff); }
+    // A type byte, then the low `bytes` bytes of `n`, big-endian.
+    void tagged(unsigned type, std::uint64_t n, int bytes) {
+        byte(type);
+        for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) byte(n >> shift);
+    }
+    char* p_;
 };
 
 // A read of the wrong type, or an index past the end.

@@ -2,6 +2,7 @@
 #include "order_engine.h"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <string_view>
 #include <unordered_map>
@@ -316,22 +317,38 @@ void order_engine::update_masters(const std::vector<customer>& seed) {
 
 void order_engine::write_summary(packed_writer& w, const order& o, const std::string& relay) const {
     const bool credit_check = relay == "finance.credit_check"sv;
-    w.map(7 + (o.planned_finish.empty() ? 0 : 1) + (o.deposit_cents > 0 ? 1 : 0) +
-          (o.shipments.empty() ? 0 : 1) + (credit_check ? 3 + (o.holds.empty() ? 0 : 1) : 0));
-    w.text_field("customer", o.customer.str());
-    w.text_field("stage", o.stage.str());
-    w.int_field("amount_cents", o.amount_cents);
-    w.text_field("promised_date", o.promised_date.str());
-    w.text_field("terms", o.terms.str());
-    w.bool_field("new_die", o.new_die);
-    if (!o.planned_finish.empty()) w.text_field("planned_finish", o.planned_finish.str());
-    if (o.deposit_cents > 0) w.int_field("deposit_cents", o.deposit_cents);
+    const std::size_t pairs = 7 + (o.planned_finish.empty() ? 0 : 1) +
+                              (o.deposit_cents > 0 ? 1 : 0) + (o.shipments.empty() ? 0 : 1) +
+                              (credit_check ? 3 + (o.holds.empty() ? 0 : 1) : 0);
+    // The fields every summary has, in place (packed.h); the rest appended.
+    std::size_t size =
+        packed_map_size(pairs) + packed_text_field_size("customer", o.customer.str()) +
+        packed_text_field_size("stage", o.stage.str()) +
+        packed_int_field_size("amount_cents", o.amount_cents) +
+        packed_text_field_size("promised_date", o.promised_date.str()) +
+        packed_text_field_size("terms", o.terms.str()) + packed_bool_field_size("new_die") +
+        packed_str_size(5) + (o.lines.empty() ? packed_array_size(0) : o.lines.size());
+    if (!o.planned_finish.empty())
+        size += packed_text_field_size("planned_finish", o.planned_finish.str());
+    if (o.deposit_cents > 0) size += packed_int_field_size("deposit_cents", o.deposit_cents);
+    char* const start = w.extend(size);
+    packed_cursor c(start);
+    c.map(pairs);
+    c.text_field("customer", o.customer.str());
+    c.text_field("stage", o.stage.str());
+    c.int_field("amount_cents", o.amount_cents);
+    c.text_field("promised_date", o.promised_date.str());
+    c.text_field("terms", o.terms.str());
+    c.bool_field("new_die", o.new_die);
+    if (!o.planned_finish.empty()) c.text_field("planned_finish", o.planned_finish.str());
+    if (o.deposit_cents > 0) c.int_field("deposit_cents", o.deposit_cents);
     // The lines as they are kept: MessagePack that was parsed when it came (order.h).
-    w.str("lines");
+    c.str("lines");
     if (o.lines.empty())
-        w.array(0);
+        c.array(0);
     else
-        w.raw(o.lines);
+        c.raw(o.lines);
+    assert(c.end() == start + size);
     // What is still to ship, once some of it has left.
     if (!o.shipments.empty()) {
         w.str("backorder");
@@ -1117,7 +1134,7 @@ void order_engine::update_stage(order& o, std::int64_t received_ms, const envelo
                                 std::vector<relay_message>& out) {
     stage_position pos = derive_stage(o, flow_);
     if (pos.stage == o.stage) return;
-    std::string previous = o.stage;
+    const std::string_view previous = o.stage.str();  // interned: it stays
     o.stage = pos.stage;
     o.holder = pos.holder;
     o.stage_since_ms = received_ms;
@@ -1127,13 +1144,23 @@ void order_engine::update_stage(order& o, std::int64_t received_ms, const envelo
     if (!o.open()) closed_.emplace_back(received_ms, o.id);
 
     {
-        packed_writer w(begin_relay(out, "sales.status", o.id, cause.id, received_ms, 96));
-        w.map(5);
-        w.text_field("stage", o.stage.str());
-        w.text_field("holder", o.holder.str());
-        w.text_field("previous", previous);
-        w.text_field("customer", o.customer.str());
-        w.int_field("since", received_ms);
+        static const std::string status_topic = "sales.status";
+        const std::size_t size = packed_map_size(5) +
+                                 packed_text_field_size("stage", o.stage.str()) +
+                                 packed_text_field_size("holder", o.holder.str()) +
+                                 packed_text_field_size("previous", previous) +
+                                 packed_text_field_size("customer", o.customer.str()) +
+                                 packed_int_field_size("since", received_ms);
+        packed_writer w(begin_relay(out, status_topic, o.id, cause.id, received_ms, size));
+        char* const start = w.extend(size);
+        packed_cursor c(start);
+        c.map(5);
+        c.text_field("stage", o.stage.str());
+        c.text_field("holder", o.holder.str());
+        c.text_field("previous", previous);
+        c.text_field("customer", o.customer.str());
+        c.int_field("since", received_ms);
+        assert(c.end() == start + size);
     }
     if (pos.def && !pos.def->relay.empty()) {
         packed_writer w(

@@ -86,7 +86,7 @@ value shipment_view(const order& o, const shipment& s) {
 value line_view(const order& o, const line_totals& t, bool shipped_whole) {
     value v;
     v.set("no", static_cast<long long>(t.no));
-    v.set("item", t.item);
+    v.set("item", t.item.str());
     std::string die;
     std::int64_t amount = -1;
     for (const auto& l : o.line_items)
@@ -95,7 +95,7 @@ value line_view(const order& o, const line_totals& t, bool shipped_whole) {
             amount = l.amount_cents;
         }
     v.set("die", die);
-    v.set("unit", t.unit);
+    v.set("unit", t.unit.str());
     v.set("ordered", qty(t.ordered));
     v.set("good", qty(t.good));
     v.set("scrap", qty(t.scrap));
@@ -140,9 +140,9 @@ value backorder_view(const order_totals& t) {
     for (const auto& b : backorder(t)) {
         value l;
         l.set("line", static_cast<long long>(b.no));
-        l.set("item", b.item);
+        l.set("item", b.item.str());
         l.set("qty", qty(b.milli));
-        l.set("unit", b.unit);
+        l.set("unit", b.unit.str());
         rest.push_back(std::move(l));
     }
     return value(std::move(rest));

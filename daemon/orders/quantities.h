@@ -29,8 +29,8 @@ bool within(std::int64_t got, std::int64_t wanted, int tolerance_bp);
 
 struct line_totals {
     int no = 0;
-    std::string item;
-    std::string unit;
+    interned item;  // the order line's (interned: no copy of the text per call)
+    interned unit;
     std::int64_t ordered = 0, good = 0, scrap = 0, dispatched = 0, delivered = 0;  // milli
     std::int64_t on_road = 0;  // dispatched on shipments not yet answered
 };
@@ -61,8 +61,8 @@ std::vector<std::string> shortfalls(const order_totals& t, measure m, const tole
 // {line, unit, missing milli}: the backorder.
 struct backorder_line {
     int no = 0;
-    std::string item;
-    std::string unit;
+    interned item;  // the order line's (interned: no copy of the text per call)
+    interned unit;
     std::int64_t milli = 0;
 };
 std::vector<backorder_line> backorder(const order_totals& t);

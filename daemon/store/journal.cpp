@@ -103,8 +103,13 @@ journal::journal(const std::string& data_dir)
         if (ec) throw journal_error("cannot create data_dir " + data_dir + ": " + ec.message());
         path_ = (std::filesystem::path(data_dir) / "baton.db").string();
     }
-    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
+    // NOMUTEX (SQLite's multi-thread mode) for a file: every use of the writer's connection
+    // after this constructor holds write_mutex_, so SQLite's own lock per call (a bind, a step,
+    // a reset: about 16 an event) would only repeat it. An in-memory journal reads through the
+    // same connection from other threads too, and keeps SQLite's serialized mode.
+    const int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                           (path_ == in_memory ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX);
+    if (sqlite3_open_v2(path_.c_str(), &db_, open_flags, nullptr) != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;

@@ -2,8 +2,10 @@
 // Every accepted event is appended in arrival order (rowid = seq) and nothing on the per-event
 // path touches a B-tree at a random key; lookups that need speed go through memory.
 //
-// Two connections: the writes (commit, snapshots, pragmas) go through one, serialised by a
-// mutex, so the journal writer's thread (journal_writer.h) can commit while the loop reads;
+// Two connections: the writes (commit, snapshots, pragmas) go through one, serialised by
+// write_mutex_ (and opened without SQLite's own mutex, which would repeat it: every use of it
+// after the constructor must hold write_mutex_), so the journal writer's thread
+// (journal_writer.h) can commit while the loop reads;
 // every read goes through the other, and in WAL a read sees only committed transactions. An
 // in-memory journal has one connection for both (and is never written from another thread).
 #pragma once
@@ -276,9 +278,9 @@ private:
     std::string unpack(std::string_view stored, const char* what, std::int64_t seq) const;
 
     std::string path_;
-    sqlite3* db_ = nullptr;   // the writes
-    sqlite3* rdb_ = nullptr;  // the reads (db_ itself for an in-memory journal)
-    mutable std::mutex write_mutex_;
+    sqlite3* db_ = nullptr;           // the writes
+    sqlite3* rdb_ = nullptr;          // the reads (db_ itself for an in-memory journal)
+    mutable std::mutex write_mutex_;  // held by every use of db_ after the constructor
     // Kept prepared for the per-event path (the reads are mutable: read() is const but steps
     // them).
     sqlite_statement insert_;

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
+
+#include "packed.h"
 
 namespace baton {
 namespace {
@@ -509,6 +512,55 @@ TEST(envelope, a_refusal_comes_with_its_code_beside_its_text) {
                                 reason, code));
     EXPECT_EQ(code, baton::refusal::envelope);
     EXPECT_EQ(refusal_of(reason), code) << reason;
+}
+
+// The head written in place is the one encode_msgpack writes for the same map, for names of
+// every length form and integers of every width, with and without the optional keys.
+TEST(envelope, head_written_in_place_equals_the_encoded_map) {
+    const std::string names[] = {"",
+                                 "baton",
+                                 std::string(31, 'a'),
+                                 std::string(32, 'b'),
+                                 std::string(300, 'c'),
+                                 std::string(70000, 'd')};
+    const std::int64_t stamps[] = {
+        0, 127, 128, -1, -33, -40000, 1764700000000LL, std::numeric_limits<std::int64_t>::min()};
+    const std::uint64_t seqs[] = {1, 200, 70000, 5000000000ULL};
+    int cases = 0;
+    for (const auto& name : names)
+        for (const std::int64_t ts : stamps)
+            for (const std::uint64_t seq : seqs)
+                for (int optional = 0; optional < 8; ++optional) {
+                    envelope_head h;
+                    h.v = seq % 3;
+                    h.id = name;
+                    h.source = "baton";
+                    h.topic = name.empty() ? std::string_view("sales.status") : name;
+                    h.ts_ms = ts;
+                    if (optional & 1) h.order = name;
+                    if (optional & 2) h.seq = seq;
+                    if (optional & 4) h.cause = "evt-1";
+                    std::string got;
+                    packed_writer w(got);
+                    write_envelope_head(w, h);
+                    w.nil();
+
+                    value expected_map = value(value_map{});
+                    expected_map.set("v", h.v);
+                    expected_map.set("id", h.id);
+                    expected_map.set("source", h.source);
+                    expected_map.set("topic", h.topic);
+                    expected_map.set("ts", static_cast<long long>(h.ts_ms));
+                    if (h.order) expected_map.set("order", *h.order);
+                    if (h.seq) expected_map.set("seq", static_cast<unsigned long long>(*h.seq));
+                    if (h.cause) expected_map.set("cause", *h.cause);
+                    expected_map.set("data", value());
+                    ASSERT_EQ(got, encode_msgpack(expected_map))
+                        << "name of " << name.size() << " bytes, ts " << ts << ", seq " << seq
+                        << ", optional keys " << optional;
+                    ++cases;
+                }
+    EXPECT_EQ(cases, 6 * 8 * 4 * 8);
 }
 
 }  // namespace

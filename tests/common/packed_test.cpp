@@ -96,5 +96,79 @@ TEST(packed, truncated_trailing_and_empty_bytes_are_refused) {
     EXPECT_NE(error.find("not valid MessagePack"), std::string::npos) << error;
 }
 
+// packed_cursor writes in place what packed_writer appends, byte for byte, at every boundary
+// of MessagePack's forms; the sizes it is given are exact.
+TEST(packed, cursor_writes_what_the_writer_appends_at_every_boundary) {
+    const std::int64_t ints[] = {0,
+                                 1,
+                                 127,
+                                 128,
+                                 255,
+                                 256,
+                                 65535,
+                                 65536,
+                                 4294967295LL,
+                                 4294967296LL,
+                                 std::numeric_limits<std::int64_t>::max(),
+                                 -1,
+                                 -32,
+                                 -33,
+                                 -128,
+                                 -129,
+                                 -32768,
+                                 -32769,
+                                 -2147483648LL,
+                                 -2147483649LL,
+                                 std::numeric_limits<std::int64_t>::min()};
+    for (const std::int64_t n : ints) {
+        std::string expected, got;
+        packed_writer(expected).integer(n);
+        packed_writer w(got);
+        packed_cursor c(w.extend(packed_int_size(n)));
+        c.integer(n);
+        EXPECT_EQ(c.end(), got.data() + got.size()) << n;
+        EXPECT_EQ(got, expected) << n;
+    }
+    const std::uint64_t uints[] = {0,     127,   128,         255,         256,
+                                   65535, 65536, 4294967295u, 4294967296u, ~std::uint64_t{0}};
+    for (const std::uint64_t n : uints) {
+        std::string expected, got;
+        packed_writer(expected).uinteger(n);
+        packed_writer w(got);
+        packed_cursor c(w.extend(packed_uint_size(n)));
+        c.uinteger(n);
+        EXPECT_EQ(c.end(), got.data() + got.size()) << n;
+        EXPECT_EQ(got, expected) << n;
+    }
+    for (const std::size_t len : {0, 1, 31, 32, 255, 256, 65535, 65536}) {
+        const std::string s(len, 'x');
+        std::string expected, got;
+        packed_writer(expected).str(s);
+        packed_writer w(got);
+        packed_cursor c(w.extend(packed_str_size(len)));
+        c.str(s);
+        EXPECT_EQ(c.end(), got.data() + got.size()) << len;
+        EXPECT_EQ(got, expected) << len;
+    }
+    for (const std::size_t pairs : {0, 15, 16, 65535, 65536}) {
+        std::string expected, got;
+        packed_writer(expected).map(pairs);
+        packed_writer w(got);
+        packed_cursor c(w.extend(packed_map_size(pairs)));
+        c.map(pairs);
+        EXPECT_EQ(c.end(), got.data() + got.size()) << pairs;
+        EXPECT_EQ(got, expected) << pairs;
+    }
+}
+
+TEST(packed, extend_keeps_what_was_written_before) {
+    std::string bytes = "ab";
+    packed_writer w(bytes);
+    packed_cursor c(w.extend(packed_str_size(2)));
+    c.str("cd");
+    EXPECT_EQ(bytes, std::string("ab\xa2"
+                                 "cd"));
+}
+
 }  // namespace
 }  // namespace baton
