@@ -427,14 +427,14 @@ struct loop::impl final : control_actions {
 
     // Into the batch stage; a duplicate of a committed event is acked at once, a full batch is
     // committed at once.
-    void admit(envelope env, std::string_view bytes, origin from, const std::string* peer,
+    void admit(envelope&& env, std::string_view bytes, origin from, const std::string* peer,
                std::int64_t read_us = 0) {
-        const std::string id = peer ? env.id : std::string();
+        // A duplicate is not taken: `env` is as it was, and its id is the ack's.
         if (stage.accept(std::move(env), bytes, from, peer, read_us) ==
                 admission::duplicate_committed &&
             peer)
-            send_ack(*peer, id);
-        if (stage.full()) pump();  // to the writer at once when it is free
+            send_ack(*peer, env.id);  // NOLINT(bugprone-use-after-move): not moved, see above
+        if (stage.full()) pump();     // to the writer at once when it is free
     }
 
     void refuse(const std::string& peer, const std::string& id, refusal code,

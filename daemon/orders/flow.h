@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config_error.h"
@@ -60,8 +61,8 @@ struct order;
 // milestone is missing. Terminal positions: "awaiting_order" (facts arrived before the order
 // was placed; holder sales), "cancelled" and "closed" (holder "").
 struct stage_position {
-    std::string stage;
-    std::string holder;
+    std::string_view stage;  // the flow's name for it, or a literal: valid while the flow lives
+    std::string_view holder;
     const stage_def* def = nullptr;  // null for the terminal positions
 };
 stage_position derive_stage(const order& o, const flow_def& flow);

@@ -294,7 +294,7 @@ int order_engine::payment_days_of(const std::string& customer) const {
     return a && a->master.payment_days >= 0 ? a->master.payment_days : flow_.payment_days;
 }
 
-void order_engine::note_department(order& o, const std::string& dept) {
+void order_engine::note_department(order& o, std::string_view dept) {
     if (dept.empty()) return;
     if (std::find(o.departments.begin(), o.departments.end(), dept) == o.departments.end())
         o.departments.push_back(dept);
@@ -451,7 +451,7 @@ order_change order_engine::apply(std::int64_t seq, std::int64_t received_ms, con
     // A department that proved a milestone has had the order in hand, even when its fact came
     // before the order reached its stage: it must hear of a cancel all the same.
     if (*milestone_of(e.topic) && e.topic.rfind("sales.", 0) != 0 && !o.cancelled)
-        note_department(o, e.topic.substr(0, e.topic.find('.')));
+        note_department(o, std::string_view(e.topic).substr(0, e.topic.find('.')));
     update_stage(o, received_ms, e, out);
     change.stage_changed = o.stage != change.previous_stage;
     change.promise_changed = o.promised_date != promised_before;

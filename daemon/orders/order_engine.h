@@ -158,7 +158,7 @@ private:
                              std::int64_t now_ms, std::size_t data_bytes);
     // The order as the department that holds it next receives it (`relay`: its topic).
     void write_summary(packed_writer& w, const order& o, const std::string& relay) const;
-    void note_department(order& o, const std::string& dept);
+    void note_department(order& o, std::string_view dept);
     // Keeps the customer's open order value equal to what this order now adds to it.
     void sync_open(order& o);
     // Holds a new order must wait on (blocked customer, overdue beyond the flow's amount, over

@@ -22,7 +22,7 @@ batch_stage::batch_stage(daemon_state& state)
 
 batch_stage::~batch_stage() = default;
 
-admission batch_stage::accept(envelope env, std::string_view bytes, origin from,
+admission batch_stage::accept(envelope&& env, std::string_view bytes, origin from,
                               const std::string* peer, std::int64_t read_us) {
     const std::uint64_t key = dedup_window::key(env.source, env.id);
     // Every event with this hash is compared: a collision never drops an event, and a second

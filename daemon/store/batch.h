@@ -56,7 +56,8 @@ public:
 
     // Dedup, apply, and into the open batch. `peer` is null for subscribe connectors (no ack);
     // `read_us` (steady µs) is when the loop read the event, for the ack latency histogram.
-    admission accept(envelope env, std::string_view bytes, origin from, const std::string* peer,
+    // `env` is taken (moved from) only when it is batched; a duplicate leaves it as it was.
+    admission accept(envelope&& env, std::string_view bytes, origin from, const std::string* peer,
                      std::int64_t read_us = 0);
     // Exception and task changes join the open batch: stored, fed and relayed with it.
     void record(const desk_output& out);

@@ -25,7 +25,7 @@ struct collect_fixture {
     }
     void accept(const envelope& e) {
         const std::string peer = "peer-1";
-        stage->accept(e, encode_envelope(e), origin::ingest, &peer, clock.steady_us());
+        stage->accept(envelope(e), encode_envelope(e), origin::ingest, &peer, clock.steady_us());
     }
     std::shared_ptr<const metrics_snapshot> collect() {
         return collector.collect(*state, *stage, socket_counters{3, 4});
@@ -135,7 +135,7 @@ TEST(metrics_collect, a_fresh_label_count_is_reused_until_fifty_times_its_cost_p
     metrics_collector collector;
     const std::string peer = "p";
     auto accept = [&](const envelope& e) {
-        stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+        stage.accept(envelope(e), encode_envelope(e), origin::ingest, &peer);
     };
     accept(testing::order_placed("e1", "SO-1"));
     ASSERT_TRUE(stage.commit());

@@ -50,7 +50,7 @@ TEST(control_views, status_shows_a_failing_feed_file_with_since_and_count) {
     // A deadline passes: the exception's feed line cannot be written.
     const envelope placed = testing::order_placed("e1", "SO-1");
     const std::string peer = "p";
-    stage.accept(placed, encode_envelope(placed), origin::ingest, &peer);
+    stage.accept(envelope(placed), encode_envelope(placed), origin::ingest, &peer);
     ASSERT_TRUE(stage.commit());
     clock.advance_ms(30LL * 24 * 3600 * 1000);
     ASSERT_TRUE(stage.on_time());
@@ -151,7 +151,7 @@ protected:
           views_(state_, stage_, actions_, nullptr) {}
 
     void feed(const envelope& e) {
-        stage_.accept(e, encode_envelope(e), origin::ingest, &peer_);
+        stage_.accept(envelope(e), encode_envelope(e), origin::ingest, &peer_);
         ASSERT_TRUE(stage_.commit());
     }
     void later(std::int64_t ms) {

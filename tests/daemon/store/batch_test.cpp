@@ -32,7 +32,7 @@ struct stage_fixture {
         stage = std::make_unique<batch_stage>(*state);
     }
     admission accept(const envelope& e, const std::string& peer = "peer-1") {
-        return stage->accept(e, encode_envelope(e), origin::ingest, &peer);
+        return stage->accept(envelope(e), encode_envelope(e), origin::ingest, &peer);
     }
 
     testing::temp_dir dir;
@@ -241,7 +241,7 @@ TEST(batch_stage, events_committed_but_never_acked_are_recognised_after_a_crash)
         const std::string peer = "p";
         for (const char* id : {"e1", "e2", "e3"}) {
             const envelope e = testing::order_placed(id, std::string("SO-") + id);
-            stage->accept(e, encode_envelope(e), origin::ingest, &peer);
+            stage->accept(envelope(e), encode_envelope(e), origin::ingest, &peer);
         }
         clock.advance_us(2000);
         stage->pump();
@@ -263,7 +263,7 @@ TEST(batch_stage, events_committed_but_never_acked_are_recognised_after_a_crash)
     const std::string peer = "p";
     for (const char* id : {"e1", "e2", "e3"}) {
         const envelope e = testing::order_placed(id, std::string("SO-") + id);
-        EXPECT_EQ(stage.accept(e, encode_envelope(e), origin::ingest, &peer),
+        EXPECT_EQ(stage.accept(envelope(e), encode_envelope(e), origin::ingest, &peer),
                   admission::duplicate_committed)
             << id;
         EXPECT_EQ(state->engine.find(std::string("SO-") + id)->events.size(), 1u);

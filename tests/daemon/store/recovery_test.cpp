@@ -30,7 +30,7 @@ std::unique_ptr<daemon_state> open_state(const config& c, const clock_source& cl
 
 admission accept(batch_stage& stage, const envelope& e) {
     const std::string peer = "p";
-    return stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+    return stage.accept(envelope(e), encode_envelope(e), origin::ingest, &peer);
 }
 
 // Starts again on the store: the snapshot reaches `snapshot_seq`, `replayed` events follow it,

@@ -48,7 +48,8 @@ std::unique_ptr<daemon_state> started(const config& c, const clock_source& clock
 
 void accept(batch_stage& stage, const envelope& e) {
     const std::string peer = "p";
-    ASSERT_EQ(stage.accept(e, encode_envelope(e), origin::ingest, &peer), admission::batched)
+    ASSERT_EQ(stage.accept(envelope(e), encode_envelope(e), origin::ingest, &peer),
+              admission::batched)
         << e.id;
 }
 

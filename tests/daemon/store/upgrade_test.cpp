@@ -180,7 +180,7 @@ TEST(upgrade, a_store_of_schema_1_opens_migrates_and_keeps_its_orders) {
     batch_stage stage(*s);
     stage.notice_writer() = notices(r.feed_seq);  // as the loop starts it
     const std::string peer = "p";
-    stage.accept(e, encode_envelope(e), origin::ingest, &peer);
+    stage.accept(envelope(e), encode_envelope(e), origin::ingest, &peer);
     ASSERT_TRUE(stage.commit());
     EXPECT_TRUE(s->engine.find(id)->has("produced"));
     EXPECT_NE(s->engine.find(id)->stage, "production");
