@@ -15,9 +15,31 @@ namespace baton {
 
 struct value;
 
+// A map's key and its value, for a writer of items (`str`, `integer`, `boolean`): the fields of
+// packed_writer and packed_cursor alike.
+template <typename Writer>
+class packed_fields {
+public:
+    void text_field(std::string_view key, std::string_view text) {
+        self().str(key);
+        self().str(text);
+    }
+    void int_field(std::string_view key, std::int64_t n) {
+        self().str(key);
+        self().integer(n);
+    }
+    void bool_field(std::string_view key, bool b) {
+        self().str(key);
+        self().boolean(b);
+    }
+
+private:
+    Writer& self() { return static_cast<Writer&>(*this); }
+};
+
 // Appends MessagePack to a string, one item at a time (an array's elements follow its header,
 // a map's key and value pairs follow its header).
-class packed_writer {
+class packed_writer : public packed_fields<packed_writer> {
 public:
     explicit packed_writer(std::string& out) : out_(out) {}
     void array(std::size_t n);
@@ -28,19 +50,6 @@ public:
     void uinteger(std::uint64_t n);
     void str(std::string_view s);
     void bin(std::string_view b);
-    // A map's key and its value.
-    void text_field(std::string_view key, std::string_view text) {
-        str(key);
-        str(text);
-    }
-    void int_field(std::string_view key, std::int64_t n) {
-        str(key);
-        integer(n);
-    }
-    void bool_field(std::string_view key, bool b) {
-        str(key);
-        boolean(b);
-    }
     // Items already encoded as MessagePack, appended as they are.
     void raw(std::string_view msgpack) { out_.append(msgpack); }
     // `n` bytes appended, for the caller to write in place with a packed_cursor: one growth of
@@ -89,25 +98,11 @@ constexpr std::size_t packed_bool_field_size(std::string_view key) {
 // Writes items into bytes already there (packed_writer::extend), exactly as packed_writer
 // would append them: for a run of items whose total size the caller adds up with the sizes
 // above. It does not check the end; the caller's sum is the bound.
-class packed_cursor {
+class packed_cursor : public packed_fields<packed_cursor> {
 public:
     explicit packed_cursor(char* at) : p_(at) {}
-    void map(std::size_t pairs) {
-        if (pairs < 16)
-            byte(0x80 | pairs);
-        else if (pairs < 0x10000)
-            tagged(0xde, pairs, 2);
-        else
-            tagged(0xdf, pairs, 4);
-    }
-    void array(std::size_t items) {
-        if (items < 16)
-            byte(0x90 | items);
-        else if (items < 0x10000)
-            tagged(0xdc, items, 2);
-        else
-            tagged(0xdd, items, 4);
-    }
+    void map(std::size_t pairs) { header(pairs, 0x80, 0xde, 0xdf); }
+    void array(std::size_t items) { header(items, 0x90, 0xdc, 0xdd); }
     void boolean(bool b) { byte(b ? 0xc3 : 0xc2); }
     void str(std::string_view s) {
         const std::size_t n = s.size();
@@ -148,19 +143,6 @@ public:
         else
             tagged(0xd3, static_cast<std::uint64_t>(n), 8);
     }
-    // A map's key and its value.
-    void text_field(std::string_view key, std::string_view text) {
-        str(key);
-        str(text);
-    }
-    void int_field(std::string_view key, std::int64_t n) {
-        str(key);
-        integer(n);
-    }
-    void bool_field(std::string_view key, bool b) {
-        str(key);
-        boolean(b);
-    }
     // Items already encoded as MessagePack, as they are.
     void raw(std::string_view msgpack) {
         std::memcpy(p_, msgpack.data(), msgpack.size());
@@ -170,6 +152,15 @@ public:
 
 private:
     void byte(std::uint64_t b) { *p_++ = static_cast<char>(b & 0xff); }
+    // A map's or an array's header: its fix form, or the 16- or 32-bit count's type.
+    void header(std::size_t n, unsigned fix, unsigned type16, unsigned type32) {
+        if (n < 16)
+            byte(fix | n);
+        else if (n < 0x10000)
+            tagged(type16, n, 2);
+        else
+            tagged(type32, n, 4);
+    }
     // A type byte, then the low `bytes` bytes of `n`, big-endian.
     void tagged(unsigned type, std::uint64_t n, int bytes) {
         byte(type);

@@ -96,6 +96,20 @@ TEST(packed, truncated_trailing_and_empty_bytes_are_refused) {
     EXPECT_NE(error.find("not valid MessagePack"), std::string::npos) << error;
 }
 
+// What `write` writes through a packed_writer, and through a packed_cursor in `size` bytes
+// made with extend: the same bytes, and the cursor ends at the end.
+template <typename Write>
+void expect_same_bytes(std::size_t size, Write write, const std::string& what) {
+    std::string expected, got;
+    packed_writer appended(expected);
+    write(appended);
+    packed_writer w(got);
+    packed_cursor c(w.extend(size));
+    write(c);
+    EXPECT_EQ(c.end(), got.data() + got.size()) << what;
+    EXPECT_EQ(got, expected) << what;
+}
+
 // packed_cursor writes in place what packed_writer appends, byte for byte, at every boundary
 // of MessagePack's forms; the sizes it is given are exact.
 TEST(packed, cursor_writes_what_the_writer_appends_at_every_boundary) {
@@ -120,45 +134,30 @@ TEST(packed, cursor_writes_what_the_writer_appends_at_every_boundary) {
                                  -2147483648LL,
                                  -2147483649LL,
                                  std::numeric_limits<std::int64_t>::min()};
-    for (const std::int64_t n : ints) {
-        std::string expected, got;
-        packed_writer(expected).integer(n);
-        packed_writer w(got);
-        packed_cursor c(w.extend(packed_int_size(n)));
-        c.integer(n);
-        EXPECT_EQ(c.end(), got.data() + got.size()) << n;
-        EXPECT_EQ(got, expected) << n;
-    }
+    for (const std::int64_t n : ints)
+        expect_same_bytes(
+            packed_int_size(n), [&](auto& out) { out.integer(n); }, "int " + std::to_string(n));
     const std::uint64_t uints[] = {0,     127,   128,         255,         256,
                                    65535, 65536, 4294967295u, 4294967296u, ~std::uint64_t{0}};
-    for (const std::uint64_t n : uints) {
-        std::string expected, got;
-        packed_writer(expected).uinteger(n);
-        packed_writer w(got);
-        packed_cursor c(w.extend(packed_uint_size(n)));
-        c.uinteger(n);
-        EXPECT_EQ(c.end(), got.data() + got.size()) << n;
-        EXPECT_EQ(got, expected) << n;
-    }
+    for (const std::uint64_t n : uints)
+        expect_same_bytes(
+            packed_uint_size(n), [&](auto& out) { out.uinteger(n); }, "uint " + std::to_string(n));
     for (const std::size_t len : {0, 1, 31, 32, 255, 256, 65535, 65536}) {
         const std::string s(len, 'x');
-        std::string expected, got;
-        packed_writer(expected).str(s);
-        packed_writer w(got);
-        packed_cursor c(w.extend(packed_str_size(len)));
-        c.str(s);
-        EXPECT_EQ(c.end(), got.data() + got.size()) << len;
-        EXPECT_EQ(got, expected) << len;
+        expect_same_bytes(
+            packed_str_size(len), [&](auto& out) { out.str(s); }, "str of " + std::to_string(len));
     }
-    for (const std::size_t pairs : {0, 15, 16, 65535, 65536}) {
-        std::string expected, got;
-        packed_writer(expected).map(pairs);
-        packed_writer w(got);
-        packed_cursor c(w.extend(packed_map_size(pairs)));
-        c.map(pairs);
-        EXPECT_EQ(c.end(), got.data() + got.size()) << pairs;
-        EXPECT_EQ(got, expected) << pairs;
+    for (const std::size_t n : {0, 15, 16, 65535, 65536}) {
+        expect_same_bytes(
+            packed_map_size(n), [&](auto& out) { out.map(n); }, "map of " + std::to_string(n));
+        expect_same_bytes(
+            packed_array_size(n), [&](auto& out) { out.array(n); },
+            "array of " + std::to_string(n));
     }
+    for (const bool b : {false, true})
+        expect_same_bytes(
+            packed_bool_field_size("new_die"), [&](auto& out) { out.bool_field("new_die", b); },
+            "bool field");
 }
 
 TEST(packed, extend_keeps_what_was_written_before) {
