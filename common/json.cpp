@@ -42,8 +42,7 @@ std::string to_json(const value& v, int indent) {
     // are, and a terminal may act on those (U+009B is CSI). JSON allows \u escapes for any
     // character, and outside strings the text is ASCII, so every such byte is inside a string.
     // Most text has neither byte: then it is returned as nlohmann wrote it.
-    if (text.find('\x7f') == std::string::npos && text.find('\xc2') == std::string::npos)
-        return text;
+    if (text.find_first_of("\x7f\xc2") == std::string::npos) return text;
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {

@@ -114,7 +114,7 @@ public:
             tagged(0xda, n, 2);
         else
             tagged(0xdb, n, 4);
-        std::memcpy(p_, s.data(), n);
+        if (n != 0) std::memcpy(p_, s.data(), n);  // an empty view's data may be null
         p_ += n;
     }
     void uinteger(std::uint64_t n) {
@@ -145,7 +145,7 @@ public:
     }
     // Items already encoded as MessagePack, as they are.
     void raw(std::string_view msgpack) {
-        std::memcpy(p_, msgpack.data(), msgpack.size());
+        if (!msgpack.empty()) std::memcpy(p_, msgpack.data(), msgpack.size());
         p_ += msgpack.size();
     }
     char* end() const { return p_; }

@@ -154,6 +154,9 @@ TEST(packed, cursor_writes_what_the_writer_appends_at_every_boundary) {
             packed_array_size(n), [&](auto& out) { out.array(n); },
             "array of " + std::to_string(n));
     }
+    // A view with no data (null, under UBSan a memcpy from it would be an error).
+    expect_same_bytes(
+        packed_str_size(0), [&](auto& out) { out.str(std::string_view{}); }, "an empty view");
     for (const bool b : {false, true})
         expect_same_bytes(
             packed_bool_field_size("new_die"), [&](auto& out) { out.bool_field("new_die", b); },
