@@ -12,9 +12,6 @@
 
 namespace baton {
 
-// Literals compared as string views: a length check, then memcmp, with no strlen.
-using namespace std::string_view_literals;
-
 namespace {
 
 constexpr std::array<std::string_view, 9> known_keys = {"v",     "id",  "source", "topic", "ts",
@@ -268,7 +265,6 @@ void write_envelope_head(packed_writer& w, const envelope_head& e) {
     if (e.cause) c.text_field("cause", *e.cause);
     c.str("data");
     assert(c.end() == start + size);
-    (void)start;
 }
 
 }  // namespace baton
