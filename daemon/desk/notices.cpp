@@ -1,6 +1,8 @@
 // Desk output to stored records, feed lines and relay messages.
 #include "notices.h"
 
+#include <utility>
+
 #include "codec.h"
 #include "json.h"
 
@@ -13,7 +15,8 @@ void notices::record(const desk_output& out, std::int64_t now_ms, order_engine& 
         batch.exceptions.emplace_back(ev.record.id, encode_msgpack(rec));
         if (ev.state == exception_transition::updated)
             continue;  // bookkeeping: nothing for people to see
-        value line;
+        value line = value(value_map{});
+        line.as_map().reserve(14);  // the most keys a line has
         line.set("fseq", static_cast<unsigned long long>(++feed_seq_));
         line.set("ts", static_cast<long long>(now_ms));
         line.set("state", transition_name(ev.state));
@@ -36,7 +39,7 @@ void notices::record(const desk_output& out, std::int64_t now_ms, order_engine& 
         }
         if (!ev.cause.empty()) line.set("cause", ev.cause);
         batch.feed.emplace_back(feed_seq_, to_json(line));
-        value data = rec;
+        value data = std::move(rec);  // stored above; the relay message's from here on
         data.set("status", state_name(ev.record.state));  // open, acknowledged or resolved
         data.set("state", transition_name(ev.state));     // what just happened to it
         data.set("ts", static_cast<long long>(now_ms));
@@ -46,7 +49,7 @@ void notices::record(const desk_output& out, std::int64_t now_ms, order_engine& 
     for (const auto& ev : out.tasks) {
         value rec = to_value(ev.record);
         batch.tasks.emplace_back(ev.record.id, encode_msgpack(rec));
-        value data = rec;
+        value data = std::move(rec);
         data.set("status", state_name(ev.record.state));
         data.set("state", transition_name(ev.state));
         data.set("ts", static_cast<long long>(now_ms));
