@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -57,15 +58,24 @@ std::string write_config(const temp_dir& dir, const ports& p, const std::string&
                          extra);
 }
 
-// Waits until batond answers `status`; returns false if it never does.
-bool wait_ready(zmq::context_t& ctx, const std::string& control) {
+// A file's text (a daemon's log, for a failure's message).
+std::string text_of(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Waits until batond answers `status`; when it never does, the failure shows its log.
+::testing::AssertionResult wait_ready(zmq::context_t& ctx, const std::string& control,
+                                      const std::filesystem::path& log) {
     for (int i = 0; i < 100; ++i) {
         adapters::control_client c(ctx, control);
         value req;
         req.set("cmd", "status");
-        if (c.call(req, 200ms)) return true;
+        if (c.call(req, 200ms)) return ::testing::AssertionSuccess();
     }
-    return false;
+    return ::testing::AssertionFailure()
+           << "no answer to status on " << control << " in 20 s; the daemon's log:\n"
+           << text_of(log);
 }
 
 std::set<std::string> ids_of_order(adapters::control_client& c, const std::string& order) {
@@ -87,7 +97,8 @@ TEST(batond, kill_9_mid_stream_loses_no_acked_event) {
     zmq::context_t ctx(1);
     auto daemon = std::make_unique<child_process>(
         std::vector<std::string>{BATOND_PATH, "--config", cfg}, dir / "batond.log");
-    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control))) << "batond did not start";
+    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control), dir / "batond.log"))
+        << "batond did not start";
 
     // Two producers stream events; the daemon is killed while they are in flight.
     constexpr int producers = 2, per_producer = 20000;
@@ -124,7 +135,8 @@ TEST(batond, kill_9_mid_stream_loses_no_acked_event) {
 
     daemon = std::make_unique<child_process>(std::vector<std::string>{BATOND_PATH, "--config", cfg},
                                              dir / "batond.log");
-    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control))) << "batond did not restart";
+    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control), dir / "batond.log"))
+        << "batond did not restart";
     adapters::control_client control(ctx, p.endpoint(p.control));
     std::set<std::string> stored;
     for (int o = 0; o < per_producer / 100; ++o)
@@ -168,7 +180,7 @@ TEST(batond, sigterm_commits_and_acks_the_open_batch_then_exits_0) {
     std::string cfg = write_config(dir, p, "batch:\n  max_events: 1000\n  max_wait_us: 60000000\n");
     zmq::context_t ctx(1);
     child_process daemon({BATOND_PATH, "--config", cfg}, dir / "batond.log");
-    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control)));
+    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control), dir / "batond.log"));
     adapters::ingest_client client(ctx, p.endpoint(p.ingest));
     for (int i = 0; i < 5; ++i)
         client.send(testing::order_placed("t-" + std::to_string(i), "SO-T"));
@@ -181,7 +193,7 @@ TEST(batond, sigterm_commits_and_acks_the_open_batch_then_exits_0) {
     EXPECT_EQ(daemon.wait(), 0);
 
     child_process again({BATOND_PATH, "--config", cfg}, dir / "batond.log");
-    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control)));
+    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control), dir / "batond.log"));
     adapters::control_client control(ctx, p.endpoint(p.control));
     EXPECT_EQ(ids_of_order(control, "SO-T").size(), 5u);
 }
@@ -267,7 +279,7 @@ TEST(batond, sighup_reloads_and_a_bad_file_keeps_the_running_version) {
     cfg = dir.write("etc/baton.yaml", config_text("info"));
     zmq::context_t ctx(1);
     child_process daemon({BATOND_PATH, "--config", cfg}, dir / "batond.log");
-    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control)));
+    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control), dir / "batond.log"));
     adapters::control_client control(ctx, p.endpoint(p.control));
     value status;
     status.set("cmd", "status");
@@ -291,8 +303,7 @@ TEST(batond, sighup_reloads_and_a_bad_file_keeps_the_running_version) {
     EXPECT_EQ(counter("reloads"), 1u);
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait(), 0);
-    std::ifstream log(dir / "batond.log");
-    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    const std::string text = text_of(dir / "batond.log");
     EXPECT_NE(text.find("reload refused, nothing changed"), std::string::npos) << text;
     EXPECT_NE(text.find("customers.yaml: customers[0].tier"), std::string::npos) << text;
 }
