@@ -106,7 +106,7 @@ std::vector<record_step> history_of(const value& v) {
 
 value to_value(const exception_record& e) {
     value v = value(value_map{});
-    v.as_map().reserve(24);  // its 21 keys, and the 3 the notices add (notices.cpp)
+    v.as_map().reserve(22);  // its 20 keys, and the 2 the notices add (notices.cpp)
     v.set("id", exception_id_text(e.id));
     v.set("kind", kind_name(e.kind));
     v.set("severity", severity_name(e.level));
@@ -161,7 +161,7 @@ exception_record exception_from_value(const value& v) {
 
 value to_value(const task_record& t) {
     value v = value(value_map{});
-    v.as_map().reserve(17);  // its 14 keys at most, and the 3 the notices add (notices.cpp)
+    v.as_map().reserve(16);  // its 14 keys at most, and the 2 the notices add (notices.cpp)
     v.set("id", task_id_text(t.id));
     v.set("dept", t.dept);
     v.set("order", t.order);
