@@ -137,7 +137,7 @@ const envelope_dictionary* envelope_compressor::trained() {
         std::string why = known ? "its id is taken" : training_error();
         spdlog::warn("envelopes: training a compression dictionary failed ({}); {}", why,
                      failures_ < max_failures ? "trying again on more envelopes"
-                                              : "envelopes stay uncompressed");
+                                              : "packs stay compressed without one");
         return nullptr;
     }
     pending_handles_ = std::make_shared<const dictionary_handles>(*done);
@@ -157,10 +157,13 @@ void envelope_compressor::promote() {
 
 std::string_view envelope_compressor::pack(std::string_view envelope, bool with_trained) {
     const dictionary_handles* h = with_trained ? pending_handles_.get() : writer_.get();
-    if (!h || envelope.empty()) return envelope;
+    if (envelope.empty()) return envelope;
     packed_.resize(ZSTD_compressBound(envelope.size()));
-    const std::size_t n = ZSTD_compress_usingCDict(cctx_->cctx, packed_.data(), packed_.size(),
-                                                   envelope.data(), envelope.size(), h->c);
+    // Without a dictionary yet, plainly: a pack of many envelopes has history of its own.
+    const std::size_t n = h ? ZSTD_compress_usingCDict(cctx_->cctx, packed_.data(), packed_.size(),
+                                                       envelope.data(), envelope.size(), h->c)
+                            : ZSTD_compressCCtx(cctx_->cctx, packed_.data(), packed_.size(),
+                                                envelope.data(), envelope.size(), level);
     // Stored as received when zstd fails or saves nothing: always readable.
     if (ZSTD_isError(n) || n >= envelope.size()) return envelope;
     return std::string_view(packed_.data(), n);
@@ -180,16 +183,18 @@ std::string envelope_compressor::unpack(std::string_view stored) const {
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_unpacked)
         throw std::runtime_error("a compressed envelope with a damaged header");
     std::shared_ptr<const dictionary_handles> h;
-    {
+    if (id != 0) {  // 0: compressed without one
         std::shared_lock lock(dictionaries_mutex_);
         if (auto it = by_id_.find(id); it != by_id_.end()) h = it->second;
+        if (!h)
+            throw std::runtime_error("stored compressed with dictionary " + std::to_string(id) +
+                                     ", which the store does not hold");
     }
-    if (!h)
-        throw std::runtime_error("an envelope compressed with dictionary " + std::to_string(id) +
-                                 ", which the store does not hold");
     std::string out(static_cast<std::size_t>(size), '\0');
-    const std::size_t n = ZSTD_decompress_usingDDict(thread_dctx(), out.data(), out.size(),
-                                                     stored.data(), stored.size(), h->d);
+    const std::size_t n = h ? ZSTD_decompress_usingDDict(thread_dctx(), out.data(), out.size(),
+                                                         stored.data(), stored.size(), h->d)
+                            : ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(),
+                                                  stored.data(), stored.size());
     if (ZSTD_isError(n) || n != size)
         throw std::runtime_error(std::string("a damaged compressed envelope (") +
                                  (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") + ")");

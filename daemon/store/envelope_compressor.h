@@ -1,9 +1,10 @@
-// Envelopes stored compressed against a zstd dictionary trained on the store's own first
+// Stored envelopes compressed with zstd against a dictionary trained on the store's own first
 // envelopes: the journal's and the outbox's ~300-byte MessagePack envelopes repeat their keys,
-// topics, sources and vocabularies, so a dictionary takes each to about a third, where zstd
-// alone, with no history inside one small envelope, saves little. Until a dictionary exists
-// (the first ~1 MiB of envelopes of a store) they are stored as received; a stored blob that is
-// a zstd frame (magic 28 b5 2f fd, which no MessagePack map starts with) names its dictionary.
+// topics, sources and vocabularies, so a dictionary takes even one to about a third, where
+// zstd alone, with no history inside one small envelope, saves little. The journal packs a
+// commit's envelopes together (envelope_packs.h); until a dictionary exists (the first ~1 MiB
+// of envelopes of a store) a pack is compressed plainly. A stored blob that is a zstd frame
+// (magic 28 b5 2f fd, which no MessagePack map starts with) names its dictionary, or none.
 #pragma once
 
 #include <cstddef>
@@ -50,7 +51,8 @@ public:
     const envelope_dictionary* trained();
     void promote();
     // The bytes to store for `envelope` (valid until the next call): compressed with the
-    // dictionary in use (or the trained one, with `with_trained`), or the envelope itself.
+    // dictionary in use (or the trained one, with `with_trained`), plainly before there is
+    // one, or the bytes themselves when zstd saves nothing.
     std::string_view pack(std::string_view envelope, bool with_trained = false);
     bool writing() const { return writer_ != nullptr; }
 

@@ -13,6 +13,7 @@
 #include "codec.h"
 #include "envelope.h"
 #include "envelope_compressor.h"
+#include "envelope_packs.h"
 #include "packed.h"
 #include "wal_checkpointer.h"
 
@@ -30,12 +31,16 @@ CREATE TABLE IF NOT EXISTS journal (
     event_id    TEXT NOT NULL,
     order_id    TEXT,
     origin      INTEGER NOT NULL,      -- 0 ingest (acked), 1 subscribe (at-most-once)
-    envelope    BLOB NOT NULL
+    envelope    BLOB NOT NULL              -- a reference into a pack (envelope_packs.h)
 );
 CREATE TABLE IF NOT EXISTS relay (        -- the outbox: every relayed message, by relay seq
     seq      INTEGER PRIMARY KEY,
     topic    TEXT NOT NULL,
-    envelope BLOB NOT NULL
+    envelope BLOB NOT NULL                -- as the journal's
+);
+CREATE TABLE IF NOT EXISTS packs (        -- a commit's envelopes, compressed together
+    id    INTEGER PRIMARY KEY,
+    bytes BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS relay_order (  -- which relay messages are about which order
     order_id TEXT NOT NULL,
@@ -94,7 +99,8 @@ void fill(const sqlite_statement& s, journal_entry& e) {
 }  // namespace
 
 journal::journal(const std::string& data_dir)
-    : compressor_(std::make_unique<envelope_compressor>()) {
+    : compressor_(std::make_unique<envelope_compressor>()),
+      packs_(std::make_unique<pack_builder>()) {
     if (data_dir == in_memory) {
         path_ = in_memory;  // SQLite's own name for a private in-memory database
     } else {
@@ -145,7 +151,8 @@ journal::journal(const std::string& data_dir)
         exec(create_sql);
         // 1 -> 2 changes no table: what changed is the format of the order snapshots, which
         // recovery upgrades as it reads them. 2 -> 3 adds relay_order, filled here from the
-        // relayed envelopes' `order`.
+        // relayed envelopes' `order`. 5 -> 6 adds packs; the rows stored before keep their
+        // envelopes as they are, which the readers still read.
         load_dictionaries();
         if (version > 0 && version < 3) index_relay_orders();
         if (version < journal_schema_version) {
@@ -170,6 +177,7 @@ journal::journal(const std::string& data_dir)
                                 "prepare relay insert");
         insert_relay_order_ = prepare("INSERT INTO relay_order(order_id, seq) VALUES(?,?)",
                                       "prepare relay order insert");
+        insert_pack_ = prepare("INSERT INTO packs(id, bytes) VALUES(?,?)", "prepare pack insert");
         auto max_of = [&](const char* sql) -> std::int64_t {
             sqlite_statement s = prepare(sql, "prepare max");
             return s.step() == SQLITE_ROW ? s.column_int64(0) : 0;
@@ -177,6 +185,7 @@ journal::journal(const std::string& data_dir)
         last_seq_ = max_of("SELECT max(seq) FROM journal");
         last_relay_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM relay"));
         last_feed_seq_ = static_cast<std::uint64_t>(max_of("SELECT max(seq) FROM feed"));
+        packs_->begin(max_of("SELECT max(id) FROM packs") + 1);
         archived_orders_ = static_cast<std::uint64_t>(max_of("SELECT count(*) FROM order_archive"));
         read_archived_ =
             prepare_read("SELECT state, exceptions, tasks FROM order_archive WHERE id = ?",
@@ -279,6 +288,14 @@ void journal::append(const std::vector<journal_entry>& entries,
     commit(b);
 }
 
+void journal::put_pack(bool with_trained) {
+    sqlite_reset_guard guard(insert_pack_);
+    insert_pack_.bind_int64(1, packs_->id());
+    insert_pack_.bind_blob(2, compressor_->pack(packs_->bytes(), with_trained));
+    if (insert_pack_.step() != SQLITE_DONE) fail("store pack " + std::to_string(packs_->id()));
+    packs_->next();
+}
+
 void journal::commit(const journal_batch& batch) {
     if (batch.empty()) return;
     const auto& entries = batch.entries;
@@ -289,6 +306,14 @@ void journal::commit(const journal_batch& batch) {
     // A dictionary trained since the last commit is stored with the first envelopes packed
     // with it, so no stored envelope ever names a dictionary the store does not hold.
     const envelope_dictionary* fresh = compressor_->trained();
+    const std::int64_t first_pack = packs_->next_id();
+    // The bytes a row stores for `envelope`: its reference into the open pack, which is stored
+    // first when the envelope would take it past its size.
+    auto stored = [&](std::string_view envelope) {
+        compressor_->sample(envelope);
+        if (packs_->full_for(envelope.size())) put_pack(fresh != nullptr);
+        return packs_->add(envelope);
+    };
     exec("BEGIN");
     try {
         if (fresh) {
@@ -311,16 +336,14 @@ void journal::commit(const journal_batch& batch) {
             else
                 insert_.bind_text(7, e.order);
             insert_.bind_int64(8, static_cast<int>(e.origin));
-            compressor_->sample(e.envelope);
-            insert_.bind_blob(9, compressor_->pack(e.envelope, fresh != nullptr));
+            insert_.bind_blob(9, stored(e.envelope));
             if (insert_.step() != SQLITE_DONE) fail("append event " + e.id);
         }
         for (const auto& r : relayed) {
             sqlite_reset_guard guard(insert_relay_);
             insert_relay_.bind_int64(1, static_cast<std::int64_t>(r.seq));
             insert_relay_.bind_text(2, r.topic);
-            compressor_->sample(r.envelope);
-            insert_relay_.bind_blob(3, compressor_->pack(r.envelope, fresh != nullptr));
+            insert_relay_.bind_blob(3, stored(r.envelope));
             if (insert_relay_.step() != SQLITE_DONE)
                 fail("append relay message " + std::to_string(r.seq));
             if (r.order.empty()) continue;
@@ -330,6 +353,7 @@ void journal::commit(const journal_batch& batch) {
             if (insert_relay_order_.step() != SQLITE_DONE)
                 fail("index relay message " + std::to_string(r.seq));
         }
+        if (!packs_->empty()) put_pack(fresh != nullptr);
         if (!batch.exceptions.empty() || !batch.tasks.empty() || !batch.feed.empty()) {
             auto upsert = [&](const char* sql, const auto& rows, bool text) {
                 sqlite_statement st = prepare(sql, sql);
@@ -355,7 +379,8 @@ void journal::commit(const journal_batch& batch) {
         exec("COMMIT");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;  // a fresh dictionary stays pending: the next commit stores it
+        packs_->begin(first_pack);  // the packs' ids are free again
+        throw;                      // a fresh dictionary stays pending: the next commit stores it
     }
     if (fresh) {
         spdlog::info(
@@ -555,9 +580,10 @@ bool journal::compressing() const {
     return compressing_.load(std::memory_order_acquire);
 }
 
-std::string journal::unpack(std::string_view stored, const char* what, std::int64_t seq) const {
+std::string journal::unpack(pack_reader& packs, std::string_view stored, const char* what,
+                            std::int64_t seq) const {
     try {
-        return compressor_->unpack(stored);
+        return packs.unpack(stored);
     } catch (const std::exception& e) {
         throw journal_error(path_ + ": " + what + " " + std::to_string(seq) + ": " + e.what());
     }
@@ -566,13 +592,14 @@ std::string journal::unpack(std::string_view stored, const char* what, std::int6
 // The rows of a query of (seq, topic, envelope) from the outbox, each about `order`.
 void journal::read_outbox_rows(sqlite_statement& s, const std::string& order,
                                std::vector<outbox_entry>& out) const {
+    pack_reader packs(rdb_, *compressor_);
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
         outbox_entry e;
         e.seq = static_cast<std::uint64_t>(s.column_int64(0));
         e.topic = s.column_text(1);
         e.envelope =
-            unpack(s.column_blob_view(2), "relay message", static_cast<std::int64_t>(e.seq));
+            unpack(packs, s.column_blob_view(2), "relay message", static_cast<std::int64_t>(e.seq));
         e.order = order;
         out.push_back(std::move(e));
     }
@@ -614,12 +641,13 @@ void journal::index_relay_orders() {
             prepare("INSERT OR IGNORE INTO relay_order(order_id, seq) VALUES(?,?)",
                     "prepare relay order insert");
         decode_limits limits;
+        pack_reader packs(db_, *compressor_);
         int rc;
         while ((rc = read.step()) == SQLITE_ROW) {
             envelope e;
             std::string error;
             const std::string bytes =
-                unpack(read.column_blob_view(1), "relay message", read.column_int64(0));
+                unpack(packs, read.column_blob_view(1), "relay message", read.column_int64(0));
             if (!decode_relayed(bytes, limits, e, error) || !e.order || e.order->empty()) continue;
             insert.reset();
             insert.bind_text(1, *e.order);
@@ -789,10 +817,11 @@ void journal::scan(std::int64_t after, bool with_envelope,
     sqlite_statement s = prepare_read(sql, "prepare scan");
     s.bind_int64(1, after);
     journal_entry e;
+    pack_reader packs(rdb_, *compressor_);
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
         fill(s, e);
-        if (with_envelope) e.envelope = unpack(s.column_blob_view(8), "event", e.seq);
+        if (with_envelope) e.envelope = unpack(packs, s.column_blob_view(8), "event", e.seq);
         fn(e);
     }
     if (rc != SQLITE_DONE) fail("scan", rdb_);
@@ -851,7 +880,10 @@ std::optional<journal_entry> journal::read(std::int64_t seq, bool with_envelope)
     if (rc != SQLITE_ROW) fail("read " + std::to_string(seq), rdb_);
     journal_entry e;
     fill(s, e);
-    if (with_envelope) e.envelope = unpack(s.column_blob_view(8), "event", e.seq);
+    if (with_envelope) {
+        pack_reader packs(rdb_, *compressor_);
+        e.envelope = unpack(packs, s.column_blob_view(8), "event", e.seq);
+    }
     return e;
 }
 

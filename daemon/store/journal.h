@@ -33,7 +33,9 @@ namespace baton {
 // 4: order states are stored in format 3 (order_state.h), which a batond of schema 3 would
 // misread; it still reads formats 1 and 2, so a store of schema 3 opens without a migration.
 // 5: order_archive, and `archived` on exceptions and tasks (retention: order_archive.h).
-inline constexpr int journal_schema_version = 5;
+// 6: packs: a commit's envelopes compressed together, the rows holding references into them
+// (envelope_packs.h), which a batond of schema 5 would misread; rows of before stay as they are.
+inline constexpr int journal_schema_version = 6;
 
 struct journal_error : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -126,6 +128,8 @@ struct journal_batch {
 
 class wal_checkpointer;
 class envelope_compressor;
+class pack_builder;
+class pack_reader;
 
 class journal {
 public:
@@ -275,7 +279,10 @@ private:
     void load_dictionaries();
     // The envelope as received, from a stored blob; journal_error naming `what` when it
     // cannot be read.
-    std::string unpack(std::string_view stored, const char* what, std::int64_t seq) const;
+    std::string unpack(pack_reader& packs, std::string_view stored, const char* what,
+                       std::int64_t seq) const;
+    // Stores the open pack (compressed) inside the caller's transaction.
+    void put_pack(bool with_trained);
 
     std::string path_;
     sqlite3* db_ = nullptr;           // the writes
@@ -288,6 +295,7 @@ private:
     mutable sqlite_statement read_meta_;
     sqlite_statement insert_relay_;
     sqlite_statement insert_relay_order_;
+    sqlite_statement insert_pack_;
     mutable sqlite_statement read_archived_;
     mutable std::mutex read_archived_mutex_;  // views and the loop share it
     std::atomic<std::int64_t> last_seq_{0};
@@ -298,6 +306,7 @@ private:
     std::atomic<std::uint64_t> writer_checkpoints_{0};
     std::unique_ptr<wal_checkpointer> checkpointer_;  // none for an in-memory database
     std::unique_ptr<envelope_compressor> compressor_;
+    std::unique_ptr<pack_builder> packs_;  // the writer's; used under write_mutex_
     std::atomic<bool> compressing_{false};
 };
 

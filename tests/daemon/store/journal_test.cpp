@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "envelope.h"
+#include "envelope_packs.h"
 #include "events.h"
 #include "temp_dir.h"
 
@@ -493,9 +494,11 @@ void fill_until_compressing(journal& j, std::int64_t more, std::vector<journal_e
     append_batch(more);
 }
 
-// Once a dictionary is trained on the first envelopes, later ones are stored compressed; every
-// read gives the envelopes back byte for byte, and so does the store reopened.
-TEST(journal, envelopes_are_stored_compressed_once_a_dictionary_is_trained) {
+// Envelopes are stored in packs, one zstd frame for a commit's envelopes, and the rows hold
+// references into them; once a dictionary is trained on the first envelopes, packs are
+// compressed with it. Every read gives the envelopes back byte for byte, and so does the store
+// reopened.
+TEST(journal, envelopes_are_stored_in_compressed_packs_and_read_back_byte_for_byte) {
     temp_dir dir;
     std::vector<journal_entry> entries;
     std::vector<outbox_entry> relayed;
@@ -515,19 +518,24 @@ TEST(journal, envelopes_are_stored_compressed_once_a_dictionary_is_trained) {
             ASSERT_EQ(outbox[i].envelope, relayed[i].envelope) << i;
     }
     EXPECT_EQ(count_of(path, "SELECT count(*) FROM dictionaries"), 1);
-    const std::int64_t packed_events = count_of(
-        path, "SELECT count(*) FROM journal WHERE hex(substr(envelope, 1, 4)) = '28B52FFD'");
-    const std::int64_t packed_relayed =
-        count_of(path, "SELECT count(*) FROM relay WHERE hex(substr(envelope, 1, 4)) = '28B52FFD'");
-    EXPECT_GE(packed_events, 500);
-    EXPECT_GE(packed_relayed, 500);
-    // The packed rows take less than half the bytes of the same envelopes as received.
+    const auto n = static_cast<std::int64_t>(entries.size());
+    EXPECT_EQ(count_of(path,
+                       "SELECT count(*) FROM journal WHERE hex(substr(envelope, 1, 1)) = "
+                       "'C1' AND length(envelope) < 12"),
+              n);
+    EXPECT_EQ(count_of(path,
+                       "SELECT count(*) FROM relay WHERE hex(substr(envelope, 1, 1)) = "
+                       "'C1' AND length(envelope) < 12"),
+              n);
+    // Every pack is a zstd frame, and all of them take less than a fifth of the envelopes' bytes.
+    EXPECT_EQ(count_of(path,
+                       "SELECT count(*) FROM packs WHERE hex(substr(bytes, 1, 4)) <> "
+                       "'28B52FFD'"),
+              0);
     std::int64_t raw = 0;
-    for (std::size_t i = entries.size() - 500; i < entries.size(); ++i)
-        raw += static_cast<std::int64_t>(entries[i].envelope.size());
-    EXPECT_LT(2 * count_of(path, "SELECT sum(length(envelope)) FROM journal WHERE seq > " +
-                                     std::to_string(entries.size() - 500)),
-              raw);
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        raw += static_cast<std::int64_t>(entries[i].envelope.size() + relayed[i].envelope.size());
+    EXPECT_LT(5 * count_of(path, "SELECT sum(length(bytes)) FROM packs"), raw);
 
     journal j(dir.path().string());
     EXPECT_TRUE(j.compressing());  // the dictionary comes from the store
@@ -537,19 +545,178 @@ TEST(journal, envelopes_are_stored_compressed_once_a_dictionary_is_trained) {
     const auto of = j.read_relayed_of(relayed.back().order, 10);
     ASSERT_FALSE(of.empty());
     EXPECT_EQ(of.back().envelope, relayed.back().envelope);
-    // New envelopes are packed with the same dictionary: no second one is trained.
+    // New envelopes go to a new pack, packed with the same dictionary: no second one is trained.
+    const std::int64_t packs = count_of(path, "SELECT count(*) FROM packs");
     std::vector<journal_entry> more = {plant_entry(j.last_seq() + 1)};
     j.append(more);
     EXPECT_EQ(j.read(more[0].seq, true)->envelope, more[0].envelope);
     EXPECT_EQ(count_of(path, "SELECT count(*) FROM dictionaries"), 1);
-    EXPECT_EQ(
-        count_of(path, "SELECT count(*) FROM journal WHERE seq = " + std::to_string(more[0].seq) +
-                           " AND hex(substr(envelope, 1, 4)) = '28B52FFD'"),
-        1);
+    EXPECT_EQ(count_of(path, "SELECT count(*) FROM packs"), packs + 1);
 }
 
-// A packed envelope whose dictionary the store lost cannot be read: the error names the row.
-TEST(journal, a_packed_envelope_without_its_dictionary_is_an_error_naming_the_event) {
+// A commit of more envelopes than a pack holds spans several packs, each at most pack_bytes
+// unless one envelope alone is larger; the reads across their boundaries, in order and one by
+// one, give every envelope back, also after a reopen, and the next commit's packs follow on.
+TEST(journal, a_commit_larger_than_a_pack_spans_several_and_reads_back_across_them) {
+    temp_dir dir;
+    std::vector<journal_entry> entries;
+    std::vector<outbox_entry> relayed;
+    journal_batch b;
+    for (std::int64_t seq = 1; seq <= 300; ++seq) {
+        journal_entry e = plant_entry(seq);
+        // Distinct bytes of about 1 KiB, so that zstd cannot fold them all into one.
+        for (std::int64_t k = 0; k < 60; ++k) e.envelope += std::to_string(seq * 7919 + k * 104729);
+        if (seq == 150) e.envelope.append(3 * pack_builder::pack_bytes, 'x');  // a pack of its own
+        b.entries.push_back(e);
+        b.relayed.push_back(relay_of(e, static_cast<std::uint64_t>(seq)));
+    }
+    std::string path;
+    std::int64_t packs = 0;
+    {
+        journal j(dir.path().string());
+        j.commit(b);
+        path = j.path();
+        packs = count_of(path, "SELECT count(*) FROM packs");
+        // The large event and its relay message have a pack each; the rest fill packs.
+        std::size_t rest = 0;
+        for (std::size_t i = 0; i < b.entries.size(); ++i)
+            if (i != 149) rest += b.entries[i].envelope.size() + b.relayed[i].envelope.size();
+        EXPECT_GE(static_cast<std::size_t>(packs), rest / pack_builder::pack_bytes + 2);
+        const auto all = scan_all(j, 0, true);
+        ASSERT_EQ(all.size(), b.entries.size());
+        for (std::size_t i = 0; i < all.size(); ++i) expect_same(all[i], b.entries[i], true);
+        for (std::int64_t seq : {300, 1, 150, 151, 149, 77})
+            expect_same(*j.read(seq, true), b.entries[static_cast<std::size_t>(seq - 1)], true);
+    }
+    journal j(dir.path().string());
+    const auto outbox = j.read_outbox(0, 1000);
+    ASSERT_EQ(outbox.size(), b.relayed.size());
+    for (std::size_t i = 0; i < outbox.size(); ++i)
+        ASSERT_EQ(outbox[i].envelope, b.relayed[i].envelope) << i;
+    const auto of = j.read_relayed_of(b.relayed[149].order, 10);
+    ASSERT_FALSE(of.empty());
+    EXPECT_EQ(of.back().envelope, b.relayed[150].envelope);  // SO-75: seqs 150 and 151
+    j.append({plant_entry(301)});
+    EXPECT_EQ(count_of(path, "SELECT count(*) FROM packs"), packs + 1);
+    EXPECT_EQ(j.read(301, true)->envelope, plant_entry(301).envelope);
+}
+
+// A store of schema 5 holds its envelopes in the rows themselves (as received, or one zstd
+// frame each): opened by this batond it becomes schema 6, those rows read as before, and new
+// rows go to packs, in one scan with the old ones.
+TEST(journal, rows_of_a_schema_5_store_read_as_before_and_new_ones_go_to_packs) {
+    temp_dir dir;
+    std::string path;
+    const journal_entry old1 = plant_entry(1), old2 = plant_entry(2);
+    {
+        journal j(dir.path().string());
+        path = j.path();
+    }
+    {
+        sqlite3* h = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(
+            sqlite3_exec(h, "DROP TABLE packs; PRAGMA user_version=5", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(
+            sqlite3_prepare_v2(h,
+                               "INSERT INTO journal(seq, received_ms, ts_ms, topic, source, "
+                               "event_id, order_id, origin, envelope) VALUES(?,?,?,?,?,?,?,0,?)",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+        for (const journal_entry* e : {&old1, &old2}) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, e->seq);
+            sqlite3_bind_int64(st, 2, e->received_ms);
+            sqlite3_bind_int64(st, 3, e->ts_ms);
+            sqlite3_bind_text(st, 4, e->topic.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 5, e->source.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 6, e->id.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 7, e->order.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_blob(st, 8, e->envelope.data(), static_cast<int>(e->envelope.size()),
+                              SQLITE_TRANSIENT);
+            ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+    }
+    journal j(dir.path().string());
+    EXPECT_EQ(j.migrated_from(), 5);
+    EXPECT_EQ(user_version(path), journal_schema_version);
+    EXPECT_EQ(j.last_seq(), 2);
+    const journal_entry fresh = plant_entry(3);
+    j.append({fresh});
+    EXPECT_EQ(count_of(path, "SELECT count(*) FROM packs"), 1);
+    const auto all = scan_all(j, 0, true);
+    ASSERT_EQ(all.size(), 3u);
+    expect_same(all[0], old1, true);
+    expect_same(all[1], old2, true);
+    expect_same(all[2], fresh, true);
+}
+
+// Sets the stored envelope of journal row `seq` to `bytes`.
+void store_envelope(const std::string& path, std::int64_t seq, const std::string& bytes) {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(
+        sqlite3_prepare_v2(h, "UPDATE journal SET envelope = ? WHERE seq = ?", -1, &st, nullptr),
+        SQLITE_OK);
+    sqlite3_bind_blob(st, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, seq);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+std::string read_error(const journal& j, std::int64_t seq) {
+    try {
+        (void)j.read(seq, true);
+    } catch (const journal_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+// A damaged reference, a reference past its pack's end and a missing pack are errors that name
+// the event and what is wrong; the metadata of the same rows still reads.
+TEST(journal, a_damaged_reference_or_a_missing_pack_is_an_error_naming_the_event) {
+    temp_dir dir;
+    std::string path;
+    {
+        journal j(dir.path().string());
+        j.append({entry(1), entry(2), entry(3)});
+        path = j.path();
+    }
+    store_envelope(path, 1, std::string("\xc1\x01\x80", 3));  // cut in its offset
+    std::string past;
+    write_pack_ref({1, 5, 4096}, past);
+    store_envelope(path, 2, past);
+    {
+        journal j(dir.path().string());
+        EXPECT_EQ(read_error(j, 1), path + ": event 1: a damaged reference to a pack");
+        EXPECT_EQ(read_error(j, 2), path + ": event 2: bytes 5+4096 lie past the end of pack 1 (" +
+                                        std::to_string(3 * entry(1).envelope.size()) + " bytes)");
+        expect_same(*j.read(3, true), entry(3), true);
+        expect_same(*j.read(1, false), entry(1), false);
+    }
+    ASSERT_EQ(count_of(path, "SELECT count(*) FROM packs"), 1);
+    {
+        sqlite3* h = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, "DELETE FROM packs", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(h);
+    }
+    journal j(dir.path().string());
+    EXPECT_EQ(read_error(j, 3), path + ": event 3: its pack 1 is missing");
+    EXPECT_THROW(scan_all(j, 0, true), journal_error);
+    EXPECT_EQ(scan_all(j, 0, false).size(), 3u);
+}
+
+// A pack whose dictionary the store lost cannot be read: the error names the row and the pack.
+// Packs stored before the dictionary, compressed plainly, still read.
+TEST(journal, a_pack_without_its_dictionary_is_an_error_naming_the_event) {
     temp_dir dir;
     std::vector<journal_entry> entries;
     std::vector<outbox_entry> relayed;
@@ -569,17 +736,12 @@ TEST(journal, a_packed_envelope_without_its_dictionary_is_an_error_naming_the_ev
     }
     journal j(dir.path().string());
     EXPECT_FALSE(j.compressing());
-    EXPECT_EQ(j.read(1, true)->envelope, entries[0].envelope);  // stored before: as received
-    try {
-        (void)j.read(entries.back().seq, true);
-        FAIL() << "a packed envelope was read without its dictionary";
-    } catch (const journal_error& e) {
-        const std::string what = e.what();
-        EXPECT_NE(what.find("event " + std::to_string(entries.back().seq) +
-                            ": an envelope compressed with dictionary"),
-                  std::string::npos)
-            << what;
-    }
+    EXPECT_EQ(j.read(1, true)->envelope, entries[0].envelope);  // packed before: plainly
+    const std::string what = read_error(j, entries.back().seq);
+    EXPECT_NE(what.find("event " + std::to_string(entries.back().seq) + ": pack "),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find(": stored compressed with dictionary "), std::string::npos) << what;
 }
 
 // The archive: rows by id with their records' ids, the records marked and left out of a start,
