@@ -96,11 +96,20 @@ void fill(const sqlite_statement& s, journal_entry& e) {
     e.envelope.clear();
 }
 
+// SQLite keeps count of the memory it holds (sqlite3_memory_used) under one global mutex taken
+// on every allocation, dozens of times an event on the writer's thread; batond never reads the
+// count. Off for the process, before SQLite's first use: after it SQLite refuses the call
+// (MISUSE) and nothing changes, so a process that used SQLite before its first journal works.
+void memory_statistics_off() {
+    [[maybe_unused]] static const int refused = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 }  // namespace
 
 journal::journal(const std::string& data_dir)
     : compressor_(std::make_unique<envelope_compressor>()),
       packs_(std::make_unique<pack_builder>()) {
+    memory_statistics_off();
     if (data_dir == in_memory) {
         path_ = in_memory;  // SQLite's own name for a private in-memory database
     } else {
