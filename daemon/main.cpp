@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <iostream>
 #include <zmq.hpp>
+#ifdef BATON_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 #include "config.h"
 #include "fd_limit.h"
@@ -33,6 +36,20 @@ extern "C" void on_signal(int) {
 
 extern "C" void on_hangup(int) {
     if (baton::loop* l = running.load()) l->reload();  // re-read schemas, flow, customers, log
+}
+
+// The allocator this batond runs on (daemon/CMakeLists.txt: BATON_JEMALLOC), for its start-up
+// log: "jemalloc 5.3.0", or the C library's.
+std::string allocator_name() {
+#ifdef BATON_WITH_JEMALLOC
+    const char* v = nullptr;
+    std::size_t n = sizeof v;
+    if (mallctl("version", static_cast<void*>(&v), &n, nullptr, 0) != 0 || !v) return "jemalloc";
+    const std::string version(v);  // 5.3.0-0-g54eaed1d...: the release, then git's description
+    return "jemalloc " + version.substr(0, version.find('-'));
+#else
+    return "the C library's malloc";
+#endif
 }
 
 // Clears `running` however the loop ends (a return or an exception).
@@ -104,6 +121,7 @@ int main(int argc, char** argv) {
     }
 
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    spdlog::info("batond {} starting; memory allocator: {}", baton::version, allocator_name());
     baton::raise_fd_limit();  // every connection is a descriptor: use what the system allows
     inputs.stop_requested = &stop_requested;
 

@@ -90,6 +90,30 @@ std::set<std::string> ids_of_order(adapters::control_client& c, const std::strin
     return ids;
 }
 
+// batond runs on jemalloc (daemon/CMakeLists.txt: BATON_JEMALLOC; not under the sanitizers): its
+// start-up log names the allocator jemalloc itself reports, and the running process has the
+// library mapped.
+TEST(batond, says_at_start_which_memory_allocator_it_runs_on) {
+    temp_dir dir;
+    ports p;
+    const std::string cfg = write_config(dir, p);
+    zmq::context_t ctx(1);
+    child_process daemon({BATOND_PATH, "--config", cfg}, dir / "batond.log");
+    ASSERT_TRUE(wait_ready(ctx, p.endpoint(p.control), dir / "batond.log"));
+    const std::string maps = text_of("/proc/" + std::to_string(daemon.pid()) + "/maps");
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(), 0);
+    const std::string text = text_of(dir / "batond.log");
+#ifdef BATON_WITH_JEMALLOC
+    EXPECT_NE(text.find("starting; memory allocator: jemalloc 5."), std::string::npos) << text;
+    EXPECT_NE(maps.find("libjemalloc.so"), std::string::npos) << maps;
+#else
+    EXPECT_NE(text.find("starting; memory allocator: the C library's malloc"), std::string::npos)
+        << text;
+    EXPECT_EQ(maps.find("libjemalloc.so"), std::string::npos) << maps;
+#endif
+}
+
 TEST(batond, kill_9_mid_stream_loses_no_acked_event) {
     temp_dir dir;
     ports p;
