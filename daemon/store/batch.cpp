@@ -49,7 +49,16 @@ admission batch_stage::accept(envelope&& env, std::string_view bytes, origin fro
         }
     }
     for (std::int64_t seq : s_.dedup.find_all(key)) {
-        auto earlier = s_.store.read(seq, false);
+        std::optional<journal_entry> earlier;
+        try {
+            earlier = s_.store.read(seq, false);  // its source and id are in its envelope
+        } catch (const journal_error& err) {
+            // The earlier event cannot be read back (a damaged store): nothing shows this one
+            // is it, so this one is taken, at least once rather than lost.
+            spdlog::error("duplicate check of event {} from {}: {}; taken as a new event", env.id,
+                          env.source, err.what());
+            continue;
+        }
         if (earlier && earlier->source == env.source && earlier->id == env.id) {
             ++s_.stats.duplicates;
             return admission::duplicate_committed;

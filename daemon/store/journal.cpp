@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codec.h"
+#include "dedup.h"
 #include "envelope.h"
 #include "envelope_compressor.h"
 #include "envelope_packs.h"
@@ -26,12 +27,14 @@ CREATE TABLE IF NOT EXISTS journal (
     seq         INTEGER PRIMARY KEY,   -- arrival order; appends only
     received_ms INTEGER NOT NULL,
     ts_ms       INTEGER NOT NULL,
-    topic       TEXT NOT NULL,
-    source      TEXT NOT NULL,
+    topic       TEXT NOT NULL,         -- these four are '' and NULL from schema 6 on: the
+    source      TEXT NOT NULL,         -- envelope holds them (rows of before hold them here)
     event_id    TEXT NOT NULL,
     order_id    TEXT,
     origin      INTEGER NOT NULL,      -- 0 ingest (acked), 1 subscribe (at-most-once)
-    envelope    BLOB NOT NULL              -- a reference into a pack (envelope_packs.h)
+    envelope    BLOB NOT NULL,         -- a reference into a pack (envelope_packs.h)
+    id_key      INTEGER                -- the duplicate window's key of (source, id) (dedup.h);
+                                       -- NULL on the rows of schema 5 and before
 );
 CREATE TABLE IF NOT EXISTS relay (        -- the outbox: every relayed message, by relay seq
     seq      INTEGER PRIMARY KEY,
@@ -83,17 +86,40 @@ CREATE TABLE IF NOT EXISTS snapshot_meta (
 ) WITHOUT ROWID;
 )sql";
 
-// The entry's columns; its envelope is the caller's (stored packed, see unpack).
-void fill(const sqlite_statement& s, journal_entry& e) {
-    e.seq = s.column_int64(0);
-    e.received_ms = s.column_int64(1);
-    e.ts_ms = s.column_int64(2);
-    e.topic = s.column_text(3);
-    e.source = s.column_text(4);
-    e.id = s.column_text(5);
-    e.order = s.column_text(6);
-    e.origin = static_cast<origin>(s.column_int(7));
-    e.envelope.clear();
+// What every read of journal rows selects, in the order read_row() reads it.
+#define BATON_JOURNAL_COLUMNS \
+    "seq, received_ms, ts_ms, topic, source, event_id, order_id, origin, id_key, envelope"
+
+// The envelope's own topic, source, id and order into `e`. An envelope that cannot be read
+// leaves them empty: whoever decodes the envelope reports it (a rebuild logs and skips it).
+void meta_from_envelope(std::string_view bytes, journal_entry& e) {
+    e.topic.clear();
+    e.source.clear();
+    e.id.clear();
+    e.order.clear();
+    packed_document doc;
+    std::string error;
+    if (!doc.parse(bytes, error)) return;
+    try {
+        const packed_value root = doc.root();
+        if (!root.is_map()) return;
+        for (std::size_t i = 0; i < root.map_size(); ++i) {
+            const packed_value k = root.key(i);
+            if (!k.is_str()) continue;
+            const std::string_view name = k.as_str();
+            std::string* field = name == "topic"    ? &e.topic
+                                 : name == "source" ? &e.source
+                                 : name == "id"     ? &e.id
+                                 : name == "order"  ? &e.order
+                                                    : nullptr;
+            if (field && root.value_at(i).is_str()) *field = root.value_at(i).as_str();
+        }
+    } catch (const packed_error&) {
+        e.topic.clear();
+        e.source.clear();
+        e.id.clear();
+        e.order.clear();
+    }
 }
 
 // SQLite keeps count of the memory it holds (sqlite3_memory_used) under one global mutex taken
@@ -145,14 +171,12 @@ journal::journal(const std::string& data_dir)
                                 "; this batond knows up to " +
                                 std::to_string(journal_schema_version) + " (downgrade refused)");
         // 4 -> 5 adds `archived` to the records (order_archive is created with the rest).
+        // 5 -> 6 adds id_key to the journal (packs are created with the rest).
+        if (version > 0 && version < 6 && !has_column("journal", "id_key"))
+            exec("ALTER TABLE journal ADD COLUMN id_key INTEGER");
         if (version > 0 && version < 5)
             for (const char* table : {"exceptions", "tasks"}) {
-                bool has = false;
-                sqlite_statement cols =
-                    prepare((std::string("PRAGMA table_info(") + table + ")").c_str(), "columns");
-                while (cols.step() == SQLITE_ROW)
-                    if (cols.column_text(1) == "archived") has = true;
-                if (!has)
+                if (!has_column(table, "archived"))
                     exec((std::string("ALTER TABLE ") + table +
                           " ADD COLUMN archived INTEGER NOT NULL DEFAULT 0")
                              .c_str());
@@ -169,19 +193,14 @@ journal::journal(const std::string& data_dir)
             exec(("PRAGMA user_version=" + std::to_string(journal_schema_version)).c_str());
         }
 
+        // Topic, source, id and order are the envelope's own: stored once, there.
         insert_ = prepare(
             "INSERT INTO journal(seq, received_ms, ts_ms, topic, source, event_id, order_id, "
-            "origin, envelope) VALUES(?,?,?,?,?,?,?,?,?)",
+            "origin, envelope, id_key) VALUES(?,?,?,'','','',NULL,?,?,?)",
             "prepare insert");
         open_reader();
-        read_ = prepare_read(
-            "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, origin, envelope "
-            "FROM journal WHERE seq = ?",
-            "prepare read");
-        read_meta_ = prepare_read(
-            "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, origin FROM "
-            "journal WHERE seq = ?",
-            "prepare read");
+        read_ = prepare_read("SELECT " BATON_JOURNAL_COLUMNS " FROM journal WHERE seq = ?",
+                             "prepare read");
         insert_relay_ = prepare("INSERT INTO relay(seq, topic, envelope) VALUES(?,?,?)",
                                 "prepare relay insert");
         insert_relay_order_ = prepare("INSERT INTO relay_order(order_id, seq) VALUES(?,?)",
@@ -337,15 +356,9 @@ void journal::commit(const journal_batch& batch) {
             insert_.bind_int64(1, e.seq);
             insert_.bind_int64(2, e.received_ms);
             insert_.bind_int64(3, e.ts_ms);
-            insert_.bind_text(4, e.topic);
-            insert_.bind_text(5, e.source);
-            insert_.bind_text(6, e.id);
-            if (e.order.empty())
-                insert_.bind_null(7);
-            else
-                insert_.bind_text(7, e.order);
-            insert_.bind_int64(8, static_cast<int>(e.origin));
-            insert_.bind_blob(9, stored(e.envelope));
+            insert_.bind_int64(4, static_cast<int>(e.origin));
+            insert_.bind_blob(5, stored(e.envelope));
+            insert_.bind_int64(6, static_cast<std::int64_t>(dedup_window::key(e.source, e.id)));
             if (insert_.step() != SQLITE_DONE) fail("append event " + e.id);
         }
         for (const auto& r : relayed) {
@@ -818,37 +831,39 @@ void journal::clear_snapshot() {
 
 void journal::scan(std::int64_t after, bool with_envelope,
                    const std::function<void(const journal_entry&)>& fn) const {
-    const char* sql = with_envelope
-                          ? "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, "
-                            "origin, envelope FROM journal WHERE seq > ? ORDER BY seq"
-                          : "SELECT seq, received_ms, ts_ms, topic, source, event_id, order_id, "
-                            "origin FROM journal WHERE seq > ? ORDER BY seq";
-    sqlite_statement s = prepare_read(sql, "prepare scan");
+    sqlite_statement s = prepare_read(
+        "SELECT " BATON_JOURNAL_COLUMNS " FROM journal WHERE seq > ? ORDER BY seq", "prepare scan");
     s.bind_int64(1, after);
     journal_entry e;
     pack_reader packs(rdb_, *compressor_);
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-        fill(s, e);
-        if (with_envelope) e.envelope = unpack(packs, s.column_blob_view(8), "event", e.seq);
+        read_row(s, packs, with_envelope, e);
         fn(e);
     }
     if (rc != SQLITE_DONE) fail("scan", rdb_);
 }
 
-void journal::scan_ids(std::int64_t after,
-                       const std::function<void(std::int64_t, std::int64_t, std::string_view,
-                                                std::string_view)>& fn) const {
+void journal::scan_ids(
+    std::int64_t after,
+    const std::function<void(std::int64_t, std::int64_t, std::uint64_t)>& fn) const {
     // A connection of its own: a start runs this beside the reading of the snapshot log.
     const private_reader reader(*this, "the id scan");
     sqlite3* db = reader.db;
-    sqlite_statement s(
-        db, "SELECT seq, received_ms, source, event_id FROM journal WHERE seq > ? ORDER BY seq");
+    sqlite_statement s(db,
+                       "SELECT seq, received_ms, id_key, source, event_id FROM journal "
+                       "WHERE seq > ? ORDER BY seq");
     if (!s) fail("prepare id scan", db);
     s.bind_int64(1, after);
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW)
-        fn(s.column_int64(0), s.column_int64(1), s.column_text_view(2), s.column_text_view(3));
+    while ((rc = s.step()) == SQLITE_ROW) {
+        // Rows of schema 5 and before have no key: it is made from their text.
+        const std::uint64_t key =
+            sqlite3_column_type(s.get(), 2) == SQLITE_NULL
+                ? dedup_window::key(s.column_text_view(3), s.column_text_view(4))
+                : static_cast<std::uint64_t>(s.column_int64(2));
+        fn(s.column_int64(0), s.column_int64(1), key);
+    }
     if (rc != SQLITE_DONE) fail("id scan", db);
 }
 
@@ -881,19 +896,46 @@ std::int64_t journal::first_seq_received_from(std::int64_t ms) const {
 }
 
 std::optional<journal_entry> journal::read(std::int64_t seq, bool with_envelope) const {
-    sqlite_statement& s = with_envelope ? read_ : read_meta_;
-    sqlite_reset_guard guard(s);
-    s.bind_int64(1, seq);
-    int rc = s.step();
+    sqlite_reset_guard guard(read_);
+    read_.bind_int64(1, seq);
+    int rc = read_.step();
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail("read " + std::to_string(seq), rdb_);
     journal_entry e;
-    fill(s, e);
-    if (with_envelope) {
-        pack_reader packs(rdb_, *compressor_);
-        e.envelope = unpack(packs, s.column_blob_view(8), "event", e.seq);
-    }
+    pack_reader packs(rdb_, *compressor_);
+    read_row(read_, packs, with_envelope, e);
     return e;
+}
+
+void journal::read_row(const sqlite_statement& s, pack_reader& packs, bool with_envelope,
+                       journal_entry& e) const {
+    e.seq = s.column_int64(0);
+    e.received_ms = s.column_int64(1);
+    e.ts_ms = s.column_int64(2);
+    e.origin = static_cast<origin>(s.column_int(7));
+    const bool in_envelope = sqlite3_column_type(s.get(), 8) != SQLITE_NULL;  // schema 6
+    if (with_envelope || in_envelope) {
+        e.envelope = unpack(packs, s.column_blob_view(9), "event", e.seq);
+    } else {
+        e.envelope.clear();
+    }
+    if (in_envelope) {
+        meta_from_envelope(e.envelope, e);
+    } else {
+        e.topic = s.column_text(3);
+        e.source = s.column_text(4);
+        e.id = s.column_text(5);
+        e.order = s.column_text(6);
+    }
+    if (!with_envelope) e.envelope.clear();
+}
+
+bool journal::has_column(const char* table, const char* column) const {
+    sqlite_statement cols =
+        prepare((std::string("PRAGMA table_info(") + table + ")").c_str(), "columns");
+    while (cols.step() == SQLITE_ROW)
+        if (cols.column_text(1) == column) return true;
+    return false;
 }
 
 }  // namespace baton

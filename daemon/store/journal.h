@@ -34,7 +34,9 @@ namespace baton {
 // misread; it still reads formats 1 and 2, so a store of schema 3 opens without a migration.
 // 5: order_archive, and `archived` on exceptions and tasks (retention: order_archive.h).
 // 6: packs: a commit's envelopes compressed together, the rows holding references into them
-// (envelope_packs.h), which a batond of schema 5 would misread; rows of before stay as they are.
+// (envelope_packs.h), which a batond of schema 5 would misread; the journal's rows keep topic,
+// source, id and order only in the envelope, with the duplicate window's key in id_key. Rows of
+// before stay as they are.
 inline constexpr int journal_schema_version = 6;
 
 struct journal_error : std::runtime_error {
@@ -47,6 +49,8 @@ struct journal_entry {
     std::int64_t seq = 0;          // journal sequence (rowid), assigned by the caller
     std::int64_t received_ms = 0;  // when batond received it, ms since epoch
     std::int64_t ts_ms = 0;        // the envelope's ts
+    // The envelope's own, as it holds them: the store keeps them only there (from schema 6 on;
+    // the duplicate window's key of source and id is stored beside it).
     std::string topic;
     std::string source;
     std::string id;     // event id
@@ -230,12 +234,12 @@ public:
     void scan(std::int64_t after, bool with_envelope,
               const std::function<void(const journal_entry&)>& fn) const;
 
-    // What the duplicate window needs of every entry with seq > after, in order, without copying
-    // its text (the views are valid during the call only): a start reads millions of them.
-    void scan_ids(
-        std::int64_t after,
-        const std::function<void(std::int64_t seq, std::int64_t received_ms,
-                                 std::string_view source, std::string_view id)>& fn) const;
+    // What the duplicate window needs of every entry with seq > after, in order: its key of
+    // (source, id) (dedup_window::key), stored with the row, so a start reads millions of them
+    // without their text.
+    void scan_ids(std::int64_t after,
+                  const std::function<void(std::int64_t seq, std::int64_t received_ms,
+                                           std::uint64_t key)>& fn) const;
 
     // The first seq received at or after `ms` (last_seq() + 1 when none), by binary search on
     // the seq: received_ms grows with it, except where the clock was stepped back, so callers
@@ -283,6 +287,12 @@ private:
                        std::int64_t seq) const;
     // Stores the open pack (compressed) inside the caller's transaction.
     void put_pack(bool with_trained);
+    // The entry of a row of BATON_JOURNAL_COLUMNS (journal.cpp). From schema 6 on, topic,
+    // source, id and order are read from the envelope, which is then unpacked even without
+    // `with_envelope` (it is only kept with it).
+    void read_row(const sqlite_statement& s, pack_reader& packs, bool with_envelope,
+                  journal_entry& e) const;
+    bool has_column(const char* table, const char* column) const;
 
     std::string path_;
     sqlite3* db_ = nullptr;           // the writes
@@ -292,7 +302,6 @@ private:
     // them).
     sqlite_statement insert_;
     mutable sqlite_statement read_;
-    mutable sqlite_statement read_meta_;
     sqlite_statement insert_relay_;
     sqlite_statement insert_relay_order_;
     sqlite_statement insert_pack_;

@@ -51,11 +51,10 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
     s.dedup.reserve(
         static_cast<std::size_t>(std::max<std::int64_t>(0, s.store.last_seq() - from + 1)));
     std::size_t read = 0;
-    s.store.scan_ids(from - 1, [&](std::int64_t seq, std::int64_t received_ms,
-                                   std::string_view source, std::string_view id) {
+    s.store.scan_ids(from - 1, [&](std::int64_t seq, std::int64_t received_ms, std::uint64_t key) {
         check();
         ++read;
-        if (received_ms >= horizon) s.dedup.insert(dedup_window::key(source, id), seq, received_ms);
+        if (received_ms >= horizon) s.dedup.insert(key, seq, received_ms);
     });
     return read;
 }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "dedup.h"
 #include "envelope.h"
 #include "envelope_packs.h"
 #include "events.h"
@@ -23,6 +24,24 @@ namespace baton {
 namespace {
 
 using baton::testing::temp_dir;
+
+// The entry's envelope, made from its fields (the store keeps topic, source, id and order only
+// in the envelope).
+journal_entry sealed(journal_entry e, const std::string& pad = "") {
+    envelope env;
+    env.id = e.id;
+    env.source = e.source;
+    env.topic = e.topic;
+    env.ts_ms = e.ts_ms;
+    env.seq = e.seq;
+    if (!e.order.empty()) env.order = e.order;
+    value data;
+    data.set("n", static_cast<long long>(e.seq));
+    if (!pad.empty()) data.set("pad", pad);
+    env.data = std::move(data);
+    e.envelope = encode_envelope(env);
+    return e;
+}
 
 journal_entry entry(std::int64_t seq, const std::string& order = "SO-1") {
     journal_entry e;
@@ -34,8 +53,7 @@ journal_entry entry(std::int64_t seq, const std::string& order = "SO-1") {
     e.id = "evt-" + std::to_string(seq);
     e.order = order;
     e.origin = origin::ingest;
-    e.envelope = std::string("\x85\xa1v\x01\x00\xff", 6) + std::to_string(seq);  // any bytes
-    return e;
+    return sealed(e);
 }
 
 void expect_same(const journal_entry& got, const journal_entry& want, bool with_envelope) {
@@ -92,6 +110,7 @@ TEST(journal, entry_without_order_reads_back_empty_order) {
     journal j(dir.path().string());
     journal_entry e = entry(1, "");
     e.topic = "finance.receivable.updated";
+    e = sealed(e);
     j.append({e});
     auto got = j.read(1, true);
     ASSERT_TRUE(got.has_value());
@@ -106,6 +125,11 @@ TEST(journal, envelope_bytes_with_nul_are_kept_exactly) {
     e.envelope = std::string("\x00\x01\x00\xc1\xff", 5);
     j.append({e});
     EXPECT_EQ(j.read(1, true)->envelope, e.envelope);
+    // Not an envelope: what it would say of itself stays empty, and reading is no error.
+    const auto meta = j.read(1, false);
+    ASSERT_TRUE(meta.has_value());
+    EXPECT_EQ(meta->topic + meta->source + meta->id + meta->order, "");
+    EXPECT_EQ(meta->received_ms, e.received_ms);
 }
 
 TEST(journal, read_of_an_absent_seq_is_nullopt) {
@@ -148,25 +172,25 @@ TEST(journal, scan_without_envelopes_returns_metadata_only) {
         expect_same(got[i], entry(static_cast<std::int64_t>(i) + 1), false);
 }
 
-TEST(journal, id_scan_gives_each_later_entry_s_seq_time_source_and_id_in_order) {
+TEST(journal, id_scan_gives_each_later_entry_s_seq_time_and_key_in_order) {
     temp_dir dir;
     journal j(dir.path().string());
     journal_entry other = entry(3);
     other.source = "mes";
-    other.id = std::string(300, 'x');  // longer than any buffer SQLite might reuse
-    j.append({entry(1), entry(2), other, entry(4)});
-    std::vector<std::string> got;
-    j.scan_ids(1, [&](std::int64_t seq, std::int64_t received_ms, std::string_view source,
-                      std::string_view id) {
+    other.id = std::string(300, 'x');
+    j.append({entry(1), entry(2), sealed(other), entry(4)});
+    std::vector<std::pair<std::int64_t, std::uint64_t>> got;
+    j.scan_ids(1, [&](std::int64_t seq, std::int64_t received_ms, std::uint64_t key) {
         EXPECT_EQ(received_ms, 1700000000000LL + seq);
-        got.push_back(std::to_string(seq) + " " + std::string(source) + " " + std::string(id));
+        got.emplace_back(seq, key);
     });
-    EXPECT_EQ(got, (std::vector<std::string>{"2 sales-erp evt-2", "3 mes " + std::string(300, 'x'),
-                                             "4 sales-erp evt-4"}));
+    const std::vector<std::pair<std::int64_t, std::uint64_t>> want = {
+        {2, dedup_window::key("sales-erp", "evt-2")},
+        {3, dedup_window::key("mes", std::string(300, 'x'))},
+        {4, dedup_window::key("sales-erp", "evt-4")}};
+    EXPECT_EQ(got, want);
     got.clear();
-    j.scan_ids(4, [&](std::int64_t, std::int64_t, std::string_view, std::string_view) {
-        got.push_back("any");
-    });
+    j.scan_ids(4, [&](std::int64_t, std::int64_t, std::uint64_t k) { got.emplace_back(0, k); });
     EXPECT_TRUE(got.empty());
 }
 
@@ -449,6 +473,7 @@ journal_entry plant_entry(std::int64_t seq) {
             : testing::credit_approved("c-" + std::to_string(seq), "SO-" + std::to_string(seq / 2));
     journal_entry j = entry(seq, *e.order);
     j.topic = e.topic;
+    j.source = e.source;
     j.id = e.id;
     j.envelope = encode_envelope(e);
     return j;
@@ -468,6 +493,25 @@ std::int64_t count_of(const std::string& db, const std::string& sql) {
     sqlite3_finalize(st);
     sqlite3_close(h);
     return n;
+}
+
+// Topic, source, id and order are stored once, in the envelope: the row's own columns for
+// them stay empty, and the duplicate window's key of (source, id) is beside them.
+TEST(journal, the_envelope_s_fields_are_stored_once_in_the_envelope) {
+    temp_dir dir;
+    std::string path;
+    {
+        journal j(dir.path().string());
+        j.append({entry(1), entry(2, ""), entry(3)});
+        path = j.path();
+        expect_same(*j.read(2, false), entry(2, ""), false);
+    }
+    EXPECT_EQ(count_of(path,
+                       "SELECT count(*) FROM journal WHERE topic = '' AND source = '' AND "
+                       "event_id = '' AND order_id IS NULL AND id_key IS NOT NULL"),
+              3);
+    EXPECT_EQ(count_of(path, "SELECT id_key FROM journal WHERE seq = 3"),
+              static_cast<std::int64_t>(dedup_window::key("sales-erp", "evt-3")));
 }
 
 // Appends batches of 100 entries (each with a relay message) until the journal compresses,
@@ -559,14 +603,13 @@ TEST(journal, envelopes_are_stored_in_compressed_packs_and_read_back_byte_for_by
 // one, give every envelope back, also after a reopen, and the next commit's packs follow on.
 TEST(journal, a_commit_larger_than_a_pack_spans_several_and_reads_back_across_them) {
     temp_dir dir;
-    std::vector<journal_entry> entries;
-    std::vector<outbox_entry> relayed;
     journal_batch b;
     for (std::int64_t seq = 1; seq <= 300; ++seq) {
-        journal_entry e = plant_entry(seq);
         // Distinct bytes of about 1 KiB, so that zstd cannot fold them all into one.
-        for (std::int64_t k = 0; k < 60; ++k) e.envelope += std::to_string(seq * 7919 + k * 104729);
-        if (seq == 150) e.envelope.append(3 * pack_builder::pack_bytes, 'x');  // a pack of its own
+        std::string pad;
+        for (std::int64_t k = 0; k < 60; ++k) pad += std::to_string(seq * 7919 + k * 104729);
+        if (seq == 150) pad.append(3 * pack_builder::pack_bytes, 'x');  // a pack of its own
+        const journal_entry e = sealed(entry(seq, "SO-" + std::to_string(seq / 2)), pad);
         b.entries.push_back(e);
         b.relayed.push_back(relay_of(e, static_cast<std::uint64_t>(seq)));
     }
@@ -615,9 +658,12 @@ TEST(journal, rows_of_a_schema_5_store_read_as_before_and_new_ones_go_to_packs) 
     {
         sqlite3* h = nullptr;
         ASSERT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
-        ASSERT_EQ(
-            sqlite3_exec(h, "DROP TABLE packs; PRAGMA user_version=5", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+        // Schema 5's journal: no id_key column (SQLite 3.35 and later drop one).
+        ASSERT_EQ(sqlite3_exec(h,
+                               "DROP TABLE packs; ALTER TABLE journal DROP COLUMN id_key; "
+                               "PRAGMA user_version=5",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
         sqlite3_stmt* st = nullptr;
         ASSERT_EQ(
             sqlite3_prepare_v2(h,
@@ -653,6 +699,15 @@ TEST(journal, rows_of_a_schema_5_store_read_as_before_and_new_ones_go_to_packs) 
     expect_same(all[0], old1, true);
     expect_same(all[1], old2, true);
     expect_same(all[2], fresh, true);
+    // Metadata of the old rows from their columns, of the new from the envelope.
+    expect_same(*j.read(1, false), old1, false);
+    expect_same(*j.read(3, false), fresh, false);
+    // The old rows have no stored key: the id scan makes it from their text.
+    std::vector<std::uint64_t> keys;
+    j.scan_ids(0, [&](std::int64_t, std::int64_t, std::uint64_t k) { keys.push_back(k); });
+    EXPECT_EQ(keys, (std::vector<std::uint64_t>{dedup_window::key(old1.source, old1.id),
+                                                dedup_window::key(old2.source, old2.id),
+                                                dedup_window::key(fresh.source, fresh.id)}));
 }
 
 // Sets the stored envelope of journal row `seq` to `bytes`.
@@ -680,7 +735,7 @@ std::string read_error(const journal& j, std::int64_t seq) {
 }
 
 // A damaged reference, a reference past its pack's end and a missing pack are errors that name
-// the event and what is wrong; the metadata of the same rows still reads.
+// the event and what is wrong; the rows' keys still read.
 TEST(journal, a_damaged_reference_or_a_missing_pack_is_an_error_naming_the_event) {
     temp_dir dir;
     std::string path;
@@ -696,10 +751,14 @@ TEST(journal, a_damaged_reference_or_a_missing_pack_is_an_error_naming_the_event
     {
         journal j(dir.path().string());
         EXPECT_EQ(read_error(j, 1), path + ": event 1: a damaged reference to a pack");
-        EXPECT_EQ(read_error(j, 2), path + ": event 2: bytes 5+4096 lie past the end of pack 1 (" +
-                                        std::to_string(3 * entry(1).envelope.size()) + " bytes)");
+        EXPECT_EQ(read_error(j, 2),
+                  path + ": event 2: bytes 5+4096 lie past the end of pack 1 (" +
+                      std::to_string(entry(1).envelope.size() + entry(2).envelope.size() +
+                                     entry(3).envelope.size()) +
+                      " bytes)");
         expect_same(*j.read(3, true), entry(3), true);
-        expect_same(*j.read(1, false), entry(1), false);
+        // The row's topic, source and id are in its envelope: they cannot be read either.
+        EXPECT_THROW((void)j.read(1, false), journal_error);
     }
     ASSERT_EQ(count_of(path, "SELECT count(*) FROM packs"), 1);
     {
@@ -711,7 +770,11 @@ TEST(journal, a_damaged_reference_or_a_missing_pack_is_an_error_naming_the_event
     journal j(dir.path().string());
     EXPECT_EQ(read_error(j, 3), path + ": event 3: its pack 1 is missing");
     EXPECT_THROW(scan_all(j, 0, true), journal_error);
-    EXPECT_EQ(scan_all(j, 0, false).size(), 3u);
+    EXPECT_THROW(scan_all(j, 0, false), journal_error);
+    // The duplicate window's keys are the row's own: a start still reads them all.
+    std::size_t keys = 0;
+    j.scan_ids(0, [&](std::int64_t, std::int64_t, std::uint64_t) { ++keys; });
+    EXPECT_EQ(keys, 3u);
 }
 
 // A pack whose dictionary the store lost cannot be read: the error names the row and the pack.
