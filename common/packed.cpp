@@ -235,6 +235,83 @@ struct packed_document::impl {
 packed_document::packed_document() : impl_(std::make_unique<impl>()) {}
 packed_document::~packed_document() = default;
 
+namespace {
+
+// Keys and string values at the top level of a map; everything deeper only walked over.
+class map_strings_visitor : public msgpack::null_visitor {
+public:
+    map_strings_visitor(const std::string_view* names, std::size_t n, std::string_view* out)
+        : names_(names), n_(n), out_(out) {}
+
+    bool map_at_top = false;
+
+    bool start_map(std::uint32_t) {
+        if (depth_ == 0) map_at_top = true;
+        ++depth_;
+        return true;
+    }
+    bool end_map() {
+        --depth_;
+        return true;
+    }
+    bool start_array(std::uint32_t) {
+        ++depth_;
+        return true;
+    }
+    bool end_array() {
+        --depth_;
+        return true;
+    }
+    bool start_map_key() {
+        if (depth_ == 1) in_key_ = true;
+        return true;
+    }
+    bool end_map_key() {
+        in_key_ = false;
+        return true;
+    }
+    bool end_map_value() {
+        if (depth_ == 1) wanted_ = n_;
+        return true;
+    }
+    bool visit_str(const char* data, std::uint32_t size) {
+        if (depth_ != 1) return true;
+        const std::string_view s(data, size);
+        if (in_key_) {
+            wanted_ = n_;
+            for (std::size_t i = 0; i < n_; ++i)
+                if (names_[i] == s) wanted_ = i;
+        } else if (wanted_ < n_) {
+            out_[wanted_] = s;
+        }
+        return true;
+    }
+
+private:
+    const std::string_view* names_;
+    std::size_t n_;
+    std::string_view* out_;
+    int depth_ = 0;
+    bool in_key_ = false;
+    std::size_t wanted_ = 0;  // the name whose value comes next; n_: none
+};
+
+}  // namespace
+
+bool packed_map_strings(std::string_view bytes, const std::string_view* names, std::size_t n,
+                        std::string_view* out) {
+    if (bytes.empty()) return false;
+    map_strings_visitor v(names, n, out);
+    std::size_t offset = 0;
+    bool parsed = false;
+    try {
+        parsed = msgpack::parse(bytes.data(), bytes.size(), offset, v);
+    } catch (const std::exception&) {  // msgpack-cxx throws for some malformed input
+        return false;
+    }
+    return parsed && offset == bytes.size() && v.map_at_top;
+}
+
 bool packed_document::parse(std::string_view bytes, std::string& error) {
     if (bytes.empty()) {
         error = "empty";

@@ -205,6 +205,13 @@ private:
     const void* o_;  // a msgpack::object owned by the document's zone
 };
 
+// The string values of some keys of a top-level map, in one pass over the bytes with nothing
+// allocated (for the few fields of a stored envelope): `out[i]` is the value of `names[i]`, a
+// view into `bytes`, and stays as it was where that key is absent or its value is not a string.
+// False when the bytes are not exactly one MessagePack map.
+bool packed_map_strings(std::string_view bytes, const std::string_view* names, std::size_t n,
+                        std::string_view* out);
+
 // Exactly one MessagePack object filling the bytes, parsed in place: strings and bins refer to
 // the bytes, so they must outlive the document.
 class packed_document {

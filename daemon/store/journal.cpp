@@ -93,33 +93,13 @@ CREATE TABLE IF NOT EXISTS snapshot_meta (
 // The envelope's own topic, source, id and order into `e`. An envelope that cannot be read
 // leaves them empty: whoever decodes the envelope reports it (a rebuild logs and skips it).
 void meta_from_envelope(std::string_view bytes, journal_entry& e) {
-    e.topic.clear();
-    e.source.clear();
-    e.id.clear();
-    e.order.clear();
-    packed_document doc;
-    std::string error;
-    if (!doc.parse(bytes, error)) return;
-    try {
-        const packed_value root = doc.root();
-        if (!root.is_map()) return;
-        for (std::size_t i = 0; i < root.map_size(); ++i) {
-            const packed_value k = root.key(i);
-            if (!k.is_str()) continue;
-            const std::string_view name = k.as_str();
-            std::string* field = name == "topic"    ? &e.topic
-                                 : name == "source" ? &e.source
-                                 : name == "id"     ? &e.id
-                                 : name == "order"  ? &e.order
-                                                    : nullptr;
-            if (field && root.value_at(i).is_str()) *field = root.value_at(i).as_str();
-        }
-    } catch (const packed_error&) {
-        e.topic.clear();
-        e.source.clear();
-        e.id.clear();
-        e.order.clear();
-    }
+    static constexpr std::string_view names[] = {"topic", "source", "id", "order"};
+    std::string_view found[4];
+    if (!packed_map_strings(bytes, names, 4, found)) found[0] = found[1] = found[2] = found[3] = {};
+    e.topic = found[0];
+    e.source = found[1];
+    e.id = found[2];
+    e.order = found[3];
 }
 
 // SQLite keeps count of the memory it holds (sqlite3_memory_used) under one global mutex taken

@@ -11,6 +11,46 @@
 namespace baton {
 namespace {
 
+// A stored envelope's few fields in one pass: only the top level's string values of the named
+// keys, not the same names deeper down, not values of another type; anything but one whole map
+// is refused.
+TEST(packed, the_named_strings_of_a_top_level_map_are_read_in_one_pass) {
+    std::string bytes;
+    packed_writer w(bytes);
+    w.map(5);
+    w.str("data");  // nested first: its "id" and "topic" are not the envelope's
+    w.map(2);
+    w.str("id");
+    w.str("line-7");
+    w.str("topic");
+    w.array(1);
+    w.str("nested");
+    w.str("id");
+    w.str("evt-1");
+    w.str("order");
+    w.integer(42);  // not a string: left as it was
+    w.str("topic");
+    w.str("生产.挤压.完成");
+    w.str("source");
+    w.nil();
+    const std::string_view names[] = {"topic", "id", "order", "source", "absent"};
+    std::string_view out[5] = {"", "", "kept", "", "kept too"};
+    ASSERT_TRUE(packed_map_strings(bytes, names, 5, out));
+    EXPECT_EQ(out[0], "生产.挤压.完成");
+    EXPECT_EQ(out[1], "evt-1");
+    EXPECT_EQ(out[2], "kept");
+    EXPECT_EQ(out[3], "");
+    EXPECT_EQ(out[4], "kept too");
+
+    for (std::size_t cut = 0; cut < bytes.size(); ++cut)
+        EXPECT_FALSE(packed_map_strings(bytes.substr(0, cut), names, 5, out)) << cut;
+    EXPECT_FALSE(packed_map_strings(bytes + '\x01', names, 5, out));  // trailing
+    std::string list;
+    packed_writer(list).array(0);
+    EXPECT_FALSE(packed_map_strings(list, names, 5, out));
+    EXPECT_FALSE(packed_map_strings("\xc1", names, 5, out));  // never used in MessagePack
+}
+
 TEST(packed, what_is_written_is_read_back_by_position) {
     std::string bytes;
     packed_writer w(bytes);
