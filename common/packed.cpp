@@ -241,7 +241,7 @@ namespace {
 class map_strings_visitor : public msgpack::null_visitor {
 public:
     map_strings_visitor(const std::string_view* names, std::size_t n, std::string_view* out)
-        : names_(names), n_(n), out_(out) {}
+        : names_(names), n_(n), out_(out), wanted_(n) {}
 
     bool map_at_top = false;
 
@@ -263,7 +263,10 @@ public:
         return true;
     }
     bool start_map_key() {
-        if (depth_ == 1) in_key_ = true;
+        if (depth_ == 1) {
+            in_key_ = true;
+            wanted_ = n_;  // until a string key names one
+        }
         return true;
     }
     bool end_map_key() {
@@ -275,7 +278,7 @@ public:
         return true;
     }
     bool visit_str(const char* data, std::uint32_t size) {
-        if (depth_ != 1) return true;
+        if (depth_ != 1 || !map_at_top) return true;  // deeper, or items of a top-level array
         const std::string_view s(data, size);
         if (in_key_) {
             wanted_ = n_;
@@ -293,7 +296,7 @@ private:
     std::string_view* out_;
     int depth_ = 0;
     bool in_key_ = false;
-    std::size_t wanted_ = 0;  // the name whose value comes next; n_: none
+    std::size_t wanted_;  // the name whose value comes next; n_: none
 };
 
 }  // namespace

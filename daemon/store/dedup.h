@@ -21,6 +21,8 @@ class dedup_window {
 public:
     dedup_window(std::int64_t window_ms, std::size_t max_entries);
 
+    // Stored with every journal row from schema 6 on (id_key) and read back at start: changing
+    // it (a seed, another hash) needs a schema step that rewrites the stored keys.
     static std::uint64_t key(std::string_view source, std::string_view id);
     // The journal seq of the latest earlier event with this key, if remembered.
     std::optional<std::int64_t> find(std::uint64_t key) const;

@@ -141,16 +141,18 @@ const envelope_dictionary* envelope_compressor::trained() {
         return nullptr;
     }
     pending_handles_ = std::make_shared<const dictionary_handles>(*done);
+    {
+        // Readable from now on: a reader that sees the first pack packed with it (the commit
+        // that stores it) must find it, even before promote(). No frame names it before then.
+        std::unique_lock lock(dictionaries_mutex_);
+        by_id_[done->id] = pending_handles_;
+    }
     pending_ = std::move(done);
     return &*pending_;
 }
 
 void envelope_compressor::promote() {
     if (!pending_) return;
-    {
-        std::unique_lock lock(dictionaries_mutex_);
-        by_id_[pending_->id] = pending_handles_;
-    }
     writer_ = std::move(pending_handles_);
     pending_.reset();
 }
@@ -181,7 +183,7 @@ std::string envelope_compressor::unpack(std::string_view stored) const {
     const unsigned id = ZSTD_getDictID_fromFrame(stored.data(), stored.size());
     const unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_unpacked)
-        throw std::runtime_error("a compressed envelope with a damaged header");
+        throw std::runtime_error("a zstd frame with a damaged header");
     std::shared_ptr<const dictionary_handles> h;
     if (id != 0) {  // 0: compressed without one
         std::shared_lock lock(dictionaries_mutex_);
@@ -196,7 +198,7 @@ std::string envelope_compressor::unpack(std::string_view stored) const {
                             : ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(),
                                                   stored.data(), stored.size());
     if (ZSTD_isError(n) || n != size)
-        throw std::runtime_error(std::string("a damaged compressed envelope (") +
+        throw std::runtime_error(std::string("a damaged zstd frame (") +
                                  (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") + ")");
     return out;
 }

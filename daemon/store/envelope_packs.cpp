@@ -108,6 +108,7 @@ std::string pack_reader::unpack(std::string_view stored) {
     if (!is_pack_ref(stored)) return compressor_.unpack(stored);
     const auto ref = read_pack_ref(stored);
     if (!ref) throw std::runtime_error("a damaged reference to a pack");
+    if (ref->size == 0) return {};  // an empty envelope: its pack may hold nothing, stored or not
     const std::string& bytes = pack(ref->pack);
     if (ref->offset > bytes.size() || ref->size > bytes.size() - ref->offset)
         throw std::runtime_error("bytes " + std::to_string(ref->offset) + "+" +

@@ -9,7 +9,7 @@
 // - a reference into a pack: c1 (a byte that starts no MessagePack value and no zstd frame),
 //   then the pack's id, the envelope's offset and its length in the pack's bytes, each an
 //   unsigned LEB128;
-// - a zstd frame of that one envelope (schema 5's rows; envelope_compressor.h);
+// - a zstd frame of that one envelope (rows of schemas 4 and 5; envelope_compressor.h);
 // - the envelope as received (rows stored before a store had a dictionary).
 // A pack is a zstd frame, or the envelopes as they are when zstd saved nothing.
 #pragma once

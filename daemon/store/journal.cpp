@@ -181,6 +181,7 @@ journal::journal(const std::string& data_dir)
         open_reader();
         read_ = prepare_read("SELECT " BATON_JOURNAL_COLUMNS " FROM journal WHERE seq = ?",
                              "prepare read");
+        read_packs_ = std::make_unique<pack_reader>(rdb_, *compressor_);
         insert_relay_ = prepare("INSERT INTO relay(seq, topic, envelope) VALUES(?,?,?)",
                                 "prepare relay insert");
         insert_relay_order_ = prepare("INSERT INTO relay_order(order_id, seq) VALUES(?,?)",
@@ -882,8 +883,7 @@ std::optional<journal_entry> journal::read(std::int64_t seq, bool with_envelope)
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail("read " + std::to_string(seq), rdb_);
     journal_entry e;
-    pack_reader packs(rdb_, *compressor_);
-    read_row(read_, packs, with_envelope, e);
+    read_row(read_, *read_packs_, with_envelope, e);
     return e;
 }
 

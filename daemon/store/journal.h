@@ -214,7 +214,8 @@ public:
     // Envelopes are stored compressed once a dictionary has been trained on the first
     // `bytes` of them (envelope_compressor.h); for tests, before the first commit.
     void train_dictionary_after(std::size_t bytes);
-    // Whether new envelopes are stored compressed (a dictionary was trained or loaded).
+    // Whether new packs are compressed with a dictionary (one was trained or loaded); before,
+    // they are compressed without one.
     bool compressing() const;
 
     // Caps the database file (0: no cap). Past it every commit fails as on a full disk, until
@@ -230,7 +231,8 @@ public:
     void clear_snapshot();
 
     // Calls `fn` for every entry with seq > after, in order. With `with_envelope` false the
-    // envelope bytes are not read (faster).
+    // entries carry no envelope bytes (rows of schema 6 still unpack theirs for topic, source,
+    // id and order).
     void scan(std::int64_t after, bool with_envelope,
               const std::function<void(const journal_entry&)>& fn) const;
 
@@ -246,7 +248,8 @@ public:
     // search with a margin.
     std::int64_t first_seq_received_from(std::int64_t ms) const;
 
-    // One entry by seq, or nullopt.
+    // One entry by seq, or nullopt. One thread at a time (the loop's: admission's duplicate
+    // check and the order view): the statement and the pack reader are kept for it.
     std::optional<journal_entry> read(std::int64_t seq, bool with_envelope) const;
 
 private:
@@ -302,6 +305,7 @@ private:
     // them).
     sqlite_statement insert_;
     mutable sqlite_statement read_;
+    std::unique_ptr<pack_reader> read_packs_;  // read()'s, keeps its last pack
     sqlite_statement insert_relay_;
     sqlite_statement insert_relay_order_;
     sqlite_statement insert_pack_;

@@ -46,8 +46,21 @@ TEST(packed, the_named_strings_of_a_top_level_map_are_read_in_one_pass) {
         EXPECT_FALSE(packed_map_strings(bytes.substr(0, cut), names, 5, out)) << cut;
     EXPECT_FALSE(packed_map_strings(bytes + '\x01', names, 5, out));  // trailing
     std::string list;
-    packed_writer(list).array(0);
-    EXPECT_FALSE(packed_map_strings(list, names, 5, out));
+    packed_writer lw(list);
+    lw.array(2);
+    lw.str("topic");
+    lw.str("x");
+    std::string_view untouched[5];
+    EXPECT_FALSE(packed_map_strings(list, names, 5, untouched));
+    for (const auto& u : untouched) EXPECT_TRUE(u.empty()) << u;
+    // A key that is not a string names nothing: the string after it goes nowhere.
+    std::string odd;
+    packed_writer ow(odd);
+    ow.map(1);
+    ow.integer(1);
+    ow.str("not a topic");
+    ASSERT_TRUE(packed_map_strings(odd, names, 5, untouched));
+    for (const auto& u : untouched) EXPECT_TRUE(u.empty()) << u;
     EXPECT_FALSE(packed_map_strings("\xc1", names, 5, out));  // never used in MessagePack
 }
 

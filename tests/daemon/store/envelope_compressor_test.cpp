@@ -71,6 +71,9 @@ TEST(envelope_compressor, a_dictionary_trained_on_the_first_envelopes_packs_late
     // Until the caller has stored it, only packing "with the trained one" uses it.
     const std::string with_trained(c.pack(es[0], true));
     EXPECT_TRUE(envelope_compressor::is_packed(with_trained));
+    // Readable before promote(): a reader may see the commit that stores it before the writer
+    // promotes it.
+    EXPECT_EQ(c.unpack(with_trained), es[0]);
     EXPECT_GT(c.pack(es[0]).size(), with_trained.size());
     c.promote();
     ASSERT_TRUE(c.writing());

@@ -149,6 +149,10 @@ TEST(pack_reader, envelopes_come_out_of_their_packs_each_pack_unpacked_once_in_a
     // Rows of before packs: a single frame, or the envelope as it is.
     EXPECT_EQ(r.unpack(envelopes[3]), envelopes[3]);
     EXPECT_EQ(error_of(r, std::string("\xc1\x01", 2)), "a damaged reference to a pack");
+    // An empty envelope needs no pack (a commit of only empty ones stores none).
+    std::string empty;
+    write_pack_ref({99, 0, 0}, empty);
+    EXPECT_EQ(r.unpack(empty), "");
     std::string past;
     write_pack_ref({1, 0, 1}, past);
     d.put(1, "");

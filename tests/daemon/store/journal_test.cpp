@@ -132,6 +132,19 @@ TEST(journal, envelope_bytes_with_nul_are_kept_exactly) {
     EXPECT_EQ(meta->received_ms, e.received_ms);
 }
 
+// A commit whose only envelope is empty stores no pack; the envelope still reads back empty.
+TEST(journal, an_empty_envelope_reads_back_empty_without_a_pack) {
+    temp_dir dir;
+    journal j(dir.path().string());
+    journal_entry e = entry(1);
+    e.envelope.clear();
+    j.append({e});
+    EXPECT_EQ(j.read(1, true)->envelope, "");
+    j.append({entry(2)});  // the next commit's pack takes the id the empty one's reference names
+    EXPECT_EQ(j.read(1, true)->envelope, "");
+    expect_same(*j.read(2, true), entry(2), true);
+}
+
 TEST(journal, read_of_an_absent_seq_is_nullopt) {
     temp_dir dir;
     journal j(dir.path().string());
