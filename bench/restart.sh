@@ -47,6 +47,8 @@ fi
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+# The feed file stays beside the store, as a plant's does: a feed file missing at start is written
+# again from the store (every line), which is not what a restart costs.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 metrics=$(free_port)
@@ -60,7 +62,7 @@ bus:
   relay: tcp://127.0.0.1:$(free_port)
   control: tcp://127.0.0.1:$(free_port)
 feed:
-  path: $work/exceptions.jsonl
+  path: $store/exceptions.jsonl
 log:
   level: info
 metrics:

@@ -1,24 +1,10 @@
 // The names of the desk's states and transitions, and its records' stored form.
 #include "desk_records.h"
 
+#include "packed.h"
 #include "record_id.h"
 
 namespace baton {
-
-namespace {
-
-std::string text(const value& data, const char* key) {
-    const value* v = data.find(key);
-    return v && v->is_string() ? v->as_string() : std::string();
-}
-
-std::int64_t number(const value& data, const char* key) {
-    std::int64_t n = 0;
-    if (const value* f = data.find(key)) f->to_int64(n);
-    return n;
-}
-
-}  // namespace
 
 const char* state_name(exception_state s) {
     switch (s) {
@@ -93,13 +79,58 @@ value history_value(const std::vector<record_step>& history) {
     return value(std::move(list));
 }
 
-std::vector<record_step> history_of(const value& v) {
+// The stored form is read in one pass over each map, without a value tree (a start reads every
+// open record). Leniently, as it always was: a value of another type reads as empty or zero.
+std::string text_of(packed_value v) {
+    return v.is_str() ? std::string(v.as_str()) : std::string();
+}
+
+std::int64_t number_of(packed_value v) {
+    if (!v.is_int()) return 0;
+    try {
+        return v.as_int();
+    } catch (const packed_error&) {
+        return 0;  // an unsigned integer past int64
+    }
+}
+
+// Calls fn(key, value) for each pair of the map `m` whose key is a string.
+template <typename Fn>
+void each_field(packed_value m, Fn&& fn) {
+    for (std::size_t i = 0, n = m.map_size(); i < n; ++i)
+        if (const packed_value k = m.key(i); k.is_str()) fn(k.as_str(), m.value_at(i));
+}
+
+std::vector<record_step> history_of(packed_value h) {
     std::vector<record_step> out;
-    if (const value* h = v.find("history"); h && h->is_list())
-        for (const auto& s : h->as_list())
-            out.push_back(
-                {number(s, "at"), text(s, "by"), text(s, "what"), text(s, "to"), text(s, "note")});
+    if (!h.is_array()) return out;
+    out.reserve(h.size());
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        record_step& s = out.emplace_back();
+        if (const packed_value step = h.at(i); step.is_map())
+            each_field(step, [&](std::string_view key, packed_value v) {
+                if (key == "at")
+                    s.at_ms = number_of(v);
+                else if (key == "by")
+                    s.by = text_of(v);
+                else if (key == "what")
+                    s.what = text_of(v);
+                else if (key == "to")
+                    s.to = text_of(v);
+                else if (key == "note")
+                    s.note = text_of(v);
+            });
+    }
     return out;
+}
+
+// The stored bytes' one top-level map; packed_error saying why when they are not one.
+packed_value stored_map(packed_document& doc, std::string_view bytes) {
+    std::string error;
+    if (!doc.parse(bytes, error)) throw packed_error(error);
+    const packed_value m = doc.root();
+    if (!m.is_map()) throw packed_error(std::string("expected a map, got ") + m.type_name());
+    return m;
 }
 
 }  // namespace
@@ -132,30 +163,55 @@ value to_value(const exception_record& e) {
     return v;
 }
 
-exception_record exception_from_value(const value& v) {
+exception_record exception_from_stored(std::string_view bytes) {
+    packed_document doc;
     exception_record e;
-    e.id = parse_record_id(text(v, "id"), 'E').value_or(0);
-    e.kind = kind_from(text(v, "kind")).value_or(exception_kind::feed_gap);
-    e.level = severity_from(text(v, "severity")).value_or(severity::low);
-    e.dept = text(v, "dept");
-    e.order = text(v, "order");
-    e.customer = text(v, "customer");
-    e.state = exception_state_from(text(v, "state")).value_or(exception_state::open);
-    e.raised_ms = number(v, "raised_at");
-    e.updated_ms = number(v, "updated_at");
-    e.resolved_ms = number(v, "resolved_at");
-    e.detail = text(v, "detail");
-    e.stage = text(v, "stage");
-    e.since_ms = number(v, "since");
-    e.scope = text(v, "scope");
-    if (const value* on = v.find("resolve_on"); on && on->is_list())
-        for (const auto& m : on->as_list())
-            if (m.is_string()) e.resolve_on.push_back(m.as_string());
-    e.step = static_cast<int>(number(v, "step"));
-    e.by = text(v, "by");
-    e.note = text(v, "note");
-    e.assignee = text(v, "assignee");
-    e.history = history_of(v);
+    e.kind = exception_kind::feed_gap;  // when no kind is stored, as for one not known
+    each_field(stored_map(doc, bytes), [&](std::string_view key, packed_value v) {
+        if (key == "id")
+            e.id = parse_record_id(text_of(v), 'E').value_or(0);
+        else if (key == "kind")
+            e.kind = kind_from(text_of(v)).value_or(exception_kind::feed_gap);
+        else if (key == "severity")
+            e.level = severity_from(text_of(v)).value_or(severity::low);
+        else if (key == "dept")
+            e.dept = text_of(v);
+        else if (key == "order")
+            e.order = text_of(v);
+        else if (key == "customer")
+            e.customer = text_of(v);
+        else if (key == "state")
+            e.state = exception_state_from(text_of(v)).value_or(exception_state::open);
+        else if (key == "raised_at")
+            e.raised_ms = number_of(v);
+        else if (key == "updated_at")
+            e.updated_ms = number_of(v);
+        else if (key == "resolved_at")
+            e.resolved_ms = number_of(v);
+        else if (key == "detail")
+            e.detail = text_of(v);
+        else if (key == "stage")
+            e.stage = text_of(v);
+        else if (key == "since")
+            e.since_ms = number_of(v);
+        else if (key == "scope")
+            e.scope = text_of(v);
+        else if (key == "resolve_on") {
+            if (v.is_array())
+                for (std::size_t i = 0; i < v.size(); ++i)
+                    if (const packed_value m = v.at(i); m.is_str())
+                        e.resolve_on.emplace_back(m.as_str());
+        } else if (key == "step")
+            e.step = static_cast<int>(number_of(v));
+        else if (key == "by")
+            e.by = text_of(v);
+        else if (key == "note")
+            e.note = text_of(v);
+        else if (key == "assignee")
+            e.assignee = text_of(v);
+        else if (key == "history")
+            e.history = history_of(v);
+    });
     return e;
 }
 
@@ -179,22 +235,39 @@ value to_value(const task_record& t) {
     return v;
 }
 
-task_record task_from_value(const value& v) {
+task_record task_from_stored(std::string_view bytes) {
+    packed_document doc;
     task_record t;
-    t.id = parse_record_id(text(v, "id"), 'T').value_or(0);
-    t.dept = text(v, "dept");
-    t.order = text(v, "order");
-    t.action = text(v, "action");
-    t.state = task_state_from(text(v, "state")).value_or(task_state::open);
-    t.exception_id = parse_record_id(text(v, "exception"), 'E').value_or(0);
-    t.answer = text(v, "answer");
-    t.due_ms = number(v, "due_at");
-    t.opened_ms = number(v, "opened_at");
-    t.closed_ms = number(v, "closed_at");
-    t.by = text(v, "by");
-    t.note = text(v, "note");
-    t.assignee = text(v, "assignee");
-    t.history = history_of(v);
+    each_field(stored_map(doc, bytes), [&](std::string_view key, packed_value v) {
+        if (key == "id")
+            t.id = parse_record_id(text_of(v), 'T').value_or(0);
+        else if (key == "dept")
+            t.dept = text_of(v);
+        else if (key == "order")
+            t.order = text_of(v);
+        else if (key == "action")
+            t.action = text_of(v);
+        else if (key == "state")
+            t.state = task_state_from(text_of(v)).value_or(task_state::open);
+        else if (key == "exception")
+            t.exception_id = parse_record_id(text_of(v), 'E').value_or(0);
+        else if (key == "answer")
+            t.answer = text_of(v);
+        else if (key == "due_at")
+            t.due_ms = number_of(v);
+        else if (key == "opened_at")
+            t.opened_ms = number_of(v);
+        else if (key == "closed_at")
+            t.closed_ms = number_of(v);
+        else if (key == "by")
+            t.by = text_of(v);
+        else if (key == "note")
+            t.note = text_of(v);
+        else if (key == "assignee")
+            t.assignee = text_of(v);
+        else if (key == "history")
+            t.history = history_of(v);
+    });
     return t;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "desk_kinds.h"
@@ -87,12 +88,14 @@ struct task_record {
     std::vector<record_step> history;
 };
 
-// The stored form. Reading is lenient, as it always was: a missing field reads as empty or
-// zero, an unknown severity as low, an unknown state as open; a kind this batond does not
-// know reads as feed_gap (which only a person resolves).
+// The stored form, and the record read back from its MessagePack bytes. Reading is lenient, as
+// it always was: a missing field, or one of another type, reads as empty or zero, an unknown
+// severity as low, an unknown state as open; a kind this batond does not know reads as
+// feed_gap (which only a person resolves). Throws std::runtime_error saying why when the
+// bytes are not one MessagePack map.
 value to_value(const exception_record& e);
-exception_record exception_from_value(const value& v);
+exception_record exception_from_stored(std::string_view bytes);
 value to_value(const task_record& t);
-task_record task_from_value(const value& v);
+task_record task_from_stored(std::string_view bytes);
 
 }  // namespace baton

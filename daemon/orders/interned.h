@@ -81,7 +81,7 @@ public:
 private:
     explicit interned(const std::string* s) : s_(s) {}
     static const std::string* intern(std::string_view s);
-    static const std::string* pooled(std::string_view s);
+    static const std::string* pooled(std::string_view s, std::size_t hash);
     static const std::string& empty_string();
     const std::string* s_;
 };

@@ -160,12 +160,18 @@ value order_engine::state() const {
 
 void order_engine::restore(std::vector<order> orders, customer_book customers,
                            std::uint64_t relay_seq) {
-    orders_.clear();
-    orders_.reserve(orders.size());
+    std::unordered_map<std::string, order> by_id;
+    by_id.reserve(orders.size());
     for (auto& o : orders) {
         std::string id = o.id;
-        orders_.emplace(std::move(id), std::move(o));
+        by_id.emplace(std::move(id), std::move(o));
     }
+    restore(std::move(by_id), std::move(customers), relay_seq);
+}
+
+void order_engine::restore(std::unordered_map<std::string, order> orders, customer_book customers,
+                           std::uint64_t relay_seq) {
+    orders_ = std::move(orders);
     customers_ = std::move(customers);
     relay_seq_ = relay_seq;
     changed_.clear();

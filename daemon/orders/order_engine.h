@@ -122,6 +122,10 @@ public:
     std::vector<order> take_captured();
     value state() const;
     value customers_value() const { return customers_.to_value(); }
+    // The orders by id, as a start reads them from the snapshot log (taken whole: no order is
+    // moved again), or as a list.
+    void restore(std::unordered_map<std::string, order> orders, customer_book customers,
+                 std::uint64_t relay_seq);
     void restore(std::vector<order> orders, customer_book customers, std::uint64_t relay_seq);
 
 private:

@@ -66,6 +66,10 @@ std::vector<std::int64_t> dedup_window::find_all(std::uint64_t k) const {
     return seqs;
 }
 
+void dedup_window::prefetch(std::uint64_t key) const {
+    if (!index_.empty()) __builtin_prefetch(&index_[home(key)], 1);
+}
+
 void dedup_window::place(std::uint64_t pos) {
     const std::size_t mask = index_.size() - 1;
     std::size_t i = home(at(pos).key);

@@ -31,6 +31,9 @@ public:
     std::vector<std::int64_t> find_all(std::uint64_t key) const;
     // Remembers a committed event; forgets the oldest when over max_entries.
     void insert(std::uint64_t key, std::int64_t seq, std::int64_t received_ms);
+    // Fetches the index cell where `key` goes into the cache, for an insert a little later: a
+    // start inserts millions of keys in a row, each otherwise a wait on memory.
+    void prefetch(std::uint64_t key) const;
     // Room for `n` entries at once (a start reads the window's part of the journal), so the
     // ring and the index are not grown again and again as they fill.
     void reserve(std::size_t n);

@@ -535,15 +535,18 @@ journal::private_reader::~private_reader() {
     if (own) sqlite3_close_v2(db);  // closes once the statements on it are finalised
 }
 
-void journal::load_records(const std::function<void(const std::string&)>& exception,
-                           const std::function<void(const std::string&)>& task) const {
+void journal::load_records(const std::function<void(std::string_view)>& exception,
+                           const std::function<void(std::string_view)>& task) const {
+    // A connection of its own: a start runs this beside the replay of the journal.
+    const private_reader reader(*this, "reading the exceptions and tasks");
     for (auto [sql, fn] :
          {std::pair{"SELECT record FROM exceptions WHERE archived = 0 ORDER BY id", &exception},
           std::pair{"SELECT record FROM tasks WHERE archived = 0 ORDER BY id", &task}}) {
-        sqlite_statement st = prepare_read(sql, sql);
+        sqlite_statement st(reader.db, sql);
+        if (!st) fail(sql, reader.db);
         int rc;
-        while ((rc = st.step()) == SQLITE_ROW) (*fn)(st.column_blob(0));
-        if (rc != SQLITE_DONE) fail(sql, rdb_);
+        while ((rc = st.step()) == SQLITE_ROW) (*fn)(st.column_blob_view(0));
+        if (rc != SQLITE_DONE) fail(sql, reader.db);
     }
 }
 

@@ -170,9 +170,10 @@ public:
     // The writes may come from another thread than the reads (one writing thread at a time).
     void commit(const journal_batch& batch);
 
-    // Stored exception and task records, in id order, but those archived with their order.
-    void load_records(const std::function<void(const std::string&)>& exception,
-                      const std::function<void(const std::string&)>& task) const;
+    // Stored exception and task records, in id order, but those archived with their order (the
+    // bytes are valid during the call). Safe beside other reads: it opens a connection of its own.
+    void load_records(const std::function<void(std::string_view)>& exception,
+                      const std::function<void(std::string_view)>& task) const;
     // The highest record ids ever stored, archived or not (0: none).
     std::uint64_t max_exception_id() const;
     std::uint64_t max_task_id() const;

@@ -7,7 +7,6 @@
 #include "daemon_state.h"
 #include "desk_records.h"
 #include "order_state.h"
-#include "recovery.h"
 
 namespace baton {
 
@@ -48,14 +47,28 @@ std::optional<archived_order> order_archive::find(const std::string& id) const {
     std::string error;
     if (!decode_order_state(row->state, a.o, error))
         throw journal_error("archived order " + id + " is unreadable: " + error);
-    for (std::uint64_t rid : row->exceptions)
-        if (auto bytes = s_.store.read_exception(rid))
-            a.exceptions.push_back(exception_from_value(
-                read_stored(*bytes, "exception " + std::to_string(rid) + " of order " + id)));
-    for (std::uint64_t rid : row->tasks)
-        if (auto bytes = s_.store.read_task(rid))
-            a.tasks.push_back(task_from_value(
-                read_stored(*bytes, "task " + std::to_string(rid) + " of order " + id)));
+    auto unreadable = [&](const char* what, std::uint64_t rid, const std::exception& e) {
+        return journal_error(std::string(what) + " " + std::to_string(rid) + " of order " + id +
+                             " is unreadable: " + e.what());
+    };
+    for (std::uint64_t rid : row->exceptions) {
+        const auto bytes = s_.store.read_exception(rid);
+        if (!bytes) continue;
+        try {
+            a.exceptions.push_back(exception_from_stored(*bytes));
+        } catch (const std::exception& e) {
+            throw unreadable("exception", rid, e);
+        }
+    }
+    for (std::uint64_t rid : row->tasks) {
+        const auto bytes = s_.store.read_task(rid);
+        if (!bytes) continue;
+        try {
+            a.tasks.push_back(task_from_stored(*bytes));
+        } catch (const std::exception& e) {
+            throw unreadable("task", rid, e);
+        }
+    }
     return a;
 }
 

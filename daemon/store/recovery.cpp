@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <unordered_map>
 
@@ -37,6 +38,11 @@ private:
     std::uint64_t n_ = 0;
 };
 
+// Seconds since `from`, for the log lines that say what a start spent where.
+double seconds_since(std::chrono::steady_clock::time_point from) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - from).count();
+}
+
 // A clock stepped back by up to this much still finds the window's first entry.
 constexpr std::int64_t clock_step_margin_ms = 3600 * 1000;
 
@@ -51,11 +57,28 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
     s.dedup.reserve(
         static_cast<std::size_t>(std::max<std::int64_t>(0, s.store.last_seq() - from + 1)));
     std::size_t read = 0;
+    // Each key's cell is fetched a few entries before it is inserted, so the waits on memory
+    // overlap instead of coming one after another.
+    struct entry {
+        std::uint64_t key;
+        std::int64_t seq, received_ms;
+    };
+    constexpr std::size_t ahead = 16;
+    entry pending[ahead];
+    std::size_t n = 0;
     s.store.scan_ids(from - 1, [&](std::int64_t seq, std::int64_t received_ms, std::uint64_t key) {
         check();
         ++read;
-        if (received_ms >= horizon) s.dedup.insert(key, seq, received_ms);
+        if (received_ms < horizon) return;
+        entry& e = pending[n++ % ahead];
+        if (n > ahead) s.dedup.insert(e.key, e.seq, e.received_ms);
+        s.dedup.prefetch(key);
+        e = {key, seq, received_ms};
     });
+    for (std::size_t i = n > ahead ? n - ahead : 0; i < n; ++i) {
+        const entry& e = pending[i % ahead];
+        s.dedup.insert(e.key, e.seq, e.received_ms);
+    }
     return read;
 }
 
@@ -63,22 +86,20 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
 // decoded as they are read, on both cores (order_state_decoder.h), not all held first; a
 // later row of an order replaces the earlier, and only an order whose newest row is
 // unreadable stops the start, as when only the newest rows were decoded.
-snapshot_header load_orders(daemon_state& s, std::vector<order>& orders, cancel_check& check) {
-    std::unordered_map<std::string, std::size_t> at;          // id -> its place in `orders`
+snapshot_header load_orders(daemon_state& s, std::unordered_map<std::string, order>& orders,
+                            cancel_check& check) {
     std::unordered_map<std::string, std::string> unreadable;  // id -> why its newest row is
     std::size_t rows = 0;
+    // Each order is moved once, from the decoder into its place in the map the engine takes.
     order_state_decoder decoder([&](std::string& id, order& o, std::string& error) {
         ++rows;
         if (!error.empty()) {
             unreadable[id] = std::move(error);
             return;
         }
-        unreadable.erase(id);
-        auto [it, fresh] = at.try_emplace(std::move(id), orders.size());
-        if (fresh)
-            orders.push_back(std::move(o));
-        else
-            orders[it->second] = std::move(o);
+        if (!unreadable.empty()) unreadable.erase(id);
+        auto [it, fresh] = orders.try_emplace(std::move(id), std::move(o));
+        if (!fresh) it->second = std::move(o);
     });
     snapshot_header h = s.store.load_snapshot([&](std::string_view id, std::string_view bytes) {
         check();
@@ -126,18 +147,42 @@ std::uint64_t engine_messages_after(const journal& store, std::uint64_t since) {
     }
 }
 
-void load_desk(daemon_state& s) {
+struct desk_records {
     std::vector<exception_record> exceptions;
     std::vector<task_record> tasks;
-    s.store.load_records(
-        [&](const std::string& b) {
-            exceptions.push_back(exception_from_value(read_stored(b, "a stored exception")));
+};
+
+// The stored records, read from their bytes without value trees. They do not depend on the
+// orders: a start reads them on another thread while the engine takes its orders.
+desk_records read_desk_records(const journal& store, cancel_check& check) {
+    desk_records r;
+    auto unreadable = [](const char* what, const std::exception& e) {
+        return journal_error(std::string("a stored ") + what + " is unreadable: " + e.what());
+    };
+    store.load_records(
+        [&](std::string_view b) {
+            check();
+            try {
+                r.exceptions.push_back(exception_from_stored(b));
+            } catch (const std::exception& e) {
+                throw unreadable("exception", e);
+            }
         },
-        [&](const std::string& b) {
-            tasks.push_back(task_from_value(read_stored(b, "a stored task")));
+        [&](std::string_view b) {
+            check();
+            try {
+                r.tasks.push_back(task_from_stored(b));
+            } catch (const std::exception& e) {
+                throw unreadable("task", e);
+            }
         });
+    return r;
+}
+
+void load_desk(daemon_state& s, desk_records records) {
     s.desk = exception_desk(s.flow);
-    s.desk.restore(std::move(exceptions), std::move(tasks), s.engine, s.clock.now_ms());
+    s.desk.restore(std::move(records.exceptions), std::move(records.tasks), s.engine,
+                   s.clock.now_ms());
     // The records archived with their orders keep their ids.
     s.desk.reserve_ids(s.store.max_exception_id(), s.store.max_task_id());
 }
@@ -153,15 +198,26 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
     recovery_result r;
     // The duplicate window is read from the journal's tail on a thread of its own while the
     // orders are read from the snapshot log: the two share nothing but the file.
-    auto dedup = std::async(std::launch::async, [&s, cancel] {
+    const auto start = std::chrono::steady_clock::now();
+    double dedup_s = 0;
+    auto dedup = std::async(std::launch::async, [&s, cancel, start, &dedup_s] {
         cancel_check dedup_check(cancel);
-        return rebuild_dedup(s, dedup_check);
+        const std::size_t read = rebuild_dedup(s, dedup_check);
+        dedup_s = seconds_since(start);
+        return read;
     });
-    std::vector<order> orders;
+    std::unordered_map<std::string, order> orders;
     const snapshot_header h = load_orders(s, orders, check);  // a throw waits for `dedup`
+    const double orders_s = seconds_since(start);
     r.dedup_read = dedup.get();
-    spdlog::info("duplicate window: {} ids, from the last {} journal entries", s.dedup.size(),
-                 r.dedup_read);
+    spdlog::info("duplicate window: {} ids, from the last {} journal entries ({:.2f} s)",
+                 s.dedup.size(), r.dedup_read, dedup_s);
+    spdlog::info("snapshot log: {} order states read ({:.2f} s)", orders.size(), orders_s);
+    auto phase = std::chrono::steady_clock::now();
+    auto records = std::async(std::launch::async, [&s, cancel] {
+        cancel_check records_check(cancel);
+        return read_desk_records(s.store, records_check);
+    });
 
     s.engine = order_engine(s.flow, load_customers(s, h));
     s.engine.restore(std::move(orders), s.engine.customers(), h.relay_seq);
@@ -208,8 +264,8 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
     s.engine.set_relay_seq(s.store.last_relay_seq());
     spdlog::info(
         "order state: {} orders from the snapshot at journal seq {}, {} events replayed after "
-        "it",
-        s.engine.orders().size(), h.journal_seq, r.replayed);
+        "it ({:.2f} s)",
+        s.engine.orders().size(), h.journal_seq, r.replayed, seconds_since(phase));
     r.snapshot_seq = h.journal_seq;
     // A store from before quantities: its orders were read in the old format and upgraded; the
     // next snapshot writes every one of them in the new one.
@@ -229,11 +285,13 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
             order_state_format);
     }
 
-    load_desk(s);
+    phase = std::chrono::steady_clock::now();
+    load_desk(s, records.get());
     r.feed_seq = s.store.last_feed_seq();
     s.feed.catch_up(s.store);
-    spdlog::info("exceptions: {} open, {} open tasks, {} timers pending", s.desk.open_exceptions(),
-                 s.desk.open_tasks(), s.desk.pending_timers());
+    spdlog::info("exceptions: {} open, {} open tasks, {} timers pending ({:.2f} s)",
+                 s.desk.open_exceptions(), s.desk.open_tasks(), s.desk.pending_timers(),
+                 seconds_since(phase));
     return r;
 }
 

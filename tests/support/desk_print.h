@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "desk_records.h"
 
@@ -29,6 +31,15 @@ inline void PrintTo(task_transition t, std::ostream* os) {
     *os << transition_name(t);
 }
 
+// A history's steps, field by field, as text (a difference prints both whole).
+inline std::vector<std::string> steps_of(const std::vector<record_step>& history) {
+    std::vector<std::string> out;
+    for (const auto& h : history)
+        out.push_back(std::to_string(h.at_ms) + "|" + h.by + "|" + h.what + "|" + h.to + "|" +
+                      h.note);
+    return out;
+}
+
 // Every field of two records is equal (each difference is its own failure).
 inline void expect_same(const exception_record& a, const exception_record& b) {
     EXPECT_EQ(a.id, b.id);
@@ -49,6 +60,8 @@ inline void expect_same(const exception_record& a, const exception_record& b) {
     EXPECT_EQ(a.resolved_ms, b.resolved_ms);
     EXPECT_EQ(a.by, b.by);
     EXPECT_EQ(a.note, b.note);
+    EXPECT_EQ(a.assignee, b.assignee);
+    EXPECT_EQ(steps_of(a.history), steps_of(b.history));
 }
 
 inline void expect_same(const task_record& a, const task_record& b) {
@@ -58,11 +71,14 @@ inline void expect_same(const task_record& a, const task_record& b) {
     EXPECT_EQ(a.action, b.action);
     EXPECT_EQ(a.state, b.state);
     EXPECT_EQ(a.exception_id, b.exception_id);
+    EXPECT_EQ(a.answer, b.answer);
     EXPECT_EQ(a.opened_ms, b.opened_ms);
     EXPECT_EQ(a.due_ms, b.due_ms);
     EXPECT_EQ(a.closed_ms, b.closed_ms);
     EXPECT_EQ(a.by, b.by);
     EXPECT_EQ(a.note, b.note);
+    EXPECT_EQ(a.assignee, b.assignee);
+    EXPECT_EQ(steps_of(a.history), steps_of(b.history));
 }
 
 }  // namespace baton

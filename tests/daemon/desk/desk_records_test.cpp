@@ -51,6 +51,16 @@ exception_record sample_exception() {
     return e;
 }
 
+// A record a person has worked: assigned, with steps in its history.
+exception_record worked_exception() {
+    exception_record e = sample_exception();
+    e.assignee = "li.na";
+    e.history = {{1795259200000, "baton", "raised", "", ""},
+                 {1795300000000, "a.lead", "assigned", "li.na", "她负责 this one"},
+                 {1795518400000, "li.na", "acknowledged", "", "customer pays on Friday"}};
+    return e;
+}
+
 task_record sample_task() {
     task_record t;
     t.id = 7;
@@ -82,7 +92,7 @@ TEST(desk_records, exceptions_of_every_kind_state_and_severity_survive_the_store
                 EXPECT_EQ(stored.find("kind")->as_string(), name);
                 EXPECT_EQ(stored.find("state")->as_string(), state_name(state));
                 EXPECT_EQ(stored.find("severity")->as_string(), severity_name(level));
-                expect_same(exception_from_value(stored), e);
+                expect_same(exception_from_stored(encode_msgpack(stored)), e);
             }
     EXPECT_EQ(n, 15 * 3 * 5);
 }
@@ -93,12 +103,12 @@ TEST(desk_records, tasks_of_every_state_survive_the_store) {
         t.state = state;
         const value stored = through_msgpack(to_value(t));
         EXPECT_EQ(stored.find("state")->as_string(), state_name(state));
-        expect_same(task_from_value(stored), t);
+        expect_same(task_from_stored(encode_msgpack(stored)), t);
     }
     task_record without_exception = sample_task();
     without_exception.exception_id = 0;
     EXPECT_EQ(to_value(without_exception).find("exception")->as_string(), "");
-    expect_same(task_from_value(through_msgpack(to_value(without_exception))), without_exception);
+    expect_same(task_from_stored(encode_msgpack(to_value(without_exception))), without_exception);
 }
 
 TEST(desk_records, state_and_transition_names_are_the_ones_on_the_wire) {
@@ -156,7 +166,7 @@ TEST(desk_records, a_record_stored_by_an_older_batond_reads_back) {
     old.set("scope", "K-1");
     old.set("by", "baton");
     old.set("note", "case closed: sent again");
-    const exception_record e = exception_from_value(through_msgpack(old));
+    const exception_record e = exception_from_stored(encode_msgpack(old));
     EXPECT_EQ(e.id, 9u);
     EXPECT_EQ(e.kind, exception_kind::case_overdue);
     EXPECT_EQ(e.level, severity::critical);
@@ -177,11 +187,83 @@ TEST(desk_records, a_record_stored_by_an_older_batond_reads_back) {
     old_task.set("state", "done");
     old_task.set("exception", "E-9");
     old_task.set("due_at", 500);
-    const task_record t = task_from_value(through_msgpack(old_task));
+    const task_record t = task_from_stored(encode_msgpack(old_task));
     EXPECT_EQ(t.id, 3u);
     EXPECT_EQ(t.state, task_state::done);
     EXPECT_EQ(t.exception_id, 9u);
     EXPECT_EQ(t.due_ms, 500);
+}
+
+TEST(desk_records, a_worked_record_keeps_its_assignee_answer_and_history) {
+    const exception_record e = worked_exception();
+    expect_same(exception_from_stored(encode_msgpack(to_value(e))), e);
+    task_record t = sample_task();
+    t.answer = "finance.payment.received";
+    t.assignee = "wang.wei";
+    t.history = {{1795259200000, "baton", "opened", "", ""},
+                 {1795260000000, "a.lead", "assigned", "wang.wei", ""}};
+    expect_same(task_from_stored(encode_msgpack(to_value(t))), t);
+}
+
+// Fields of another type than batond writes read as empty or zero (never a throw), keys that
+// are not strings and fields nobody knows are passed over, and history steps that are not maps
+// read as empty steps.
+TEST(desk_records, fields_of_another_type_read_as_empty_or_zero) {
+    value odd;
+    odd.set("id", 7);
+    odd.set("kind", "credit_hold");
+    odd.set("dept", value(value_list{value("finance")}));
+    odd.set("raised_at", "yesterday");
+    odd.set("updated_at", 2.5);
+    odd.set("resolved_at", static_cast<unsigned long long>(1) << 63);  // past int64
+    odd.set("since", -5);
+    odd.set("resolve_on", value(value_list{value("paid"), value(3), value("released")}));
+    odd.set("history", value(value_list{value("raised"), value(value_map{})}));
+    odd.set("colour", "blue");
+    const exception_record e = exception_from_stored(encode_msgpack(odd));
+    EXPECT_EQ(e.id, 0u);
+    EXPECT_EQ(e.kind, exception_kind::credit_hold);
+    EXPECT_EQ(e.dept, "");
+    EXPECT_EQ(e.raised_ms, 0);
+    EXPECT_EQ(e.updated_ms, 0);
+    EXPECT_EQ(e.resolved_ms, 0);
+    EXPECT_EQ(e.since_ms, -5);
+    EXPECT_EQ(e.resolve_on, (std::vector<std::string>{"paid", "released"}));
+    ASSERT_EQ(e.history.size(), 2u);
+    EXPECT_EQ(steps_of(e.history), (std::vector<std::string>{"0||||", "0||||"}));
+    // A map with an integer key among its pairs.
+    std::string bytes;
+    bytes += static_cast<char>(0x82);  // a map of two pairs
+    bytes += static_cast<char>(0x01);  // key 1
+    bytes += static_cast<char>(0xa1);  // "x"
+    bytes += 'x';
+    bytes += static_cast<char>(0xa4);  // "dept"
+    bytes += "dept";
+    bytes += static_cast<char>(0xa5);  // "sales"
+    bytes += "sales";
+    EXPECT_EQ(task_from_stored(bytes).dept, "sales");
+}
+
+// Bytes that are not one MessagePack map: an error that says why, which a start turns into
+// "a stored exception is unreadable: ...".
+TEST(desk_records, bytes_that_are_not_a_record_are_refused_with_the_reason) {
+    const std::string whole = encode_msgpack(to_value(sample_exception()));
+    auto why = [](auto read, const std::string& bytes) {
+        try {
+            read(bytes);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("read without an error");
+    };
+    auto exception = [](const std::string& b) { (void)exception_from_stored(b); };
+    auto task = [](const std::string& b) { (void)task_from_stored(b); };
+    EXPECT_NE(why(exception, whole.substr(0, whole.size() / 2)).find("truncated"),
+              std::string::npos);
+    EXPECT_NE(why(exception, whole + "x").find("trailing"), std::string::npos);
+    EXPECT_EQ(why(task, encode_msgpack(value("T-1"))), "expected a map, got str");
+    EXPECT_EQ(why(task, std::string()).empty(), false);
+    EXPECT_EQ(why(exception, encode_msgpack(value(value_list{}))), "expected a map, got array");
 }
 
 TEST(desk_records, names_nobody_wrote_read_leniently) {
@@ -190,14 +272,14 @@ TEST(desk_records, names_nobody_wrote_read_leniently) {
     odd.set("kind", "moon_phase");
     odd.set("severity", "apocalyptic");
     odd.set("state", "pondering");
-    const exception_record e = exception_from_value(odd);
+    const exception_record e = exception_from_stored(encode_msgpack(odd));
     EXPECT_EQ(e.id, 5u);
     EXPECT_EQ(e.kind, exception_kind::feed_gap);  // only a person resolves it
     EXPECT_EQ(e.level, severity::low);
     EXPECT_EQ(e.state, exception_state::open);
     value odd_task;
     odd_task.set("state", "pondering");
-    EXPECT_EQ(task_from_value(odd_task).state, task_state::open);
+    EXPECT_EQ(task_from_stored(encode_msgpack(odd_task)).state, task_state::open);
 }
 
 }  // namespace

@@ -192,14 +192,6 @@ std::vector<std::uint64_t> ids_of(const std::vector<const task_record*>& list) {
     return out;
 }
 
-// A value that went through MessagePack, as a record stored by the daemon does.
-value through_msgpack(const value& v) {
-    value out;
-    std::string error;
-    EXPECT_TRUE(decode_msgpack(encode_msgpack(v), decode_limits{}, out, error)) << error;
-    return out;
-}
-
 // --- stage SLAs ---------------------------------------------------------------------------
 
 TEST(exceptions, stage_overdue_warns_at_75_percent_then_escalates_the_same_exception) {
@@ -1121,7 +1113,7 @@ TEST(exceptions, restore_after_restart_keeps_records_timers_and_ids) {
     std::vector<exception_record> records;
     std::uint64_t max_exception = 0;
     for (const auto& [id, e] : live.desk.all_exceptions()) {
-        records.push_back(exception_from_value(through_msgpack(to_value(e))));
+        records.push_back(exception_from_stored(encode_msgpack(to_value(e))));
         expect_same(records.back(), e);
         max_exception = std::max(max_exception, id);
     }
@@ -1130,7 +1122,7 @@ TEST(exceptions, restore_after_restart_keeps_records_timers_and_ids) {
     task_filter all;
     all.state = "all";
     for (const task_record* t : live.desk.tasks(all)) {
-        tasks.push_back(task_from_value(through_msgpack(to_value(*t))));
+        tasks.push_back(task_from_stored(encode_msgpack(to_value(*t))));
         expect_same(tasks.back(), *t);
         max_task = std::max(max_task, t->id);
     }
@@ -1268,13 +1260,13 @@ void expect_indexes_agree(const exception_desk& desk, const brute_force& all,
 void restart(desk_run& run, std::int64_t now_ms) {
     std::vector<exception_record> records;
     for (const auto& [id, e] : run.desk.all_exceptions())
-        records.push_back(exception_from_value(through_msgpack(to_value(e))));
+        records.push_back(exception_from_stored(encode_msgpack(to_value(e))));
     std::vector<task_record> tasks;
     task_filter all;
     all.state = "all";
     all.limit = std::numeric_limits<std::size_t>::max();
     for (const task_record* t : run.desk.tasks(all))
-        tasks.push_back(task_from_value(through_msgpack(to_value(*t))));
+        tasks.push_back(task_from_stored(encode_msgpack(to_value(*t))));
     std::reverse(records.begin(), records.end());  // the store promises no order
     run.desk = exception_desk(run.engine.flow());
     run.desk.restore(records, tasks, run.engine, now_ms);
@@ -1463,7 +1455,7 @@ TEST(exceptions, every_action_is_kept_in_the_history_and_records_can_be_assigned
     EXPECT_EQ(closed[0]->history[2].what, "done");
 
     // The history survives the store.
-    const exception_record back = exception_from_value(through_msgpack(to_value(e)));
+    const exception_record back = exception_from_stored(encode_msgpack(to_value(e)));
     ASSERT_EQ(back.history.size(), 4u);
     EXPECT_EQ(back.history[2].to, "wang.fang");
     EXPECT_EQ(back.assignee, "wang.fang");

@@ -63,6 +63,27 @@ TEST(interned, a_value_is_stored_once_however_often_it_is_given) {
     EXPECT_EQ(one.str(), long_text);
 }
 
+// Enough values to grow every shard's table several times: each is found again, with the copy
+// it got first (the copies never move), and one that was never given is still not there.
+TEST(interned, many_values_are_each_found_again_after_the_pool_grows) {
+    const std::size_t before = interned::pool_size();
+    constexpr int n = 50000;
+    std::vector<const std::string*> first;
+    first.reserve(n);
+    for (int i = 0; i < n; ++i)
+        first.push_back(&interned("interned-test-many-" + std::to_string(i)).str());
+    EXPECT_EQ(interned::pool_size(), before + n);
+    for (int i = 0; i < n; ++i) {
+        const std::string text = "interned-test-many-" + std::to_string(i);
+        auto found = interned::existing(text);
+        ASSERT_TRUE(found) << text;
+        ASSERT_EQ(&found->str(), first[static_cast<std::size_t>(i)]) << text;
+        ASSERT_EQ(&interned(text).str(), first[static_cast<std::size_t>(i)]) << text;
+    }
+    EXPECT_FALSE(interned::existing("interned-test-many-" + std::to_string(n)));
+    EXPECT_EQ(interned::pool_size(), before + n);
+}
+
 TEST(interned, threads_interning_the_same_values_get_the_same_copies) {
     constexpr int per_thread = 2000;
     std::vector<std::vector<const std::string*>> seen(4);

@@ -255,11 +255,9 @@ TEST(journal, a_throwing_callback_leaks_no_statement_and_the_files_close) {
             stop() : std::runtime_error("stop") {}
         };
         EXPECT_THROW(
-            j.load_records([](const std::string&) { throw stop(); }, [](const std::string&) {}),
-            stop);
+            j.load_records([](std::string_view) { throw stop(); }, [](std::string_view) {}), stop);
         EXPECT_THROW(
-            j.load_records([](const std::string&) {}, [](const std::string&) { throw stop(); }),
-            stop);
+            j.load_records([](std::string_view) {}, [](std::string_view) { throw stop(); }), stop);
         EXPECT_THROW(j.read_feed(0, [](std::uint64_t, const std::string&) { throw stop(); }), stop);
         EXPECT_THROW(j.load_snapshot([](std::string_view, std::string_view) { throw stop(); }),
                      stop);
@@ -827,8 +825,8 @@ TEST(journal, archived_orders_are_kept_by_id_counted_and_removed_with_the_snapsh
     temp_dir dir;
     auto records = [](journal& j) {
         std::vector<std::string> out;
-        j.load_records([&](const std::string& e) { out.push_back("e:" + e); },
-                       [&](const std::string& t) { out.push_back("t:" + t); });
+        j.load_records([&](std::string_view e) { out.push_back("e:" + std::string(e)); },
+                       [&](std::string_view t) { out.push_back("t:" + std::string(t)); });
         return out;
     };
     {

@@ -158,8 +158,8 @@ observed observe(daemon_state& s) {
     observed o;
     o.state = s.engine.state();
     for (const auto& m : s.store.read_outbox(0, 100000)) o.outbox.push_back(m.topic + m.envelope);
-    s.store.load_records([&](const std::string& e) { o.exceptions.push_back(e); },
-                         [&](const std::string& t) { o.tasks.push_back(t); });
+    s.store.load_records([&](std::string_view e) { o.exceptions.emplace_back(e); },
+                         [&](std::string_view t) { o.tasks.emplace_back(t); });
     for (const auto& [id, e] : s.desk.all_exceptions())
         o.desk.push_back(encode_msgpack(to_value(e)));
     for (const auto& [id, t] : s.desk.all_tasks()) o.desk.push_back(encode_msgpack(to_value(t)));
