@@ -90,13 +90,19 @@ const std::string* interned::intern(std::string_view s) {
     if (s.empty()) return &empty_string();
     // Most values come again and again (the same stages, units, customers): each thread keeps
     // the copies it found last, by hash, and finds them again without the pool's lock.
-    constexpr std::size_t recent_slots = 2048;
-    thread_local const std::string* recent[recent_slots] = {};
+    // A slot keeps the hash too, so a slot holding another value is passed over without reading
+    // that value's copy (most often not in the cache).
+    struct recent_slot {
+        std::size_t hash = 0;
+        const std::string* copy = nullptr;
+    };
+    constexpr std::size_t recent_slots = 4096;
+    thread_local recent_slot recent[recent_slots];
     const std::size_t hash = hash_of(s);
-    const std::string*& slot = recent[(hash ^ (hash >> 17)) % recent_slots];
-    if (slot && *slot == s) return slot;
-    slot = pooled(s, hash);
-    return slot;
+    recent_slot& slot = recent[(hash ^ (hash >> 17)) % recent_slots];
+    if (slot.copy && slot.hash == hash && *slot.copy == s) return slot.copy;
+    slot = {hash, pooled(s, hash)};
+    return slot.copy;
 }
 
 const std::string* interned::pooled(std::string_view s, std::size_t hash) {
