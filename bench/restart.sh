@@ -10,7 +10,8 @@
 #   -d  where the kept store lives (default /tmp/baton-restart-bench); put it on the disk to measure
 #   --rebuild-state  time batond --rebuild-state instead (the whole journal replayed)
 # Prints one line per restart: seconds to ready, VmRSS at ready, and what batond logged about
-# recovery (orders, events replayed, duplicate window).
+# its start (when it started; each phase of recovery with its time: the duplicate window, the
+# order states, the engine's restore and replay, the desk).
 set -eu
 events=2000000
 runs=3
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
         -b) build=$2; shift 2 ;;
         -d) parent=$2; shift 2 ;;
         --rebuild-state) rebuild=--rebuild-state; shift ;;
-        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
         *) echo "restart.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -87,6 +88,6 @@ while [ "$i" -le "$runs" ]; do
     kill -TERM "$pid"
     wait "$pid" || true
     printf 'restart %d: ready after %.2f s, VmRSS %s\n' "$i" "$(echo "$ready - $start" | bc)" "$rss"
-    grep -E "duplicate window|order state|snapshot log|exceptions:" "$work/log" | sed 's/^/    /'
+    grep -E "starting|duplicate window|order state|snapshot log|exceptions:" "$work/log" | sed 's/^/    /'
     i=$((i + 1))
 done

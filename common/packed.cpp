@@ -32,6 +32,47 @@ bool reference_everything(msgpack::type::object_type, std::size_t, void*) {
     return true;
 }
 
+std::string_view text_of(const msgpack::object& o) {
+    return std::string_view(o.via.str.ptr, o.via.str.size);
+}
+
+// decode_msgpack's refusals, with its reasons (codec.cpp), in the order it meets them.
+bool accepted_object(const msgpack::object& o, std::string& error) {
+    switch (o.type) {
+        case msgpack::type::STR:
+            if (is_utf8(text_of(o))) return true;
+            error = "decode: string is not valid UTF-8";
+            return false;
+        case msgpack::type::BIN: error = "decode: bin values are not accepted"; return false;
+        case msgpack::type::EXT: error = "decode: ext values are not accepted"; return false;
+        case msgpack::type::ARRAY:
+            for (std::uint32_t i = 0; i < o.via.array.size; ++i)
+                if (!accepted_object(o.via.array.ptr[i], error)) return false;
+            return true;
+        case msgpack::type::MAP:
+            for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+                const msgpack::object& key = o.via.map.ptr[i].key;
+                if (key.type != msgpack::type::STR) {
+                    error = "decode: map keys must be strings";
+                    return false;
+                }
+                const std::string_view k = text_of(key);
+                if (!is_utf8(k)) {
+                    error = "decode: map key is not valid UTF-8";
+                    return false;
+                }
+                for (std::uint32_t j = 0; j < i; ++j)
+                    if (text_of(o.via.map.ptr[j].key) == k) {
+                        error = "decode: duplicate map key '" + reason_text(k) + "'";
+                        return false;
+                    }
+                if (!accepted_object(o.via.map.ptr[i].val, error)) return false;
+            }
+            return true;
+        default: return true;
+    }
+}
+
 }  // namespace
 
 void packed_writer::array(std::size_t n) {
@@ -118,6 +159,10 @@ namespace {
 }
 
 }  // namespace
+
+bool packed_value::accepted(std::string& error) const {
+    return accepted_object(object_of(o_), error);
+}
 
 bool packed_value::is_nil() const {
     return object_of(o_).type == msgpack::type::NIL;

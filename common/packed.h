@@ -198,6 +198,11 @@ public:
     packed_value value_at(std::size_t i) const;
     // The MessagePack type's name, for error messages ("str", "int", "array", ...).
     const char* type_name() const;
+    // Whether this item and everything in it is what decode_msgpack accepts (string map keys,
+    // none twice in a map, UTF-8 strings and keys, no bin or ext values): for what a value tree
+    // used to read, so that a reader without one refuses the same bytes. False with
+    // decode_msgpack's reason in `error`.
+    bool accepted(std::string& error) const;
 
 private:
     friend class packed_document;

@@ -94,11 +94,11 @@ std::int64_t number_of(packed_value v) {
     }
 }
 
-// Calls fn(key, value) for each pair of the map `m` whose key is a string.
+// Calls fn(key, value) for each pair of the map `m` (stored_map has checked that every key is
+// a string).
 template <typename Fn>
 void each_field(packed_value m, Fn&& fn) {
-    for (std::size_t i = 0, n = m.map_size(); i < n; ++i)
-        if (const packed_value k = m.key(i); k.is_str()) fn(k.as_str(), m.value_at(i));
+    for (std::size_t i = 0, n = m.map_size(); i < n; ++i) fn(m.key(i).as_str(), m.value_at(i));
 }
 
 std::vector<record_step> history_of(packed_value h) {
@@ -124,12 +124,15 @@ std::vector<record_step> history_of(packed_value h) {
     return out;
 }
 
-// The stored bytes' one top-level map; packed_error saying why when they are not one.
+// The stored bytes' one top-level map; packed_error saying why when they are not one, or hold
+// what a value tree refused (a key twice, a key that is not a string, text that is not UTF-8,
+// bin or ext values), as when records were read through one.
 packed_value stored_map(packed_document& doc, std::string_view bytes) {
     std::string error;
     if (!doc.parse(bytes, error)) throw packed_error(error);
     const packed_value m = doc.root();
     if (!m.is_map()) throw packed_error(std::string("expected a map, got ") + m.type_name());
+    if (!m.accepted(error)) throw packed_error(error);
     return m;
 }
 

@@ -91,8 +91,10 @@ struct task_record {
 // The stored form, and the record read back from its MessagePack bytes. Reading is lenient, as
 // it always was: a missing field, or one of another type, reads as empty or zero, an unknown
 // severity as low, an unknown state as open; a kind this batond does not know reads as
-// feed_gap (which only a person resolves). Throws std::runtime_error saying why when the
-// bytes are not one MessagePack map.
+// feed_gap (which only a person resolves); fields it does not know are passed over. Throws
+// std::runtime_error saying why when the bytes are not one MessagePack map, or hold what
+// decode_msgpack refuses (a key twice in a map, a key that is not a string, text that is not
+// UTF-8, bin or ext values).
 value to_value(const exception_record& e);
 exception_record exception_from_stored(std::string_view bytes);
 value to_value(const task_record& t);

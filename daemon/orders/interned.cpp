@@ -41,6 +41,7 @@ private:
         const std::string* copy = nullptr;
     };
     // The shard was chosen by the hash's low bits: the slot comes from its high ones.
+    static_assert(sizeof(std::size_t) == 8, "the slot takes bits 20 to 59 of a 64-bit hash");
     std::size_t slot(std::size_t h) const { return (h >> 20 ^ h >> 40) & (cells_.size() - 1); }
     void grow() {
         std::vector<cell> old(cells_.size() * 2);

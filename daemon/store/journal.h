@@ -171,7 +171,8 @@ public:
     void commit(const journal_batch& batch);
 
     // Stored exception and task records, in id order, but those archived with their order (the
-    // bytes are valid during the call). Safe beside other reads: it opens a connection of its own.
+    // bytes are valid during the call). Safe beside other reads: a file store is read through a
+    // connection of its own (an in-memory one through the readers' shared, serialised one).
     void load_records(const std::function<void(std::string_view)>& exception,
                       const std::function<void(std::string_view)>& task) const;
     // The highest record ids ever stored, archived or not (0: none).

@@ -97,6 +97,11 @@ snapshot_header load_orders(daemon_state& s, std::unordered_map<std::string, ord
             unreadable[id] = std::move(error);
             return;
         }
+        // The map is keyed by the row's id: a state that names another order is not its state.
+        if (o.id != id) {
+            unreadable[id] = "it is the state of order " + o.id;
+            return;
+        }
         if (!unreadable.empty()) unreadable.erase(id);
         auto [it, fresh] = orders.try_emplace(std::move(id), std::move(o));
         if (!fresh) it->second = std::move(o);
@@ -162,19 +167,23 @@ desk_records read_desk_records(const journal& store, cancel_check& check) {
     store.load_records(
         [&](std::string_view b) {
             check();
+            exception_record e;
             try {
-                r.exceptions.push_back(exception_from_stored(b));
-            } catch (const std::exception& e) {
-                throw unreadable("exception", e);
+                e = exception_from_stored(b);
+            } catch (const std::runtime_error& error) {
+                throw unreadable("exception", error);
             }
+            r.exceptions.push_back(std::move(e));
         },
         [&](std::string_view b) {
             check();
+            task_record t;
             try {
-                r.tasks.push_back(task_from_stored(b));
-            } catch (const std::exception& e) {
-                throw unreadable("task", e);
+                t = task_from_stored(b);
+            } catch (const std::runtime_error& error) {
+                throw unreadable("task", error);
             }
+            r.tasks.push_back(std::move(t));
         });
     return r;
 }

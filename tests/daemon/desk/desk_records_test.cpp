@@ -205,9 +205,8 @@ TEST(desk_records, a_worked_record_keeps_its_assignee_answer_and_history) {
     expect_same(task_from_stored(encode_msgpack(to_value(t))), t);
 }
 
-// Fields of another type than batond writes read as empty or zero (never a throw), keys that
-// are not strings and fields nobody knows are passed over, and history steps that are not maps
-// read as empty steps.
+// Fields of another type than batond writes read as empty or zero (never a throw), fields
+// nobody knows are passed over, and history steps that are not maps read as empty steps.
 TEST(desk_records, fields_of_another_type_read_as_empty_or_zero) {
     value odd;
     odd.set("id", 7);
@@ -231,21 +230,33 @@ TEST(desk_records, fields_of_another_type_read_as_empty_or_zero) {
     EXPECT_EQ(e.resolve_on, (std::vector<std::string>{"paid", "released"}));
     ASSERT_EQ(e.history.size(), 2u);
     EXPECT_EQ(steps_of(e.history), (std::vector<std::string>{"0||||", "0||||"}));
-    // A map with an integer key among its pairs.
-    std::string bytes;
-    bytes += static_cast<char>(0x82);  // a map of two pairs
-    bytes += static_cast<char>(0x01);  // key 1
-    bytes += static_cast<char>(0xa1);  // "x"
-    bytes += 'x';
-    bytes += static_cast<char>(0xa4);  // "dept"
-    bytes += "dept";
-    bytes += static_cast<char>(0xa5);  // "sales"
-    bytes += "sales";
-    EXPECT_EQ(task_from_stored(bytes).dept, "sales");
+
+    // Names of another type read as an unknown name does: feed_gap, low, open.
+    value typed;
+    typed.set("kind", 3);
+    typed.set("severity", true);
+    typed.set("state", value(value_list{}));
+    const exception_record t = exception_from_stored(encode_msgpack(typed));
+    EXPECT_EQ(t.kind, exception_kind::feed_gap);
+    EXPECT_EQ(t.level, severity::low);
+    EXPECT_EQ(t.state, exception_state::open);
+    value typed_task;
+    typed_task.set("state", 2);
+    EXPECT_EQ(task_from_stored(encode_msgpack(typed_task)).state, task_state::open);
 }
 
-// Bytes that are not one MessagePack map: an error that says why, which a start turns into
-// "a stored exception is unreadable: ...".
+// A record stored without a kind reads as feed_gap, as one of a kind nobody knows (the record's
+// default kind is another).
+TEST(desk_records, a_record_without_a_kind_reads_as_a_feed_gap) {
+    value bare;
+    bare.set("id", "E-3");
+    ASSERT_NE(exception_record{}.kind, exception_kind::feed_gap);
+    EXPECT_EQ(exception_from_stored(encode_msgpack(bare)).kind, exception_kind::feed_gap);
+}
+
+// Bytes that are not one MessagePack map, or hold what a value tree refused, give an error that
+// says why (a start turns it into "a stored exception is unreadable: ..."), with the reasons
+// decode_msgpack gives.
 TEST(desk_records, bytes_that_are_not_a_record_are_refused_with_the_reason) {
     const std::string whole = encode_msgpack(to_value(sample_exception()));
     auto why = [](auto read, const std::string& bytes) {
@@ -258,12 +269,44 @@ TEST(desk_records, bytes_that_are_not_a_record_are_refused_with_the_reason) {
     };
     auto exception = [](const std::string& b) { (void)exception_from_stored(b); };
     auto task = [](const std::string& b) { (void)task_from_stored(b); };
+    EXPECT_EQ(why(exception, whole), "read without an error");
     EXPECT_NE(why(exception, whole.substr(0, whole.size() / 2)).find("truncated"),
               std::string::npos);
     EXPECT_NE(why(exception, whole + "x").find("trailing"), std::string::npos);
     EXPECT_EQ(why(task, encode_msgpack(value("T-1"))), "expected a map, got str");
-    EXPECT_EQ(why(task, std::string()).empty(), false);
+    EXPECT_EQ(why(task, std::string()), "empty");
     EXPECT_EQ(why(exception, encode_msgpack(value(value_list{}))), "expected a map, got array");
+
+    // A map of two pairs, written byte by byte: each refusal as decode_msgpack words it.
+    auto map2 = [](const std::string& k1, const std::string& v1, const std::string& k2,
+                   const std::string& v2) { return std::string("\x82") + k1 + v1 + k2 + v2; };
+    const std::string dept =
+        "\xa4"
+        "dept";
+    const std::string sales =
+        "\xa5"
+        "sales";
+    EXPECT_EQ(why(task, map2(dept, sales, dept, sales)), "decode: duplicate map key 'dept'");
+    EXPECT_EQ(why(task, map2(std::string(1, '\x01'), sales, dept, sales)),
+              "decode: map keys must be strings");
+    EXPECT_EQ(why(task, map2(dept, "\xa2\xff\xfe", "\xa4note", sales)),
+              "decode: string is not valid UTF-8");
+    EXPECT_EQ(why(task, map2(dept, sales, "\xa2\xc3\x28", sales)),
+              "decode: map key is not valid UTF-8");
+    EXPECT_EQ(why(task, map2(dept, std::string("\xc4\x01x", 3), "\xa4note", sales)),
+              "decode: bin values are not accepted");
+    // Inside a history step, as anywhere in the record.
+    value nested = to_value(sample_exception());
+    value step;
+    step.set("at", 1);
+    nested.set("history", value(value_list{step}));
+    std::string bytes = encode_msgpack(nested);
+    const std::size_t at = bytes.rfind(
+        "\xa2"
+        "at");
+    ASSERT_NE(at, std::string::npos);
+    bytes.replace(at, 3, std::string("\xa2\xff\xfe", 3));
+    EXPECT_EQ(why(exception, bytes), "decode: map key is not valid UTF-8");
 }
 
 TEST(desk_records, names_nobody_wrote_read_leniently) {

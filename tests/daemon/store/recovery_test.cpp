@@ -384,6 +384,62 @@ TEST(recovery, an_unreadable_state_replaced_by_a_later_one_is_not_an_error) {
     EXPECT_EQ(again->engine.find("SO-1")->stage, "d");
 }
 
+// A snapshot row whose state names another order is not that order's state: the start stops
+// and names the row's order (the engine's map is keyed by the row's id).
+TEST(recovery, a_state_stored_under_another_orders_id_stops_the_start) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    {
+        journal store(c.data_dir);
+        order o;
+        o.id = "SO-2";
+        o.customer = "C-1001";
+        store.write_snapshot(snapshot_header{1, 0, encode_msgpack(customer_book().to_value())},
+                             {{"SO-1", encode_msgpack(to_value(o))}});
+    }
+    auto s = open_state(c, clock);
+    try {
+        recover(*s, false);
+        FAIL() << "a state under another order's id was accepted";
+    } catch (const journal_error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "snapshot of order SO-1 is unreadable: it is the state of order SO-2");
+    }
+}
+
+// A stored exception or task that cannot be read stops the start, naming what it is: the
+// records are read on a thread of their own while the journal is replayed, and the error still
+// reaches the caller.
+TEST(recovery, an_unreadable_record_stops_the_start) {
+    for (const bool task : {false, true}) {
+        SCOPED_TRACE(task ? "task" : "exception");
+        testing::temp_dir dir;
+        const config c = testing::test_config(dir);
+        fake_clock clock;
+        {
+            auto s = open_state(c, clock);
+            recover(*s, false);
+            run_an_order_overdue(*s, clock);  // events to replay beside the records
+            journal_batch b;
+            // A map with "id" twice: a value tree refused it, and so does the reader now.
+            const std::string twice = std::string("\x82\xa2id\xa3") + (task ? "T-1" : "E-1") +
+                                      "\xa2id\xa3" + (task ? "T-2" : "E-2");
+            (task ? b.tasks : b.exceptions).emplace_back(1, twice);
+            s->store.commit(b);
+        }
+        auto s = open_state(c, clock);
+        try {
+            recover(*s, false);
+            FAIL() << "an unreadable record was accepted";
+        } catch (const journal_error& e) {
+            EXPECT_EQ(std::string(e.what()), std::string("a stored ") +
+                                                 (task ? "task" : "exception") +
+                                                 " is unreadable: decode: duplicate map key 'id'");
+        }
+    }
+}
+
 // The duplicate window is rebuilt from the journal's tail: what was received before the window
 // is not read at all, and what is in it is still recognised.
 TEST(recovery, the_duplicate_window_reads_only_the_journal_of_the_window) {
