@@ -525,6 +525,12 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
                              std::vector<task_record> tasks, const order_engine& engine,
                              std::int64_t now_ms) {
     (void)now_ms;
+    restore_records(std::move(exceptions), std::move(tasks));
+    schedule_orders(engine);
+}
+
+void exception_desk::restore_records(std::vector<exception_record> exceptions,
+                                     std::vector<task_record> tasks) {
     exceptions_.clear();
     tasks_.clear();
     open_by_key_.clear();
@@ -542,12 +548,16 @@ void exception_desk::restore(std::vector<exception_record> exceptions,
         exceptions_[e.id] = std::move(e);
     }
     for (const auto& [id, e] : exceptions_) index(e);  // by id: the indexes stay ascending
-    timers_.reserve(engine.orders().size() * 2 + tasks.size());
+    timers_.reserve(tasks.size());
     for (auto& t : tasks) {
         next_task_id_ = std::max(next_task_id_, t.id + 1);
         schedule_task(tasks_[t.id] = std::move(t));
     }
     for (const auto& [id, t] : tasks_) index(t);
+}
+
+void exception_desk::schedule_orders(const order_engine& engine) {
+    timers_.reserve(timers_.size() + engine.orders().size() * 2);
     for (const auto& [id, o] : engine.orders()) schedule_order(o);
 }
 

@@ -118,6 +118,11 @@ public:
     // Start-up: stored records back, then timers for every open order, case and task.
     void restore(std::vector<exception_record> exceptions, std::vector<task_record> tasks,
                  const order_engine& engine, std::int64_t now_ms);
+    // The same in two halves: the records, their indexes and the tasks' timers, which need no
+    // order (a start does this on another thread while the engine takes its orders), then the
+    // timers of every order.
+    void restore_records(std::vector<exception_record> exceptions, std::vector<task_record> tasks);
+    void schedule_orders(const order_engine& engine);
     // New flow (reload): every stage, promise and case timer is scheduled again with its SLAs;
     // open exceptions and tasks stay as they are.
     void set_flow(const flow_def& flow, const order_engine& engine, std::int64_t now_ms);
