@@ -47,28 +47,21 @@ std::optional<archived_order> order_archive::find(const std::string& id) const {
     std::string error;
     if (!decode_order_state(row->state, a.o, error))
         throw journal_error("archived order " + id + " is unreadable: " + error);
-    auto unreadable = [&](const char* what, std::uint64_t rid, const std::exception& e) {
-        return journal_error(std::string(what) + " " + std::to_string(rid) + " of order " + id +
-                             " is unreadable: " + e.what());
+    // A record from its bytes; one that cannot be read is named with its order.
+    auto read = [&](auto from_stored, const char* what, std::uint64_t rid, std::string_view bytes) {
+        try {
+            return from_stored(bytes);
+        } catch (const std::runtime_error& e) {
+            throw journal_error(std::string(what) + " " + std::to_string(rid) + " of order " + id +
+                                " is unreadable: " + e.what());
+        }
     };
-    for (std::uint64_t rid : row->exceptions) {
-        const auto bytes = s_.store.read_exception(rid);
-        if (!bytes) continue;
-        try {
-            a.exceptions.push_back(exception_from_stored(*bytes));
-        } catch (const std::exception& e) {
-            throw unreadable("exception", rid, e);
-        }
-    }
-    for (std::uint64_t rid : row->tasks) {
-        const auto bytes = s_.store.read_task(rid);
-        if (!bytes) continue;
-        try {
-            a.tasks.push_back(task_from_stored(*bytes));
-        } catch (const std::exception& e) {
-            throw unreadable("task", rid, e);
-        }
-    }
+    for (std::uint64_t rid : row->exceptions)
+        if (const auto bytes = s_.store.read_exception(rid))
+            a.exceptions.push_back(read(exception_from_stored, "exception", rid, *bytes));
+    for (std::uint64_t rid : row->tasks)
+        if (const auto bytes = s_.store.read_task(rid))
+            a.tasks.push_back(read(task_from_stored, "task", rid, *bytes));
     return a;
 }
 

@@ -158,29 +158,22 @@ std::uint64_t engine_messages_after(const journal& store, std::uint64_t since) {
 exception_desk read_desk(const daemon_state& s, cancel_check& check) {
     std::vector<exception_record> exceptions;
     std::vector<task_record> tasks;
-    auto unreadable = [](const char* what, const std::exception& e) {
-        return journal_error(std::string("a stored ") + what + " is unreadable: " + e.what());
+    // A record from its bytes; a start stops at one it cannot read, saying which kind it is.
+    auto read = [](auto from_stored, const char* what, std::string_view bytes) {
+        try {
+            return from_stored(bytes);
+        } catch (const std::runtime_error& e) {
+            throw journal_error(std::string("a stored ") + what + " is unreadable: " + e.what());
+        }
     };
     s.store.load_records(
         [&](std::string_view b) {
             check();
-            exception_record e;
-            try {
-                e = exception_from_stored(b);
-            } catch (const std::runtime_error& error) {
-                throw unreadable("exception", error);
-            }
-            exceptions.push_back(std::move(e));
+            exceptions.push_back(read(exception_from_stored, "exception", b));
         },
         [&](std::string_view b) {
             check();
-            task_record t;
-            try {
-                t = task_from_stored(b);
-            } catch (const std::runtime_error& error) {
-                throw unreadable("task", error);
-            }
-            tasks.push_back(std::move(t));
+            tasks.push_back(read(task_from_stored, "task", b));
         });
     exception_desk desk(s.flow);
     desk.restore_records(std::move(exceptions), std::move(tasks));
