@@ -470,6 +470,40 @@ TEST_F(retention, an_unreadable_archived_order_starts_again_from_its_event) {
     EXPECT_EQ(s->store.archived_orders(), 0u) << "the unreadable row is gone with the snapshot";
 }
 
+// A damaged record of an archived order: reading the order back fails and names the record,
+// its order and why (a map with a key twice, which a value tree refused too).
+TEST_F(retention, an_unreadable_archived_record_is_named_with_its_order) {
+    so1_archived();
+    std::int64_t damaged = 0;
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((c.data_dir + "/baton.db").c_str(), &db), SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT min(id) FROM exceptions WHERE archived = 1", -1,
+                                     &st, nullptr),
+                  SQLITE_OK);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+        damaged = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        ASSERT_GT(damaged, 0) << "SO-1 left with an exception";
+        const std::string sql = "UPDATE exceptions SET record = x'82a2696401a2696402' WHERE id = " +
+                                std::to_string(damaged);
+        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto s = open_state(c, clock);
+    recover(*s, false);
+    batch_stage stage(*s);
+    try {
+        (void)stage.archive().find("SO-1");
+        FAIL() << "a damaged record was read";
+    } catch (const journal_error& e) {
+        EXPECT_EQ(std::string(e.what()), "exception " + std::to_string(damaged) +
+                                             " of order SO-1 is unreadable: decode: duplicate "
+                                             "map key 'id'");
+    }
+}
+
 // Back to what a batond of schema 4 wrote: no archive, records without `archived`.
 void store_as_schema_4(const std::string& db_path) {
     sqlite3* db = nullptr;
