@@ -11,7 +11,7 @@ namespace {
 
 // Each value's one copy, found by its text's hash in an open-addressed table: a lookup reads
 // one cell and, on a matching hash, the copy. (A node-based map read three or four scattered
-// blocks per lookup: at a start that decodes a million orders of 200,000 distinct items and
+// blocks per lookup: at a start that decodes a million orders of 180,000 distinct items and
 // dies, those cache misses were a third of the decoding.)
 class table {
 public:
