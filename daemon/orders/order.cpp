@@ -148,7 +148,7 @@ value batch_value(const production_batch& b) {
     v.set("qc_failures", static_cast<long long>(b.qc_failures));
     v.set("scheduled_at", static_cast<long long>(b.scheduled_ms));
     v.set("completed_at", static_cast<long long>(b.completed_ms));
-    v.set("event", b.event_id);
+    v.set("event", b.event_id.str());
     return v;
 }
 
@@ -183,7 +183,7 @@ value shipment_value(const shipment& s) {
     v.set("dispatched_at", static_cast<long long>(s.dispatched_ms));
     v.set("answered_at", static_cast<long long>(s.answered_ms));
     v.set("failure", s.failure);
-    v.set("event", s.event_id);
+    v.set("event", s.event_id.str());
     v.set("dispatch_noted", s.dispatch_noted);
     return v;
 }
@@ -343,14 +343,14 @@ value to_value(const order& o) {
               e.set("invoice", p.invoice);
               e.set("amount_cents", static_cast<long long>(p.amount_cents));
               e.set("at", static_cast<long long>(p.at_ms));
-              e.set("event", p.event_id);
+              e.set("event", p.event_id.str());
               return e;
           }));
     value ms(value_map{});
     for (const auto& [name, m] : o.milestones) {
         value e;
         e.set("at", static_cast<long long>(m.at_ms));
-        e.set("event", m.event_id);
+        e.set("event", m.event_id.str());
         ms.set(name, std::move(e));
     }
     v.set("milestones", std::move(ms));

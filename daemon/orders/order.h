@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "event_ref.h"
 #include "interned.h"
 #include "value.h"
 
@@ -19,7 +20,7 @@ namespace baton {
 
 struct milestone {
     std::int64_t at_ms = 0;  // when batond received the proving event, ms since epoch
-    std::string event_id;    // the event that proved it
+    event_ref event_id;      // the event that proved it
 };
 
 // Every milestone, in the order of the default flow. A stored order state (order_state.h) names
@@ -181,7 +182,7 @@ struct production_batch {
     bool started = false;
     bool completed = false;
     bool whole = false;                 // completed without quantities: the whole order produced
-    std::string event_id;               // the completion
+    event_ref event_id;                 // the completion
     std::vector<line_qty> good, scrap;  // as completed (qc failures after it move good to scrap)
     int qc_failures = 0;
     std::int64_t scheduled_ms = 0, completed_ms = 0;
@@ -199,7 +200,7 @@ struct shipment {
     std::vector<line_qty> sent, received;
     std::int64_t dispatched_ms = 0, answered_ms = 0;
     std::string failure;          // why the last delivery failed
-    std::string event_id;         // the dispatch (or the delivery, when no dispatch came)
+    event_ref event_id;           // the dispatch (or the delivery, when no dispatch came)
     bool dispatch_noted = false;  // its dispatch note arrived (it may come after the delivery)
 };
 const char* shipment_state_name(shipment_state s);
@@ -221,7 +222,7 @@ struct payment {
     std::string invoice;  // the invoice it names ("" : none)
     std::int64_t amount_cents = 0;
     std::int64_t at_ms = 0;
-    std::string event_id;
+    event_ref event_id;
 };
 
 // One stay of an order in a stage, for dwell times.

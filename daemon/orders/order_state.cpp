@@ -17,38 +17,6 @@ namespace {
 
 constexpr std::size_t order_fields = 31;
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;  // upper case too: only the lower-case form is stored as bytes, so it reads back
-}
-
-// A UUID in its canonical lower-case text (8-4-4-4-12) as 16 bytes, else false.
-bool uuid_bytes(std::string_view s, char out[16]) {
-    if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
-    int n = 0;
-    for (std::size_t i = 0; i < 36; i += 2) {
-        if (s[i] == '-') ++i;
-        const int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
-        if (hi < 0 || lo < 0) return false;
-        out[n++] = static_cast<char>(hi << 4 | lo);
-    }
-    return n == 16;
-}
-
-std::string uuid_text(std::string_view b) {
-    static const char digits[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(36);
-    for (std::size_t i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-        const auto byte = static_cast<unsigned char>(b[i]);
-        s += digits[byte >> 4];
-        s += digits[byte & 15];
-    }
-    return s;
-}
-
 int milestone_number(std::string_view name) {
     return milestone_map::number_of(name);
 }
@@ -66,12 +34,12 @@ public:
             w.integer(static_cast<std::int64_t>(static_cast<std::uint64_t>(t) -
                                                 static_cast<std::uint64_t>(base_)));
     }
-    void event_id(std::string_view id) {
-        char b[16];
-        if (uuid_bytes(id, b))
-            w.bin(std::string_view(b, 16));
+    // A UUID as its 16 bytes, any other id as its text.
+    void event_id(const event_ref& id) {
+        if (id.is_uuid())
+            w.bin(id.uuid());
         else
-            w.str(id);
+            w.str(id.str());
     }
     template <typename S>
     void strings(const std::vector<S>& v) {
@@ -147,20 +115,20 @@ public:
         return static_cast<std::int64_t>(static_cast<std::uint64_t>(base_) +
                                          static_cast<std::uint64_t>(v.as_int()));
     }
-    std::string event_id(const char* name) {
+    event_ref event_id(const char* name) {
         try {
             return event_id_of(next(name));
         } catch (const packed_error& e) {
             fail(name, e);
         }
     }
-    static std::string event_id_of(packed_value v) {
-        if (!v.is_bin()) return std::string(v.as_str());
+    static event_ref event_id_of(packed_value v) {
+        if (!v.is_bin()) return event_ref(v.as_str());
         const std::string_view b = v.as_bin();
         if (b.size() != 16)
             throw packed_error("an event id of " + std::to_string(b.size()) +
                                " bytes, expected 16");
-        return uuid_text(b);
+        return event_ref::from_uuid(b.data());
     }
     template <typename S>
     std::vector<S> strings(const char* name) {
