@@ -469,7 +469,15 @@ std::vector<const exception_record*> exception_desk::exceptions(const exception_
 std::vector<const exception_record*> exception_desk::open_exception_records() const {
     std::vector<const exception_record*> out;
     out.reserve(open_by_key_.size());
-    for (const auto& [key, id] : open_by_key_) out.push_back(&exceptions_.at(id));
+    // A walk of the records in id order costs about what a twentieth of a lookup in them costs
+    // per record: the walk, when the open ones are more than one in sixteen (at start, or in a
+    // plant whose history leaves memory), else a lookup of each open one from the index.
+    if (open_by_key_.size() * 16 >= exceptions_.size()) {
+        for (const auto& [id, e] : exceptions_)
+            if (e.state != exception_state::resolved) out.push_back(&e);
+    } else {
+        for (const auto& [key, id] : open_by_key_) out.push_back(&exceptions_.at(id));
+    }
     return out;
 }
 

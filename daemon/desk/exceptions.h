@@ -96,7 +96,8 @@ public:
     const std::map<std::uint64_t, exception_record>& all_exceptions() const { return exceptions_; }
     std::size_t open_exceptions() const { return open_by_key_.size(); }
     std::size_t open_tasks() const { return open_tasks_; }
-    // The open and acknowledged exceptions, in no order (from the index, not a walk of all).
+    // The open and acknowledged exceptions, in no order (a walk of the records or a lookup of
+    // each open one from the index, whichever is cheaper).
     std::vector<const exception_record*> open_exception_records() const;
     const std::map<std::uint64_t, task_record>& all_tasks() const { return tasks_; }
 

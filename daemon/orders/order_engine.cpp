@@ -178,22 +178,27 @@ void order_engine::restore(std::unordered_map<std::string, order> orders, custom
     to_capture_.clear();
     captured_.clear();
     by_customer_.clear();
-    // In the order they were placed, as the live engine lists them (the time looked up once).
-    std::vector<std::pair<std::int64_t, order*>> placed;
-    for (auto& [id, o] : orders_)
-        if (o.placed && !o.customer.empty())
-            placed.emplace_back(o.milestones.at("placed").at_ms, &o);
-    std::sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
-    });
-    for (const auto& [at, o] : placed) by_customer_[o->customer].push_back(o);
     closed_.clear();
     revived_.clear();
-    std::vector<std::pair<std::int64_t, std::string>> closed;
-    for (const auto& [id, o] : orders_)
-        if (!o.open()) closed.emplace_back(o.stage_since_ms, id);
-    std::sort(closed.begin(), closed.end());
-    closed_.assign(std::make_move_iterator(closed.begin()), std::make_move_iterator(closed.end()));
+    // One walk of the orders (a million of them are a million cache misses a walk), sorting
+    // (time, order) pairs, not copies of the ids.
+    using by_time = std::pair<std::int64_t, order*>;
+    std::vector<by_time> placed, closed;
+    placed.reserve(orders_.size());
+    for (auto& [id, o] : orders_) {
+        if (o.placed && !o.customer.empty())
+            placed.emplace_back(o.milestones.at("placed").at_ms, &o);
+        if (!o.open()) closed.emplace_back(o.stage_since_ms, &o);
+    }
+    const auto earlier = [](const by_time& a, const by_time& b) {
+        return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
+    };
+    // By customer, in the order they were placed, as the live engine lists them.
+    std::sort(placed.begin(), placed.end(), earlier);
+    for (const auto& [at, o] : placed) by_customer_[o->customer].push_back(o);
+    // The closed, oldest first (retention takes them from the front).
+    std::sort(closed.begin(), closed.end(), earlier);
+    for (const auto& [since, o] : closed) closed_.emplace_back(since, o->id);
 }
 
 const order& order_engine::adopt(order back) {
