@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
+#include <cstring>
 #include <string_view>
 #include <unordered_map>
 
@@ -169,9 +170,28 @@ void order_engine::restore(std::vector<order> orders, customer_book customers,
     restore(std::move(by_id), std::move(customers), relay_seq);
 }
 
+order_times::entry::entry(std::int64_t time, order* of) : at(time), o(of) {
+    id_size = static_cast<std::uint8_t>(std::min(o->id.size(), sizeof id));
+    std::memcpy(id, o->id.data(), id_size);
+    whole = id_size == o->id.size();
+}
+
+bool operator<(const order_times::entry& a, const order_times::entry& b) {
+    if (a.at != b.at) return a.at < b.at;
+    const std::size_t n = std::min(a.id_size, b.id_size);
+    if (const int c = std::memcmp(a.id, b.id, n); c != 0) return c < 0;
+    if (a.whole && b.whole) return a.id_size < b.id_size;
+    return a.o->id < b.o->id;  // the same first bytes, and one is longer than them
+}
+
+void order_times::note(order& o) {
+    if (o.placed && !o.customer.empty()) placed.emplace_back(o.milestones.at("placed").at_ms, &o);
+    if (!o.open()) closed.emplace_back(o.stage_since_ms, &o);
+}
+
 void order_engine::restore(std::unordered_map<std::string, order> orders, customer_book customers,
-                           std::uint64_t relay_seq) {
-    orders_ = std::move(orders);
+                           std::uint64_t relay_seq, order_times times) {
+    orders_ = std::move(orders);  // the nodes move whole: `times` still points into them
     customers_ = std::move(customers);
     relay_seq_ = relay_seq;
     changed_.clear();
@@ -180,25 +200,26 @@ void order_engine::restore(std::unordered_map<std::string, order> orders, custom
     by_customer_.clear();
     closed_.clear();
     revived_.clear();
-    // One walk of the orders (a million of them are a million cache misses a walk), sorting
-    // (time, order) pairs, not copies of the ids.
-    using by_time = std::pair<std::int64_t, order*>;
-    std::vector<by_time> placed, closed;
-    placed.reserve(orders_.size());
-    for (auto& [id, o] : orders_) {
-        if (o.placed && !o.customer.empty())
-            placed.emplace_back(o.milestones.at("placed").at_ms, &o);
-        if (!o.open()) closed.emplace_back(o.stage_since_ms, &o);
+    if (!times.complete) {
+        times = order_times{};
+        times.placed.reserve(orders_.size());
+        for (auto& [id, o] : orders_) times.note(o);
+    } else if (!times.again.empty()) {
+        // A later row replaced these orders: their first entries go, and they are noted anew.
+        const std::unordered_set<order*> again(times.again.begin(), times.again.end());
+        const auto stale = [&](const order_times::entry& e) { return again.count(e.o) != 0; };
+        times.placed.erase(std::remove_if(times.placed.begin(), times.placed.end(), stale),
+                           times.placed.end());
+        times.closed.erase(std::remove_if(times.closed.begin(), times.closed.end(), stale),
+                           times.closed.end());
+        for (order* o : again) times.note(*o);
     }
-    const auto earlier = [](const by_time& a, const by_time& b) {
-        return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
-    };
-    // By customer, in the order they were placed, as the live engine lists them.
-    std::sort(placed.begin(), placed.end(), earlier);
-    for (const auto& [at, o] : placed) by_customer_[o->customer].push_back(o);
     // The closed, oldest first (retention takes them from the front).
-    std::sort(closed.begin(), closed.end(), earlier);
-    for (const auto& [since, o] : closed) closed_.emplace_back(since, o->id);
+    std::sort(times.closed.begin(), times.closed.end());
+    for (const auto& e : times.closed) closed_.emplace_back(e.at, e.o->id);
+    // By customer, in the order they were placed, as the live engine lists them.
+    std::sort(times.placed.begin(), times.placed.end());
+    for (const auto& e : times.placed) by_customer_[e.o->customer].push_back(e.o);
 }
 
 const order& order_engine::adopt(order back) {

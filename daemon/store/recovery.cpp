@@ -87,9 +87,10 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
 // later row of an order replaces the earlier, and only an order whose newest row is
 // unreadable stops the start, as when only the newest rows were decoded.
 snapshot_header load_orders(daemon_state& s, std::unordered_map<std::string, order>& orders,
-                            cancel_check& check) {
+                            order_times& times, cancel_check& check) {
     std::unordered_map<std::string, std::string> unreadable;  // id -> why its newest row is
     std::size_t rows = 0;
+    times.complete = true;
     // Each order is moved once, from the decoder into its place in the map the engine takes.
     order_state_decoder decoder([&](std::string& id, order& o, std::string& error) {
         ++rows;
@@ -104,7 +105,12 @@ snapshot_header load_orders(daemon_state& s, std::unordered_map<std::string, ord
         }
         if (!unreadable.empty()) unreadable.erase(id);
         auto [it, fresh] = orders.try_emplace(std::move(id), std::move(o));
-        if (!fresh) it->second = std::move(o);
+        if (fresh) {
+            times.note(it->second);  // while the order is in the cache
+        } else {
+            it->second = std::move(o);
+            times.again.push_back(&it->second);
+        }
     });
     snapshot_header h = s.store.load_snapshot([&](std::string_view id, std::string_view bytes) {
         check();
@@ -216,8 +222,9 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
         return loaded;
     });
     std::unordered_map<std::string, order> orders;
+    order_times times;
     // A throw waits for `dedup` and `desk` (their futures' destructors).
-    const snapshot_header h = load_orders(s, orders, check);
+    const snapshot_header h = load_orders(s, orders, times, check);
     const double orders_s = seconds_since(start);
     r.dedup_read = dedup.get();
     spdlog::info("duplicate window: {} ids, from the last {} journal entries ({:.2f} s)",
@@ -226,7 +233,7 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
     auto phase = std::chrono::steady_clock::now();
 
     s.engine = order_engine(s.flow, load_customers(s, h));
-    s.engine.restore(std::move(orders), s.engine.customers(), h.relay_seq);
+    s.engine.restore(std::move(orders), s.engine.customers(), h.relay_seq, std::move(times));
     std::vector<relay_message> discard;
     s.store.scan(h.journal_seq, true, [&](const journal_entry& e) {
         check();

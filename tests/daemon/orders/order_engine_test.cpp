@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -1101,6 +1103,90 @@ TEST(order_engine, snapshot_then_remaining_events_equals_applying_all) {
                                         direct.sent.end());
         expect_same_messages(resumed.sent, rest);
     }
+}
+
+// The lists a start gathers as it reads the orders (order_times) give restore exactly the
+// lists its own walk finds: each customer's orders in the order placed, the closed oldest
+// first, ties on the same millisecond by id (ids past the 22 bytes the entries keep, and ids
+// that share those bytes), and orders whose row came again noted as they are at the end.
+TEST(order_engine, the_start_s_order_times_give_the_lists_restore_s_walk_finds) {
+    const std::string prefix(22, 'S');  // as long as an entry keeps: ties read the orders
+    const std::vector<std::string> ids = {"SO-9",        "SO-10",        "SO-1",
+                                          prefix,        prefix + "B",   prefix + "A",
+                                          prefix + "AA", "SO-" + prefix, "SO-" + prefix + "x",
+                                          "SO-2"};
+    std::unordered_map<std::string, order> orders;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        order o;
+        o.id = ids[i];
+        o.customer = i % 3 == 0 ? "C-2" : "C-1";
+        o.placed = true;
+        o.milestones["placed"] = {1000 + static_cast<std::int64_t>(i / 7), "e-" + ids[i]};
+        o.stage = i % 4 == 1 ? "credit_review" : "closed";
+        o.stage_since_ms = 5000 + static_cast<std::int64_t>(i % 3);
+        o.events = {static_cast<std::int64_t>(i + 1)};
+        orders.emplace(o.id, std::move(o));
+    }
+    auto lists = [](const order_engine& e) {
+        std::vector<std::string> out;
+        for (const char* c : {"C-1", "C-2"})
+            for (const order* o : e.orders_of(c)) out.push_back(std::string(c) + " " + o->id);
+        return out;
+    };
+    auto retired = [](order_engine& e) {
+        std::vector<std::string> out;
+        for (const order* o :
+             e.retirable(1 << 30, 0, 100, 1 << 30, [](const order&) { return false; }))
+            out.push_back(o->id);
+        return out;
+    };
+
+    // What both must give: by customer, by time, then by id as std::string compares.
+    std::vector<std::tuple<std::string, std::int64_t, std::string>> by_placing;
+    std::vector<std::pair<std::int64_t, std::string>> by_closing;
+    for (const auto& [id, o] : orders) {
+        by_placing.emplace_back(o.customer.str(), o.milestones.at("placed").at_ms, id);
+        if (!o.open()) by_closing.emplace_back(o.stage_since_ms, id);
+    }
+    std::sort(by_placing.begin(), by_placing.end());
+    std::sort(by_closing.begin(), by_closing.end());
+    std::vector<std::string> placed, closed;
+    for (const auto& [c, at, id] : by_placing) placed.push_back(c + " " + id);
+    for (const auto& [since, id] : by_closing) closed.push_back(id);
+    ASSERT_EQ(placed.size(), ids.size());
+    ASSERT_EQ(closed.size(), 7u);
+
+    relay_run walked(auto_credit_flow(), customer_book{});
+    walked.engine.restore(orders, customer_book{}, 0);
+    EXPECT_EQ(lists(walked.engine), placed);
+    EXPECT_EQ(retired(walked.engine), closed);
+
+    // As a start reads them: each noted as it comes, in another order, two of them noted first
+    // with times they no longer have (a later row replaced them).
+    auto copy = orders;
+    order_times times;
+    times.complete = true;
+    std::vector<order*> in_map;
+    for (auto& [id, o] : copy) in_map.push_back(&o);
+    std::reverse(in_map.begin(), in_map.end());
+    for (order* o : in_map) {
+        if (o->id == prefix + "A" || o->id == "SO-2") {
+            order now = *o;
+            o->milestones["placed"].at_ms = 1;
+            o->stage = "closed";
+            o->stage_since_ms = 1;
+            times.note(*o);
+            *o = std::move(now);  // the later row
+            times.again.push_back(o);
+            times.again.push_back(o);  // a third row of the same order
+            continue;
+        }
+        times.note(*o);
+    }
+    relay_run gathered(auto_credit_flow(), customer_book{});
+    gathered.engine.restore(std::move(copy), customer_book{}, 0, std::move(times));
+    EXPECT_EQ(lists(gathered.engine), placed);
+    EXPECT_EQ(retired(gathered.engine), closed);
 }
 
 // A snapshot's capture copies each order as it was at the capture point, a slice at a time; an
