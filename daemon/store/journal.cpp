@@ -744,9 +744,16 @@ snapshot_header journal::load_snapshot(
     const std::function<void(std::string_view, std::string_view)>& fn) const {
     snapshot_header h;
     int rc;
+    // A connection of its own, without SQLite's lock per call (a million rows, at start); one
+    // read transaction for the header and the rows, which closing the connection ends.
+    const private_reader reader(*this, "reading the snapshot log");
+    if (reader.own) {
+        sqlite_statement begin(reader.db, "BEGIN");
+        if (!begin || begin.step() != SQLITE_DONE) fail("begin snapshot read", reader.db);
+    }
     {
-        sqlite_statement s =
-            prepare_read("SELECT key, value FROM snapshot_meta", "prepare snapshot read");
+        sqlite_statement s(reader.db, "SELECT key, value FROM snapshot_meta");
+        if (!s) fail("prepare snapshot read", reader.db);
         while ((rc = s.step()) == SQLITE_ROW) {
             const std::string key = s.column_text(0);
             if (key == "journal_seq") h.journal_seq = s.column_int64(1);
@@ -754,16 +761,16 @@ snapshot_header journal::load_snapshot(
             if (key == "customers") h.customers = s.column_blob(1);
             if (key == "log_seq") h.log_seq = s.column_int64(1);
         }
-        if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
+        if (rc != SQLITE_DONE) fail("snapshot read", reader.db);
     }
     if (h.journal_seq == 0) return h;
-    sqlite_statement s = prepare_read(
-        "SELECT id, state FROM snapshot_log WHERE seq <= ? AND id NOT IN (SELECT id FROM "
-        "order_archive) ORDER BY seq",
-        "prepare snapshot read");
+    sqlite_statement s(reader.db,
+                       "SELECT id, state FROM snapshot_log WHERE seq <= ? AND id NOT IN (SELECT "
+                       "id FROM order_archive) ORDER BY seq");
+    if (!s) fail("prepare snapshot read", reader.db);
     s.bind_int64(1, h.log_seq > 0 ? h.log_seq : std::numeric_limits<std::int64_t>::max());
     while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text_view(0), s.column_blob_view(1));
-    if (rc != SQLITE_DONE) fail("snapshot read", rdb_);
+    if (rc != SQLITE_DONE) fail("snapshot read", reader.db);
     return h;
 }
 
