@@ -388,4 +388,197 @@ packed_value packed_document::root() const {
     return packed_value(&impl_->handle.get());
 }
 
+// packed_reader: the MessagePack format's first byte says the type and, for the fix forms, the
+// length or count; the other forms give it in the 1, 2, 4 or 8 bytes after, big-endian.
+
+bool packed_reader::next_is_str() const {
+    if (at_end()) return false;
+    const unsigned b = byte0();
+    return (b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb);
+}
+
+bool packed_reader::next_is_int() const {
+    if (at_end()) return false;
+    const unsigned b = byte0();
+    return b <= 0x7f || b >= 0xe0 || (b >= 0xcc && b <= 0xd3);
+}
+
+bool packed_reader::next_is_number() const {
+    return next_is_int() || (!at_end() && (byte0() == 0xca || byte0() == 0xcb));
+}
+
+bool packed_reader::next_is_array() const {
+    if (at_end()) return false;
+    const unsigned b = byte0();
+    return (b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd;
+}
+
+bool packed_reader::next_is_map() const {
+    if (at_end()) return false;
+    const unsigned b = byte0();
+    return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
+}
+
+const char* packed_reader::next_type_name() const {
+    if (at_end()) return "nothing";
+    const unsigned b = byte0();
+    if (b == 0xc0) return "nil";
+    if (b == 0xc2 || b == 0xc3) return "bool";
+    if (next_is_int()) return "int";
+    if (b == 0xca || b == 0xcb) return "float";
+    if (next_is_str()) return "str";
+    if (next_is_bin()) return "bin";
+    if (next_is_array()) return "array";
+    if (next_is_map()) return "map";
+    if ((b >= 0xc7 && b <= 0xc9) || (b >= 0xd4 && b <= 0xd8)) return "ext";
+    return "unknown";
+}
+
+void packed_reader::wrong(const char* expected) const {
+    if (at_end()) truncated();
+    throw packed_error(std::string("expected ") + expected + ", got " + next_type_name());
+}
+
+void packed_reader::truncated() const {
+    throw packed_error("truncated MessagePack (" + std::to_string(end_ - begin_) + " bytes)");
+}
+
+void packed_reader::need(std::size_t n) const {
+    if (left() < n) truncated();
+}
+
+std::uint64_t packed_reader::big_endian(std::size_t n) {
+    need(n);
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v = v << 8 | static_cast<unsigned char>(p_[i]);
+    p_ += n;
+    return v;
+}
+
+std::string_view packed_reader::take(std::size_t n) {
+    need(n);
+    const std::string_view out(p_, n);
+    p_ += n;
+    return out;
+}
+
+void packed_reader::nil() {
+    if (!next_is_nil()) wrong("nil");
+    ++p_;
+}
+
+std::int64_t packed_reader::integer() {
+    if (!next_is_int()) wrong("int");
+    const unsigned b = byte0();
+    ++p_;
+    if (b <= 0x7f) return b;
+    if (b >= 0xe0) return static_cast<std::int8_t>(b);
+    if (b >= 0xcc && b <= 0xcf) {  // uint 8, 16, 32, 64
+        const std::uint64_t u = big_endian(std::size_t{1} << (b - 0xcc));
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            throw packed_error("integer " + std::to_string(u) + " is above 2^63-1");
+        return static_cast<std::int64_t>(u);
+    }
+    switch (b) {  // int 8, 16, 32, 64
+        case 0xd0: return static_cast<std::int8_t>(big_endian(1));
+        case 0xd1: return static_cast<std::int16_t>(big_endian(2));
+        case 0xd2: return static_cast<std::int32_t>(big_endian(4));
+        default: return static_cast<std::int64_t>(big_endian(8));
+    }
+}
+
+double packed_reader::number() {
+    if (at_end()) wrong("number");
+    const unsigned b = byte0();
+    if (b == 0xca) {
+        ++p_;
+        const auto bits = static_cast<std::uint32_t>(big_endian(4));
+        float f;
+        std::memcpy(&f, &bits, 4);
+        return f;
+    }
+    if (b == 0xcb) {
+        ++p_;
+        const std::uint64_t bits = big_endian(8);
+        double d;
+        std::memcpy(&d, &bits, 8);
+        return d;
+    }
+    if (!next_is_int()) wrong("number");
+    // An unsigned integer above int64 is still a number.
+    if (b == 0xcf) {
+        ++p_;
+        return static_cast<double>(big_endian(8));
+    }
+    return static_cast<double>(integer());
+}
+
+std::string_view packed_reader::str() {
+    if (!next_is_str()) wrong("str");
+    const unsigned b = byte0();
+    ++p_;
+    const std::size_t n = b <= 0xbf ? (b & 0x1f) : big_endian(std::size_t{1} << (b - 0xd9));
+    return take(n);
+}
+
+std::string_view packed_reader::bin() {
+    if (!next_is_bin()) wrong("bin");
+    const unsigned b = byte0();
+    ++p_;
+    return take(big_endian(std::size_t{1} << (b - 0xc4)));
+}
+
+std::uint32_t packed_reader::array() {
+    if (!next_is_array()) wrong("array");
+    const unsigned b = byte0();
+    ++p_;
+    if (b <= 0x9f) return b & 0x0f;
+    return static_cast<std::uint32_t>(big_endian(b == 0xdc ? 2 : 4));
+}
+
+std::uint32_t packed_reader::map() {
+    if (!next_is_map()) wrong("map");
+    const unsigned b = byte0();
+    ++p_;
+    if (b <= 0x8f) return b & 0x0f;
+    return static_cast<std::uint32_t>(big_endian(b == 0xde ? 2 : 4));
+}
+
+void packed_reader::skip() {
+    // Items still to pass over: the one asked for, then what each container holds.
+    std::uint64_t pending = 1;
+    while (pending > 0) {
+        --pending;
+        if (at_end()) truncated();
+        const unsigned b = byte0();
+        if (next_is_array()) {
+            pending += array();
+        } else if (next_is_map()) {
+            pending += 2 * std::uint64_t{map()};
+        } else if (next_is_str()) {
+            str();
+        } else if (next_is_bin()) {
+            bin();
+        } else if (next_is_int()) {
+            ++p_;
+            if (b >= 0xcc && b <= 0xcf) take(std::size_t{1} << (b - 0xcc));
+            if (b >= 0xd0 && b <= 0xd3) take(std::size_t{1} << (b - 0xd0));
+        } else if (b == 0xc0 || b == 0xc2 || b == 0xc3) {
+            ++p_;
+        } else if (b == 0xca || b == 0xcb) {
+            ++p_;
+            take(b == 0xca ? 4 : 8);
+        } else if (b >= 0xd4 && b <= 0xd8) {  // fixext 1, 2, 4, 8, 16: a type byte and data
+            ++p_;
+            take(1 + (std::size_t{1} << (b - 0xd4)));
+        } else if (b >= 0xc7 && b <= 0xc9) {  // ext 8, 16, 32: a length, a type byte, data
+            ++p_;
+            const std::uint64_t n = big_endian(std::size_t{1} << (b - 0xc7));
+            take(1 + n);
+        } else {
+            throw packed_error("not valid MessagePack (byte 0xc1)");
+        }
+    }
+}
+
 }  // namespace baton

@@ -217,6 +217,53 @@ private:
 bool packed_map_strings(std::string_view bytes, const std::string_view* names, std::size_t n,
                         std::string_view* out);
 
+// Reads MessagePack items one after another, straight from the bytes, with nothing built or
+// allocated: for a reader that knows the layout (a stored order state), where a document's
+// tree would be built only to be read once in order. Strings and bins are views into the
+// bytes. Throws packed_error on a type that does not match ("expected str, got int"), on bytes
+// that end inside an item ("truncated MessagePack (N bytes)", as packed_document says it), and
+// on a byte that starts no item.
+class packed_reader {
+public:
+    explicit packed_reader(std::string_view bytes)
+        : begin_(bytes.data()), p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+
+    bool at_end() const { return p_ == end_; }
+    std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+    // What the next item is, without reading it.
+    bool next_is_nil() const { return !at_end() && byte0() == 0xc0; }
+    bool next_is_bin() const { return !at_end() && byte0() >= 0xc4 && byte0() <= 0xc6; }
+    bool next_is_str() const;
+    bool next_is_int() const;
+    bool next_is_number() const;  // an int or a float
+    bool next_is_array() const;
+    bool next_is_map() const;
+    // The MessagePack type's name, as packed_value::type_name gives it.
+    const char* next_type_name() const;
+
+    void nil();
+    std::int64_t integer();  // positive or negative, fitting in int64
+    double number();         // any int or float
+    std::string_view str();
+    std::string_view bin();
+    std::uint32_t array();  // the header: its items follow
+    std::uint32_t map();    // the header: its key and value pairs follow
+    // Passes over the next item and all it holds (without recursion, whatever its depth).
+    void skip();
+
+private:
+    unsigned byte0() const { return static_cast<unsigned char>(*p_); }
+    [[noreturn]] void wrong(const char* expected) const;
+    [[noreturn]] void truncated() const;
+    void need(std::size_t n) const;
+    std::uint64_t big_endian(std::size_t n);  // the next n bytes, consumed
+    std::string_view take(std::size_t n);     // the next n bytes, consumed
+
+    const char* begin_;
+    const char* p_;
+    const char* end_;
+};
+
 // Exactly one MessagePack object filling the bytes, parsed in place: strings and bins refer to
 // the bytes, so they must outlive the document.
 class packed_document {

@@ -61,15 +61,17 @@ private:
     std::int64_t base_;
 };
 
-// Reads the fields of one array in order; an error names the array and the field.
+// Reads the fields of one array in order, from the bytes (packed_reader: no tree is built); an
+// error names the array and the field. Each reader of a part reads all its fields, so the
+// next part starts where it ends.
 class state_reader {
 public:
-    state_reader(packed_value list, const char* what, std::size_t index, std::int64_t base,
+    state_reader(packed_reader& in, const char* what, std::size_t index, std::int64_t base,
                  std::size_t expected)
-        : list_(list), what_(what), index_(index), base_(base) {
+        : in_(in), what_(what), index_(index), base_(base) {
         std::size_t n = 0;
         try {
-            n = list_.size();
+            n = in_.array();
         } catch (const packed_error& e) {
             fail("", e);
         }
@@ -78,27 +80,28 @@ public:
                                std::to_string(expected));
     }
 
-    packed_value next(const char* name) {
+    // The reader at the next field, for a part read by hand (`name` for its errors).
+    packed_reader& next(const char* name) {
         name_ = name;
-        return list_.at(i_++);
+        return in_;
     }
     std::string str(const char* name) {
         try {
-            return std::string(next(name).as_str());
+            return std::string(next(name).str());
         } catch (const packed_error& e) {
             fail(name, e);
         }
     }
     interned word(const char* name) {
         try {
-            return interned(next(name).as_str());
+            return interned(next(name).str());
         } catch (const packed_error& e) {
             fail(name, e);
         }
     }
     std::int64_t integer(const char* name) {
         try {
-            return next(name).as_int();
+            return next(name).integer();
         } catch (const packed_error& e) {
             fail(name, e);
         }
@@ -110,10 +113,13 @@ public:
             fail(name, e);
         }
     }
-    std::int64_t time_of(packed_value v) const {
-        if (v.is_nil()) return 0;
+    std::int64_t time_of(packed_reader& in) const {
+        if (in.next_is_nil()) {
+            in.nil();
+            return 0;
+        }
         return static_cast<std::int64_t>(static_cast<std::uint64_t>(base_) +
-                                         static_cast<std::uint64_t>(v.as_int()));
+                                         static_cast<std::uint64_t>(in.integer()));
     }
     event_ref event_id(const char* name) {
         try {
@@ -122,9 +128,9 @@ public:
             fail(name, e);
         }
     }
-    static event_ref event_id_of(packed_value v) {
-        if (!v.is_bin()) return event_ref(v.as_str());
-        const std::string_view b = v.as_bin();
+    static event_ref event_id_of(packed_reader& in) {
+        if (!in.next_is_bin()) return event_ref(in.str());
+        const std::string_view b = in.bin();
         if (b.size() != 16)
             throw packed_error("an event id of " + std::to_string(b.size()) +
                                " bytes, expected 16");
@@ -133,10 +139,11 @@ public:
     template <typename S>
     std::vector<S> strings(const char* name) {
         try {
-            packed_value l = next(name);
+            packed_reader& in = next(name);
+            const std::size_t n = in.array();
             std::vector<S> out;
-            out.reserve(l.size());
-            for (std::size_t i = 0; i < l.size(); ++i) out.emplace_back(l.at(i).as_str());
+            out.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) out.emplace_back(in.str());
             return out;
         } catch (const packed_error& e) {
             fail(name, e);
@@ -144,31 +151,34 @@ public:
     }
     std::vector<line_qty> quantities(const char* name) {
         try {
-            packed_value l = next(name);
-            if (l.size() % 3 != 0) throw packed_error("not a list of triples");
+            packed_reader& in = next(name);
+            const std::size_t n = in.array();
+            if (n % 3 != 0) throw packed_error("not a list of triples");
             std::vector<line_qty> out;
-            out.reserve(l.size() / 3);
-            for (std::size_t i = 0; i < l.size(); i += 3)
-                out.push_back({static_cast<int>(l.at(i).as_int()), l.at(i + 1).as_int(),
-                               interned(l.at(i + 2).as_str())});
+            out.reserve(n / 3);
+            for (std::size_t i = 0; i < n; i += 3) {
+                const auto line = static_cast<int>(in.integer());
+                const std::int64_t milli = in.integer();
+                out.push_back({line, milli, interned(in.str())});
+            }
             return out;
         } catch (const packed_error& e) {
             fail(name, e);
         }
     }
-    // The items of a list field, each read by `fn(item, index)`.
+    // The items of a list field, each read by `fn(reader, index)`.
     template <typename T, typename Fn>
     std::vector<T> list(const char* name, Fn fn) {
-        packed_value l = next(name);
+        packed_reader& in = next(name);
         std::size_t n = 0;
         try {
-            n = l.size();
+            n = in.array();
         } catch (const packed_error& e) {
             fail(name, e);
         }
         std::vector<T> out;
         out.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) out.push_back(fn(l.at(i), i));
+        for (std::size_t i = 0; i < n; ++i) out.push_back(fn(in, i));
         return out;
     }
     std::int64_t base() const { return base_; }
@@ -189,11 +199,10 @@ public:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 private:
-    packed_value list_;
+    packed_reader& in_;
     const char* what_;
     std::size_t index_;
     std::int64_t base_;
-    std::size_t i_ = 0;
     const char* name_ = "";
 };
 
@@ -212,8 +221,8 @@ void write_batch(state_writer& s, const production_batch& b) {
     s.time(b.completed_ms);
 }
 
-production_batch read_batch(packed_value v, std::size_t i, std::int64_t base) {
-    state_reader r(v, "batches", i, base, 11);
+production_batch read_batch(packed_reader& in, std::size_t i, std::int64_t base) {
+    state_reader r(in, "batches", i, base, 11);
     production_batch b;
     b.id = r.str("id");
     b.press_line = r.str("press_line");
@@ -248,8 +257,8 @@ void write_shipment(state_writer& s, const shipment& x) {
     s.event_id(x.event_id);
 }
 
-shipment read_shipment(packed_value v, std::size_t i, std::int64_t base) {
-    state_reader r(v, "shipments", i, base, 12);
+shipment read_shipment(packed_reader& in, std::size_t i, std::int64_t base) {
+    state_reader r(in, "shipments", i, base, 12);
     shipment x;
     x.id = r.str("id");
     x.vehicle = r.str("vehicle");
@@ -283,8 +292,8 @@ void write_invoice(state_writer& s, const invoice& x) {
     s.time(x.settled_ms);
 }
 
-invoice read_invoice(packed_value v, std::size_t i, std::int64_t base) {
-    state_reader r(v, "invoices", i, base, 8);
+invoice read_invoice(packed_reader& in, std::size_t i, std::int64_t base) {
+    state_reader r(in, "invoices", i, base, 8);
     invoice x;
     x.id = r.str("id");
     x.shipment = r.str("shipment");
@@ -305,8 +314,8 @@ void write_payment(state_writer& s, const payment& x) {
     s.event_id(x.event_id);
 }
 
-payment read_payment(packed_value v, std::size_t i, std::int64_t base) {
-    state_reader r(v, "payments", i, base, 4);
+payment read_payment(packed_reader& in, std::size_t i, std::int64_t base) {
+    state_reader r(in, "payments", i, base, 4);
     payment x;
     x.invoice = r.str("invoice");
     x.amount_cents = r.integer("amount_cents");
@@ -332,8 +341,8 @@ void write_case(state_writer& s, const order_case& c) {
     s.w.integer(c.credit_cents);
 }
 
-order_case read_case(packed_value v, std::size_t i, std::int64_t base) {
-    state_reader r(v, "cases", i, base, 13);
+order_case read_case(packed_reader& in, std::size_t i, std::int64_t base) {
+    state_reader r(in, "cases", i, base, 13);
     order_case c;
     c.id = r.str("id");
     c.kind = r.str("kind");
@@ -352,41 +361,61 @@ order_case read_case(packed_value v, std::size_t i, std::int64_t base) {
 }
 
 // The order lines of the stored `lines`, as lines_of (order.h) reads them from a value: the
-// same fields, read straight from the MessagePack without a value tree.
-std::vector<order_line> lines_of(packed_value lines) {
+// same fields, read straight from the MessagePack bytes. The bytes must be exactly one item;
+// what is not a list of maps (or a field of another type) is passed over, as a value's reader
+// passes over it.
+std::vector<order_line> lines_of(std::string_view bytes) {
+    packed_reader in(bytes);
     std::vector<order_line> out;
-    if (!lines.is_array()) return out;
-    const std::size_t n = lines.size();
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const packed_value l = lines.at(i);
-        order_line line;
-        line.no = static_cast<int>(i) + 1;
-        if (l.is_map())
-            for (std::size_t k = 0; k < l.map_size(); ++k) {
-                const packed_value key = l.key(k);
-                if (!key.is_str()) continue;
-                const std::string_view name = key.as_str();
-                const packed_value v = l.value_at(k);
-                if (name == "item") {
-                    if (v.is_str()) line.item = v.as_str();
-                } else if (name == "die") {
-                    if (v.is_str()) line.die = v.as_str();
-                } else if (name == "unit") {
-                    if (v.is_str()) line.unit = v.as_str();
-                } else if (name == "qty") {
-                    if (v.is_number()) line.ordered_milli = to_milli(v.as_double());
-                } else if (name == "amount_cents") {
+    if (!in.next_is_array()) {
+        in.skip();
+    } else {
+        const std::size_t n = in.array();
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            order_line line;
+            line.no = static_cast<int>(i) + 1;
+            if (!in.next_is_map()) {
+                in.skip();
+                out.push_back(std::move(line));
+                continue;
+            }
+            const std::size_t pairs = in.map();
+            for (std::size_t k = 0; k < pairs; ++k) {
+                if (!in.next_is_str()) {  // a key that is not a name: passed over, with its value
+                    in.skip();
+                    in.skip();
+                    continue;
+                }
+                const std::string_view name = in.str();
+                if (name == "item" && in.next_is_str()) {
+                    line.item = in.str();
+                } else if (name == "die" && in.next_is_str()) {
+                    line.die = in.str();
+                } else if (name == "unit" && in.next_is_str()) {
+                    line.unit = in.str();
+                } else if (name == "qty" && in.next_is_number()) {
+                    line.ordered_milli = to_milli(in.number());
+                } else if (name == "amount_cents" && in.next_is_int()) {
                     // An integer of int64 that is not negative, as value::to_int64 takes it.
-                    if (v.is_int()) try {
-                            const std::int64_t cents = v.as_int();
-                            if (cents >= 0) line.amount_cents = cents;
-                        } catch (const packed_error&) {  // above 2^63-1: not an amount
-                        }
+                    packed_reader past = in;
+                    past.skip();  // bytes that end inside it are an error, as for any item
+                    try {
+                        const std::int64_t cents = in.integer();
+                        if (cents >= 0) line.amount_cents = cents;
+                    } catch (const packed_error&) {  // above 2^63-1: not an amount
+                        in = past;
+                    }
+                } else {
+                    in.skip();
                 }
             }
-        out.push_back(std::move(line));
+            out.push_back(std::move(line));
+        }
     }
+    if (!in.at_end())
+        throw packed_error(std::to_string(in.left()) +
+                           " trailing bytes after the MessagePack object");
     return out;
 }
 
@@ -396,15 +425,22 @@ void write_list(state_writer& s, const std::vector<T>& items, Fn fn) {
     for (const auto& item : items) fn(s, item);
 }
 
-order read_format_3(packed_value root) {
-    // The base of the times comes first, so it can be read before anything else.
+order read_format_3(std::string_view bytes) {
+    // The base of the times is the third field: read first, so the times can be read in order.
     std::int64_t base = 0;
     try {
-        base = root.at(2).as_int();
+        packed_reader ahead(bytes);
+        const std::size_t n = ahead.array();
+        if (n < 3)
+            throw packed_error("item 2 is missing (the array has " + std::to_string(n) + ")");
+        ahead.skip();
+        ahead.skip();
+        base = ahead.integer();
     } catch (const packed_error& e) {
         throw packed_error(std::string("first_seen: ") + e.what());
     }
-    state_reader r(root, "order", state_reader::npos, base, order_fields);
+    packed_reader in(bytes);
+    state_reader r(in, "order", state_reader::npos, base, order_fields);
     order o;
     r.integer("format");
     o.id = r.str("id");
@@ -425,54 +461,45 @@ order read_format_3(packed_value root) {
     o.terms = r.word("terms");
     o.salesperson = r.word("salesperson");
     o.customer_po = r.str("customer_po");
-    {
-        packed_value lines = r.next("lines");
-        if (!lines.is_nil()) {
-            std::string_view bytes;
-            try {
-                bytes = lines.as_bin();
-            } catch (const packed_error& e) {
-                r.fail("lines", e);
-            }
-            packed_document doc;
-            std::string error;
-            if (!doc.parse(bytes, error)) r.fail("lines", packed_error(error));
-            o.lines.assign(bytes);
-            try {
-                o.line_items = lines_of(doc.root());
-            } catch (const packed_error& e) {
-                r.fail("lines", e);
-            }
+    try {
+        packed_reader& lines = r.next("lines");
+        if (lines.next_is_nil()) {
+            lines.nil();
+        } else {
+            const std::string_view encoded = lines.bin();
+            o.line_items = lines_of(encoded);
+            o.lines.assign(encoded);
         }
+    } catch (const packed_error& e) {
+        r.fail("lines", e);
     }
     o.planned_start = r.word("planned_start");
     o.planned_finish = r.word("planned_finish");
     o.batches = r.list<production_batch>(
-        "batches", [&](packed_value v, std::size_t i) { return read_batch(v, i, base); });
+        "batches", [&](packed_reader& v, std::size_t i) { return read_batch(v, i, base); });
     o.shipments = r.list<shipment>(
-        "shipments", [&](packed_value v, std::size_t i) { return read_shipment(v, i, base); });
+        "shipments", [&](packed_reader& v, std::size_t i) { return read_shipment(v, i, base); });
     o.invoices = r.list<invoice>(
-        "invoices", [&](packed_value v, std::size_t i) { return read_invoice(v, i, base); });
+        "invoices", [&](packed_reader& v, std::size_t i) { return read_invoice(v, i, base); });
     o.payments = r.list<payment>(
-        "payments", [&](packed_value v, std::size_t i) { return read_payment(v, i, base); });
+        "payments", [&](packed_reader& v, std::size_t i) { return read_payment(v, i, base); });
     try {
-        packed_value ms = r.next("milestones");
-        if (ms.size() % 3 != 0) throw packed_error("not a list of triples");
-        o.milestones.reserve(ms.size() / 3);
-        for (std::size_t i = 0; i < ms.size(); i += 3) {
-            packed_value name = ms.at(i);
+        packed_reader& ms = r.next("milestones");
+        const std::size_t n = ms.array();
+        if (n % 3 != 0) throw packed_error("not a list of triples");
+        o.milestones.reserve(n / 3);
+        for (std::size_t i = 0; i < n; i += 3) {
             std::string key;
-            if (name.is_int()) {
-                const std::int64_t n = name.as_int();
-                if (n < 0 || n >= static_cast<std::int64_t>(std::size(milestone_names)))
-                    throw packed_error("unknown milestone number " + std::to_string(n));
-                key = std::string(milestone_names[n]);
+            if (ms.next_is_int()) {
+                const std::int64_t no = ms.integer();
+                if (no < 0 || no >= static_cast<std::int64_t>(std::size(milestone_names)))
+                    throw packed_error("unknown milestone number " + std::to_string(no));
+                key = std::string(milestone_names[no]);
             } else {
-                key = std::string(name.as_str());
+                key = std::string(ms.str());
             }
-            o.milestones.emplace(
-                std::move(key),
-                milestone{r.time_of(ms.at(i + 1)), state_reader::event_id_of(ms.at(i + 2))});
+            const std::int64_t at = r.time_of(ms);
+            o.milestones.emplace(std::move(key), milestone{at, state_reader::event_id_of(ms)});
         }
     } catch (const packed_error& e) {
         r.fail("milestones", e);
@@ -483,29 +510,36 @@ order read_format_3(packed_value root) {
     o.stage_since_ms = r.time("stage_since");
     o.departments = r.strings<interned>("departments");
     o.cases = r.list<order_case>(
-        "cases", [&](packed_value v, std::size_t i) { return read_case(v, i, base); });
+        "cases", [&](packed_reader& v, std::size_t i) { return read_case(v, i, base); });
     try {
-        packed_value events = r.next("events");
-        o.events.reserve(events.size());
+        packed_reader& events = r.next("events");
+        const std::size_t n = events.array();
+        o.events.reserve(n);
         std::int64_t seq = 0;
-        for (std::size_t i = 0; i < events.size(); ++i) {
+        for (std::size_t i = 0; i < n; ++i) {
             seq = static_cast<std::int64_t>(static_cast<std::uint64_t>(seq) +
-                                            static_cast<std::uint64_t>(events.at(i).as_int()));
+                                            static_cast<std::uint64_t>(events.integer()));
             o.events.push_back(seq);
         }
     } catch (const packed_error& e) {
         r.fail("events", e);
     }
     try {
-        packed_value visits = r.next("visits");
-        if (visits.size() % 3 != 0) throw packed_error("not a list of triples");
-        o.visits.reserve(visits.size() / 3);
-        for (std::size_t i = 0; i < visits.size(); i += 3)
-            o.visits.push_back({interned(visits.at(i).as_str()), r.time_of(visits.at(i + 1)),
-                                r.time_of(visits.at(i + 2))});
+        packed_reader& visits = r.next("visits");
+        const std::size_t n = visits.array();
+        if (n % 3 != 0) throw packed_error("not a list of triples");
+        o.visits.reserve(n / 3);
+        for (std::size_t i = 0; i < n; i += 3) {
+            const interned stage(visits.str());
+            const std::int64_t entered = r.time_of(visits);
+            o.visits.push_back({stage, entered, r.time_of(visits)});
+        }
     } catch (const packed_error& e) {
         r.fail("visits", e);
     }
+    if (!in.at_end())
+        throw packed_error(std::to_string(in.left()) +
+                           " trailing bytes after the MessagePack object");
     o.quantity_problems = !totals_of(o).problems.empty();
     return o;
 }
@@ -590,17 +624,16 @@ bool decode_order_state(std::string_view bytes, order& out, std::string& error) 
         out = order_from_value(v);
         return true;
     }
-    packed_document doc;
-    if (!doc.parse(bytes, error)) return false;
     try {
-        const packed_value root = doc.root();
-        const std::int64_t format = root.at(0).as_int();
+        packed_reader in(bytes);
+        if (in.array() == 0) throw packed_error("item 0 is missing (the array has 0)");
+        const std::int64_t format = in.integer();
         if (format != order_state_format) {
             error = "format " + std::to_string(format) + " is unknown (this batond reads 1 to " +
                     std::to_string(order_state_format) + ")";
             return false;
         }
-        out = read_format_3(root);
+        out = read_format_3(bytes);
     } catch (const packed_error& e) {
         error = std::string("format 3: ") + e.what();
         return false;

@@ -225,5 +225,183 @@ TEST(packed, extend_keeps_what_was_written_before) {
                                  "cd"));
 }
 
+// packed_reader reads every form packed_writer writes, at each boundary between forms.
+TEST(packed_reader, reads_every_form_back_at_the_boundaries) {
+    const std::int64_t ints[] = {0,
+                                 1,
+                                 127,
+                                 128,
+                                 255,
+                                 256,
+                                 65535,
+                                 65536,
+                                 4294967295LL,
+                                 4294967296LL,
+                                 std::numeric_limits<std::int64_t>::max(),
+                                 -1,
+                                 -32,
+                                 -33,
+                                 -128,
+                                 -129,
+                                 -32768,
+                                 -32769,
+                                 -2147483648LL,
+                                 -2147483649LL,
+                                 std::numeric_limits<std::int64_t>::min()};
+    const std::size_t lengths[] = {0, 1, 31, 32, 255, 256, 65535, 65536};
+    const std::size_t counts[] = {0, 15, 16, 65535, 65536};
+    std::string bytes;
+    packed_writer w(bytes);
+    for (const std::int64_t n : ints) w.integer(n);
+    for (const std::size_t n : lengths) w.str(std::string(n, 's'));
+    for (const std::size_t n : lengths) w.bin(std::string(n, '\x01'));
+    for (const std::size_t n : counts) w.array(n);
+    for (const std::size_t n : counts) w.map(n);
+    w.nil();
+    w.boolean(true);
+
+    packed_reader in(bytes);
+    for (const std::int64_t n : ints) {
+        ASSERT_TRUE(in.next_is_int()) << n;
+        EXPECT_STREQ(in.next_type_name(), "int");
+        EXPECT_EQ(in.integer(), n);
+    }
+    for (const std::size_t n : lengths) {
+        ASSERT_TRUE(in.next_is_str()) << n;
+        EXPECT_EQ(in.str(), std::string(n, 's'));
+    }
+    for (const std::size_t n : lengths) {
+        ASSERT_TRUE(in.next_is_bin()) << n;
+        EXPECT_EQ(in.bin(), std::string(n, '\x01'));
+    }
+    for (const std::size_t n : counts) EXPECT_EQ(in.array(), n);
+    for (const std::size_t n : counts) EXPECT_EQ(in.map(), n);
+    EXPECT_TRUE(in.next_is_nil());
+    in.nil();
+    EXPECT_STREQ(in.next_type_name(), "bool");
+    in.skip();
+    EXPECT_TRUE(in.at_end());
+    EXPECT_EQ(in.left(), 0u);
+}
+
+TEST(packed_reader, numbers_come_from_ints_and_floats) {
+    // float64 1.5, float32 0.25, uint64 2^64-1 (a number, not an int64), int8 -5.
+    const std::string bytes(
+        "\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00"
+        "\xca\x3e\x80\x00\x00"
+        "\xcf\xff\xff\xff\xff\xff\xff\xff\xff"
+        "\xd0\xfb",
+        25);
+    packed_reader in(bytes);
+    EXPECT_STREQ(in.next_type_name(), "float");
+    EXPECT_TRUE(in.next_is_number());
+    EXPECT_FALSE(in.next_is_int());
+    EXPECT_EQ(in.number(), 1.5);
+    EXPECT_EQ(in.number(), 0.25);
+    packed_reader big = in;
+    EXPECT_EQ(in.number(), 18446744073709551615.0);
+    try {
+        big.integer();
+        ADD_FAILURE() << "2^64-1 read as an int64";
+    } catch (const packed_error& e) {
+        EXPECT_STREQ(e.what(), "integer 18446744073709551615 is above 2^63-1");
+    }
+    EXPECT_EQ(in.number(), -5.0);
+    EXPECT_TRUE(in.at_end());
+}
+
+TEST(packed_reader, a_read_of_another_type_names_both) {
+    std::string bytes;
+    packed_writer w(bytes);
+    w.integer(7);
+    packed_reader in(bytes);
+    auto error = [&](auto read) {
+        packed_reader at = in;
+        try {
+            read(at);
+        } catch (const packed_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(error([](packed_reader& r) { r.str(); }), "expected str, got int");
+    EXPECT_EQ(error([](packed_reader& r) { r.bin(); }), "expected bin, got int");
+    EXPECT_EQ(error([](packed_reader& r) { r.array(); }), "expected array, got int");
+    EXPECT_EQ(error([](packed_reader& r) { r.map(); }), "expected map, got int");
+    EXPECT_EQ(error([](packed_reader& r) { r.nil(); }), "expected nil, got int");
+    EXPECT_EQ(in.integer(), 7);  // the failed reads moved nothing
+    EXPECT_EQ(error([](packed_reader& r) { r.integer(); }), "truncated MessagePack (1 bytes)");
+    const std::string c1("\xc1", 1);
+    packed_reader bad(c1);
+    EXPECT_STREQ(bad.next_type_name(), "unknown");
+    EXPECT_THROW(bad.skip(), packed_error);
+}
+
+// Every cut of a document inside an item is an error saying so, whichever way it is read;
+// skip() walks exactly the one item, however deep.
+TEST(packed_reader, bytes_that_end_inside_an_item_are_refused) {
+    std::string bytes;
+    packed_writer w(bytes);
+    w.array(4);
+    w.map(2);
+    w.str("键");
+    w.array(2);
+    w.integer(-40000);
+    w.bin(std::string(300, 'b'));
+    w.str("x");
+    w.nil();
+    w.str(std::string(40, 'y'));
+    w.integer(1LL << 40);
+    w.raw(std::string("\xd6\x01\x00\x00\x00\x00", 6));  // fixext 4
+    const std::size_t whole = bytes.size();
+    bytes += "\x2a";  // a second item after it
+    packed_reader in(bytes);
+    in.skip();
+    EXPECT_EQ(in.left(), 1u);
+    EXPECT_EQ(in.integer(), 42);
+    for (std::size_t n = 0; n < whole; ++n) {
+        const std::string cut = bytes.substr(0, n);
+        packed_reader r(cut);
+        try {
+            r.skip();
+            ADD_FAILURE() << "a cut at " << n << " was read whole";
+        } catch (const packed_error& e) {
+            EXPECT_EQ(std::string(e.what()),
+                      "truncated MessagePack (" + std::to_string(n) + " bytes)")
+                << n;
+        }
+    }
+}
+
+// What skip() takes as one whole item is what msgpack-cxx's parse (packed_document) takes, over
+// many short byte strings of the bytes that start each form.
+TEST(packed_reader, skip_agrees_with_the_document_parse) {
+    const unsigned char alphabet[] = {0x00, 0x7f, 0x80, 0x81, 0x8f, 0x90, 0x91, 0x92, 0x9f, 0xa0,
+                                      0xa1, 0xa3, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6,
+                                      0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0,
+                                      0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda,
+                                      0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xff, 0x01, 0x02, 0x03};
+    std::uint64_t seed = 12345;
+    auto next = [&] {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>(seed >> 33);
+    };
+    for (int round = 0; round < 50000; ++round) {
+        std::string bytes(1 + next() % 10, '\0');
+        for (auto& c : bytes) c = static_cast<char>(alphabet[next() % sizeof alphabet]);
+        packed_document doc;
+        std::string error;
+        const bool parsed = doc.parse(bytes, error);
+        bool skipped = true;
+        packed_reader in(bytes);
+        try {
+            in.skip();
+        } catch (const packed_error&) {
+            skipped = false;
+        }
+        EXPECT_EQ(skipped && in.at_end(), parsed) << testing::PrintToString(bytes) << " " << error;
+    }
+}
+
 }  // namespace
 }  // namespace baton
