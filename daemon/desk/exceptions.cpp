@@ -553,13 +553,15 @@ void exception_desk::restore_records(std::vector<exception_record> exceptions,
         if (e.state == exception_state::resolved && e.by != "baton"sv && stage_bound(e.kind) &&
             e.since_ms != 0)
             silenced_[silence_key(e.order, e.kind)] = e.since_ms;
-        exceptions_[e.id] = std::move(e);
+        const std::uint64_t id = e.id;
+        exceptions_.insert_or_assign(exceptions_.end(), id, std::move(e));  // ids come ascending
     }
     for (const auto& [id, e] : exceptions_) index(e);  // by id: the indexes stay ascending
     timers_.reserve(tasks.size());
     for (auto& t : tasks) {
         next_task_id_ = std::max(next_task_id_, t.id + 1);
-        schedule_task(tasks_[t.id] = std::move(t));
+        const std::uint64_t id = t.id;
+        schedule_task(tasks_.insert_or_assign(tasks_.end(), id, std::move(t))->second);
     }
     for (const auto& [id, t] : tasks_) index(t);
 }
