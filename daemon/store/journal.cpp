@@ -540,7 +540,8 @@ journal::private_reader::~private_reader() {
 
 void journal::load_records(const std::function<void(std::string_view)>& exception,
                            const std::function<void(std::string_view)>& task) const {
-    // A connection of its own (for a file store): a start runs this beside the replay.
+    // A connection of its own (for a file store): a start runs this beside the reading of the
+    // orders.
     const private_reader reader(*this, "reading the exceptions and tasks");
     for (auto [sql, fn] :
          {std::pair{"SELECT record FROM exceptions WHERE archived = 0 ORDER BY id", &exception},
