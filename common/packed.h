@@ -230,6 +230,9 @@ public:
 
     bool at_end() const { return p_ == end_; }
     std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+    // A count read from the bytes, bounded by what they can still hold (an item takes a byte
+    // at least): what to reserve for it, so damaged bytes cannot ask for gigabytes.
+    std::size_t room(std::size_t count) const { return count < left() ? count : left(); }
     // What the next item is, without reading it.
     bool next_is_nil() const { return !at_end() && byte0() == 0xc0; }
     bool next_is_bin() const { return !at_end() && byte0() >= 0xc4 && byte0() <= 0xc6; }

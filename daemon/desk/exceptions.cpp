@@ -472,12 +472,15 @@ std::vector<const exception_record*> exception_desk::open_exception_records() co
     // A walk of the records in id order costs about what a twentieth of a lookup in them costs
     // per record: the walk, when the open ones are more than one in sixteen (at start, or in a
     // plant whose history leaves memory), else a lookup of each open one from the index.
+    // The index holds one record per (order, kind, scope): should stored records share one,
+    // the walk finds more than the index, and the index's answer is given either way.
     if (open_by_key_.size() * 16 >= exceptions_.size()) {
         for (const auto& [id, e] : exceptions_)
             if (e.state != exception_state::resolved) out.push_back(&e);
-    } else {
-        for (const auto& [key, id] : open_by_key_) out.push_back(&exceptions_.at(id));
+        if (out.size() == open_by_key_.size()) return out;
+        out.clear();
     }
+    for (const auto& [key, id] : open_by_key_) out.push_back(&exceptions_.at(id));
     return out;
 }
 

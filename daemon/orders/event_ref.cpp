@@ -17,12 +17,17 @@ int hex_digit(char c) {
 
 bool uuid_bytes(std::string_view s, char out[16]) {
     if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
+    // The 32 digits' places: the four dashes' places are passed over, and only those.
     int n = 0;
-    for (std::size_t i = 0; i < 36; i += 2) {
-        if (s[i] == '-') ++i;
+    for (std::size_t i = 0; i < 36;) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            ++i;
+            continue;
+        }
         const int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
         if (hi < 0 || lo < 0) return false;
         out[n++] = static_cast<char>(hi << 4 | lo);
+        i += 2;
     }
     return n == 16;
 }

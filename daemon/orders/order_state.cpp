@@ -142,7 +142,7 @@ public:
             packed_reader& in = next(name);
             const std::size_t n = in.array();
             std::vector<S> out;
-            out.reserve(n);
+            out.reserve(in.room(n));
             for (std::size_t i = 0; i < n; ++i) out.emplace_back(in.str());
             return out;
         } catch (const packed_error& e) {
@@ -155,7 +155,7 @@ public:
             const std::size_t n = in.array();
             if (n % 3 != 0) throw packed_error("not a list of triples");
             std::vector<line_qty> out;
-            out.reserve(n / 3);
+            out.reserve(in.room(n) / 3);
             for (std::size_t i = 0; i < n; i += 3) {
                 const auto line = static_cast<int>(in.integer());
                 const std::int64_t milli = in.integer();
@@ -177,7 +177,7 @@ public:
             fail(name, e);
         }
         std::vector<T> out;
-        out.reserve(n);
+        out.reserve(in.room(n));
         for (std::size_t i = 0; i < n; ++i) out.push_back(fn(in, i));
         return out;
     }
@@ -371,7 +371,7 @@ std::vector<order_line> lines_of(std::string_view bytes) {
         in.skip();
     } else {
         const std::size_t n = in.array();
-        out.reserve(n);
+        out.reserve(in.room(n));
         for (std::size_t i = 0; i < n; ++i) {
             order_line line;
             line.no = static_cast<int>(i) + 1;
@@ -487,7 +487,7 @@ order read_format_3(std::string_view bytes) {
         packed_reader& ms = r.next("milestones");
         const std::size_t n = ms.array();
         if (n % 3 != 0) throw packed_error("not a list of triples");
-        o.milestones.reserve(n / 3);
+        o.milestones.reserve(ms.room(n) / 3);
         for (std::size_t i = 0; i < n; i += 3) {
             std::string key;
             if (ms.next_is_int()) {
@@ -514,7 +514,7 @@ order read_format_3(std::string_view bytes) {
     try {
         packed_reader& events = r.next("events");
         const std::size_t n = events.array();
-        o.events.reserve(n);
+        o.events.reserve(events.room(n));
         std::int64_t seq = 0;
         for (std::size_t i = 0; i < n; ++i) {
             seq = static_cast<std::int64_t>(static_cast<std::uint64_t>(seq) +
@@ -528,7 +528,7 @@ order read_format_3(std::string_view bytes) {
         packed_reader& visits = r.next("visits");
         const std::size_t n = visits.array();
         if (n % 3 != 0) throw packed_error("not a list of triples");
-        o.visits.reserve(n / 3);
+        o.visits.reserve(visits.room(n) / 3);
         for (std::size_t i = 0; i < n; i += 3) {
             const interned stage(visits.str());
             const std::int64_t entered = r.time_of(visits);

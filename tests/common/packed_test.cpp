@@ -11,6 +11,29 @@
 namespace baton {
 namespace {
 
+// Integers at every boundary between MessagePack's integer forms.
+const std::int64_t ints[] = {0,
+                             1,
+                             127,
+                             128,
+                             255,
+                             256,
+                             65535,
+                             65536,
+                             4294967295LL,
+                             4294967296LL,
+                             std::numeric_limits<std::int64_t>::max(),
+                             -1,
+                             -32,
+                             -33,
+                             -128,
+                             -129,
+                             -32768,
+                             -32769,
+                             -2147483648LL,
+                             -2147483649LL,
+                             std::numeric_limits<std::int64_t>::min()};
+
 // A stored envelope's few fields in one pass: only the top level's string values of the named
 // keys, not the same names deeper down, not values of another type; anything but one whole map
 // is refused.
@@ -166,27 +189,6 @@ void expect_same_bytes(std::size_t size, Write write, const std::string& what) {
 // packed_cursor writes in place what packed_writer appends, byte for byte, at every boundary
 // of MessagePack's forms; the sizes it is given are exact.
 TEST(packed, cursor_writes_what_the_writer_appends_at_every_boundary) {
-    const std::int64_t ints[] = {0,
-                                 1,
-                                 127,
-                                 128,
-                                 255,
-                                 256,
-                                 65535,
-                                 65536,
-                                 4294967295LL,
-                                 4294967296LL,
-                                 std::numeric_limits<std::int64_t>::max(),
-                                 -1,
-                                 -32,
-                                 -33,
-                                 -128,
-                                 -129,
-                                 -32768,
-                                 -32769,
-                                 -2147483648LL,
-                                 -2147483649LL,
-                                 std::numeric_limits<std::int64_t>::min()};
     for (const std::int64_t n : ints)
         expect_same_bytes(
             packed_int_size(n), [&](auto& out) { out.integer(n); }, "int " + std::to_string(n));
@@ -227,27 +229,6 @@ TEST(packed, extend_keeps_what_was_written_before) {
 
 // packed_reader reads every form packed_writer writes, at each boundary between forms.
 TEST(packed_reader, reads_every_form_back_at_the_boundaries) {
-    const std::int64_t ints[] = {0,
-                                 1,
-                                 127,
-                                 128,
-                                 255,
-                                 256,
-                                 65535,
-                                 65536,
-                                 4294967295LL,
-                                 4294967296LL,
-                                 std::numeric_limits<std::int64_t>::max(),
-                                 -1,
-                                 -32,
-                                 -33,
-                                 -128,
-                                 -129,
-                                 -32768,
-                                 -32769,
-                                 -2147483648LL,
-                                 -2147483649LL,
-                                 std::numeric_limits<std::int64_t>::min()};
     const std::size_t lengths[] = {0, 1, 31, 32, 255, 256, 65535, 65536};
     const std::size_t counts[] = {0, 15, 16, 65535, 65536};
     std::string bytes;

@@ -51,7 +51,26 @@ TEST(event_ref, only_a_canonical_uuid_is_kept_as_its_bytes) {
     EXPECT_EQ(event_ref::from_uuid(r.uuid().data()), r);
     EXPECT_EQ(event_ref::from_uuid(r.uuid().data()).str(), uuid);
     for (const auto& id : ids())
-        if (id != uuid) EXPECT_FALSE(event_ref(id).is_uuid()) << id;
+        if (id != uuid) {
+            EXPECT_FALSE(event_ref(id).is_uuid()) << id;
+        }
+}
+
+// A dash where a digit goes is not a UUID, whatever follows the text in memory: the text is
+// read as a view of the first 36 bytes of a longer one.
+TEST(event_ref, a_dash_among_the_digits_is_text_even_before_a_hex_digit) {
+    const std::string longer = "0d6f3a4e-8f1b-4c2a-9e7d-5b3c1a2f4e-da";
+    for (const std::size_t dash : {24u, 26u, 30u, 34u}) {
+        std::string text = uuid + "a";
+        text[dash] = '-';
+        const std::string_view view(text.data(), 36);
+        const event_ref r(view);
+        EXPECT_FALSE(r.is_uuid()) << text;
+        EXPECT_EQ(r.str(), view);
+        EXPECT_TRUE(r == std::string(view));
+        EXPECT_FALSE(r == uuid);
+    }
+    EXPECT_FALSE(event_ref(std::string_view(longer.data(), 36)).is_uuid());
 }
 
 TEST(event_ref, refs_are_equal_exactly_when_their_texts_are) {

@@ -253,6 +253,66 @@ TEST(order_state, damage_inside_a_batch_names_the_batch_and_field) {
     EXPECT_EQ(error, "format 3: batches[1] event: an event id of 15 bytes, expected 16");
 }
 
+// A list's count is read from the bytes: a damaged one claiming four billion items is refused
+// as bytes that end too soon, in every list, without reserving room for what is not there.
+TEST(order_state, a_list_claiming_more_items_than_its_bytes_hold_is_refused) {
+    const std::string huge("\xdd\xff\xff\xff\xff", 5);
+    const int lists[] = {15, 18, 19, 20, 21, 22, 23, 27, 28, 29, 30};
+    for (const int damaged : lists) {
+        std::string bytes;
+        packed_writer w(bytes);
+        w.array(31);
+        for (int i = 0; i < 31; ++i) {
+            if (i == damaged) {
+                if (i == 15)
+                    w.bin(huge);  // the lines' own bytes
+                else
+                    w.raw(huge);
+                break;
+            }
+            if (i == 0)
+                w.integer(order_state_format);
+            else if (i == 1)
+                w.str("SO-1");
+            else if (i == 15 || i == 26)
+                w.nil();
+            else if (i >= 18 && i <= 30 && i != 24 && i != 25)
+                w.array(0);
+            else if (i == 2 || i == 4 || (i >= 6 && i <= 10))
+                w.integer(0);
+            else
+                w.str("");
+        }
+        order back;
+        std::string error;
+        EXPECT_FALSE(decode_order_state(bytes, back, error)) << damaged;
+        EXPECT_NE(error.find("truncated MessagePack"), std::string::npos)
+            << damaged << ": " << error;
+    }
+    // And a batch's quantities.
+    std::string batch;
+    {
+        packed_writer w(batch);
+        w.array(11);
+        w.str("B1");
+        for (int i = 0; i < 3; ++i) w.str("");
+        w.integer(0);
+        w.str("");  // no event
+        w.raw(huge);
+    }
+    order one;
+    one.id = "SO-1";
+    one.batches.push_back({});
+    std::string valid = encode_order_state(one);
+    const auto at = valid.find(std::string("\x9b\xa0", 2));  // the batch: 11 fields, id ""
+    ASSERT_NE(at, std::string::npos);
+    valid = valid.substr(0, at) + batch;
+    order back;
+    std::string error;
+    EXPECT_FALSE(decode_order_state(valid, back, error));
+    EXPECT_NE(error.find("batches[0] good: truncated MessagePack"), std::string::npos) << error;
+}
+
 TEST(order_state, an_unknown_format_is_refused_by_number) {
     std::string bytes;
     packed_writer w(bytes);
