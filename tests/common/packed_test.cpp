@@ -355,13 +355,15 @@ TEST(packed_reader, bytes_that_end_inside_an_item_are_refused) {
 }
 
 // What skip() takes as one whole item is what msgpack-cxx's parse (packed_document) takes, over
-// many short byte strings of the bytes that start each form.
+// many short byte strings of the bytes that start each form. (Not the 32-bit counts: for those
+// msgpack-cxx allocates what the count claims before it finds the bytes missing, which the
+// sanitizers' allocator refuses; they are read below.)
 TEST(packed_reader, skip_agrees_with_the_document_parse) {
     const unsigned char alphabet[] = {0x00, 0x7f, 0x80, 0x81, 0x8f, 0x90, 0x91, 0x92, 0x9f, 0xa0,
                                       0xa1, 0xa3, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6,
                                       0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0,
                                       0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda,
-                                      0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xff, 0x01, 0x02, 0x03};
+                                      0xdb, 0xdc, 0xde, 0xe0, 0xff, 0x01, 0x02, 0x03};
     std::uint64_t seed = 12345;
     auto next = [&] {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -381,6 +383,19 @@ TEST(packed_reader, skip_agrees_with_the_document_parse) {
             skipped = false;
         }
         EXPECT_EQ(skipped && in.at_end(), parsed) << testing::PrintToString(bytes) << " " << error;
+    }
+    // 32-bit counts: what they hold is skipped; a count past the bytes is refused, with nothing
+    // allocated for it.
+    for (const std::string& whole : {std::string("\xdd\x00\x00\x00\x02\x01\xa1x", 8),
+                                     std::string("\xdf\x00\x00\x00\x01\xa1k\xc0", 8)}) {
+        packed_reader in(whole);
+        in.skip();
+        EXPECT_TRUE(in.at_end());
+    }
+    for (const std::string& claims : {std::string("\xdd\xff\xff\xff\xff\x01", 6),
+                                      std::string("\xdf\xff\xff\xff\xff\xa1k\xc0", 8)}) {
+        packed_reader in(claims);
+        EXPECT_THROW(in.skip(), packed_error);
     }
 }
 
