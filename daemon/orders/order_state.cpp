@@ -80,35 +80,32 @@ public:
                                std::to_string(expected));
     }
 
-    // The reader at the next field, for a part read by hand (`name` for its errors).
-    packed_reader& next(const char* name) {
-        name_ = name;
-        return in_;
-    }
+    // The reader at the next field, for a part read by hand (its errors go through fail()).
+    packed_reader& next() { return in_; }
     std::string str(const char* name) {
         try {
-            return std::string(next(name).str());
+            return std::string(next().str());
         } catch (const packed_error& e) {
             fail(name, e);
         }
     }
     interned word(const char* name) {
         try {
-            return interned(next(name).str());
+            return interned(next().str());
         } catch (const packed_error& e) {
             fail(name, e);
         }
     }
     std::int64_t integer(const char* name) {
         try {
-            return next(name).integer();
+            return next().integer();
         } catch (const packed_error& e) {
             fail(name, e);
         }
     }
     std::int64_t time(const char* name) {
         try {
-            return time_of(next(name));
+            return time_of(next());
         } catch (const packed_error& e) {
             fail(name, e);
         }
@@ -123,7 +120,7 @@ public:
     }
     event_ref event_id(const char* name) {
         try {
-            return event_id_of(next(name));
+            return event_id_of(next());
         } catch (const packed_error& e) {
             fail(name, e);
         }
@@ -139,7 +136,7 @@ public:
     template <typename S>
     std::vector<S> strings(const char* name) {
         try {
-            packed_reader& in = next(name);
+            packed_reader& in = next();
             const std::size_t n = in.array();
             std::vector<S> out;
             out.reserve(in.room(n));
@@ -151,7 +148,7 @@ public:
     }
     std::vector<line_qty> quantities(const char* name) {
         try {
-            packed_reader& in = next(name);
+            packed_reader& in = next();
             const std::size_t n = in.array();
             if (n % 3 != 0) throw packed_error("not a list of triples");
             std::vector<line_qty> out;
@@ -169,7 +166,7 @@ public:
     // The items of a list field, each read by `fn(reader, index)`.
     template <typename T, typename Fn>
     std::vector<T> list(const char* name, Fn fn) {
-        packed_reader& in = next(name);
+        packed_reader& in = next();
         std::size_t n = 0;
         try {
             n = in.array();
@@ -181,7 +178,6 @@ public:
         for (std::size_t i = 0; i < n; ++i) out.push_back(fn(in, i));
         return out;
     }
-    std::int64_t base() const { return base_; }
 
     [[noreturn]] void fail(const char* name, const packed_error& e) const {
         throw packed_error(where() + (*name ? std::string(" ") + name : std::string()) + ": " +
@@ -203,7 +199,6 @@ private:
     const char* what_;
     std::size_t index_;
     std::int64_t base_;
-    const char* name_ = "";
 };
 
 void write_batch(state_writer& s, const production_batch& b) {
@@ -462,7 +457,7 @@ order read_format_3(std::string_view bytes) {
     o.salesperson = r.word("salesperson");
     o.customer_po = r.str("customer_po");
     try {
-        packed_reader& lines = r.next("lines");
+        packed_reader& lines = r.next();
         if (lines.next_is_nil()) {
             lines.nil();
         } else {
@@ -484,7 +479,7 @@ order read_format_3(std::string_view bytes) {
     o.payments = r.list<payment>(
         "payments", [&](packed_reader& v, std::size_t i) { return read_payment(v, i, base); });
     try {
-        packed_reader& ms = r.next("milestones");
+        packed_reader& ms = r.next();
         const std::size_t n = ms.array();
         if (n % 3 != 0) throw packed_error("not a list of triples");
         o.milestones.reserve(ms.room(n) / 3);
@@ -512,7 +507,7 @@ order read_format_3(std::string_view bytes) {
     o.cases = r.list<order_case>(
         "cases", [&](packed_reader& v, std::size_t i) { return read_case(v, i, base); });
     try {
-        packed_reader& events = r.next("events");
+        packed_reader& events = r.next();
         const std::size_t n = events.array();
         o.events.reserve(events.room(n));
         std::int64_t seq = 0;
@@ -525,7 +520,7 @@ order read_format_3(std::string_view bytes) {
         r.fail("events", e);
     }
     try {
-        packed_reader& visits = r.next("visits");
+        packed_reader& visits = r.next();
         const std::size_t n = visits.array();
         if (n % 3 != 0) throw packed_error("not a list of triples");
         o.visits.reserve(visits.room(n) / 3);
