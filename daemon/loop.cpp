@@ -269,6 +269,7 @@ struct loop::impl final : control_actions {
                     stage.storage_error(), dropped);
         }
         stage.write_snapshot();
+        save_dedup_checkpoint(state);
         spdlog::info("batond stopped: {} events in the journal", state.store.last_seq());
     }
 

@@ -1,6 +1,7 @@
 // The duplicate window: (source, id) of recently committed events, kept in memory as 64-bit
 // hashes with the journal seq that holds the event (so a hash hit can be verified against
-// the journal and a collision never drops an event). Rebuilt from the journal at start.
+// the journal and a collision never drops an event). Rebuilt at start from the checkpoint a
+// clean stop left (dedup_checkpoint.h) and the journal after it, or from the journal alone.
 //
 // Flat, 32 bytes an entry and no allocation per event: the entries in arrival order in one
 // ring (key, seq, received_ms), and an open-addressing index (linear probing) of their places
@@ -46,6 +47,8 @@ public:
     }
 
 private:
+    friend class dedup_checkpoint;  // writes and reads the window's memory as it is
+
     struct slot {
         std::uint64_t key;
         std::int64_t seq;

@@ -862,6 +862,21 @@ void journal::scan_ids(
     if (rc != SQLITE_DONE) fail("id scan", db);
 }
 
+std::optional<journal::id_row> journal::id_at(std::int64_t seq) const {
+    const private_reader reader(*this, "the id check");
+    sqlite_statement s(reader.db,
+                       "SELECT received_ms, id_key, source, event_id FROM journal WHERE seq = ?");
+    if (!s) fail("prepare id check", reader.db);
+    s.bind_int64(1, seq);
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail("id check", reader.db);
+    return id_row{s.column_int64(0),
+                  sqlite3_column_type(s.get(), 1) == SQLITE_NULL
+                      ? dedup_window::key(s.column_text_view(2), s.column_text_view(3))
+                      : static_cast<std::uint64_t>(s.column_int64(1))};
+}
+
 std::int64_t journal::first_seq_received_from(std::int64_t ms) const {
     sqlite_statement s =
         prepare_read("SELECT seq, received_ms FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1",

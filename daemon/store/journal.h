@@ -245,6 +245,14 @@ public:
                   const std::function<void(std::int64_t seq, std::int64_t received_ms,
                                            std::uint64_t key)>& fn) const;
 
+    // What scan_ids gives of the entry `seq`, or nullopt when there is none: to check that a
+    // checkpoint of the duplicate window belongs to this journal. Its own connection.
+    struct id_row {
+        std::int64_t received_ms;
+        std::uint64_t key;
+    };
+    std::optional<id_row> id_at(std::int64_t seq) const;
+
     // The first seq received at or after `ms` (last_seq() + 1 when none), by binary search on
     // the seq: received_ms grows with it, except where the clock was stepped back, so callers
     // search with a margin.

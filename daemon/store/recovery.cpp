@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "codec.h"
+#include "dedup_checkpoint.h"
 #include "order_state.h"
 #include "order_state_decoder.h"
 
@@ -46,16 +47,52 @@ double seconds_since(std::chrono::steady_clock::time_point from) {
 // A clock stepped back by up to this much still finds the window's first entry.
 constexpr std::int64_t clock_step_margin_ms = 3600 * 1000;
 
-// Only the journal's tail is read: the entries of the window (less a margin for a clock
-// stepped back), at most its size, so restarts do not slow down with history.
-std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
+// The window up to some journal row from the checkpoint a clean stop left, when there is one that
+// belongs to this journal and still reaches into the window: the seq to read the journal after
+// (`from` - 1 when none is used).
+std::int64_t read_dedup_checkpoint(daemon_state& s, std::int64_t horizon, std::int64_t from,
+                                   recovery_result& r) {
+    if (s.store.path() == journal::in_memory) return from - 1;
+    const std::string path = dedup_checkpoint::path_for(s.store.path());
+    dedup_window loaded(s.cfg.dedup.window_us / 1000, s.cfg.dedup.max_entries);
+    std::string why;
+    std::optional<dedup_mark> mark = dedup_checkpoint::read(path, loaded, why);
+    if (mark && (mark->received_ms < horizon || mark->seq < from - 1)) {
+        spdlog::info("duplicate window: the checkpoint {} ends before the window; not used", path);
+        return from - 1;
+    }
+    if (mark) {
+        const std::optional<journal::id_row> row = s.store.id_at(mark->seq);
+        if (!row || row->received_ms != mark->received_ms || row->key != mark->key)
+            why = "its last entry (journal seq " + std::to_string(mark->seq) +
+                  ") is not in this journal";
+        else {
+            s.dedup = std::move(loaded);
+            r.dedup_checkpoint_seq = mark->seq;
+            return mark->seq;
+        }
+    }
+    if (!why.empty())
+        spdlog::warn(
+            "duplicate window: the checkpoint {} is not used ({}); the window is read "
+            "from the journal",
+            path, why);
+    return from - 1;
+}
+
+// The window from the checkpoint and the journal after it, or from the journal alone. Only the
+// journal's tail is read: the entries of the window (less a margin for a clock stepped back), at
+// most its size, so restarts do not slow down with history.
+std::size_t rebuild_dedup(daemon_state& s, cancel_check& check, recovery_result& r) {
     const std::int64_t horizon = s.clock.now_ms() - s.cfg.dedup.window_us / 1000;
     const auto max_entries = static_cast<std::int64_t>(s.cfg.dedup.max_entries);
     const std::int64_t from =
         std::max(s.store.first_seq_received_from(horizon - clock_step_margin_ms),
                  s.store.last_seq() - max_entries + 1);
-    s.dedup.reserve(
-        static_cast<std::size_t>(std::max<std::int64_t>(0, s.store.last_seq() - from + 1)));
+    const std::int64_t after = read_dedup_checkpoint(s, horizon, from, r);
+    s.dedup.expire(s.clock.now_ms());  // what the checkpoint holds from before the window
+    s.dedup.reserve(s.dedup.size() + static_cast<std::size_t>(
+                                         std::max<std::int64_t>(0, s.store.last_seq() - after)));
     std::size_t read = 0;
     // Each key's cell is fetched a few entries before it is inserted, so the waits on memory
     // overlap instead of coming one after another.
@@ -66,7 +103,7 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check) {
     constexpr std::size_t ahead = 16;
     entry pending[ahead];
     std::size_t n = 0;
-    s.store.scan_ids(from - 1, [&](std::int64_t seq, std::int64_t received_ms, std::uint64_t key) {
+    s.store.scan_ids(after, [&](std::int64_t seq, std::int64_t received_ms, std::uint64_t key) {
         check();
         ++read;
         if (received_ms < horizon) return;
@@ -206,9 +243,9 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
     // orders are read from the snapshot log: the two share nothing but the file.
     const auto start = std::chrono::steady_clock::now();
     double dedup_s = 0;
-    auto dedup = std::async(std::launch::async, [&s, cancel, start, &dedup_s] {
+    auto dedup = std::async(std::launch::async, [&s, cancel, start, &dedup_s, &r] {
         cancel_check dedup_check(cancel);
-        const std::size_t read = rebuild_dedup(s, dedup_check);
+        const std::size_t read = rebuild_dedup(s, dedup_check, r);
         dedup_s = seconds_since(start);
         return read;
     });
@@ -227,8 +264,14 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
     const snapshot_header h = load_orders(s, orders, times, check);
     const double orders_s = seconds_since(start);
     r.dedup_read = dedup.get();
-    spdlog::info("duplicate window: {} ids, from the last {} journal entries ({:.2f} s)",
-                 s.dedup.size(), r.dedup_read, dedup_s);
+    if (r.dedup_checkpoint_seq > 0)
+        spdlog::info(
+            "duplicate window: {} ids, from the checkpoint at journal seq {} and the {} journal "
+            "entries after it ({:.2f} s)",
+            s.dedup.size(), r.dedup_checkpoint_seq, r.dedup_read, dedup_s);
+    else
+        spdlog::info("duplicate window: {} ids, from the last {} journal entries ({:.2f} s)",
+                     s.dedup.size(), r.dedup_read, dedup_s);
     spdlog::info("snapshot log: {} order states read ({:.2f} s)", orders.size(), orders_s);
     auto phase = std::chrono::steady_clock::now();
 
@@ -308,6 +351,24 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
         s.desk.open_exceptions(), s.desk.open_tasks(), s.desk.pending_timers(),
         seconds_since(phase), records_s);
     return r;
+}
+
+void save_dedup_checkpoint(const daemon_state& s) {
+    if (s.store.path() == journal::in_memory) return;
+    const std::optional<dedup_mark> mark = dedup_checkpoint::mark_of(s.dedup);
+    // A window that does not reach the journal's end is not what the journal says up to there.
+    if (!mark || mark->seq != s.store.last_seq()) return;
+    const auto start = std::chrono::steady_clock::now();
+    const std::string path = dedup_checkpoint::path_for(s.store.path());
+    std::string error;
+    if (dedup_checkpoint::write(path, s.dedup, error))
+        spdlog::info("duplicate window: {} ids written to {} for the next start ({:.2f} s)",
+                     s.dedup.size(), path, seconds_since(start));
+    else
+        spdlog::warn(
+            "duplicate window: no checkpoint for the next start ({}); it reads the "
+            "window from the journal",
+            error);
 }
 
 }  // namespace baton

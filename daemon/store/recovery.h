@@ -23,20 +23,26 @@ struct recovery_cancelled : std::runtime_error {
 };
 
 struct recovery_result {
-    std::int64_t snapshot_seq = 0;  // journal seq the stored snapshot reaches
-    std::uint64_t feed_seq = 0;     // the last feed line numbered
-    std::size_t replayed = 0;       // journal entries replayed after the snapshot
-    std::size_t dedup_read = 0;     // journal entries read for the duplicate window
+    std::int64_t snapshot_seq = 0;          // journal seq the stored snapshot reaches
+    std::uint64_t feed_seq = 0;             // the last feed line numbered
+    std::size_t replayed = 0;               // journal entries replayed after the snapshot
+    std::size_t dedup_read = 0;             // journal entries read for the duplicate window
+    std::int64_t dedup_checkpoint_seq = 0;  // the checkpoint's last journal seq, 0: none used
 };
 
-// Rebuilds `s` from its journal. `cancel` (may be null) is polled while the journal is read;
-// when it turns true recovery stops with recovery_cancelled. Throws journal_error when the
-// store cannot be read.
 // A MessagePack value batond stored itself (a record, the customer book); journal_error
 // naming `what` when it cannot be read.
 value read_stored(const std::string& bytes, const std::string& what);
 
+// Rebuilds `s` from its journal. `cancel` (may be null) is polled while the journal is read;
+// when it turns true recovery stops with recovery_cancelled. Throws journal_error when the
+// store cannot be read.
 recovery_result recover(daemon_state& s, bool rebuild_state,
                         const std::atomic<bool>* cancel = nullptr);
+
+// At a clean stop: the duplicate window as it stands, for the next start (dedup_checkpoint.h).
+// Only a window that reaches the journal's last entry is written; a failure is logged, and the
+// next start reads the window from the journal.
+void save_dedup_checkpoint(const daemon_state& s);
 
 }  // namespace baton

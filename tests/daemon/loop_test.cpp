@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <set>
 #include <thread>
 #include <zmq_addon.hpp>
@@ -13,6 +14,7 @@
 #include "daemon_harness.h"
 #include "events.h"
 #include "ingest_client.h"
+#include "log_capture.h"
 
 namespace baton {
 namespace {
@@ -272,7 +274,14 @@ TEST(loop, a_restart_keeps_the_events_and_the_duplicate_window) {
         }
     }
     d.stop();
-    d.start();
+    // The clean stop left the duplicate window for the next start, which reads it.
+    EXPECT_TRUE(std::filesystem::exists(dir / "var/baton.dedup"));
+    {
+        testing::log_capture log;
+        d.start();
+        EXPECT_TRUE(log.contains("duplicate window: 50 ids, from the checkpoint at journal seq 50"))
+            << log.text();
+    }
     EXPECT_EQ(d.events(), 50);
     value o = d.call(order_request("SO-R3"));
     EXPECT_EQ(o.find("order")->find("history")->as_list().size(), 10u);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -467,6 +468,132 @@ TEST(recovery, the_duplicate_window_reads_only_the_journal_of_the_window) {
     batch_stage stage(*s);
     EXPECT_EQ(accept(stage, testing::order_placed("new-3", "SO-new-3")),
               admission::duplicate_committed);
+}
+
+// Commits events `first`..`last` (ids "e<i>", orders "SO-<i>") in one batch.
+void commit_events(daemon_state& s, int first, int last) {
+    batch_stage stage(s);
+    for (int i = first; i <= last; ++i)
+        accept(stage, testing::order_placed("e" + std::to_string(i), "SO-" + std::to_string(i)));
+    ASSERT_TRUE(stage.commit());
+}
+
+// Every event 1..n comes again after the restart and is known as a duplicate.
+void expect_all_known(daemon_state& s, int n) {
+    batch_stage stage(s);
+    for (int i = 1; i <= n; ++i)
+        EXPECT_EQ(accept(stage,
+                         testing::order_placed("e" + std::to_string(i), "SO-" + std::to_string(i))),
+                  admission::duplicate_committed)
+            << i;
+}
+
+// A clean stop leaves the window for the next start, which reads only the journal after it. The
+// daemon writing on after the checkpoint (and dying) leaves it valid: what came after is read.
+TEST(recovery, the_duplicate_window_comes_back_from_the_checkpoint_and_the_journal_after_it) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        commit_events(*s, 1, 30);
+        save_dedup_checkpoint(*s);
+        commit_events(*s, 31, 42);  // then killed: no checkpoint of these
+    }
+    ASSERT_TRUE(std::filesystem::exists(dir / "var/baton.dedup"));
+    testing::log_capture log;
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.dedup_checkpoint_seq, 30);
+    EXPECT_EQ(r.dedup_read, 12u);
+    EXPECT_EQ(s->dedup.size(), 42u);
+    EXPECT_TRUE(log.contains("from the checkpoint at journal seq 30 and the 12 journal entries"))
+        << log.text();
+    EXPECT_FALSE(log.contains("[warning]")) << log.text();
+    expect_all_known(*s, 42);
+}
+
+// A checkpoint that is not this journal's (a store restored from a backup, another plant's
+// file) is not used: the window is read from the journal, and says why.
+TEST(recovery, a_checkpoint_of_another_journal_is_not_used) {
+    testing::temp_dir other_dir, dir;
+    fake_clock clock;
+    {
+        auto s = open_state(testing::test_config(other_dir), clock);
+        recover(*s, false);
+        commit_events(*s, 101, 120);  // 20 events: seq 20 holds another event than here
+        save_dedup_checkpoint(*s);
+    }
+    const config c = testing::test_config(dir);
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        commit_events(*s, 1, 25);
+    }
+    std::filesystem::copy_file(other_dir / "var/baton.dedup", dir / "var/baton.dedup");
+    testing::log_capture log;
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.dedup_checkpoint_seq, 0);
+    EXPECT_EQ(r.dedup_read, 25u);
+    EXPECT_EQ(s->dedup.size(), 25u);
+    EXPECT_TRUE(log.contains("its last entry (journal seq 20) is not in this journal"))
+        << log.text();
+    expect_all_known(*s, 25);
+    batch_stage stage(*s);
+    EXPECT_EQ(accept(stage, testing::order_placed("e101", "SO-101")), admission::batched);
+}
+
+// A checkpoint reaching past the journal's end (the store is older than the file) is not used.
+TEST(recovery, a_checkpoint_past_the_end_of_the_journal_is_not_used) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    const std::string db = dir / "var/baton.db";
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        commit_events(*s, 1, 10);
+        // A backup of the store as it is now: the file and its write-ahead log.
+        std::filesystem::copy_file(db, dir / "backup.db");
+        std::filesystem::copy_file(db + "-wal", dir / "backup.db-wal");
+        commit_events(*s, 11, 20);
+        save_dedup_checkpoint(*s);
+    }
+    std::filesystem::remove(db + "-shm");
+    std::filesystem::rename(dir / "backup.db", db);
+    std::filesystem::rename(dir / "backup.db-wal", db + "-wal");
+    testing::log_capture log;
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.dedup_checkpoint_seq, 0);
+    EXPECT_EQ(s->store.last_seq(), 10);
+    EXPECT_EQ(s->dedup.size(), 10u);
+    EXPECT_TRUE(log.contains("is not in this journal")) << log.text();
+}
+
+// A checkpoint whose every entry is older than the window is passed over without a warning.
+TEST(recovery, a_checkpoint_older_than_the_window_is_not_read) {
+    testing::temp_dir dir;
+    const config c = testing::test_config(dir);
+    fake_clock clock;
+    {
+        auto s = open_state(c, clock);
+        recover(*s, false);
+        commit_events(*s, 1, 10);
+        save_dedup_checkpoint(*s);
+        clock.advance_ms(c.dedup.window_us / 1000 + 2 * 3600 * 1000);
+        commit_events(*s, 11, 13);
+    }
+    testing::log_capture log;
+    auto s = open_state(c, clock);
+    const recovery_result r = recover(*s, false);
+    EXPECT_EQ(r.dedup_checkpoint_seq, 0);
+    EXPECT_EQ(r.dedup_read, 3u);
+    EXPECT_EQ(s->dedup.size(), 3u);
+    EXPECT_TRUE(log.contains("ends before the window; not used")) << log.text();
+    EXPECT_FALSE(log.contains("[warning]")) << log.text();
 }
 
 TEST(recovery, a_stop_asked_for_during_a_long_rebuild_ends_it) {
