@@ -419,6 +419,12 @@ bool packed_reader::next_is_map() const {
     return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
 }
 
+bool packed_reader::next_is_ext() const {
+    if (at_end()) return false;
+    const unsigned b = byte0();
+    return (b >= 0xc7 && b <= 0xc9) || (b >= 0xd4 && b <= 0xd8);
+}
+
 const char* packed_reader::next_type_name() const {
     if (at_end()) return "nothing";
     const unsigned b = byte0();
@@ -430,7 +436,7 @@ const char* packed_reader::next_type_name() const {
     if (next_is_bin()) return "bin";
     if (next_is_array()) return "array";
     if (next_is_map()) return "map";
-    if ((b >= 0xc7 && b <= 0xc9) || (b >= 0xd4 && b <= 0xd8)) return "ext";
+    if (next_is_ext()) return "ext";
     return "unknown";
 }
 
@@ -579,6 +585,91 @@ void packed_reader::skip() {
             throw packed_error("not valid MessagePack (byte 0xc1)");
         }
     }
+}
+
+bool packed_whole(std::string_view bytes, std::string& error) {
+    if (bytes.empty()) {
+        error = "empty";
+        return false;
+    }
+    packed_reader in(bytes);
+    try {
+        in.skip();
+    } catch (const packed_error& e) {
+        error = e.what();
+        return false;
+    }
+    if (!in.at_end()) {
+        error = std::to_string(in.left()) + " trailing bytes after the MessagePack object";
+        return false;
+    }
+    return true;
+}
+
+bool packed_acceptable(std::string_view bytes, std::string& error) {
+    // The containers open around the next item: how many items each still holds (a map's keys
+    // and values both count), and where its keys start in `keys`, for the duplicate check.
+    struct open_container {
+        std::uint64_t left;
+        bool map;
+        std::size_t keys_from;
+    };
+    std::vector<open_container> open;
+    std::vector<std::string_view> keys;
+    packed_reader in(bytes);
+    open.push_back({1, false, 0});  // the one item, as if in a list
+    try {
+        while (!open.empty()) {
+            open_container& c = open.back();
+            if (c.left == 0) {
+                keys.resize(c.keys_from);
+                open.pop_back();
+                continue;
+            }
+            const bool key = c.map && c.left % 2 == 0;  // a map's pairs: key, then value
+            --c.left;
+            if (key) {
+                if (!in.next_is_str()) {
+                    error = "decode: map keys must be strings";
+                    return false;
+                }
+                const std::string_view k = in.str();
+                if (!is_utf8(k)) {
+                    error = "decode: map key is not valid UTF-8";
+                    return false;
+                }
+                for (std::size_t i = c.keys_from; i < keys.size(); ++i)
+                    if (keys[i] == k) {
+                        error = "decode: duplicate map key '" + reason_text(k) + "'";
+                        return false;
+                    }
+                keys.push_back(k);
+            } else if (in.next_is_str()) {
+                if (!is_utf8(in.str())) {
+                    error = "decode: string is not valid UTF-8";
+                    return false;
+                }
+            } else if (in.next_is_bin()) {
+                error = "decode: bin values are not accepted";
+                return false;
+            } else if (in.next_is_ext()) {
+                error = "decode: ext values are not accepted";
+                return false;
+            } else if (in.next_is_array()) {
+                const std::uint32_t n = in.array();  // `c` is not used after the push
+                open.push_back({n, false, keys.size()});
+            } else if (in.next_is_map()) {
+                const std::uint32_t n = in.map();
+                open.push_back({2 * std::uint64_t{n}, true, keys.size()});
+            } else {
+                in.skip();  // nil, a bool, a number
+            }
+        }
+    } catch (const packed_error& e) {  // bytes packed_whole did not check first
+        error = e.what();
+        return false;
+    }
+    return true;
 }
 
 }  // namespace baton

@@ -241,6 +241,7 @@ public:
     bool next_is_number() const;  // an int or a float
     bool next_is_array() const;
     bool next_is_map() const;
+    bool next_is_ext() const;
     // The MessagePack type's name, as packed_value::type_name gives it.
     const char* next_type_name() const;
 
@@ -266,6 +267,18 @@ private:
     const char* p_;
     const char* end_;
 };
+
+// Whether exactly one MessagePack item fills the bytes, read with a packed_reader (nothing
+// built): false with the reason packed_document::parse would give ("empty", "truncated
+// MessagePack (N bytes)", "N trailing bytes after the MessagePack object", "not valid
+// MessagePack (...)").
+bool packed_whole(std::string_view bytes, std::string& error);
+
+// Whether decode_msgpack takes the one item that fills the bytes (packed_whole first): false
+// with its reason, as packed_value::accepted gives it for the same item (a key twice in a map,
+// a key that is not a string, text that is not UTF-8, bin or ext values). One pass over the
+// bytes at any depth, without recursion and without a document's tree.
+bool packed_acceptable(std::string_view bytes, std::string& error);
 
 // Exactly one MessagePack object filling the bytes, parsed in place: strings and bins refer to
 // the bytes, so they must outlive the document.

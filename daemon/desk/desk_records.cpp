@@ -79,61 +79,84 @@ value history_value(const std::vector<record_step>& history) {
     return value(std::move(list));
 }
 
-// The stored form is read in one pass over each map, without a value tree (a start reads every
-// open record). Leniently, as it always was: a value of another type reads as empty or zero.
-std::string text_of(packed_value v) {
-    return v.is_str() ? std::string(v.as_str()) : std::string();
+// The stored form is read with a cursor over the bytes, without a value tree (a start reads
+// every open record). Leniently, as it always was: a value of another type reads as empty or
+// zero, and is passed over.
+std::string text_of(packed_reader& in) {
+    if (in.next_is_str()) return std::string(in.str());
+    in.skip();
+    return std::string();
 }
 
-std::int64_t number_of(packed_value v) {
-    if (!v.is_int()) return 0;
+std::int64_t number_of(packed_reader& in) {
+    if (!in.next_is_int()) {
+        in.skip();
+        return 0;
+    }
+    packed_reader past = in;
+    past.skip();
     try {
-        return v.as_int();
-    } catch (const packed_error&) {
-        return 0;  // an unsigned integer past int64
+        return in.integer();
+    } catch (const packed_error&) {  // an unsigned integer past int64
+        in = past;
+        return 0;
     }
 }
 
-// Calls fn(key, value) for each pair of the map `m` (stored_map has checked that every key is
-// a string).
+// Calls fn(key, in) for each pair of the map that `in` is at, `in` at the pair's value: fn reads
+// the value or passes over it. The keys are strings (stored_map has checked every map).
 template <typename Fn>
-void each_field(packed_value m, Fn&& fn) {
-    for (std::size_t i = 0, n = m.map_size(); i < n; ++i) fn(m.key(i).as_str(), m.value_at(i));
+void each_field(packed_reader& in, Fn&& fn) {
+    for (std::uint32_t i = 0, n = in.map(); i < n; ++i) {
+        const std::string_view key = in.str();
+        fn(key, in);
+    }
 }
 
-std::vector<record_step> history_of(packed_value h) {
+std::vector<record_step> history_of(packed_reader& in) {
     std::vector<record_step> out;
-    if (!h.is_array()) return out;
-    out.reserve(h.size());
-    for (std::size_t i = 0; i < h.size(); ++i) {
+    if (!in.next_is_array()) {
+        in.skip();
+        return out;
+    }
+    const std::uint32_t n = in.array();
+    out.reserve(in.room(n));
+    for (std::uint32_t i = 0; i < n; ++i) {
         record_step& s = out.emplace_back();
-        if (const packed_value step = h.at(i); step.is_map())
-            each_field(step, [&](std::string_view key, packed_value v) {
-                if (key == "at")
-                    s.at_ms = number_of(v);
-                else if (key == "by")
-                    s.by = text_of(v);
-                else if (key == "what")
-                    s.what = text_of(v);
-                else if (key == "to")
-                    s.to = text_of(v);
-                else if (key == "note")
-                    s.note = text_of(v);
-            });
+        if (!in.next_is_map()) {
+            in.skip();
+            continue;
+        }
+        each_field(in, [&](std::string_view key, packed_reader& v) {
+            if (key == "at")
+                s.at_ms = number_of(v);
+            else if (key == "by")
+                s.by = text_of(v);
+            else if (key == "what")
+                s.what = text_of(v);
+            else if (key == "to")
+                s.to = text_of(v);
+            else if (key == "note")
+                s.note = text_of(v);
+            else
+                v.skip();
+        });
     }
     return out;
 }
 
-// The stored bytes' one top-level map; packed_error saying why when they are not one, or hold
-// what a value tree refused (a key twice, a key that is not a string, text that is not UTF-8,
-// bin or ext values), as when records were read through one.
-packed_value stored_map(packed_document& doc, std::string_view bytes) {
+// A cursor at the stored bytes' one top-level map; packed_error saying why when they are not
+// one, or hold what a value tree refused (a key twice, a key that is not a string, text that is
+// not UTF-8, bin or ext values), in the words and the order of when records were read through
+// one: the bytes' shape first, then the map, then what is in it.
+packed_reader stored_map(std::string_view bytes) {
     std::string error;
-    if (!doc.parse(bytes, error)) throw packed_error(error);
-    const packed_value m = doc.root();
-    if (!m.is_map()) throw packed_error(std::string("expected a map, got ") + m.type_name());
-    if (!m.accepted(error)) throw packed_error(error);
-    return m;
+    if (!packed_whole(bytes, error)) throw packed_error(error);
+    packed_reader in(bytes);
+    if (!in.next_is_map())
+        throw packed_error(std::string("expected a map, got ") + in.next_type_name());
+    if (!packed_acceptable(bytes, error)) throw packed_error(error);
+    return in;
 }
 
 }  // namespace
@@ -167,10 +190,10 @@ value to_value(const exception_record& e) {
 }
 
 exception_record exception_from_stored(std::string_view bytes) {
-    packed_document doc;
     exception_record e;
     e.kind = exception_kind::feed_gap;  // when no kind is stored, as for one not known
-    each_field(stored_map(doc, bytes), [&](std::string_view key, packed_value v) {
+    packed_reader in = stored_map(bytes);
+    each_field(in, [&](std::string_view key, packed_reader& v) {
         if (key == "id")
             e.id = parse_record_id(text_of(v), 'E').value_or(0);
         else if (key == "kind")
@@ -200,10 +223,16 @@ exception_record exception_from_stored(std::string_view bytes) {
         else if (key == "scope")
             e.scope = text_of(v);
         else if (key == "resolve_on") {
-            if (v.is_array())
-                for (std::size_t i = 0; i < v.size(); ++i)
-                    if (const packed_value m = v.at(i); m.is_str())
-                        e.resolve_on.emplace_back(m.as_str());
+            if (!v.next_is_array()) {
+                v.skip();
+                return;
+            }
+            for (std::uint32_t i = 0, n = v.array(); i < n; ++i) {
+                if (v.next_is_str())
+                    e.resolve_on.emplace_back(v.str());
+                else
+                    v.skip();
+            }
         } else if (key == "step")
             e.step = static_cast<int>(number_of(v));
         else if (key == "by")
@@ -214,6 +243,8 @@ exception_record exception_from_stored(std::string_view bytes) {
             e.assignee = text_of(v);
         else if (key == "history")
             e.history = history_of(v);
+        else
+            v.skip();
     });
     return e;
 }
@@ -239,9 +270,9 @@ value to_value(const task_record& t) {
 }
 
 task_record task_from_stored(std::string_view bytes) {
-    packed_document doc;
     task_record t;
-    each_field(stored_map(doc, bytes), [&](std::string_view key, packed_value v) {
+    packed_reader in = stored_map(bytes);
+    each_field(in, [&](std::string_view key, packed_reader& v) {
         if (key == "id")
             t.id = parse_record_id(text_of(v), 'T').value_or(0);
         else if (key == "dept")
@@ -270,6 +301,8 @@ task_record task_from_stored(std::string_view bytes) {
             t.assignee = text_of(v);
         else if (key == "history")
             t.history = history_of(v);
+        else
+            v.skip();
     });
     return t;
 }

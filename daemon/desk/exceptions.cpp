@@ -551,6 +551,10 @@ void exception_desk::restore_records(std::vector<exception_record> exceptions,
     open_tasks_ = 0;
     timers_.clear();
     silenced_.clear();
+    // Room for the indexes at once (at most one entry a record), not grown again and again.
+    by_order_.reserve(exceptions.size() + tasks.size());
+    open_by_key_.reserve(exceptions.size());
+    tasks_by_exception_.reserve(tasks.size());
     for (auto& e : exceptions) {
         next_exception_id_ = std::max(next_exception_id_, e.id + 1);
         if (e.state == exception_state::resolved && e.by != "baton"sv && stage_bound(e.kind) &&

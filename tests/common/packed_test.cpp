@@ -399,5 +399,63 @@ TEST(packed_reader, skip_agrees_with_the_document_parse) {
     }
 }
 
+// packed_whole and packed_acceptable, the check without a tree, say of every byte string what
+// packed_document's parse and accepted say, in the same words: over many short strings of map,
+// list and string headers, two letters, bytes that are not UTF-8, bins and exts. (Only the
+// reason for a byte that starts no item is worded otherwise: msgpack-cxx's "parse error".)
+TEST(packed, the_check_without_a_tree_agrees_with_the_document) {
+    const unsigned char alphabet[] = {0x81, 0x82, 0x83, 0x80, 0x91, 0x92, 0x90, 0xa1, 0xa1, 0xa2,
+                                      'x',  'y',  'x',  0xff, 0xc3, 0xc0, 0x01, 0xc4, 0xd4, 0xc1};
+    std::uint64_t seed = 777;
+    auto next = [&] {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>(seed >> 33);
+    };
+    int accepted = 0, refused_inside = 0;
+    for (int round = 0; round < 100000; ++round) {
+        std::string bytes(next() % 13, '\0');
+        for (auto& c : bytes) c = static_cast<char>(alphabet[next() % sizeof alphabet]);
+        packed_document doc;
+        std::string doc_error, error;
+        bool doc_ok = doc.parse(bytes, doc_error);
+        const bool parsed = doc_ok;
+        if (doc_ok) doc_ok = doc.root().accepted(doc_error);
+        bool ok = packed_whole(bytes, error);
+        ASSERT_EQ(ok, parsed) << testing::PrintToString(bytes) << " " << doc_error << " / "
+                              << error;
+        if (ok) ok = packed_acceptable(bytes, error);
+        ASSERT_EQ(ok, doc_ok) << testing::PrintToString(bytes) << " " << doc_error << " / "
+                              << error;
+        if (doc_error.find("not valid MessagePack") == std::string::npos) {
+            EXPECT_EQ(error, doc_error) << testing::PrintToString(bytes);
+        }
+        accepted += ok;
+        refused_inside += parsed && !ok;
+    }
+    // The strings reach both sides of each check.
+    EXPECT_GT(accepted, 1000);
+    EXPECT_GT(refused_inside, 1000);
+}
+
+// Nested as deep as the bytes go, without recursion; a count past the bytes is refused by the
+// shape check, with nothing allocated for it.
+TEST(packed, the_check_without_a_tree_takes_any_depth_and_no_count_on_trust) {
+    std::string deep(200000, '\x91');
+    deep += '\xc0';
+    std::string error;
+    EXPECT_TRUE(packed_whole(deep, error)) << error;
+    EXPECT_TRUE(packed_acceptable(deep, error)) << error;
+    deep.back() = '\xc4';  // a bin at the bottom
+    EXPECT_FALSE(packed_whole(deep, error));
+    deep += std::string("\x01x", 2);
+    EXPECT_TRUE(packed_whole(deep, error)) << error;
+    EXPECT_FALSE(packed_acceptable(deep, error));
+    EXPECT_EQ(error, "decode: bin values are not accepted");
+    EXPECT_FALSE(packed_whole(std::string("\xdd\xff\xff\xff\xff\x01", 6), error));
+    EXPECT_EQ(error, "truncated MessagePack (6 bytes)");
+    EXPECT_FALSE(packed_whole(std::string("\x81\xa1k\xdf\xff\xff\xff\xff", 8), error));
+    EXPECT_EQ(error, "truncated MessagePack (8 bytes)");
+}
+
 }  // namespace
 }  // namespace baton

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <string>
 
 #include "codec.h"
@@ -307,6 +309,16 @@ TEST(desk_records, bytes_that_are_not_a_record_are_refused_with_the_reason) {
     ASSERT_NE(at, std::string::npos);
     bytes.replace(at, 3, std::string("\xa2\xff\xfe", 3));
     EXPECT_EQ(why(exception, bytes), "decode: map key is not valid UTF-8");
+
+    // A damaged count (2^32 - 1 steps in a history, names in resolve_on) is refused as bytes that
+    // end early, with nothing reserved for what it claims.
+    for (const char* list : {"history", "resolve_on"}) {
+        const std::string claim = std::string("\x81") + char(0xa0 + std::strlen(list)) + list +
+                                  std::string("\xdd\xff\xff\xff\xff\xc0", 6);
+        EXPECT_EQ(why(exception, claim),
+                  "truncated MessagePack (" + std::to_string(claim.size()) + " bytes)")
+            << list;
+    }
 }
 
 TEST(desk_records, names_nobody_wrote_read_leniently) {
