@@ -184,9 +184,19 @@ bool operator<(const order_times::entry& a, const order_times::entry& b) {
     return a.o->id < b.o->id;  // the same first bytes, and one is longer than them
 }
 
+std::optional<order_times::entry> order_times::placed_entry(order& o) {
+    if (!o.placed || o.customer.empty()) return std::nullopt;
+    return entry(o.milestones.at("placed").at_ms, &o);
+}
+
+std::optional<order_times::entry> order_times::closed_entry(order& o) {
+    if (o.open()) return std::nullopt;
+    return entry(o.stage_since_ms, &o);
+}
+
 void order_times::note(order& o) {
-    if (o.placed && !o.customer.empty()) placed.emplace_back(o.milestones.at("placed").at_ms, &o);
-    if (!o.open()) closed.emplace_back(o.stage_since_ms, &o);
+    if (auto e = placed_entry(o)) placed.push_back(*e);
+    if (auto e = closed_entry(o)) closed.push_back(*e);
 }
 
 void order_engine::restore(std::unordered_map<std::string, order> orders, customer_book customers,

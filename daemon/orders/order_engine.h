@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -77,6 +78,9 @@ struct order_times {
     std::vector<order*> again;
     bool complete = false;
     void note(order& o);  // o's entries, if it has any
+    // The entries `note` makes for an order, each if it has it: where it goes in each list.
+    static std::optional<entry> placed_entry(order& o);
+    static std::optional<entry> closed_entry(order& o);
 };
 
 class order_engine {

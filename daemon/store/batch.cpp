@@ -311,6 +311,7 @@ snapshot_header batch_stage::header_now() const {
     snapshot_header h;
     h.journal_seq = applied_seq();
     h.relay_seq = s_.engine.relay_seq();
+    h.orders = s_.engine.orders().size();
     h.customers = encode_msgpack(s_.engine.customers_value());
     return h;
 }

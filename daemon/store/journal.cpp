@@ -713,6 +713,9 @@ void journal::put_snapshot(const snapshot_header& header,
         st.bind_int64(2, static_cast<std::int64_t>(header.relay_seq));
     });
     put_meta("customers", [&](sqlite_statement& st) { st.bind_blob(2, header.customers); });
+    put_meta("orders", [&](sqlite_statement& st) {
+        st.bind_int64(2, static_cast<std::int64_t>(header.orders));
+    });
     put_log_seq();
     if (!header.unarchived.empty()) {
         // Their state in this snapshot is newer than the archive's, and counts from now on.
@@ -742,7 +745,8 @@ std::int64_t journal::discard_snapshot_rows_after(std::int64_t log_seq) {
 }
 
 snapshot_header journal::load_snapshot(
-    const std::function<void(std::string_view, std::string_view)>& fn) const {
+    const std::function<void(std::string_view, std::string_view)>& fn,
+    const std::function<void(std::size_t)>& expect) const {
     snapshot_header h;
     int rc;
     // A connection of its own, without SQLite's lock per call (a million rows, at start); one
@@ -761,15 +765,18 @@ snapshot_header journal::load_snapshot(
             if (key == "relay_seq") h.relay_seq = static_cast<std::uint64_t>(s.column_int64(1));
             if (key == "customers") h.customers = s.column_blob(1);
             if (key == "log_seq") h.log_seq = s.column_int64(1);
+            if (key == "orders") h.orders = static_cast<std::uint64_t>(s.column_int64(1));
         }
         if (rc != SQLITE_DONE) fail("snapshot read", reader.db);
     }
     if (h.journal_seq == 0) return h;
+    const std::int64_t last = h.log_seq > 0 ? h.log_seq : std::numeric_limits<std::int64_t>::max();
+    if (expect && h.orders > 0) expect(static_cast<std::size_t>(h.orders));
     sqlite_statement s(reader.db,
                        "SELECT id, state FROM snapshot_log WHERE seq <= ? AND id NOT IN (SELECT "
                        "id FROM order_archive) ORDER BY seq");
     if (!s) fail("prepare snapshot read", reader.db);
-    s.bind_int64(1, h.log_seq > 0 ? h.log_seq : std::numeric_limits<std::int64_t>::max());
+    s.bind_int64(1, last);
     while ((rc = s.step()) == SQLITE_ROW) fn(s.column_text_view(0), s.column_blob_view(1));
     if (rc != SQLITE_DONE) fail("snapshot read", reader.db);
     return h;

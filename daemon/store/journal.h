@@ -72,6 +72,9 @@ struct snapshot_header {
     std::int64_t journal_seq = 0;  // state includes every entry up to here
     std::uint64_t relay_seq = 0;
     std::string customers;  // MessagePack bytes of the customer book
+    // The orders in memory when it was taken: how many a start makes room for at once. 0 when
+    // not known (a store written before it was kept).
+    std::uint64_t orders = 0;
     // The last snapshot_log row of the snapshot: rows after it belong to one not yet complete
     // and are not read. 0 for a store written before snapshots were stored in parts (every
     // row counts). Set by the journal when it stores the header.
@@ -210,9 +213,12 @@ public:
     }
     // Calls `fn(id, state)` for every stored order state of the last complete snapshot, in the
     // order written (a later state of an id replaces an earlier one; the views are valid during
-    // the call only); returns the header (journal_seq 0 when none was written).
+    // the call only); returns the header (journal_seq 0 when none was written). Before the
+    // rows, `expect` (when given) is told how many orders the snapshot holds, to make room,
+    // when the header says.
     snapshot_header load_snapshot(
-        const std::function<void(std::string_view id, std::string_view state)>& fn) const;
+        const std::function<void(std::string_view id, std::string_view state)>& fn,
+        const std::function<void(std::size_t orders)>& expect = {}) const;
     // Envelopes are stored compressed once a dictionary has been trained on the first
     // `bytes` of them (envelope_compressor.h); for tests, before the first commit.
     void train_dictionary_after(std::size_t bytes);

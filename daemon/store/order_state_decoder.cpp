@@ -19,11 +19,22 @@ order_state_decoder::~order_state_decoder() {
 }
 
 void order_state_decoder::decode(chunk& c) {
-    c.orders.resize(c.states.size());
-    c.errors.resize(c.states.size());
+    c.rows.resize(c.states.size());
+    order_map scratch;  // where each node is made, and taken out of at once
     for (std::size_t i = 0; i < c.states.size(); ++i) {
-        if (!decode_order_state(c.states[i], c.orders[i], c.errors[i]) && c.errors[i].empty())
-            c.errors[i] = "unreadable";
+        decoded_order& row = c.rows[i];
+        auto made = scratch.try_emplace(std::move(c.ids[i])).first;
+        order& o = made->second;
+        if (!decode_order_state(c.states[i], o, row.error)) {
+            if (row.error.empty()) row.error = "unreadable";
+        } else if (o.id != made->first) {
+            // The map is keyed by the row's id: a state that names another order is not its state.
+            row.error = "it is the state of order " + o.id;
+        } else {
+            row.placed = order_times::placed_entry(o);
+            row.closed = order_times::closed_entry(o);
+        }
+        row.node = scratch.extract(made);
         std::string().swap(c.states[i]);  // the bytes are not needed any more
     }
 }
@@ -60,7 +71,7 @@ void order_state_decoder::deliver_ready(std::unique_lock<std::mutex>& lock) {
         done_.erase(it);
         ++delivered_no_;
         lock.unlock();
-        for (std::size_t i = 0; i < c.ids.size(); ++i) sink_(c.ids[i], c.orders[i], c.errors[i]);
+        for (decoded_order& row : c.rows) sink_(row);
         lock.lock();
     }
 }

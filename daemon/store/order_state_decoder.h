@@ -2,6 +2,10 @@
 // and hands them over in chunks; a helper thread and the caller decode the chunks, and the
 // results come back to the caller in the order the rows were given (a later row of an order
 // replaces an earlier one, so the order matters).
+//
+// Each order is decoded straight into a node of the engine's map, made on the thread that
+// decodes it, with its places in the engine's lists by time beside it: the caller only links
+// the node into the map (no order moved, nothing of it read on the caller's core).
 #pragma once
 
 #include <condition_variable>
@@ -13,17 +17,29 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "order.h"
+#include "order_engine.h"
 
 namespace baton {
 
+using order_map = std::unordered_map<std::string, order>;
+
+// One row, decoded.
+struct decoded_order {
+    order_map::node_type node;  // keyed by the row's id; the order, when `error` is empty
+    // Why the row's state is not that order's: it cannot be read, or it names another order.
+    std::string error;
+    // The order's entries in the engine's lists by time (order_times), when it has them.
+    std::optional<order_times::entry> placed, closed;
+};
+
 class order_state_decoder {
 public:
-    // Called on the caller's thread, row by row in the given order: the order, or why its
-    // state cannot be read (`error` not empty, `o` empty).
-    using sink = std::function<void(std::string& id, order& o, std::string& error)>;
+    // Called on the caller's thread, row by row in the given order.
+    using sink = std::function<void(decoded_order& row)>;
 
     explicit order_state_decoder(sink fn, std::size_t chunk_rows = 2048);
     ~order_state_decoder();
@@ -39,8 +55,7 @@ private:
         std::size_t no = 0;
         std::vector<std::string> ids;
         std::vector<std::string> states;
-        std::vector<order> orders;
-        std::vector<std::string> errors;
+        std::vector<decoded_order> rows;
     };
     static void decode(chunk& c);
     void dispatch();

@@ -128,31 +128,33 @@ snapshot_header load_orders(daemon_state& s, std::unordered_map<std::string, ord
     std::unordered_map<std::string, std::string> unreadable;  // id -> why its newest row is
     std::size_t rows = 0;
     times.complete = true;
-    // Each order is moved once, from the decoder into its place in the map the engine takes.
-    order_state_decoder decoder([&](std::string& id, order& o, std::string& error) {
+    // Each order comes in a node of the map the engine takes, made where it was decoded: linked
+    // in here, never moved.
+    order_state_decoder decoder([&](decoded_order& row) {
         ++rows;
-        if (!error.empty()) {
-            unreadable[id] = std::move(error);
+        if (!row.error.empty()) {
+            unreadable[row.node.key()] = std::move(row.error);
             return;
         }
-        // The map is keyed by the row's id: a state that names another order is not its state.
-        if (o.id != id) {
-            unreadable[id] = "it is the state of order " + o.id;
-            return;
-        }
-        if (!unreadable.empty()) unreadable.erase(id);
-        auto [it, fresh] = orders.try_emplace(std::move(id), std::move(o));
-        if (fresh) {
-            times.note(it->second);  // while the order is in the cache
+        if (!unreadable.empty()) unreadable.erase(row.node.key());
+        auto linked = orders.insert(std::move(row.node));
+        if (linked.inserted) {
+            if (row.placed) times.placed.push_back(*row.placed);
+            if (row.closed) times.closed.push_back(*row.closed);
         } else {
-            it->second = std::move(o);
-            times.again.push_back(&it->second);
+            linked.position->second = std::move(linked.node.mapped());
+            times.again.push_back(&linked.position->second);
         }
     });
-    snapshot_header h = s.store.load_snapshot([&](std::string_view id, std::string_view bytes) {
-        check();
-        decoder.add(id, bytes);
-    });
+    snapshot_header h = s.store.load_snapshot(
+        [&](std::string_view id, std::string_view bytes) {
+            check();
+            decoder.add(id, bytes);
+        },
+        [&](std::size_t expected) {
+            orders.reserve(expected);
+            times.placed.reserve(expected);
+        });
     decoder.finish();
     if (!unreadable.empty()) {
         const auto& [id, why] = *unreadable.begin();

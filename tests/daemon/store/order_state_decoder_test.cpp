@@ -23,13 +23,15 @@ TEST(order_state_decoder, rows_come_back_in_the_order_given_with_the_unreadable_
         std::vector<row> got;
         {
             order_state_decoder d(
-                [&](std::string& id, order& o, std::string& error) {
-                    if (!error.empty()) {
-                        EXPECT_NE(error.find("truncated MessagePack"), std::string::npos) << error;
+                [&](decoded_order& row) {
+                    const std::string& id = row.node.key();
+                    if (!row.error.empty()) {
+                        EXPECT_NE(row.error.find("truncated MessagePack"), std::string::npos)
+                            << row.error;
                         got.push_back({id, ""});
                     } else {
-                        EXPECT_EQ(o.id, id);
-                        got.push_back({id, o.stage.str()});
+                        EXPECT_EQ(row.node.mapped().id, id);
+                        got.push_back({id, row.node.mapped().stage.str()});
                     }
                 },
                 chunk);
@@ -54,7 +56,7 @@ TEST(order_state_decoder, rows_come_back_in_the_order_given_with_the_unreadable_
 TEST(order_state_decoder, a_decoder_left_before_finishing_stops_its_helper) {
     int delivered = 0;
     {
-        order_state_decoder d([&](std::string&, order&, std::string&) { ++delivered; }, 4);
+        order_state_decoder d([&](decoded_order&) { ++delivered; }, 4);
         order o;
         o.id = "SO-1";
         for (int i = 0; i < 10; ++i) d.add(o.id, encode_order_state(o));
