@@ -1,13 +1,19 @@
-// Chunks go to the helper when it is idle and are decoded by the caller otherwise, so neither
-// core waits for the other while there are rows to read.
+// Chunks queue for the helpers; the caller delivers the decoded ones in order whenever it hands
+// one out or waits, so neither side holds the other up longer than a chunk.
 #include "order_state_decoder.h"
+
+#include <algorithm>
 
 #include "order_state.h"
 
 namespace baton {
 
-order_state_decoder::order_state_decoder(sink fn, std::size_t chunk_rows)
-    : sink_(std::move(fn)), chunk_rows_(chunk_rows), helper_([this] { work(); }) {}
+order_state_decoder::order_state_decoder(sink fn, std::size_t chunk_rows, std::size_t helpers)
+    : sink_(std::move(fn)), chunk_rows_(chunk_rows) {
+    if (helpers == 0) helpers = std::max(2u, std::thread::hardware_concurrency());
+    in_flight_max_ = 4 * helpers;
+    for (std::size_t i = 0; i < helpers; ++i) helpers_.emplace_back([this] { work(); });
+}
 
 order_state_decoder::~order_state_decoder() {
     {
@@ -15,17 +21,20 @@ order_state_decoder::~order_state_decoder() {
         stop_ = true;
     }
     wake_.notify_all();
-    helper_.join();
+    for (std::thread& t : helpers_) t.join();
 }
 
 void order_state_decoder::decode(chunk& c) {
-    c.rows.resize(c.states.size());
+    c.rows.resize(c.ids.size());
     order_map scratch;  // where each node is made, and taken out of at once
-    for (std::size_t i = 0; i < c.states.size(); ++i) {
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < c.ids.size(); ++i) {
+        const std::string_view state(c.states.data() + begin, c.ends[i] - begin);
+        begin = c.ends[i];
         decoded_order& row = c.rows[i];
         auto made = scratch.try_emplace(std::move(c.ids[i])).first;
         order& o = made->second;
-        if (!decode_order_state(c.states[i], o, row.error)) {
+        if (!decode_order_state(state, o, row.error)) {
             if (row.error.empty()) row.error = "unreadable";
         } else if (o.id != made->first) {
             // The map is keyed by the row's id: a state that names another order is not its state.
@@ -35,13 +44,14 @@ void order_state_decoder::decode(chunk& c) {
             row.closed = order_times::closed_entry(o);
         }
         row.node = scratch.extract(made);
-        std::string().swap(c.states[i]);  // the bytes are not needed any more
     }
+    std::string().swap(c.states);  // the bytes are not needed any more
 }
 
 void order_state_decoder::add(std::string_view id, std::string_view state) {
     filling_.ids.emplace_back(id);
-    filling_.states.emplace_back(state);
+    filling_.states.append(state);
+    filling_.ends.push_back(filling_.states.size());
     if (filling_.ids.size() >= chunk_rows_) dispatch();
 }
 
@@ -49,20 +59,19 @@ void order_state_decoder::dispatch() {
     if (filling_.ids.empty()) return;
     chunk c = std::move(filling_);
     filling_ = chunk{};
+    filling_.ids.reserve(chunk_rows_);
+    filling_.ends.reserve(chunk_rows_);
+    filling_.states.reserve(c.states.size());
     c.no = next_no_++;
     std::unique_lock lock(mutex_);
-    if (!job_ && !helper_busy_) {
-        job_ = std::move(c);
-        lock.unlock();
-        wake_.notify_all();
-        lock.lock();
-    } else {
-        lock.unlock();
-        decode(c);
-        lock.lock();
-        done_.emplace(c.no, std::move(c));
+    jobs_.push_back(std::move(c));
+    wake_.notify_all();
+    // Room for the next: what is decoded goes to the sink meanwhile.
+    for (;;) {
+        deliver_ready(lock);
+        if (next_no_ - delivered_no_ < in_flight_max_) return;
+        wake_.wait(lock, [this] { return done_.count(delivered_no_) != 0; });
     }
-    deliver_ready(lock);
 }
 
 void order_state_decoder::deliver_ready(std::unique_lock<std::mutex>& lock) {
@@ -89,15 +98,13 @@ void order_state_decoder::finish() {
 void order_state_decoder::work() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [this] { return stop_ || job_.has_value(); });
+        wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
         if (stop_) return;
-        chunk c = std::move(*job_);
-        job_.reset();
-        helper_busy_ = true;
+        chunk c = std::move(jobs_.front());
+        jobs_.pop_front();
         lock.unlock();
         decode(c);
         lock.lock();
-        helper_busy_ = false;
         done_.emplace(c.no, std::move(c));
         wake_.notify_all();
     }

@@ -1,7 +1,9 @@
-// Order states of the snapshot log decoded on both cores at start-up: the caller reads rows
-// and hands them over in chunks; a helper thread and the caller decode the chunks, and the
-// results come back to the caller in the order the rows were given (a later row of an order
-// replaces an earlier one, so the order matters).
+// Order states of the snapshot log decoded on every core at start-up: the caller reads rows
+// and hands them over in chunks; helper threads decode the chunks, and the results come back
+// to the caller in the order the rows were given (a later row of an order replaces an earlier
+// one, so the order matters). The caller only reads and links: it is the one thread that
+// cannot be shared out, so it takes no decoding. Chunks in flight are bounded, so a caller
+// that reads faster than the helpers decode waits rather than holding the whole log.
 //
 // Each order is decoded straight into a node of the engine's map, made on the thread that
 // decodes it, with its places in the engine's lists by time beside it: the caller only links
@@ -10,6 +12,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -41,7 +44,9 @@ public:
     // Called on the caller's thread, row by row in the given order.
     using sink = std::function<void(decoded_order& row)>;
 
-    explicit order_state_decoder(sink fn, std::size_t chunk_rows = 2048);
+    // `helpers` threads decode (0: as many as the machine has cores, at least two); the
+    // caller's thread reads the rows and links what they give.
+    explicit order_state_decoder(sink fn, std::size_t chunk_rows = 2048, std::size_t helpers = 0);
     ~order_state_decoder();
     order_state_decoder(const order_state_decoder&) = delete;
     order_state_decoder& operator=(const order_state_decoder&) = delete;
@@ -54,7 +59,8 @@ private:
     struct chunk {
         std::size_t no = 0;
         std::vector<std::string> ids;
-        std::vector<std::string> states;
+        std::string states;             // the rows' states, end to end
+        std::vector<std::size_t> ends;  // where each ends in `states`
         std::vector<decoded_order> rows;
     };
     static void decode(chunk& c);
@@ -64,16 +70,16 @@ private:
 
     sink sink_;
     std::size_t chunk_rows_;
+    std::size_t in_flight_max_;  // chunks handed out and not yet delivered, at most
     chunk filling_;
     std::size_t next_no_ = 0;       // the next chunk to hand out
     std::size_t delivered_no_ = 0;  // the next chunk to deliver
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::optional<chunk> job_;  // the helper's next chunk
-    bool helper_busy_ = false;
+    std::deque<chunk> jobs_;             // handed out, not yet taken by a helper
     std::map<std::size_t, chunk> done_;  // decoded, waiting for the chunks before them
     bool stop_ = false;
-    std::thread helper_;
+    std::vector<std::thread> helpers_;
 };
 
 }  // namespace baton

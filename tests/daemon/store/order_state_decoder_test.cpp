@@ -1,5 +1,6 @@
 // The start-up decoder of order states: every row comes back once, in the order given, decoded
-// on two threads, with the unreadable ones named, whatever the chunk size.
+// on helper threads, with the unreadable ones named, whatever the chunk size and the number of
+// helpers (so whatever order the chunks finish in).
 #include "order_state_decoder.h"
 
 #include <gtest/gtest.h>
@@ -18,39 +19,41 @@ struct row {
 };
 
 TEST(order_state_decoder, rows_come_back_in_the_order_given_with_the_unreadable_named) {
-    for (std::size_t chunk : {1u, 3u, 64u, 5000u}) {
-        SCOPED_TRACE("chunk of " + std::to_string(chunk));
-        std::vector<row> got;
-        {
-            order_state_decoder d(
-                [&](decoded_order& row) {
-                    const std::string& id = row.node.key();
-                    if (!row.error.empty()) {
-                        EXPECT_NE(row.error.find("truncated MessagePack"), std::string::npos)
-                            << row.error;
-                        got.push_back({id, ""});
-                    } else {
-                        EXPECT_EQ(row.node.mapped().id, id);
-                        got.push_back({id, row.node.mapped().stage.str()});
-                    }
-                },
-                chunk);
-            for (int i = 0; i < 2000; ++i) {
-                order o;
-                o.id = "SO-" + std::to_string(i % 700);  // ids come again: order matters
-                o.stage = "stage-" + std::to_string(i);
-                std::string bytes = encode_order_state(o);
-                if (i % 97 == 5) bytes.resize(bytes.size() / 2);  // cut: unreadable
-                d.add(o.id, bytes);
+    for (std::size_t helpers : {1u, 2u, 5u})
+        for (std::size_t chunk : {1u, 3u, 64u, 5000u}) {
+            SCOPED_TRACE("chunk of " + std::to_string(chunk) + ", " + std::to_string(helpers) +
+                         " helpers");
+            std::vector<row> got;
+            {
+                order_state_decoder d(
+                    [&](decoded_order& row) {
+                        const std::string& id = row.node.key();
+                        if (!row.error.empty()) {
+                            EXPECT_NE(row.error.find("truncated MessagePack"), std::string::npos)
+                                << row.error;
+                            got.push_back({id, ""});
+                        } else {
+                            EXPECT_EQ(row.node.mapped().id, id);
+                            got.push_back({id, row.node.mapped().stage.str()});
+                        }
+                    },
+                    chunk, helpers);
+                for (int i = 0; i < 2000; ++i) {
+                    order o;
+                    o.id = "SO-" + std::to_string(i % 700);  // ids come again: order matters
+                    o.stage = "stage-" + std::to_string(i);
+                    std::string bytes = encode_order_state(o);
+                    if (i % 97 == 5) bytes.resize(bytes.size() / 2);  // cut: unreadable
+                    d.add(o.id, bytes);
+                }
+                d.finish();
             }
-            d.finish();
+            ASSERT_EQ(got.size(), 2000u);
+            for (int i = 0; i < 2000; ++i) {
+                EXPECT_EQ(got[i].id, "SO-" + std::to_string(i % 700)) << i;
+                EXPECT_EQ(got[i].stage, i % 97 == 5 ? "" : "stage-" + std::to_string(i)) << i;
+            }
         }
-        ASSERT_EQ(got.size(), 2000u);
-        for (int i = 0; i < 2000; ++i) {
-            EXPECT_EQ(got[i].id, "SO-" + std::to_string(i % 700)) << i;
-            EXPECT_EQ(got[i].stage, i % 97 == 5 ? "" : "stage-" + std::to_string(i)) << i;
-        }
-    }
 }
 
 TEST(order_state_decoder, a_decoder_left_before_finishing_stops_its_helper) {
