@@ -5,6 +5,7 @@
 #include <cassert>
 #include <charconv>
 #include <cstring>
+#include <future>
 #include <string_view>
 #include <unordered_map>
 
@@ -224,12 +225,17 @@ void order_engine::restore(std::unordered_map<std::string, order> orders, custom
                            times.closed.end());
         for (order* o : again) times.note(*o);
     }
+    // The two lists share nothing (each only reads the orders): a million orders are sorted on
+    // two cores at once.
     // The closed, oldest first (retention takes them from the front).
-    std::sort(times.closed.begin(), times.closed.end());
-    for (const auto& e : times.closed) closed_.emplace_back(e.at, e.o->id);
+    auto closed = std::async(std::launch::async, [this, &times] {
+        std::sort(times.closed.begin(), times.closed.end());
+        for (const auto& e : times.closed) closed_.emplace_back(e.at, e.o->id);
+    });
     // By customer, in the order they were placed, as the live engine lists them.
     std::sort(times.placed.begin(), times.placed.end());
     for (const auto& e : times.placed) by_customer_[e.o->customer].push_back(e.o);
+    closed.get();
 }
 
 const order& order_engine::adopt(order back) {

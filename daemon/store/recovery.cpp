@@ -225,16 +225,21 @@ exception_desk read_desk(const daemon_state& s, cancel_check& check) {
     return desk;
 }
 
-void load_desk(daemon_state& s, exception_desk desk) {
+void load_desk(daemon_state& s, exception_desk desk, const std::function<void()>& beside) {
     s.desk = std::move(desk);
+    // `beside` only reads the orders and the records, and the timers only write the timers.
+    std::future<void> other;
+    if (beside) other = std::async(std::launch::async, beside);
     s.desk.schedule_orders(s.engine);
     // The records archived with their orders keep their ids.
     s.desk.reserve_ids(s.store.max_exception_id(), s.store.max_task_id());
+    if (other.valid()) other.get();
 }
 
 }  // namespace
 
-recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<bool>* cancel) {
+recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<bool>* cancel,
+                        const std::function<void()>& beside) {
     cancel_check check(cancel);
     if (rebuild_state) {
         spdlog::info("rebuilding the order state from the journal, as asked");
@@ -344,7 +349,7 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
     }
 
     phase = std::chrono::steady_clock::now();
-    load_desk(s, desk.get());
+    load_desk(s, desk.get(), beside);
     r.feed_seq = s.store.last_feed_seq();
     s.feed.catch_up(s.store);
     spdlog::info(

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 
 #include "daemon_state.h"
@@ -36,9 +37,12 @@ value read_stored(const std::string& bytes, const std::string& what);
 
 // Rebuilds `s` from its journal. `cancel` (may be null) is polled while the journal is read;
 // when it turns true recovery stops with recovery_cancelled. Throws journal_error when the
-// store cannot be read.
+// store cannot be read. `beside` (may be empty) runs on a thread of its own once the orders
+// and the desk's records are complete, while the desk's timers are made: it may read the
+// orders and the records (the metrics' first count), and must not touch anything else of `s`.
 recovery_result recover(daemon_state& s, bool rebuild_state,
-                        const std::atomic<bool>* cancel = nullptr);
+                        const std::atomic<bool>* cancel = nullptr,
+                        const std::function<void()>& beside = {});
 
 // At a clean stop: the duplicate window as it stands, for the next start (dedup_checkpoint.h).
 // Only a window that reaches the journal's last entry is written; a failure is logged, and the
