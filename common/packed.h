@@ -270,8 +270,9 @@ private:
 
 // Whether exactly one MessagePack item fills the bytes, read with a packed_reader (nothing
 // built): false with the reason packed_document::parse would give ("empty", "truncated
-// MessagePack (N bytes)", "N trailing bytes after the MessagePack object", "not valid
-// MessagePack (...)").
+// MessagePack (N bytes)", "N trailing bytes after the MessagePack object"), except for a byte
+// that starts no item: "not valid MessagePack (byte 0xc1)" where msgpack-cxx says "(parse
+// error)".
 bool packed_whole(std::string_view bytes, std::string& error);
 
 // Whether decode_msgpack takes the one item that fills the bytes (packed_whole first): false

@@ -187,7 +187,7 @@ bool operator<(const order_times::entry& a, const order_times::entry& b) {
 
 std::optional<order_times::entry> order_times::placed_entry(order& o) {
     if (!o.placed || o.customer.empty()) return std::nullopt;
-    return entry(o.milestones.at("placed").at_ms, &o);
+    return entry(o.milestones.at("placed").at_ms, &o);  // throws for a damaged state without it
 }
 
 std::optional<order_times::entry> order_times::closed_entry(order& o) {

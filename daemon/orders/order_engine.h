@@ -79,6 +79,7 @@ struct order_times {
     bool complete = false;
     void note(order& o);  // o's entries, if it has any
     // The entries `note` makes for an order, each if it has it: where it goes in each list.
+    // std::out_of_range for an order marked placed without its placed milestone.
     static std::optional<entry> placed_entry(order& o);
     static std::optional<entry> closed_entry(order& o);
 };

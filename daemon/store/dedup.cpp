@@ -44,8 +44,8 @@ std::uint64_t dedup_window::key(std::string_view source, std::string_view id) {
     return mix(h);
 }
 
-std::size_t dedup_window::home(std::uint64_t key) const {
-    return static_cast<std::size_t>(mix(key ^ seed_)) & (index_.size() - 1);
+std::size_t dedup_window::home_of(std::uint64_t key, std::uint64_t seed, std::size_t cells) {
+    return static_cast<std::size_t>(mix(key ^ seed)) & (cells - 1);
 }
 
 std::optional<std::int64_t> dedup_window::find(std::uint64_t k) const {

@@ -7,7 +7,9 @@
 // ring (key, seq, received_ms), and an open-addressing index (linear probing) of their places
 // in the ring, 4 bytes a cell at most 65 % full. Both grow by doubling and never shrink, so a
 // window that has filled up costs the same memory from then on. Where an id lands in the index
-// depends on a seed drawn at start, so ids crafted to collide cannot be sent ahead of time.
+// depends on a seed drawn at the first start, so ids crafted to collide cannot be sent ahead of
+// time; it is kept with the window in the checkpoint a clean stop writes (beside the store, as
+// private as it), so it changes when the window is read from the journal again.
 #pragma once
 
 #include <cstddef>
@@ -60,7 +62,9 @@ private:
     std::uint64_t position(std::uint32_t cell) const {
         return head_ + static_cast<std::uint32_t>(cell - 1 - static_cast<std::uint32_t>(head_));
     }
-    std::size_t home(std::uint64_t key) const;
+    std::size_t home(std::uint64_t key) const { return home_of(key, seed_, index_.size()); }
+    // The index cell where `key` starts its search, for a seed and a power-of-two cell count.
+    static std::size_t home_of(std::uint64_t key, std::uint64_t seed, std::size_t cells);
     void place(std::uint64_t pos);  // into the index
     void grow_ring(std::size_t entries);
     void grow_index(std::size_t entries);

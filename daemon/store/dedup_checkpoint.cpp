@@ -6,7 +6,9 @@
 //   ring     ring_size slots of (key, seq, received_ms), 24 bytes each
 //   index    index_size cells of 4 bytes
 //
-// The checksum is XXH3-64 over the header (its checksum field zero), the ring and the index.
+// The ring starts with its oldest entry (head 0) and holds tail entries; the index's cells name
+// those positions. The checksum is XXH3-64 over the header (its checksum field zero), the ring
+// and the index.
 #include "dedup_checkpoint.h"
 
 #include <fcntl.h>
@@ -14,7 +16,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -36,9 +40,12 @@ struct header {
     std::uint64_t head, tail;  // the ring's absolute positions
     std::uint64_t ring_size;   // slots
     std::uint64_t index_size;  // cells, a power of two
+    // The slot's layout and where the hash places keys with this seed: a batond that lays out
+    // or places them otherwise (a checksum cannot tell) refuses the file instead of misreading.
+    std::uint64_t layout;
     std::uint64_t checksum;
 };
-static_assert(sizeof(header) == 80, "the header has no padding");
+static_assert(sizeof(header) == 88, "the header has no padding");
 
 // A file descriptor closed when it goes out of scope.
 struct fd_closer {
@@ -53,7 +60,10 @@ bool write_all(int fd, const void* data, std::size_t n) {
     while (n > 0) {
         const ssize_t w = ::write(fd, p, n);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
+        if (w <= 0) {
+            if (w == 0) errno = ENOSPC;  // nothing written, and no error said
+            return false;
+        }
         p += w;
         n -= static_cast<std::size_t>(w);
     }
@@ -93,16 +103,6 @@ private:
     std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state_;
 };
 
-std::uint64_t checksum_of(header h, const void* ring, std::size_t ring_bytes, const void* index,
-                          std::size_t index_bytes) {
-    h.checksum = 0;
-    checksum c;
-    c.add(&h, sizeof h);
-    c.add(ring, ring_bytes);
-    c.add(index, index_bytes);
-    return c.value();
-}
-
 }  // namespace
 
 std::string dedup_checkpoint::path_for(const std::string& store_path) {
@@ -115,36 +115,68 @@ std::optional<dedup_mark> dedup_checkpoint::mark_of(const dedup_window& w) {
     return dedup_mark{newest.seq, newest.received_ms, newest.key};
 }
 
+std::uint64_t dedup_checkpoint::layout_of(std::uint64_t seed, std::uint64_t cells) {
+    using slot = dedup_window::slot;
+    std::uint64_t v = offsetof(slot, key) | offsetof(slot, seq) << 8 |
+                      offsetof(slot, received_ms) << 16 | sizeof(slot) << 24;
+    for (std::uint64_t key : {1ULL, 0xfeedULL, 0x9e3779b97f4a7c15ULL})
+        v = v * 1000003 ^ dedup_window::home_of(key, seed, cells);
+    return v;
+}
+
 bool dedup_checkpoint::write(const std::string& path, const dedup_window& w, std::string& error) {
+    if (w.size() == 0) {
+        error = "the window is empty";
+        return false;
+    }
+    using slot = dedup_window::slot;
     header h{};
     std::memcpy(h.magic, magic, sizeof magic);
     h.order_probe = order_probe;
-    h.slot_bytes = sizeof(dedup_window::slot);
+    h.slot_bytes = sizeof(slot);
     h.window_ms = w.window_ms_;
     h.max_entries = w.max_entries_;
     h.seed = w.seed_;
-    h.head = w.head_;
-    h.tail = w.tail_;
+    h.head = 0;  // the positions, less the oldest's
+    h.tail = w.size();
     h.ring_size = w.ring_.size();
     h.index_size = w.index_.size();
-    const std::size_t ring_bytes = w.ring_.size() * sizeof(dedup_window::slot);
-    const std::size_t index_bytes = w.index_.size() * sizeof(std::uint32_t);
-    h.checksum = checksum_of(h, w.ring_.data(), ring_bytes, w.index_.data(), index_bytes);
+    h.layout = layout_of(h.seed, h.index_size);
+    // The ring from the oldest entry's slot round to it; the cells with the oldest's position
+    // taken off theirs (mod 2^32, as cells hold them).
+    const std::size_t first = static_cast<std::size_t>(w.head_ % w.ring_.size());
+    const auto shift = static_cast<std::uint32_t>(w.head_);
+    checksum sum;
+    sum.add(&h, sizeof h);  // with its checksum field 0
 
     const std::string temp = path + ".tmp";
-    {
-        const fd_closer f{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
-        if (f.fd < 0) {
-            error = system_error("cannot create " + temp);
-            return false;
-        }
-        // Not synced: after a power cut a torn file fails its checksum, and the journal is read.
-        if (!write_all(f.fd, &h, sizeof h) || !write_all(f.fd, w.ring_.data(), ring_bytes) ||
-            !write_all(f.fd, w.index_.data(), index_bytes)) {
-            error = system_error("cannot write " + temp);
-            ::unlink(temp.c_str());
-            return false;
-        }
+    const fd_closer f{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
+    if (f.fd < 0) {
+        error = system_error("cannot create " + temp);
+        return false;
+    }
+    auto put = [&](const void* data, std::size_t n) {
+        sum.add(data, n);
+        return write_all(f.fd, data, n);
+    };
+    bool ok = write_all(f.fd, &h, sizeof h) &&
+              put(w.ring_.data() + first, (w.ring_.size() - first) * sizeof(slot)) &&
+              put(w.ring_.data(), first * sizeof(slot));
+    std::vector<std::uint32_t> cells;
+    for (std::size_t at = 0; ok && at < w.index_.size(); at += cells.size()) {
+        cells.assign(w.index_.begin() + static_cast<std::ptrdiff_t>(at),
+                     w.index_.begin() +
+                         static_cast<std::ptrdiff_t>(std::min(w.index_.size(), at + (1u << 16))));
+        for (std::uint32_t& c : cells)
+            if (c != 0) c -= shift;  // position p + 1 becomes (p - head) + 1, never 0
+        ok = put(cells.data(), cells.size() * sizeof(std::uint32_t));
+    }
+    // Not synced: after a power cut a torn file fails its checksum, and the journal is read.
+    h.checksum = sum.value();
+    if (!ok || ::pwrite(f.fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
+        error = system_error("cannot write " + temp);
+        ::unlink(temp.c_str());
+        return false;
     }
     if (::rename(temp.c_str(), path.c_str()) != 0) {
         error = system_error("cannot rename " + temp + " to " + path);
@@ -189,11 +221,15 @@ std::optional<dedup_mark> dedup_checkpoint::read(const std::string& path, dedup_
         why = "its size (" + std::to_string(file_bytes) + " bytes) does not match its header";
         return std::nullopt;
     }
-    const std::uint64_t entries = h.tail - h.head;
-    if (h.tail < h.head || entries > h.ring_size || entries >= (1ULL << 31) ||
+    const std::uint64_t entries = h.tail;
+    if (h.head != 0 || entries > h.ring_size || entries >= (1ULL << 31) ||
         (h.index_size & (h.index_size - 1)) != 0 || (h.index_size == 0) != (h.ring_size == 0) ||
         entries * 20 > h.index_size * 13) {
         why = "its header is inconsistent";
+        return std::nullopt;
+    }
+    if (h.layout != layout_of(h.seed, h.index_size)) {
+        why = "it was written by a batond that lays out or places the window's entries otherwise";
         return std::nullopt;
     }
     // The checkpoint may hold less than the journal would give now: not when it was written with
@@ -215,12 +251,18 @@ std::optional<dedup_mark> dedup_checkpoint::read(const std::string& path, dedup_
         why = system_error("cannot read it");
         return std::nullopt;
     }
-    if (checksum_of(h, ring.data(), ring_bytes, index.data(), index_bytes) != h.checksum) {
+    header zeroed = h;
+    zeroed.checksum = 0;
+    checksum sum;
+    sum.add(&zeroed, sizeof zeroed);
+    sum.add(ring.data(), ring_bytes);
+    sum.add(index.data(), index_bytes);
+    if (sum.value() != h.checksum) {
         why = "its checksum does not match (a torn or damaged file)";
         return std::nullopt;
     }
     w.seed_ = h.seed;
-    w.head_ = h.head;
+    w.head_ = 0;
     w.tail_ = h.tail;
     w.ring_ = std::move(ring);
     w.index_ = std::move(index);

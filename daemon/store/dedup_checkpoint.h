@@ -8,7 +8,8 @@
 // now configured is not used, and the start reads the window from the journal as before. A
 // checkpoint stays valid after the daemon writes more (or is killed): its rows are still the
 // journal's, and the rows after it are read. The file is written whole to a temporary name and
-// renamed over the last; an XXH3 checksum over all of it tells a torn or damaged file.
+// renamed over the last; an XXH3 checksum over all of it tells a torn or damaged file. The ring
+// is written from its oldest entry, at position 0, so positions start small again each run.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,11 @@ public:
     // when there is no file. `w` is unchanged then.
     static std::optional<dedup_mark> read(const std::string& path, dedup_window& w,
                                           std::string& why);
+
+private:
+    // The slot's layout and where the window's hash places a few keys, for a seed and a cell
+    // count: a build that lays out or places them otherwise refuses the file.
+    static std::uint64_t layout_of(std::uint64_t seed, std::uint64_t cells);
 };
 
 }  // namespace baton

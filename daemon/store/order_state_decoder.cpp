@@ -10,12 +10,22 @@ namespace baton {
 
 order_state_decoder::order_state_decoder(sink fn, std::size_t chunk_rows, std::size_t helpers)
     : sink_(std::move(fn)), chunk_rows_(chunk_rows) {
-    if (helpers == 0) helpers = std::max(2u, std::thread::hardware_concurrency());
+    if (helpers == 0)
+        helpers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, max_helpers);
     in_flight_max_ = 4 * helpers;
-    for (std::size_t i = 0; i < helpers; ++i) helpers_.emplace_back([this] { work(); });
+    try {
+        for (std::size_t i = 0; i < helpers; ++i) helpers_.emplace_back([this] { work(); });
+    } catch (...) {  // a thread that could not start: the ones that did are stopped
+        stop_helpers();
+        throw;
+    }
 }
 
 order_state_decoder::~order_state_decoder() {
+    stop_helpers();
+}
+
+void order_state_decoder::stop_helpers() {
     {
         std::lock_guard lock(mutex_);
         stop_ = true;
@@ -34,14 +44,20 @@ void order_state_decoder::decode(chunk& c) {
         decoded_order& row = c.rows[i];
         auto made = scratch.try_emplace(std::move(c.ids[i])).first;
         order& o = made->second;
-        if (!decode_order_state(state, o, row.error)) {
-            if (row.error.empty()) row.error = "unreadable";
-        } else if (o.id != made->first) {
-            // The map is keyed by the row's id: a state that names another order is not its state.
-            row.error = "it is the state of order " + o.id;
-        } else {
-            row.placed = order_times::placed_entry(o);
-            row.closed = order_times::closed_entry(o);
+        // Nothing may escape a helper's thread (that ends the process): what throws makes the
+        // row unreadable, and the caller says so.
+        try {
+            if (!decode_order_state(state, o, row.error)) {
+                if (row.error.empty()) row.error = "unreadable";
+            } else if (o.id != made->first) {
+                // Keyed by the row's id: a state that names another order is not its state.
+                row.error = "it is the state of order " + o.id;
+            } else {
+                row.placed = order_times::placed_entry(o);
+                row.closed = order_times::closed_entry(o);
+            }
+        } catch (const std::exception& e) {
+            row.error = e.what();
         }
         row.node = scratch.extract(made);
     }

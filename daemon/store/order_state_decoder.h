@@ -44,7 +44,7 @@ public:
     // Called on the caller's thread, row by row in the given order.
     using sink = std::function<void(decoded_order& row)>;
 
-    // `helpers` threads decode (0: as many as the machine has cores, at least two); the
+    // `helpers` threads decode (0: as many as the machine has cores, from two to eight); the
     // caller's thread reads the rows and links what they give.
     explicit order_state_decoder(sink fn, std::size_t chunk_rows = 2048, std::size_t helpers = 0);
     ~order_state_decoder();
@@ -67,6 +67,9 @@ private:
     void dispatch();
     void deliver_ready(std::unique_lock<std::mutex>& lock);
     void work();
+    void stop_helpers();
+
+    static constexpr std::size_t max_helpers = 8;
 
     sink sink_;
     std::size_t chunk_rows_;

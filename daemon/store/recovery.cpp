@@ -56,7 +56,12 @@ std::int64_t read_dedup_checkpoint(daemon_state& s, std::int64_t horizon, std::i
     const std::string path = dedup_checkpoint::path_for(s.store.path());
     dedup_window loaded(s.cfg.dedup.window_us / 1000, s.cfg.dedup.max_entries);
     std::string why;
-    std::optional<dedup_mark> mark = dedup_checkpoint::read(path, loaded, why);
+    std::optional<dedup_mark> mark;
+    try {
+        mark = dedup_checkpoint::read(path, loaded, why);
+    } catch (const std::exception& e) {  // out of memory for it, say: the journal is still there
+        why = e.what();
+    }
     if (mark && (mark->received_ms < horizon || mark->seq < from - 1)) {
         spdlog::info("duplicate window: the checkpoint {} ends before the window; not used", path);
         return from - 1;
@@ -119,8 +124,11 @@ std::size_t rebuild_dedup(daemon_state& s, cancel_check& check, recovery_result&
     return read;
 }
 
+// More orders than a snapshot's header may say to make room for (at about 1 KB an order, 64 GB).
+constexpr std::size_t max_orders_hint = std::size_t{1} << 26;
+
 // The orders of the snapshot, compacted when most of its rows are superseded. The rows are
-// decoded as they are read, on both cores (order_state_decoder.h), not all held first; a
+// decoded as they are read, on helper threads (order_state_decoder.h), not all held first; a
 // later row of an order replaces the earlier, and only an order whose newest row is
 // unreadable stops the start, as when only the newest rows were decoded.
 snapshot_header load_orders(daemon_state& s, std::unordered_map<std::string, order>& orders,
@@ -152,6 +160,8 @@ snapshot_header load_orders(daemon_state& s, std::unordered_map<std::string, ord
             decoder.add(id, bytes);
         },
         [&](std::size_t expected) {
+            // A hint from the store: one past all reason (a damaged header) is not followed.
+            if (expected > max_orders_hint) return;
             orders.reserve(expected);
             times.placed.reserve(expected);
         });
@@ -256,8 +266,8 @@ recovery_result recover(daemon_state& s, bool rebuild_state, const std::atomic<b
         dedup_s = seconds_since(start);
         return read;
     });
-    // The desk's records depend on neither: they are read from the start too, on a third thread
-    // (the decoding of the orders leaves gaps on the two cores that it fills).
+    // The desk's records depend on neither: they are read from the start too, on a thread of
+    // their own beside the orders' decoding.
     double records_s = 0;
     auto desk = std::async(std::launch::async, [&s, cancel, start, &records_s] {
         cancel_check desk_check(cancel);

@@ -101,7 +101,7 @@ TEST(dedup_checkpoint, a_torn_damaged_or_foreign_file_is_refused_and_says_why) {
     std::string error;
     ASSERT_TRUE(dedup_checkpoint::write(path, filled(500, 1000), error)) << error;
     const std::string good = bytes_of(path);
-    ASSERT_GT(good.size(), 80u);
+    ASSERT_GT(good.size(), 88u);
 
     struct bad_case {
         const char* name;
@@ -109,19 +109,21 @@ TEST(dedup_checkpoint, a_torn_damaged_or_foreign_file_is_refused_and_says_why) {
         const char* reason;
     };
     std::string flipped_in_ring = good;
-    flipped_in_ring[80 + 24 * 10 + 3] ^= 0x40;
+    flipped_in_ring[88 + 24 * 10 + 3] ^= 0x40;
     std::string flipped_in_index = good;
     flipped_in_index[good.size() - 5] ^= 0x01;
     std::string flipped_seed = good;
-    flipped_seed[32] ^= 0x01;  // the seed: read as a seed, a wrong one misplaces every key
+    flipped_seed[32] ^= 0x01;  // the seed: a wrong one would misplace every key
     std::string other_magic = good;
     other_magic[7] = '2';
     std::string other_order = good;
     other_order[8] = 0x01, other_order[9] = 0x02, other_order[10] = 0x03, other_order[11] = 0x04;
     std::string grown_ring = good;
     grown_ring[56] ^= 0x01;  // ring_size
+    std::string other_layout = good;
+    other_layout[72] ^= 0x01;  // the layout: as a build that places keys otherwise would write
     std::string head_past_tail = good;
-    head_past_tail[40] = '\xff', head_past_tail[41] = '\xff';  // head
+    head_past_tail[40] = '\xff', head_past_tail[41] = '\xff';  // head (always 0 when written)
     const std::vector<bad_case> cases = {
         {"empty", "", "cannot read its header: the file ends early"},
         {"a header cut short", good.substr(0, 40), "cannot read its header"},
@@ -129,12 +131,13 @@ TEST(dedup_checkpoint, a_torn_damaged_or_foreign_file_is_refused_and_says_why) {
         {"a byte more", good + "x", "does not match its header"},
         {"a byte flipped in the ring", flipped_in_ring, "checksum does not match"},
         {"a byte flipped in the index", flipped_in_index, "checksum does not match"},
-        {"another seed", flipped_seed, "checksum does not match"},
+        {"another seed", flipped_seed, "lays out or places"},
         {"another program's file", "GIF89a" + good.substr(6), "not a checkpoint"},
         {"another version", other_magic, "not a checkpoint"},
         {"another byte order", other_order, "another machine"},
         {"a ring size that does not fit the file", grown_ring, "does not match its header"},
         {"a head past the tail", head_past_tail, "inconsistent"},
+        {"another build's placing of keys", other_layout, "lays out or places"},
     };
     for (const bad_case& c : cases) {
         put(path, c.bytes);

@@ -68,5 +68,24 @@ TEST(order_state_decoder, a_decoder_left_before_finishing_stops_its_helper) {
     EXPECT_LE(delivered, 10);
 }
 
+// What throws on a helper's thread (here: an order marked placed without its placed milestone,
+// as a damaged state can say) makes the row unreadable, with why, instead of ending the process.
+TEST(order_state_decoder, a_row_that_throws_is_unreadable_and_says_why) {
+    order damaged;
+    damaged.id = "SO-9";
+    damaged.customer = "C-1";
+    damaged.placed = true;  // and no milestones
+    order fine;
+    fine.id = "SO-10";
+    std::vector<std::string> errors;
+    order_state_decoder d([&](decoded_order& row) { errors.push_back(row.error); }, 1, 2);
+    d.add(damaged.id, encode_order_state(damaged));
+    d.add(fine.id, encode_order_state(fine));
+    d.finish();
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0], "milestone placed is not proven");
+    EXPECT_EQ(errors[1], "");
+}
+
 }  // namespace
 }  // namespace baton
