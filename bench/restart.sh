@@ -3,12 +3,19 @@
 # store with history, and its VmRSS then. The store is made once by baton_ingest_bench with
 # --keep-data (full order lifecycles, as many events as asked) and kept for the next runs.
 #
+# Each batond is stopped with SIGTERM, as systemd stops it: that clean stop leaves the duplicate
+# window in baton.dedup beside the store, which the next start reads (a store just made has
+# the one its benchmark's stop left).
+#
 # Usage: bench/restart.sh [-n EVENTS] [-r RUNS] [-b BUILD_DIR] [-d DATA_PARENT] [--rebuild-state]
+#                         [--without-checkpoint]
 #   -n  events in the journal (default 2000000); the store is made when none of that size is kept
 #   -r  restarts to time (default 3)
 #   -b  build tree with daemon/batond and bench/baton_ingest_bench (default ./build)
 #   -d  where the kept store lives (default /tmp/baton-restart-bench); put it on the disk to measure
 #   --rebuild-state  time batond --rebuild-state instead (the whole journal replayed)
+#   --without-checkpoint  remove baton.dedup before each start, as after a crash: the window is
+#                         read from the journal
 # Prints one line per restart: seconds to ready, VmRSS at ready, and what batond logged about
 # its start (when it started; each phase of recovery with its time: the duplicate window, the
 # order states, the engine's restore and replay, the desk).
@@ -18,6 +25,7 @@ runs=3
 build=build
 parent=/tmp/baton-restart-bench
 rebuild=
+without_checkpoint=
 while [ $# -gt 0 ]; do
     case $1 in
         -n) events=$2; shift 2 ;;
@@ -25,7 +33,8 @@ while [ $# -gt 0 ]; do
         -b) build=$2; shift 2 ;;
         -d) parent=$2; shift 2 ;;
         --rebuild-state) rebuild=--rebuild-state; shift ;;
-        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+        --without-checkpoint) without_checkpoint=1; shift ;;
+        -h|--help) sed -n 2,21p "$0"; exit 0 ;;
         *) echo "restart.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -72,6 +81,7 @@ EOF
 echo "store: $(du -sh "$store/data" | cut -f1), $events events"
 i=1
 while [ "$i" -le "$runs" ]; do
+    [ -n "$without_checkpoint" ] && rm -f "$store/data/baton.dedup"
     start=$(date +%s.%N)
     "$batond" --config "$work/baton.yaml" $rebuild > "$work/log" 2>&1 &
     pid=$!
