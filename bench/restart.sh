@@ -54,8 +54,19 @@ if [ ! -f "$store/ready" ]; then
     mv "$(dirname "$made")" "$store/data"
     touch "$store/ready"
 fi
+# A free port below the kernel's ephemeral range (32768 on), so that no client connection made
+# meanwhile (curl's polls, the previous run's) can take it before batond binds it.
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 -c '
+import random, socket
+while True:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.randrange(20000, 32000)))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        s.close()'
 }
 # The feed file stays beside the store, as a plant's does: a feed file missing at start is written
 # again from the store (every line), which is not what a restart costs.
