@@ -121,7 +121,7 @@ std::optional<value> control_views::order(const std::string& id) {
     r.set("since", static_cast<long long>(o->stage_since_ms));
     value milestones(value_map{});
     for (const auto& [name, m] : o->milestones)
-        milestones.set(name, static_cast<long long>(m.at_ms));
+        milestones.set(name.str(), static_cast<long long>(m.at_ms));
     r.set("milestones", std::move(milestones));
     value_list holds;
     for (const auto& h : o->holds) holds.emplace_back(h);

@@ -351,7 +351,7 @@ value to_value(const order& o) {
         value e;
         e.set("at", static_cast<long long>(m.at_ms));
         e.set("event", m.event_id.str());
-        ms.set(name, std::move(e));
+        ms.set(name.str(), std::move(e));
     }
     v.set("milestones", std::move(ms));
     v.set("holds", strings(o.holds));

@@ -35,8 +35,21 @@ inline constexpr std::string_view milestone_names[] = {
 // search, and a search is made only for a milestone that is there. A name outside the table
 // (read from an old snapshot) is searched for as before.
 class milestone_map {
+    // Names in the order of their text, as std::string sorts, compared with plain text too.
+    struct by_text {
+        using is_transparent = void;
+        static std::string_view text(const interned& s) { return s.str(); }
+        static std::string_view text(std::string_view s) { return s; }
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const {
+            return text(a) < text(b);
+        }
+    };
+
 public:
-    using map_type = boost::container::flat_map<std::string, milestone, std::less<>>;
+    // A name is interned (8 bytes, one copy for the process) rather than a std::string of its
+    // own (32): eleven a closed order.
+    using map_type = boost::container::flat_map<interned, milestone, by_text>;
     using iterator = map_type::iterator;
     using const_iterator = map_type::const_iterator;
 
@@ -78,13 +91,13 @@ public:
     std::pair<iterator, bool> try_emplace(std::string_view name, milestone m) {
         if (const int n = number_of(name); n >= 0 && ((bits_ >> n) & 1u))
             return {map_.find(name), false};
-        auto r = map_.try_emplace(std::string(name), std::move(m));
+        auto r = map_.try_emplace(interned(name), std::move(m));
         if (r.second) mark(name, true);
         return r;
     }
-    std::pair<iterator, bool> emplace(std::string name, milestone m) {
-        auto r = map_.emplace(std::move(name), std::move(m));
-        if (r.second) mark(r.first->first, true);
+    std::pair<iterator, bool> emplace(std::string_view name, milestone m) {
+        auto r = map_.emplace(interned(name), std::move(m));
+        if (r.second) mark(name, true);
         return r;
     }
     milestone& operator[](std::string_view name) {

@@ -484,17 +484,17 @@ order read_format_3(std::string_view bytes) {
         if (n % 3 != 0) throw packed_error("not a list of triples");
         o.milestones.reserve(ms.room(n) / 3);
         for (std::size_t i = 0; i < n; i += 3) {
-            std::string key;
+            std::string_view key;
             if (ms.next_is_int()) {
                 const std::int64_t no = ms.integer();
                 if (no < 0 || no >= static_cast<std::int64_t>(std::size(milestone_names)))
                     throw packed_error("unknown milestone number " + std::to_string(no));
-                key = std::string(milestone_names[no]);
+                key = milestone_names[no];
             } else {
-                key = std::string(ms.str());
+                key = ms.str();
             }
             const std::int64_t at = r.time_of(ms);
-            o.milestones.emplace(std::move(key), milestone{at, state_reader::event_id_of(ms)});
+            o.milestones.emplace(key, milestone{at, state_reader::event_id_of(ms)});
         }
     } catch (const packed_error& e) {
         r.fail("milestones", e);
@@ -575,10 +575,10 @@ std::string encode_order_state(const order& o) {
     write_list(s, o.payments, write_payment);
     w.array(o.milestones.size() * 3);
     for (const auto& [name, m] : o.milestones) {
-        if (const int n = milestone_number(name); n >= 0)
+        if (const int n = milestone_number(name.str()); n >= 0)
             w.integer(n);
         else
-            w.str(name);
+            w.str(name.str());
         s.time(m.at_ms);
         s.event_id(m.event_id);
     }
