@@ -846,6 +846,16 @@ void journal::scan(std::int64_t after, bool with_envelope,
     if (rc != SQLITE_DONE) fail("scan", rdb_);
 }
 
+namespace {
+// The duplicate window's key of a row read as (id_key, source, event_id) from column `col` on.
+// Rows of schema 5 and before have no key: it is made from their text.
+std::uint64_t id_key_of(const sqlite_statement& s, int col) {
+    return sqlite3_column_type(s.get(), col) == SQLITE_NULL
+               ? dedup_window::key(s.column_text_view(col + 1), s.column_text_view(col + 2))
+               : static_cast<std::uint64_t>(s.column_int64(col));
+}
+}  // namespace
+
 void journal::scan_ids(
     std::int64_t after,
     const std::function<void(std::int64_t, std::int64_t, std::uint64_t)>& fn) const {
@@ -858,14 +868,7 @@ void journal::scan_ids(
     if (!s) fail("prepare id scan", db);
     s.bind_int64(1, after);
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        // Rows of schema 5 and before have no key: it is made from their text.
-        const std::uint64_t key =
-            sqlite3_column_type(s.get(), 2) == SQLITE_NULL
-                ? dedup_window::key(s.column_text_view(3), s.column_text_view(4))
-                : static_cast<std::uint64_t>(s.column_int64(2));
-        fn(s.column_int64(0), s.column_int64(1), key);
-    }
+    while ((rc = s.step()) == SQLITE_ROW) fn(s.column_int64(0), s.column_int64(1), id_key_of(s, 2));
     if (rc != SQLITE_DONE) fail("id scan", db);
 }
 
@@ -878,10 +881,7 @@ std::optional<journal::id_row> journal::id_at(std::int64_t seq) const {
     const int rc = s.step();
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail("id check", reader.db);
-    return id_row{s.column_int64(0),
-                  sqlite3_column_type(s.get(), 1) == SQLITE_NULL
-                      ? dedup_window::key(s.column_text_view(2), s.column_text_view(3))
-                      : static_cast<std::uint64_t>(s.column_int64(1))};
+    return id_row{s.column_int64(0), id_key_of(s, 1)};
 }
 
 std::int64_t journal::first_seq_received_from(std::int64_t ms) const {
